@@ -1,0 +1,8 @@
+/**
+ * The command table the umbrella `dev-bootstrap` lists and dispatches from.
+ * Kept free of imports so `dev-bootstrap --help` stays as fast as `node -e 0`.
+ * Each name is a module `src/bin/<name>.ts` exporting `command`.
+ */
+export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
+  { name: "summary", summary: "show the latest run (or the last N runs) from the journal" },
+];

@@ -1,0 +1,197 @@
+/**
+ * Runs one command: parse argv → resolve config → set up logging → run the
+ * flow → map errors to exit codes. The only place errors become exit codes.
+ */
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { shouldColour } from "../core/checkpoint.js";
+import { describeError, ExitCode, isBootstrapError, UsageError } from "../core/errors.js";
+import type { CheckpointLogger, Output } from "../log/logger.js";
+import { secrets } from "../log/secrets.js";
+import type { CommandSpec, OptionSpec, OptionValues } from "./command.js";
+import { COMMON_OPTIONS, renderHelp } from "./options.js";
+
+export interface RunIO {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdout: Output & { isTTY?: boolean };
+  stderr: Output;
+}
+
+function parse(spec: CommandSpec, argv: string[]): { values: OptionValues; positionals: string[] } {
+  const options: Record<string, OptionSpec> = { ...COMMON_OPTIONS, ...spec.options };
+  const parseOptions: Record<
+    string,
+    { type: "string" | "boolean"; short?: string; multiple?: boolean }
+  > = {};
+  for (const [name, o] of Object.entries(options)) {
+    parseOptions[name] = { type: o.type };
+    if (o.short) parseOptions[name].short = o.short;
+    if (o.multiple) parseOptions[name].multiple = true;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: parseOptions,
+      allowPositionals: true,
+      strict: true,
+    });
+    const [min, max] = spec.positionals ?? [0, 0];
+    if (!values.help && (positionals.length < min || positionals.length > max)) {
+      throw new UsageError(
+        positionals.length > max
+          ? `unexpected argument '${positionals[max]}'`
+          : `missing argument (usage: dev-bootstrap ${spec.name} ${spec.usage})`,
+      );
+    }
+    return { values: values as OptionValues, positionals };
+  } catch (error) {
+    if (isBootstrapError(error)) throw error;
+    // node:util parseArgs messages are one line and name the flag.
+    throw new UsageError(describeError(error).replace(/\. To specify a positional.*$/, ""));
+  }
+}
+
+function flagOverrides(spec: CommandSpec, values: OptionValues): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, o] of Object.entries({ ...COMMON_OPTIONS, ...spec.options })) {
+    if (o.configKey && values[name] !== undefined) out[o.configKey] = values[name];
+  }
+  return out;
+}
+
+function printError(
+  stderr: Output,
+  command: string,
+  message: string,
+  hint: string | undefined,
+): void {
+  stderr.write(`dev-bootstrap ${command}: error: ${secrets.mask(message)}\n`);
+  if (hint) stderr.write(`  hint: ${secrets.mask(hint)}\n`);
+}
+
+export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> {
+  let parsed: { values: OptionValues; positionals: string[] };
+  try {
+    parsed = parse(spec, io.argv);
+  } catch (error) {
+    const e = error as UsageError;
+    printError(io.stderr, spec.name, e.message, e.hint);
+    return ExitCode.usage;
+  }
+  if (parsed.values.help) {
+    io.stdout.write(renderHelp(spec));
+    return ExitCode.ok;
+  }
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error("interrupted"));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let log: CheckpointLogger | undefined;
+  try {
+    // Loaded only past --help, so help stays fast (yaml, zod and pino cost ~100 ms).
+    const [{ resolveConfig }, { Journal }, { CheckpointLogger, resolveRunId }] = await Promise.all([
+      import("../config/resolve.js"),
+      import("../log/journal.js"),
+      import("../log/logger.js"),
+    ]);
+    const resolved = resolveConfig({
+      cwd: io.cwd,
+      env: io.env,
+      flags: flagOverrides(spec, parsed.values),
+      configPath: typeof parsed.values.config === "string" ? parsed.values.config : undefined,
+    });
+    const { config } = resolved;
+    secrets.register(config.vault.token);
+    secrets.register(config.vault.seed === "dev-bootstrap-local" ? undefined : config.vault.seed);
+    const journal =
+      spec.journal === false
+        ? undefined
+        : new Journal({
+            path: resolved.journalPath,
+            maxBytes: config.log.journalMaxBytes,
+          });
+    journal?.rotateIfNeeded();
+    log = new CheckpointLogger({
+      runId: resolveRunId(io.env),
+      command: spec.name,
+      format: config.log.format,
+      colour: config.log.format === "human" && shouldColour(io.env, io.stdout.isTTY),
+      out: io.stdout,
+      journal,
+      masker: secrets,
+    });
+    const code = await spec.run({
+      values: parsed.values,
+      positionals: parsed.positionals,
+      resolved,
+      config,
+      log,
+      masker: secrets,
+      env: io.env,
+      cwd: io.cwd,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      signal: controller.signal,
+    });
+    return code ?? (log.anyFailed ? ExitCode.stepFailed : ExitCode.ok);
+  } catch (error) {
+    if (controller.signal.aborted) {
+      printError(io.stderr, spec.name, "interrupted", undefined);
+      return ExitCode.interrupted;
+    }
+    const known = isBootstrapError(error);
+    const message = known ? error.message : describeError(error);
+    // An unexpected error is a bug or an unhandled fault: say so, masked, with the stack
+    // only when asked for, since stacks from client libraries can embed response bodies.
+    const hint = known
+      ? error.hint
+      : "unexpected error; rerun with DEBUG=dev-bootstrap to see the stack";
+    const step = (known ? error.step : undefined) ?? spec.name;
+    const usage = known && error.exitCode === ExitCode.usage;
+    let shown = false;
+    if (log && spec.journal !== false && !usage) {
+      if (!log.hasFailed(step)) log.checkpoint(step, "fail", message, { hint });
+      // In human format that fail line already told the user what and why.
+      shown = log.format === "human";
+    }
+    if (!shown) printError(io.stderr, spec.name, message, hint);
+    if (
+      !known &&
+      io.env.DEBUG?.includes("dev-bootstrap") &&
+      error instanceof Error &&
+      error.stack
+    ) {
+      io.stderr.write(`${secrets.mask(error.stack)}\n`);
+    }
+    return known ? error.exitCode : ExitCode.stepFailed;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** Runs a command with the real process's argv and streams. */
+export function runMain(spec: CommandSpec, argv = process.argv.slice(2)): Promise<number> {
+  return runCommand(spec, {
+    argv,
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+}
+
+/** True when the module at `url` is the script node was started with (npm bin symlinks included). */
+export function isMain(url: string): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(url));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The config schema: the contracts in ARCHITECTURE.md as defaults. Every name
+ * is configurable; `resolveConfig` layers file → env → flags over these.
+ */
+import { z } from "zod";
+
+/** RFC 1123 label, as Kubernetes requires for namespaces. */
+const dnsLabel = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    "expected a DNS-1123 label (lower-case letters, digits, '-')",
+  );
+/** RFC 1123 subdomain, as Kubernetes requires for Secret and resource names. */
+const dnsName = z
+  .string()
+  .max(253)
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    "expected a DNS-1123 name (lower-case letters, digits, '-', '.')",
+  );
+const httpUrl = z
+  .string()
+  .regex(
+    /^https?:\/\/[^\s/]+/,
+    "expected an http:// or https:// address, e.g. http://127.0.0.1:8200",
+  );
+/** A KV v2 secret path relative to the mount: no leading slash, no `data/`, no `.` segments. */
+export const vaultPathSchema = z
+  .string()
+  .min(1)
+  .refine((p) => isValidVaultPath(p), {
+    message:
+      "expected a KV path like 'platform/db' (no leading '/', no 'data/' prefix, no '.' or '..' segments, no trailing '.')",
+  });
+
+export function isValidVaultPath(path: string): boolean {
+  if (!/^[A-Za-z0-9_\-.]+(\/[A-Za-z0-9_\-.]+)*$/.test(path)) return false;
+  const segments = path.split("/");
+  if (segments[0] === "data" || segments[0] === "metadata") return false;
+  return segments.every((s) => s !== "." && s !== ".." && !s.endsWith("."));
+}
+
+const databaseName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_]{0,30}$/,
+    "expected a lower-case name like 'platform' (letters, digits, '_')",
+  );
+
+const database = z.strictObject({
+  name: databaseName,
+  /** Vault path whose keys hold this database's defaults (fallback source). */
+  vaultPath: vaultPathSchema,
+  /** Flyway baseline version used when the schema exists without history. */
+  baselineVersion: z
+    .string()
+    .regex(/^\d+(\.\d+)*$/, "expected a version like '3' or '1.2'")
+    .optional(),
+});
+
+const externalSecret = z.strictObject({
+  name: dnsName,
+  namespace: dnsLabel.optional(),
+  /** KV path (relative to the mount) whose keys become the target Secret's keys. */
+  vaultPath: vaultPathSchema,
+  /** Name of the Secret ESO writes; defaults to the ExternalSecret's name. */
+  target: dnsName.optional(),
+});
+
+export const configSchema = z.strictObject({
+  namespace: dnsLabel.default("ameide"),
+  /** Workspace-relative directory for the journal, locks and other run state (git-ignored). */
+  stateDir: z.string().min(1).default(".dev-bootstrap"),
+  log: z
+    .strictObject({
+      format: z.enum(["human", "json"]).default("human"),
+      /** Journal file; default `<stateDir>/journal.jsonl`. */
+      journal: z.string().min(1).optional(),
+      /** Bound of the journal before it is rotated (bytes). */
+      journalMaxBytes: z.number().int().min(4096).default(1_048_576),
+    })
+    .default({ format: "human", journalMaxBytes: 1_048_576 }),
+  vault: z
+    .strictObject({
+      addr: httpUrl.default("http://127.0.0.1:8200"),
+      /** Only from VAULT_TOKEN; never put a token in the config file. */
+      token: z.string().optional(),
+      tokenFile: z.string().optional(),
+      mount: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, "expected a mount path like 'secret'")
+        .default("secret"),
+      fixturesDir: z.string().min(1).default("vault/fixtures"),
+      /** Seed for derived secrets. The default is for local use only. */
+      seed: z.string().min(1).default("dev-bootstrap-local"),
+      readyTimeoutSeconds: z.number().positive().default(30),
+      concurrency: z.number().int().min(1).max(64).default(8),
+    })
+    .prefault({}),
+  kube: z
+    .strictObject({
+      kubeconfig: z.string().optional(),
+      context: z.string().optional(),
+      /** What to do when the namespace is missing. */
+      namespaceMissing: z.enum(["create", "fail"]).default("create"),
+      fieldManager: z.string().min(1).default("dev-bootstrap"),
+    })
+    .prefault({}),
+  eso: z
+    .strictObject({
+      store: dnsName.default("ameide-vault"),
+      apiVersion: z.enum(["auto", "v1", "v1beta1"]).default("auto"),
+      /** Vault address as seen from inside the cluster; defaults to vault.addr. */
+      vaultServer: httpUrl.optional(),
+      tokenSecret: z
+        .strictObject({
+          name: dnsName.default("vault-token"),
+          namespace: dnsLabel.default("external-secrets"),
+          key: z.string().min(1).default("token"),
+        })
+        .prefault({}),
+      refreshInterval: z
+        .string()
+        .regex(/^(\d+(ms|s|m|h))+$/, "expected a duration like '1h' or '30s'")
+        .default("1h"),
+      readyTimeoutSeconds: z.number().positive().default(60),
+      externalSecrets: z
+        .array(externalSecret)
+        .default([{ name: "platform-db-credentials", vaultPath: "platform/db" }]),
+    })
+    .prefault({}),
+  migrations: z
+    .strictObject({
+      secretName: dnsName.default("db-migrations-local"),
+      sourceSecret: dnsName.default("platform-db-credentials"),
+      mode: z.enum(["ensure", "verify"]).default("ensure"),
+      sqlDir: z.string().min(1).default("db/flyway/sql"),
+      databases: z
+        .array(database)
+        .min(1)
+        .default([
+          { name: "platform", vaultPath: "platform/db" },
+          { name: "agents", vaultPath: "agents/db", baselineVersion: "3" },
+        ]),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type DatabaseConfig = Config["migrations"]["databases"][number];
+export type ExternalSecretConfig = Config["eso"]["externalSecrets"][number];

@@ -1,0 +1,71 @@
+/**
+ * Typed errors that flows throw and only `src/cli/run.ts` turns into exit codes.
+ * Every error carries a one-line message and a hint telling the user what to do.
+ */
+
+/** Exit codes shared by every command; the README documents them. */
+export const ExitCode = {
+  ok: 0,
+  stepFailed: 1,
+  usage: 2,
+  /** check-db-migrations-secret: the secret or a required key is missing. */
+  missing: 3,
+  /** check-db-migrations-secret: a value is present but invalid. */
+  invalid: 4,
+  /** check-db-migrations-secret --connect: a database refused the login. */
+  cannotConnect: 5,
+  interrupted: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class BootstrapError extends Error {
+  readonly hint: string;
+  readonly exitCode: ExitCodeValue;
+  /** The checkpoint step that failed, when known. */
+  step: string | undefined;
+
+  constructor(message: string, hint: string, exitCode: ExitCodeValue = ExitCode.stepFailed) {
+    super(message);
+    this.name = new.target.name;
+    this.hint = hint;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad flags or arguments. */
+export class UsageError extends BootstrapError {
+  constructor(message: string, hint = "run with --help to see the usage") {
+    super(message, hint, ExitCode.usage);
+  }
+}
+
+/** The config file, an env var or a flag holds a value we cannot use. */
+export class ConfigError extends BootstrapError {
+  constructor(message: string, hint = "fix the value, or remove it to use the default") {
+    super(message, hint, ExitCode.usage);
+  }
+}
+
+/** A step talked to the outside world and it did not go as needed. */
+export class StepError extends BootstrapError {}
+
+/** A fixture or other input file is invalid; message is `file:line:column: what`. */
+export class InputError extends BootstrapError {
+  readonly problems: string[];
+  constructor(problems: string[], hint: string) {
+    const first = problems[0] ?? "invalid input";
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+    super(`${first}${more}`, hint, ExitCode.usage);
+    this.problems = problems;
+  }
+}
+
+export function isBootstrapError(error: unknown): error is BootstrapError {
+  return error instanceof BootstrapError;
+}
+
+/** A short, single-line description of anything thrown. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message.split("\n")[0] ?? error.name;
+  return String(error).split("\n")[0] ?? "unknown error";
+}

@@ -1,0 +1,161 @@
+/**
+ * Checkpointed logging on pino. One pino logger serialises every record; its
+ * streamWrite hook masks registered secrets once, and the masked line goes to
+ * stdout (JSON, or rendered as a human line) and to the journal.
+ */
+import { randomBytes } from "node:crypto";
+import pino, { type Logger } from "pino";
+import {
+  type Checkpoint,
+  type CheckpointStatus,
+  isCheckpoint,
+  renderCheckpointLine,
+  renderNoteLine,
+} from "../core/checkpoint.js";
+import type { SecretMasker } from "../core/mask.js";
+import type { Journal } from "./journal.js";
+
+export type LogFormat = "human" | "json";
+
+export interface Output {
+  write(text: string): unknown;
+}
+
+export interface CheckpointLoggerOptions {
+  runId: string;
+  command: string;
+  format: LogFormat;
+  colour: boolean;
+  out: Output;
+  journal: Journal | undefined;
+  masker: SecretMasker;
+  now?: () => number;
+}
+
+export const RUN_ID_ENV = "DEV_BOOTSTRAP_RUN_ID";
+
+/** A new run id, or the parent's when a child of one of our runs. */
+export function resolveRunId(env: NodeJS.ProcessEnv): string {
+  const inherited = env[RUN_ID_ENV];
+  if (inherited && /^[A-Za-z0-9._-]{1,80}$/.test(inherited)) return inherited;
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return `${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+export interface StepHandle {
+  readonly step: string;
+  ok(message: string, details?: Record<string, unknown>): void;
+  warn(message: string, hint?: string, details?: Record<string, unknown>): void;
+  fail(message: string, hint?: string, details?: Record<string, unknown>): void;
+  skip(message: string): void;
+  note(message: string, details?: Record<string, unknown>): void;
+  /** ms since the step started */
+  elapsed(): number;
+}
+
+export class CheckpointLogger {
+  readonly runId: string;
+  private readonly pino: Logger;
+  private readonly now: () => number;
+  private readonly failedSteps = new Set<string>();
+
+  constructor(private readonly options: CheckpointLoggerOptions) {
+    this.runId = options.runId;
+    this.now = options.now ?? Date.now;
+    const { masker, journal, out, format, colour } = options;
+    const destination = {
+      write(line: string) {
+        journal?.append(line);
+        if (format === "json") {
+          out.write(line);
+          return;
+        }
+        const record = JSON.parse(line) as Record<string, unknown>;
+        if (isCheckpoint(record)) {
+          out.write(`${renderCheckpointLine(record, { colour })}\n`);
+        } else {
+          const step = typeof record.step === "string" ? record.step : options.command;
+          out.write(`${renderNoteLine(step, String(record.message ?? ""), { colour })}\n`);
+        }
+      },
+    };
+    this.pino = pino(
+      {
+        base: { runId: options.runId, command: options.command, pid: process.pid },
+        messageKey: "message",
+        timestamp: () => `,"time":"${new Date(this.now()).toISOString()}"`,
+        formatters: { level: (label) => ({ level: label }) },
+        hooks: { streamWrite: (line) => masker.mask(line) },
+      },
+      destination,
+    );
+  }
+
+  get format(): LogFormat {
+    return this.options.format;
+  }
+
+  /** Records one checkpoint. */
+  checkpoint(
+    step: string,
+    status: CheckpointStatus,
+    message: string,
+    extra: { durationMs?: number; hint?: string; details?: Record<string, unknown> } = {},
+  ): void {
+    if (status === "fail") this.failedSteps.add(step);
+    const record: Partial<Checkpoint> = { step, status };
+    if (extra.durationMs !== undefined) record.durationMs = Math.round(extra.durationMs);
+    if (extra.hint !== undefined) record.hint = extra.hint;
+    if (extra.details !== undefined) record.details = this.options.masker.maskDeep(extra.details);
+    const level = status === "fail" ? "error" : status === "warn" ? "warn" : "info";
+    this.pino[level](record, message);
+  }
+
+  /** Starts a step: writes its `start` checkpoint and returns a handle that times it. */
+  start(step: string, message: string, details?: Record<string, unknown>): StepHandle {
+    const startedAt = this.now();
+    this.checkpoint(step, "start", message, details ? { details } : {});
+    const elapsed = () => this.now() - startedAt;
+    const finish = (
+      status: CheckpointStatus,
+      msg: string,
+      hint?: string,
+      d?: Record<string, unknown>,
+    ) => {
+      const extra: { durationMs: number; hint?: string; details?: Record<string, unknown> } = {
+        durationMs: elapsed(),
+      };
+      if (hint !== undefined) extra.hint = hint;
+      if (d !== undefined) extra.details = d;
+      this.checkpoint(step, status, msg, extra);
+    };
+    return {
+      step,
+      ok: (msg, d) => finish("ok", msg, undefined, d),
+      warn: (msg, hint, d) => finish("warn", msg, hint, d),
+      fail: (msg, hint, d) => finish("fail", msg, hint, d),
+      skip: (msg) => finish("skip", msg),
+      note: (msg, d) => this.note(step, msg, d),
+      elapsed,
+    };
+  }
+
+  /** A line of detail under a step; journaled, but not a checkpoint. */
+  note(step: string, message: string, details?: Record<string, unknown>): void {
+    const record: Record<string, unknown> = { step };
+    if (details) record.details = this.options.masker.maskDeep(details);
+    this.pino.info(record, message);
+  }
+
+  /** Whether a step already reported its failure (so the CLI does not repeat it). */
+  hasFailed(step: string): boolean {
+    return this.failedSteps.has(step);
+  }
+
+  get anyFailed(): boolean {
+    return this.failedSteps.size > 0;
+  }
+}

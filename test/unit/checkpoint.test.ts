@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { formatDuration, renderCheckpointLine, shouldColour } from "../../src/core/checkpoint.js";
+
+describe("renderCheckpointLine", () => {
+  it("prefixes the step and shows the duration, without colour", () => {
+    expect(
+      renderCheckpointLine(
+        {
+          step: "infra:42-db-migrations",
+          status: "ok",
+          message: "db-migrations Flyway secret ensured",
+          durationMs: 41,
+        },
+        { colour: false },
+      ),
+    ).toBe("[infra:42-db-migrations] ✔ db-migrations Flyway secret ensured (41 ms)");
+  });
+
+  it("shows the hint on the same line for failures", () => {
+    const line = renderCheckpointLine(
+      {
+        step: "vault",
+        status: "fail",
+        message: "Vault sealed at http://v:8200",
+        durationMs: 1500,
+        hint: "unseal it",
+      },
+      { colour: false },
+    );
+    expect(line).toBe("[vault] ✖ Vault sealed at http://v:8200 (1.5 s) — hint: unseal it");
+    expect(line.split("\n")).toHaveLength(1);
+  });
+
+  it("keeps multi-line messages on one line", () => {
+    const line = renderCheckpointLine(
+      { step: "s", status: "warn", message: "a\nb" },
+      { colour: false },
+    );
+    expect(line).toBe("[s] ⚠ a ⏎ b");
+  });
+
+  it("uses ANSI colour only when asked", () => {
+    const line = renderCheckpointLine({ step: "s", status: "ok", message: "m" }, { colour: true });
+    expect(line).toContain("\u001b[32m");
+    expect(
+      renderCheckpointLine({ step: "s", status: "ok", message: "m" }, { colour: false }),
+    ).not.toContain("\u001b");
+  });
+
+  it("decides colour from NO_COLOR and the TTY", () => {
+    expect(shouldColour({}, true)).toBe(true);
+    expect(shouldColour({}, false)).toBe(false);
+    expect(shouldColour({ NO_COLOR: "1" }, true)).toBe(false);
+    expect(shouldColour({}, undefined)).toBe(false);
+  });
+
+  it("formats durations for people", () => {
+    expect(formatDuration(0)).toBe("0 ms");
+    expect(formatDuration(999)).toBe("999 ms");
+    expect(formatDuration(12_340)).toBe("12.3 s");
+    expect(formatDuration(125_000)).toBe("2m 05s");
+  });
+});

@@ -1,0 +1,116 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { resolveConfig } from "../../src/config/resolve.js";
+import { ConfigError } from "../../src/core/errors.js";
+
+function workspace(yaml?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "cfg-"));
+  if (yaml !== undefined) writeFileSync(join(dir, "dev-bootstrap.yaml"), yaml);
+  return dir;
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("resolveConfig", () => {
+  it("uses the ARCHITECTURE.md contracts as defaults", () => {
+    const { config, file } = resolveConfig({ cwd: workspace(), env: {} });
+    expect(file).toBeUndefined();
+    expect(config.namespace).toBe("ameide");
+    expect(config.vault.mount).toBe("secret");
+    expect(config.eso.store).toBe("ameide-vault");
+    expect(config.migrations.secretName).toBe("db-migrations-local");
+    expect(config.migrations.sourceSecret).toBe("platform-db-credentials");
+    expect(config.migrations.databases.map((d) => d.name)).toEqual(["platform", "agents"]);
+    expect(config.migrations.databases[1]?.baselineVersion).toBe("3");
+  });
+
+  it("layers defaults → file → env → flags", () => {
+    const cwd = workspace("namespace: from-file\nvault:\n  addr: http://file:8200\n  mount: kv\n");
+    const fileOnly = resolveConfig({ cwd, env: {} }).config;
+    expect(fileOnly.namespace).toBe("from-file");
+    expect(fileOnly.vault.addr).toBe("http://file:8200");
+    expect(fileOnly.vault.mount).toBe("kv");
+
+    const env = { VAULT_ADDR: "http://env:8200", DEV_BOOTSTRAP_NAMESPACE: "from-env" };
+    const withEnv = resolveConfig({ cwd, env }).config;
+    expect(withEnv.vault.addr).toBe("http://env:8200");
+    expect(withEnv.namespace).toBe("from-env");
+    expect(withEnv.vault.mount).toBe("kv");
+
+    const withFlags = resolveConfig({ cwd, env, flags: { namespace: "from-flag" } }).config;
+    expect(withFlags.namespace).toBe("from-flag");
+    expect(withFlags.vault.addr).toBe("http://env:8200");
+  });
+
+  it("finds the config file in a parent directory and resolves paths against it", () => {
+    const root = workspace("stateDir: state\n");
+    const sub = join(root, "a");
+    mkdirSync(sub);
+    const resolved = resolveConfig({ cwd: sub, env: {} });
+    expect(resolved.root).toBe(root);
+    expect(resolved.journalPath).toBe(join(root, "state", "journal.jsonl"));
+  });
+
+  it("names the file, line, column and key of a bad value, without echoing it", () => {
+    const cwd = workspace("namespace: ameide\nvault:\n  concurrency: lots\n");
+    const e = errorOf(() => resolveConfig({ cwd, env: {} }));
+    expect(e.message).toMatch(/dev-bootstrap\.yaml:3:16: vault\.concurrency: expected number/);
+    expect(e.message).not.toContain("lots");
+    expect(e.exitCode).toBe(2);
+    expect(e.hint).toBeTruthy();
+  });
+
+  it("rejects unknown keys with their location", () => {
+    const cwd = workspace("vault:\n  adress: http://x\n");
+    const e = errorOf(() => resolveConfig({ cwd, env: {} }));
+    expect(e.message).toMatch(/dev-bootstrap\.yaml:2:3: vault: unknown key\(s\) 'adress'/);
+  });
+
+  it("reports YAML syntax errors with a position", () => {
+    const cwd = workspace("vault:\n  addr: [unclosed\n");
+    const e = errorOf(() => resolveConfig({ cwd, env: {} }));
+    expect(e.message).toMatch(/dev-bootstrap\.yaml:\d+:\d+: invalid YAML/);
+  });
+
+  it("names the environment variable or flag a bad value came from", () => {
+    const cwd = workspace();
+    expect(
+      errorOf(() => resolveConfig({ cwd, env: { VAULT_ADDR: "vault:8200" } })).message,
+    ).toMatch(/^environment variable VAULT_ADDR: vault\.addr: expected an http/);
+    expect(
+      errorOf(() => resolveConfig({ cwd, env: {}, flags: { namespace: "Bad_NS" } })).message,
+    ).toMatch(/^flag --namespace: namespace: expected a DNS-1123 label/);
+  });
+
+  it("refuses a Vault token stored in the config file", () => {
+    const cwd = workspace("vault:\n  token: s.abcdef\n");
+    const e = errorOf(() => resolveConfig({ cwd, env: {} }));
+    expect(e.message).toMatch(/dev-bootstrap\.yaml:2:10: vault\.token must not be stored/);
+    expect(e.message).not.toContain("s.abcdef");
+  });
+
+  it("rejects hand-typed data/ segments and trailing dots in Vault paths", () => {
+    for (const bad of ["data/platform/db", "platform/db.", "/platform", "a/../b"]) {
+      const cwd = workspace(`eso:\n  externalSecrets:\n    - name: x\n      vaultPath: "${bad}"\n`);
+      expect(errorOf(() => resolveConfig({ cwd, env: {} })).message).toMatch(
+        /eso\.externalSecrets\.0\.vaultPath/,
+      );
+    }
+  });
+
+  it("uses an explicit --config path and reports a missing one", () => {
+    const cwd = workspace();
+    const e = errorOf(() => resolveConfig({ cwd, env: {}, configPath: "nope.yaml" }));
+    expect(e.message).toMatch(/nope\.yaml: cannot read config file \(ENOENT\)/);
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { MASK, SecretMasker } from "../../src/core/mask.js";
+
+const CANARY = "canary-S3cr3t/@:?#%& value";
+
+describe("SecretMasker", () => {
+  it("masks a registered value anywhere in a string, in every wire spelling", () => {
+    const m = new SecretMasker();
+    m.register(CANARY);
+    expect(m.mask(`before ${CANARY} after`)).toBe(`before ${MASK} after`);
+    expect(m.mask(`url=${encodeURIComponent(CANARY)}`)).toBe(`url=${MASK}`);
+    expect(m.mask(`b64=${Buffer.from(CANARY).toString("base64")}`)).toBe(`b64=${MASK}`);
+    expect(m.mask(JSON.stringify({ p: `x"y\\z${CANARY}` }))).not.toContain(CANARY);
+  });
+
+  it("masks JSON-escaped values (quotes and backslashes)", () => {
+    const m = new SecretMasker();
+    const tricky = 'pa"ss\\word';
+    m.register(tricky);
+    const line = JSON.stringify({ body: { password: tricky } });
+    expect(line).not.toContain(tricky);
+    expect(m.mask(line)).toBe(JSON.stringify({ body: { password: MASK } }));
+    // a JSON body embedded as a string inside another JSON document
+    const nested = JSON.stringify({ message: JSON.stringify({ password: tricky }) });
+    expect(m.mask(nested)).toBe(JSON.stringify({ message: JSON.stringify({ password: MASK }) }));
+  });
+
+  it("masks canaries deep in objects, arrays, maps, errors and causes", () => {
+    const m = new SecretMasker();
+    m.register(CANARY);
+    const err = new Error(`request failed: body ${CANARY}`, {
+      cause: new Error(`inner ${CANARY}`),
+    });
+    Object.assign(err, { response: { body: { data: { password: CANARY } } } });
+    const cyclic: Record<string, unknown> = { list: [[{ deep: [CANARY] }]], err };
+    cyclic.self = cyclic;
+    cyclic.map = new Map([["k", CANARY]]);
+    const out = m.maskDeep(cyclic);
+    const seen = new Set<unknown>();
+    const text = JSON.stringify(out, (_k, v) => {
+      if (v && typeof v === "object") {
+        if (seen.has(v)) return "[cycle]";
+        seen.add(v);
+      }
+      if (v instanceof Error) return { ...v, message: v.message, stack: v.stack, cause: v.cause };
+      return v instanceof Map ? [...v] : v;
+    });
+    expect(text).not.toContain(CANARY);
+    expect(text).toContain(MASK);
+    expect((out as { self: unknown }).self).toBe(out);
+    // the input is untouched
+    expect((cyclic.list as unknown[][])[0]).toEqual([{ deep: [CANARY] }]);
+  });
+
+  it("masks the longer of two overlapping secrets whole", () => {
+    const m = new SecretMasker();
+    m.register("abcd");
+    m.register("abcdefgh");
+    expect(m.mask("abcdefgh")).toBe(MASK);
+  });
+
+  it("ignores values too short to mask safely", () => {
+    const m = new SecretMasker();
+    m.register("ab");
+    m.register(undefined);
+    expect(m.size).toBe(0);
+    expect(m.mask("abab")).toBe("abab");
+  });
+});
