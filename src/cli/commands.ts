@@ -4,5 +4,9 @@
  * Each name is a module `src/bin/<name>.ts` exporting `command`.
  */
 export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
+  {
+    name: "ensure-local-secrets",
+    summary: "seed Vault from fixtures and wire External Secrets to it",
+  },
   { name: "summary", summary: "show the latest run (or the last N runs) from the journal" },
 ];

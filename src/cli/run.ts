@@ -120,7 +120,8 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
       command: spec.name,
       format: config.log.format,
       colour: config.log.format === "human" && shouldColour(io.env, io.stdout.isTTY),
-      out: io.stdout,
+      // With --json, stdout carries the JSON document alone; checkpoints go to stderr.
+      out: parsed.values.json === true ? io.stderr : io.stdout,
       journal,
       masker: secrets,
     });
@@ -151,7 +152,7 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
       ? error.hint
       : "unexpected error; rerun with DEBUG=dev-bootstrap to see the stack";
     const step = (known ? error.step : undefined) ?? spec.name;
-    const usage = known && error.exitCode === ExitCode.usage;
+    const usage = error instanceof UsageError;
     let shown = false;
     if (log && spec.journal !== false && !usage) {
       if (!log.hasFailed(step)) log.checkpoint(step, "fail", message, { hint });
@@ -159,6 +160,10 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
       shown = log.format === "human";
     }
     if (!shown) printError(io.stderr, spec.name, message, hint);
+    // Input errors list every problem (file:line:column: …), one per line.
+    const problems = (error as { problems?: string[] }).problems;
+    if (problems && problems.length > 1)
+      for (const p of problems) io.stderr.write(`  ${secrets.mask(p)}\n`);
     if (
       !known &&
       io.env.DEBUG?.includes("dev-bootstrap") &&

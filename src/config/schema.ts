@@ -3,6 +3,7 @@
  * is configurable; `resolveConfig` layers file → env → flags over these.
  */
 import { z } from "zod";
+import { isValidVaultPath } from "../core/vault-path.js";
 
 /** RFC 1123 label, as Kubernetes requires for namespaces. */
 const dnsLabel = z
@@ -33,13 +34,6 @@ export const vaultPathSchema = z
     message:
       "expected a KV path like 'platform/db' (no leading '/', no 'data/' prefix, no '.' or '..' segments, no trailing '.')",
   });
-
-export function isValidVaultPath(path: string): boolean {
-  if (!/^[A-Za-z0-9_\-.]+(\/[A-Za-z0-9_\-.]+)*$/.test(path)) return false;
-  const segments = path.split("/");
-  if (segments[0] === "data" || segments[0] === "metadata") return false;
-  return segments.every((s) => s !== "." && s !== ".." && !s.endsWith("."));
-}
 
 const databaseName = z
   .string()

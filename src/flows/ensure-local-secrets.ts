@@ -1,0 +1,87 @@
+/**
+ * ensure-local-secrets: validate fixtures, seed Vault, then (unless skipped)
+ * wire External Secrets to it. The Layer 15 hook and the first post-start step.
+ */
+import { createVault, type Vault } from "../adapters/vault.js";
+import type { ResolvedConfig } from "../config/resolve.js";
+import { resolveVaultToken } from "../config/vault-token.js";
+import { InputError } from "../core/errors.js";
+import type { ResolvedPath } from "../core/fixtures.js";
+import type { SecretMasker } from "../core/mask.js";
+import type { CheckpointLogger } from "../log/logger.js";
+import { loadFixtures, readFixtureSources } from "./fixtures.js";
+import { type SeedResult, seedVault } from "./seed-vault.js";
+
+export interface EnsureLocalSecretsOptions {
+  resolved: ResolvedConfig;
+  log: CheckpointLogger;
+  masker: SecretMasker;
+  plan: boolean;
+  only?: ReadonlySet<string>;
+  signal?: AbortSignal;
+}
+
+export interface EnsureLocalSecretsResult {
+  fixtures: Map<string, ResolvedPath>;
+  seed: SeedResult;
+}
+
+/** Reads and validates the fixtures, with a checkpoint; throws InputError listing every problem. */
+export function loadFixtureDir(
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  masker: SecretMasker,
+): Map<string, ResolvedPath> {
+  const { config } = resolved;
+  const dir = resolved.path(config.vault.fixturesDir);
+  const step = log.start("vault:fixtures", `validating fixtures in ${config.vault.fixturesDir}`);
+  try {
+    const { resolved: fixtures } = loadFixtures(readFixtureSources(dir, resolved.root), {
+      seed: config.vault.seed,
+      mount: config.vault.mount,
+      masker,
+    });
+    step.ok(`${fixtures.size} path(s) valid`);
+    return fixtures;
+  } catch (error) {
+    if (error instanceof InputError) {
+      step.fail(error.message, error.hint);
+      error.step = "vault:fixtures";
+    }
+    throw error;
+  }
+}
+
+export function vaultFromConfig(resolved: ResolvedConfig, masker: SecretMasker): Vault {
+  const token = masker.register(resolveVaultToken(resolved.config, resolved.path));
+  return createVault({ addr: resolved.config.vault.addr, token });
+}
+
+export async function ensureLocalSecrets(
+  options: EnsureLocalSecretsOptions,
+): Promise<EnsureLocalSecretsResult> {
+  const { resolved, log, masker } = options;
+  const fixtures = loadFixtureDir(resolved, log, masker);
+  if (options.only) {
+    const unknown = [...options.only].filter((p) => !fixtures.has(p));
+    if (unknown.length) {
+      throw new InputError(
+        [`no fixture declares path(s): ${unknown.join(", ")}`],
+        "list the declared paths with --plan",
+      );
+    }
+  }
+  const vault = vaultFromConfig(resolved, masker);
+  const seed = await seedVault({
+    vault,
+    mount: resolved.config.vault.mount,
+    fixtures,
+    concurrency: resolved.config.vault.concurrency,
+    readyTimeoutMs: resolved.config.vault.readyTimeoutSeconds * 1000,
+    plan: options.plan,
+    log,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.only ? { only: options.only } : {}),
+  });
+  return { fixtures, seed };
+}

@@ -1,0 +1,38 @@
+/** Throwaway workspaces: a config file and fixture files in a temp directory. */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+
+export interface Workspace {
+  dir: string;
+  write(relative: string, text: string): string;
+  read(relative: string): string;
+  journal(): string;
+}
+
+export function makeWorkspace(files: Record<string, string> = {}): Workspace {
+  const dir = mkdtempSync(join(tmpdir(), "dbws-"));
+  const ws: Workspace = {
+    dir,
+    write(relative, text) {
+      const file = join(dir, relative);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text);
+      return file;
+    },
+    read(relative) {
+      return readFileSync(join(dir, relative), "utf8");
+    },
+    journal() {
+      try {
+        return readFileSync(join(dir, ".dev-bootstrap/journal.jsonl"), "utf8");
+      } catch {
+        return "";
+      }
+    },
+  };
+  for (const [k, v] of Object.entries(files)) ws.write(k, v);
+  return ws;
+}
+
+export const FAST_CONFIG = "vault:\n  readyTimeoutSeconds: 2\n";
