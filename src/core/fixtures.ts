@@ -76,7 +76,7 @@ export function formatPosition(at: Position): string {
 }
 
 class Collector {
-  readonly problems: string[] = [];
+  private readonly found: Array<{ at: Position; message: string }> = [];
   constructor(
     readonly file: string,
     private readonly lines: LineCounter,
@@ -87,7 +87,13 @@ class Collector {
     return { file: this.file, line, col };
   }
   report(node: Node | undefined | null, message: string, offset = 0): void {
-    this.problems.push(`${formatPosition(this.at(node, offset))}: ${message}`);
+    this.found.push({ at: this.at(node, offset), message });
+  }
+  /** Problems in file order, as an editor would list them. */
+  get problems(): string[] {
+    return [...this.found]
+      .sort((a, b) => a.at.line - b.at.line || a.at.col - b.at.col)
+      .map((p) => `${formatPosition(p.at)}: ${p.message}`);
   }
 }
 

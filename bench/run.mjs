@@ -1,0 +1,69 @@
+// `npm run bench`: speed as ratios against a baseline measured in the same run.
+// Never a timed test: numbers here inform, budgets are printed, nothing asserts.
+import { fileURLToPath } from "node:url";
+import { VaultStandIn } from "../dist/sandbox/vault-server.js";
+import { report, run, tempDir, timeMedian, writeFiles } from "./lib.mjs";
+
+const repo = fileURLToPath(new URL("..", import.meta.url));
+const bin = `${repo}dist/bin/dev-bootstrap.js`;
+const node = process.execPath;
+const rows = [];
+
+// 1. Cold start of `dev-bootstrap --help` vs `node -e 0`.
+{
+  const runs = 15;
+  const base = await timeMedian(runs, async () => (await run(node, ["-e", "0"])).ms);
+  const help = await timeMedian(runs, async () => (await run(node, [bin, "--help"])).ms);
+  rows.push({
+    name: "dev-bootstrap --help / node -e 0",
+    ratio: help / base,
+    detail: `${help.toFixed(1)} ms vs ${base.toFixed(1)} ms, median of ${runs}`,
+    budget: 2,
+  });
+}
+
+// 2. Seeding 1,000 fixture paths vs 10 paths, against the Vault stand-in.
+{
+  const fixtures = (n) => {
+    const lines = ["paths:"];
+    for (let i = 0; i < n; i++) {
+      lines.push(
+        `  bench/p${i}:`,
+        "    USER: app",
+        "    PASS: { derive: { length: 32 } }",
+        "    URL: { template: 'postgresql://${USER}:${PASS | urlencode}@h/db' }",
+      );
+    }
+    return `${lines.join("\n")}\n`;
+  };
+  const seedOnce = async (n) => {
+    const vault = new VaultStandIn();
+    const addr = await vault.listen();
+    const dir = tempDir("bench-seed-");
+    writeFiles(dir, {
+      "dev-bootstrap.yaml": "vault:\n  concurrency: 16\n",
+      "vault/fixtures/bench.yaml": fixtures(n),
+    });
+    const env = {
+      PATH: process.env.PATH,
+      VAULT_ADDR: addr,
+      VAULT_TOKEN: vault.rootToken,
+      NO_COLOR: "1",
+    };
+    const { ms } = await run(node, [bin, "ensure-local-secrets"], { cwd: dir, env });
+    if (vault.totalVersions() !== n)
+      throw new Error(`expected ${n} versions, got ${vault.totalVersions()}`);
+    await vault.close();
+    return ms;
+  };
+  const small = await timeMedian(3, () => seedOnce(10));
+  const large = await timeMedian(3, () => seedOnce(1000));
+  rows.push({
+    name: "seed 1,000 paths / seed 10 paths",
+    ratio: large / small,
+    detail: `${large.toFixed(0)} ms vs ${small.toFixed(0)} ms; linear would be ≤ 100×`,
+    budget: 100,
+  });
+}
+
+report(rows);

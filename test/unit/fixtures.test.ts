@@ -1,0 +1,161 @@
+import { describe, expect, it } from "vitest";
+import { ALPHABETS, deriveSecret } from "../../src/core/derive.js";
+import { parseFixtures, resolveFixtures } from "../../src/core/fixtures.js";
+import { parseTemplate, renderTemplate } from "../../src/core/template.js";
+import { isValidVaultPath } from "../../src/core/vault-path.js";
+
+const spec = { length: 32, alphabet: "alnum", rotation: 0 };
+
+describe("deriveSecret", () => {
+  it("is deterministic per seed, mount, path, key and rotation", () => {
+    const a = deriveSecret("seed", "secret", "platform/db", "DB_PASSWORD", spec);
+    expect(deriveSecret("seed", "secret", "platform/db", "DB_PASSWORD", spec)).toBe(a);
+    expect(a).toHaveLength(32);
+    expect(a).toMatch(/^[A-Za-z0-9]+$/);
+    for (const other of [
+      deriveSecret("seed2", "secret", "platform/db", "DB_PASSWORD", spec),
+      deriveSecret("seed", "kv", "platform/db", "DB_PASSWORD", spec),
+      deriveSecret("seed", "secret", "agents/db", "DB_PASSWORD", spec),
+      deriveSecret("seed", "secret", "platform/db", "OTHER", spec),
+      deriveSecret("seed", "secret", "platform/db", "DB_PASSWORD", { ...spec, rotation: 1 }),
+    ]) {
+      expect(other).not.toBe(a);
+    }
+  });
+
+  it("pins the algorithm: a known seed gives a known value on every machine", () => {
+    // Cross-checked with Python: hmac.new(seed, b"secret/platform/db#DB_PASSWORD@0:0", sha256),
+    // each byte mod 16 into "0123456789abcdef".
+    expect(
+      deriveSecret("dev-bootstrap-local", "secret", "platform/db", "DB_PASSWORD", {
+        length: 16,
+        alphabet: "hex",
+        rotation: 0,
+      }),
+    ).toMatchInlineSnapshot(`"ead51367e194f44b"`);
+  });
+
+  it("honours length and alphabet, including long values and custom alphabets", () => {
+    const long = deriveSecret("s", "m", "p", "k", { length: 300, alphabet: "hex", rotation: 0 });
+    expect(long).toMatch(/^[0-9a-f]{300}$/);
+    expect(deriveSecret("s", "m", "p", "k", { length: 40, alphabet: "xyz", rotation: 0 })).toMatch(
+      /^[xyz]{40}$/,
+    );
+    const strong = deriveSecret("s", "m", "p", "k", {
+      length: 200,
+      alphabet: "strong",
+      rotation: 0,
+    });
+    for (const ch of strong) expect(ALPHABETS.strong).toContain(ch);
+  });
+});
+
+describe("templates", () => {
+  it("renders same-path and cross-path references with filters, and $$ as $", () => {
+    const parts = parseTemplate("a=${A | urlencode} b=${x/y#B | upper} $$5");
+    const out = renderTemplate(parts, (ref) => (ref.path ? "bee" : "p@ss word"));
+    expect(out).toBe("a=p%40ss%20word b=BEE $5");
+  });
+
+  it("reports unclosed references and unknown filters with their offset", () => {
+    expect(() => parseTemplate("ab${A")).toThrow(/unclosed/);
+    try {
+      parseTemplate("xx${A | rot13}");
+    } catch (error) {
+      expect((error as { offset: number }).offset).toBe(2);
+      expect(String(error)).toMatch(/unknown template filter 'rot13'/);
+    }
+  });
+});
+
+describe("vault paths", () => {
+  it("accepts KV paths and rejects API spellings, dots and slashes", () => {
+    for (const ok of ["platform/db", "a", "a-b/c_d/e.f"])
+      expect(isValidVaultPath(ok), ok).toBe(true);
+    for (const bad of [
+      "",
+      "/a",
+      "a/",
+      "a//b",
+      "data/a",
+      "secret/data/a",
+      "secret/metadata/a",
+      "a/b.",
+      "a/./b",
+      "a/../b",
+      "a b",
+    ]) {
+      expect(isValidVaultPath(bad), bad).toBe(false);
+    }
+  });
+});
+
+describe("parseFixtures / resolveFixtures", () => {
+  const file = (text: string, name = "f.yaml") => ({ file: name, text });
+
+  it("resolves literals, derived secrets and templates across files", () => {
+    const { set, problems } = parseFixtures([
+      file(
+        "paths:\n  a/db:\n    USER: app\n    PORT: 05432\n    PASS: { derive: { length: 12, alphabet: strong } }\n",
+      ),
+      file(
+        "paths:\n  b/db:\n    URL: { template: 'postgresql://${a/db#USER}:${a/db#PASS | urlencode}@h:${a/db#PORT}/x' }\n    NOTE: { template: 'user ${a/db#USER}' }\n",
+        "g.yaml",
+      ),
+    ]);
+    expect(problems).toEqual([]);
+    const resolved = resolveFixtures(set, { seed: "s", mount: "secret" });
+    const a = resolved.get("a/db")!;
+    expect(a.values.PORT).toBe("05432");
+    expect(a.secretKeys).toEqual(new Set(["PASS"]));
+    const b = resolved.get("b/db")!;
+    expect(b.values.URL).toBe(`postgresql://app:${encodeURIComponent(a.values.PASS!)}@h:05432/x`);
+    // a template built from a secret is a secret; one built from literals is not
+    expect(b.secretKeys).toEqual(new Set(["URL"]));
+    expect(b.file).toBe("g.yaml");
+  });
+
+  it("collects every problem with file:line:column", () => {
+    const { problems } = parseFixtures([
+      file(
+        "paths:\n  a/b:\n    1BAD: x\n    E:\n    L: [1, 2]\n    D: { derive: { length: 4 } }\n    S: { value: x, secret: maybe }\nextra: 1\n",
+      ),
+    ]);
+    expect(problems).toEqual([
+      "f.yaml:3:5: bad key name '1BAD': expected letters, digits, '_', '.', '-' and not starting with a digit",
+      "f.yaml:4:7: value is empty; write '' for an empty string",
+      "f.yaml:5:8: expected a value: a string, or { value | derive | template } (lists are not allowed)",
+      "f.yaml:6:28: derive.length: expected a whole number from 8 to 512",
+      "f.yaml:7:28: secret: expected true or false",
+      "f.yaml:8:1: unknown field 'extra' (known: paths, description)",
+    ]);
+  });
+
+  it("rejects duplicate paths across files, naming the first", () => {
+    const { problems } = parseFixtures([
+      file("paths:\n  a/b:\n    K: v\n"),
+      file("paths:\n  a/b:\n    K: w\n", "g.yaml"),
+    ]);
+    expect(problems).toEqual(["g.yaml:2:3: duplicate path 'a/b' (first declared at f.yaml:2:3)"]);
+  });
+
+  it("rejects YAML syntax errors, duplicate keys and cycles", () => {
+    expect(parseFixtures([file("paths:\n  a/b:\n    K: [\n")]).problems[0]).toMatch(
+      /^f\.yaml:\d+:\d+: invalid YAML/,
+    );
+    expect(parseFixtures([file("paths:\n  a/b:\n    K: 1\n    K: 2\n")]).problems[0]).toMatch(
+      /^f\.yaml:4:5: invalid YAML: Map keys must be unique/,
+    );
+    const cyc = parseFixtures([
+      file(
+        "paths:\n  a/b:\n    X: { template: '${c/d#Y}' }\n  c/d:\n    Y: { template: '${a/b#X}' }\n",
+      ),
+    ]);
+    expect(cyc.problems).toEqual(["f.yaml:5:8: template cycle: a/b#X → c/d#Y → a/b#X"]);
+  });
+
+  it("accepts an empty file", () => {
+    expect(parseFixtures([file("")]).problems).toEqual([]);
+    expect(parseFixtures([file("# only a comment\n")]).problems).toEqual([]);
+  });
+});
