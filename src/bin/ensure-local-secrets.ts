@@ -5,17 +5,24 @@ import { isMain, runMain } from "../cli/run.js";
 export const command = defineCommand({
   name: "ensure-local-secrets",
   summary: "seed Vault from fixtures and wire External Secrets to it",
-  usage: "[--plan [--json]] [--fixtures DIR] [--path P …]",
+  usage:
+    "[--plan [--json]] [--fixtures DIR] [--path P …] [--skip-eso] [--refresh] [--force-conflicts]",
   description: `
 Validates every fixture file (nothing is written when one is invalid), waits for
 Vault to answer, makes sure the KV v2 mount exists, then for each path reads,
 compares and writes only what differs, always with check-and-set. A second run
-writes nothing. Ends with the checkpoint "Vault sync success" and the counts.
+writes nothing. Ends the Vault half with "Vault sync success" and the counts.
+
+Then wires External Secrets Operator to Vault: detects the ESO API version the
+cluster serves, applies (server-side, only when changed) the token Secret, the
+ClusterSecretStore and the configured ExternalSecrets, requests a refresh when
+Vault changed, and waits for them to be Ready. A failed sync is a warning: the
+migrations bootstrap can still fall back to the Vault defaults.
 
 --plan reads Vault and shows, per path and key, what would be created, updated or
-left unchanged — never the values.`,
+left unchanged — never the values. It touches neither Vault nor Kubernetes.`,
   options: {
-    plan: { type: "boolean", description: "show what would change; write nothing" },
+    plan: { type: "boolean", description: "show what would change in Vault; write nothing" },
     json: {
       type: "boolean",
       description: "with --plan: print the plan as JSON (checkpoints go to stderr)",
@@ -32,29 +39,62 @@ left unchanged — never the values.`,
       placeholder: "P",
       description: "seed only this fixture path (repeatable)",
     },
+    "skip-eso": { type: "boolean", description: "seed Vault only; do not touch Kubernetes" },
+    refresh: {
+      type: "boolean",
+      description: "ask ESO to refresh every ExternalSecret even if Vault did not change",
+    },
+    "force-conflicts": {
+      type: "boolean",
+      description: "take over fields another field manager owns (server-side apply force)",
+    },
   },
   async run(ctx) {
-    const [{ ensureLocalSecrets }, { renderPlan }] = await Promise.all([
-      import("../flows/ensure-local-secrets.js"),
-      import("../flows/render-plan.js"),
-    ]);
+    const [{ ensureLocalSecrets, vaultTokenFor }, { renderPlan }, { withWorkspaceLock }] =
+      await Promise.all([
+        import("../flows/ensure-local-secrets.js"),
+        import("../flows/render-plan.js"),
+        import("../flows/workspace.js"),
+      ]);
     const only = Array.isArray(ctx.values.path) ? new Set(ctx.values.path) : undefined;
-    const result = await ensureLocalSecrets({
-      resolved: ctx.resolved,
-      log: ctx.log,
-      masker: ctx.masker,
-      plan: ctx.values.plan === true,
-      signal: ctx.signal,
-      ...(only ? { only } : {}),
-    });
-    if (ctx.values.plan) {
-      ctx.stdout.write(
-        ctx.values.json
-          ? `${JSON.stringify({ paths: result.seed.paths }, null, 2)}\n`
-          : renderPlan(result.seed.paths),
-      );
-    }
-    return 0;
+    const plan = ctx.values.plan === true;
+    const work = async () => {
+      const result = await ensureLocalSecrets({
+        resolved: ctx.resolved,
+        log: ctx.log,
+        masker: ctx.masker,
+        plan,
+        signal: ctx.signal,
+        ...(only ? { only } : {}),
+      });
+      if (plan) {
+        ctx.stdout.write(
+          ctx.values.json
+            ? `${JSON.stringify({ paths: result.seed.paths }, null, 2)}\n`
+            : renderPlan(result.seed.paths),
+        );
+        return;
+      }
+      if (ctx.values["skip-eso"]) {
+        ctx.log.checkpoint("eso:apply", "skip", "ESO wiring skipped (--skip-eso)");
+        return;
+      }
+      const [{ wireEso }, { kubeFromConfig }] = await Promise.all([
+        import("../flows/wire-eso.js"),
+        import("../flows/workspace.js"),
+      ]);
+      await wireEso({
+        kube: await kubeFromConfig(ctx.resolved),
+        config: ctx.config,
+        vaultToken: vaultTokenFor(ctx.resolved, ctx.masker),
+        log: ctx.log,
+        forceSync: ctx.values.refresh === true || result.seed.written > 0,
+        forceConflicts: ctx.values["force-conflicts"] === true,
+        signal: ctx.signal,
+      });
+    };
+    await (plan ? work() : withWorkspaceLock(ctx.resolved, ctx.log, ctx.env, ctx.signal, work));
+    return undefined;
   },
 });
 

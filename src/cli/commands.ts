@@ -8,5 +8,13 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
     name: "ensure-local-secrets",
     summary: "seed Vault from fixtures and wire External Secrets to it",
   },
+  {
+    name: "bootstrap-db-migrations-secret",
+    summary: "write <namespace>/db-migrations-local from the database credentials",
+  },
+  {
+    name: "check-db-migrations-secret",
+    summary: "health check of the migrations secret (--connect: log in to each database)",
+  },
   { name: "summary", summary: "show the latest run (or the last N runs) from the journal" },
 ];

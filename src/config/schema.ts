@@ -46,6 +46,8 @@ const database = z.strictObject({
   name: databaseName,
   /** Vault path whose keys hold this database's defaults (fallback source). */
   vaultPath: vaultPathSchema,
+  /** ESO-managed Secret holding this database's credentials; default `<name>-db-credentials`. */
+  sourceSecret: dnsName.optional(),
   /** Flyway baseline version used when the schema exists without history. */
   baselineVersion: z
     .string()
@@ -119,15 +121,15 @@ export const configSchema = z.strictObject({
         .regex(/^(\d+(ms|s|m|h))+$/, "expected a duration like '1h' or '30s'")
         .default("1h"),
       readyTimeoutSeconds: z.number().positive().default(60),
-      externalSecrets: z
-        .array(externalSecret)
-        .default([{ name: "platform-db-credentials", vaultPath: "platform/db" }]),
+      externalSecrets: z.array(externalSecret).default([
+        { name: "platform-db-credentials", vaultPath: "platform/db" },
+        { name: "agents-db-credentials", vaultPath: "agents/db" },
+      ]),
     })
     .prefault({}),
   migrations: z
     .strictObject({
       secretName: dnsName.default("db-migrations-local"),
-      sourceSecret: dnsName.default("platform-db-credentials"),
       mode: z.enum(["ensure", "verify"]).default("ensure"),
       sqlDir: z.string().min(1).default("db/flyway/sql"),
       databases: z

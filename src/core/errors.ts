@@ -49,13 +49,16 @@ export class ConfigError extends BootstrapError {
 /** A step talked to the outside world and it did not go as needed. */
 export class StepError extends BootstrapError {}
 
-/** A fixture or other input file is invalid; message is `file:line:column: what`. */
+/**
+ * Several problems found at once (invalid fixtures as `file:line:column: what`,
+ * or every missing secret in verify mode); all are printed, one per line.
+ */
 export class InputError extends BootstrapError {
   readonly problems: string[];
-  constructor(problems: string[], hint: string) {
+  constructor(problems: string[], hint: string, exitCode: ExitCodeValue = ExitCode.usage) {
     const first = problems[0] ?? "invalid input";
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
-    super(`${first}${more}`, hint, ExitCode.usage);
+    super(`${first}${more}`, hint, exitCode);
     this.problems = problems;
   }
 }

@@ -26,14 +26,21 @@ export interface FlywayConnection {
   from: { url: string; user: string; password: string };
 }
 
-export type ConnectionResult = { ok: true; connection: FlywayConnection } | { ok: false; missing: string[]; invalid?: string };
+export type ConnectionResult =
+  | { ok: true; connection: FlywayConnection }
+  | { ok: false; missing: string[]; invalid?: string };
 
 export const prefixOf = (database: string) => `${database.toUpperCase()}_`;
 
 /** The keys a database's Flyway connection is looked up in, highest precedence first. */
 export function urlKeys(db: DatabaseRef): string[] {
   const p = prefixOf(db.name);
-  return [`${p}FLYWAY_URL`, ...(db.primary ? ["FLYWAY_URL"] : []), `${p}DATABASE_URL`, ...(db.primary ? ["DATABASE_URL"] : [])];
+  return [
+    `${p}FLYWAY_URL`,
+    ...(db.primary ? ["FLYWAY_URL"] : []),
+    `${p}DATABASE_URL`,
+    ...(db.primary ? ["DATABASE_URL"] : []),
+  ];
 }
 
 function credentialKeys(db: DatabaseRef, what: "USER" | "PASSWORD"): string[] {
@@ -47,16 +54,21 @@ export function secretKeysFor(db: DatabaseRef): { url: string; user: string; pas
   return { url: `${p}FLYWAY_URL`, user: `${p}FLYWAY_USER`, password: `${p}FLYWAY_PASSWORD` };
 }
 
-const first = (env: Readonly<Record<string, string | undefined>>, keys: string[]) => keys.find((k) => (env[k] ?? "") !== "");
+const first = (env: Readonly<Record<string, string | undefined>>, keys: string[]) =>
+  keys.find((k) => (env[k] ?? "") !== "");
 
-export function resolveFlywayConnection(env: Readonly<Record<string, string | undefined>>, db: DatabaseRef): ConnectionResult {
+export function resolveFlywayConnection(
+  env: Readonly<Record<string, string | undefined>>,
+  db: DatabaseRef,
+): ConnectionResult {
   const urlKey = first(env, urlKeys(db));
   if (!urlKey) return { ok: false, missing: [urlKeys(db).join(" | ")] };
   let parsed: ReturnType<typeof toJdbc>;
   try {
     parsed = toJdbc(env[urlKey]!);
   } catch (error) {
-    if (error instanceof UrlError) return { ok: false, missing: [], invalid: `${urlKey}: ${error.message}` };
+    if (error instanceof UrlError)
+      return { ok: false, missing: [], invalid: `${urlKey}: ${error.message}` };
     throw error;
   }
   const userKey = first(env, credentialKeys(db, "USER"));
@@ -64,8 +76,10 @@ export function resolveFlywayConnection(env: Readonly<Record<string, string | un
   const user = userKey ? env[userKey]! : parsed.user;
   const password = passwordKey ? env[passwordKey]! : parsed.password;
   const missing: string[] = [];
-  if (user === undefined) missing.push(`${credentialKeys(db, "USER").join(" | ")} (or a user in ${urlKey})`);
-  if (password === undefined) missing.push(`${credentialKeys(db, "PASSWORD").join(" | ")} (or a password in ${urlKey})`);
+  if (user === undefined)
+    missing.push(`${credentialKeys(db, "USER").join(" | ")} (or a user in ${urlKey})`);
+  if (password === undefined)
+    missing.push(`${credentialKeys(db, "PASSWORD").join(" | ")} (or a password in ${urlKey})`);
   if (missing.length) return { ok: false, missing };
   return {
     ok: true,

@@ -35,16 +35,22 @@ function decode(text: string): string {
  */
 export function parsePostgresUrl(url: string): ParsedPostgresUrl {
   const m = /^(?:jdbc:postgresql|postgresql|postgres):\/\/(.*)$/s.exec(url.trim());
-  if (!m) throw new UrlError("expected a URL starting with postgresql://, postgres:// or jdbc:postgresql://");
+  if (!m)
+    throw new UrlError(
+      "expected a URL starting with postgresql://, postgres:// or jdbc:postgresql://",
+    );
   let rest = m[1]!;
   let user: string | undefined;
   let password: string | undefined;
   // The authority ends at the first '/' or '?' after the userinfo; the userinfo
   // ends at the last '@' that precedes a host-looking remainder.
-  const at = rest.lastIndexOf("@", (() => {
-    const q = rest.indexOf("?");
-    return q < 0 ? rest.length : q;
-  })());
+  const at = rest.lastIndexOf(
+    "@",
+    (() => {
+      const q = rest.indexOf("?");
+      return q < 0 ? rest.length : q;
+    })(),
+  );
   if (at >= 0) {
     const userinfo = rest.slice(0, at);
     rest = rest.slice(at + 1);
@@ -52,7 +58,9 @@ export function parsePostgresUrl(url: string): ParsedPostgresUrl {
     user = decode(colon < 0 ? userinfo : userinfo.slice(0, colon));
     if (colon >= 0) password = decode(userinfo.slice(colon + 1));
   }
-  const hm = /^(\[[0-9A-Fa-f:.]+\]|[^:/?\s[\]]+)(?::(\d{1,5}))?(?:\/([^?]*))?(?:\?(.*))?$/s.exec(rest);
+  const hm = /^(\[[0-9A-Fa-f:.]+\]|[^:/?\s[\]]+)(?::(\d{1,5}))?(?:\/([^?]*))?(?:\?(.*))?$/s.exec(
+    rest,
+  );
   if (!hm) throw new UrlError("expected host[:port]/database after '//'");
   const hostForUrl = hm[1]!;
   const port = hm[2] ? Number(hm[2]) : 5432;
@@ -68,7 +76,13 @@ export function parsePostgresUrl(url: string): ParsedPostgresUrl {
     else if (key === "password") password = value;
     else params.push([key, value]);
   }
-  const parsed: ParsedPostgresUrl = { host: hostForUrl.replace(/^\[|\]$/g, ""), hostForUrl, port, database, params };
+  const parsed: ParsedPostgresUrl = {
+    host: hostForUrl.replace(/^\[|\]$/g, ""),
+    hostForUrl,
+    port,
+    database,
+    params,
+  };
   if (user !== undefined && user !== "") parsed.user = user;
   if (password !== undefined) parsed.password = password;
   return parsed;
@@ -77,7 +91,9 @@ export function parsePostgresUrl(url: string): ParsedPostgresUrl {
 const encodeParam = (v: string) => encodeURIComponent(v).replace(/%2C/g, ",");
 
 /** The JDBC URL for a parsed URL: host, port, database, non-credential params. */
-export function formatJdbcUrl(p: Pick<ParsedPostgresUrl, "hostForUrl" | "port" | "database" | "params">): string {
+export function formatJdbcUrl(
+  p: Pick<ParsedPostgresUrl, "hostForUrl" | "port" | "database" | "params">,
+): string {
   const query = p.params
     .filter(([k]) => !CREDENTIAL_PARAMS.has(k))
     .map(([k, v]) => `${encodeParam(k)}=${encodeParam(v)}`)
@@ -96,19 +112,28 @@ export function toJdbc(url: string): { jdbc: string; user?: string; password?: s
 
 /** Why a JDBC URL is not acceptable in the migrations secret, or undefined when it is. */
 export function jdbcProblem(url: string): string | undefined {
-  if (!url.startsWith("jdbc:postgresql://")) return "not a JDBC URL (expected jdbc:postgresql://host:port/database)";
+  if (!url.startsWith("jdbc:postgresql://"))
+    return "not a JDBC URL (expected jdbc:postgresql://host:port/database)";
   let parsed: ParsedPostgresUrl;
   try {
     parsed = parsePostgresUrl(url);
   } catch (error) {
     return (error as Error).message;
   }
-  if (parsed.user !== undefined || parsed.password !== undefined) return "holds credentials (user/password belong in FLYWAY_USER / FLYWAY_PASSWORD)";
+  if (parsed.user !== undefined || parsed.password !== undefined)
+    return "holds credentials (user/password belong in FLYWAY_USER / FLYWAY_PASSWORD)";
   return undefined;
 }
 
 /** Builds a postgresql:// URL from parts, percent-encoding the credentials. */
-export function buildPostgresUrl(parts: { user: string; password: string; host: string; port: string | number; database: string }): string {
-  const host = parts.host.includes(":") && !parts.host.startsWith("[") ? `[${parts.host}]` : parts.host;
+export function buildPostgresUrl(parts: {
+  user: string;
+  password: string;
+  host: string;
+  port: string | number;
+  database: string;
+}): string {
+  const host =
+    parts.host.includes(":") && !parts.host.startsWith("[") ? `[${parts.host}]` : parts.host;
   return `postgresql://${encodeURIComponent(parts.user)}:${encodeURIComponent(parts.password)}@${host}:${parts.port}/${encodeURIComponent(parts.database)}`;
 }

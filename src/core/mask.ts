@@ -28,8 +28,13 @@ function variantsOf(value: string): string[] {
   return [...variants].filter((v) => v.length >= MIN_MASKED_LENGTH);
 }
 
+/** Longer values are masked by plain search instead of joining the regex: a
+ * megabyte-long secret would make the alternation too large to compile. */
+const LONG_VALUE = 1024;
+
 export class SecretMasker {
   private readonly values = new Set<string>();
+  private readonly longValues = new Set<string>();
   private pattern: RegExp | undefined;
   private dirty = false;
 
@@ -37,6 +42,10 @@ export class SecretMasker {
   register<T extends string | undefined>(value: T): T {
     if (typeof value !== "string" || value.length < MIN_MASKED_LENGTH) return value;
     for (const variant of variantsOf(value)) {
+      if (variant.length > LONG_VALUE) {
+        this.longValues.add(variant);
+        continue;
+      }
       if (!this.values.has(variant)) {
         this.values.add(variant);
         this.dirty = true;
@@ -46,7 +55,7 @@ export class SecretMasker {
   }
 
   get size(): number {
-    return this.values.size;
+    return this.values.size + this.longValues.size;
   }
 
   private regex(): RegExp | undefined {
@@ -62,9 +71,12 @@ export class SecretMasker {
   }
 
   mask(text: string): string {
+    if (text.length < MIN_MASKED_LENGTH) return text;
+    let out = text;
+    for (const long of this.longValues)
+      if (out.length >= long.length) out = out.split(long).join(MASK);
     const re = this.regex();
-    if (!re || text.length < MIN_MASKED_LENGTH) return text;
-    return text.replace(re, MASK);
+    return re ? out.replace(re, MASK) : out;
   }
 
   /**

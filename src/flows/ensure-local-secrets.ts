@@ -52,9 +52,13 @@ export function loadFixtureDir(
   }
 }
 
+/** The Vault token (registered for masking), found as Vault's CLI finds it. */
+export function vaultTokenFor(resolved: ResolvedConfig, masker: SecretMasker): string {
+  return masker.register(resolveVaultToken(resolved.config, resolved.path));
+}
+
 export function vaultFromConfig(resolved: ResolvedConfig, masker: SecretMasker): Vault {
-  const token = masker.register(resolveVaultToken(resolved.config, resolved.path));
-  return createVault({ addr: resolved.config.vault.addr, token });
+  return createVault({ addr: resolved.config.vault.addr, token: vaultTokenFor(resolved, masker) });
 }
 
 export async function ensureLocalSecrets(

@@ -39,8 +39,12 @@ export class EsoReconciler {
   private enqueue(obj: Obj): void {
     if (this.stopped) return;
     if (obj.kind === "ExternalSecret") this.schedule(obj.metadata.namespace!, obj.metadata.name);
-    if (obj.kind === "ClusterSecretStore" || (obj.kind === "Secret" && !obj.metadata.labels?.["reconcile.external-secrets.io/managed"])) {
-      for (const es of this.kube.list("ExternalSecret")) this.schedule(es.metadata.namespace!, es.metadata.name);
+    if (
+      obj.kind === "ClusterSecretStore" ||
+      (obj.kind === "Secret" && !obj.metadata.labels?.["reconcile.external-secrets.io/managed"])
+    ) {
+      for (const es of this.kube.list("ExternalSecret"))
+        this.schedule(es.metadata.namespace!, es.metadata.name);
     }
   }
 
@@ -58,7 +62,8 @@ export class EsoReconciler {
 
   /** Reconciles every ExternalSecret now. */
   async reconcileAll(): Promise<void> {
-    for (const es of this.kube.list("ExternalSecret")) await this.reconcile(es.metadata.namespace!, es.metadata.name);
+    for (const es of this.kube.list("ExternalSecret"))
+      await this.reconcile(es.metadata.namespace!, es.metadata.name);
   }
 
   async reconcile(namespace: string, name: string): Promise<void> {
@@ -75,50 +80,85 @@ export class EsoReconciler {
       this.kube.setStatus("ExternalSecret", namespace, name, {
         refreshTime: new Date().toISOString(),
         syncedResourceVersion: `${es.metadata.generation ?? 1}-${es.metadata.resourceVersion}`,
-        conditions: [{ type: "Ready", status: ok ? "True" : "False", reason, message, lastTransitionTime: new Date().toISOString() }],
+        conditions: [
+          {
+            type: "Ready",
+            status: ok ? "True" : "False",
+            reason,
+            message,
+            lastTransitionTime: new Date().toISOString(),
+          },
+        ],
       });
     };
     try {
       if (this.failWith) throw new Error(this.failWith);
       const ref = spec.secretStoreRef;
-      const store = ref && (ref.kind ?? "SecretStore") === "ClusterSecretStore" ? this.kube.get("ClusterSecretStore", undefined, ref.name) : undefined;
+      const store =
+        ref && (ref.kind ?? "SecretStore") === "ClusterSecretStore"
+          ? this.kube.get("ClusterSecretStore", undefined, ref.name)
+          : undefined;
       if (!store) throw new Error(`could not get ClusterSecretStore "${ref?.name ?? ""}"`);
-      const vault = ((store.spec as { provider?: { vault?: VaultProvider } })?.provider?.vault ?? undefined) as VaultProvider | undefined;
+      const vault = ((store.spec as { provider?: { vault?: VaultProvider } })?.provider?.vault ??
+        undefined) as VaultProvider | undefined;
       if (!vault) throw new Error("store has no Vault provider");
       const tokenRef = vault.auth?.tokenSecretRef;
-      const tokenSecret = tokenRef ? this.kube.secretData(tokenRef.namespace ?? namespace, tokenRef.name) : undefined;
+      const tokenSecret = tokenRef
+        ? this.kube.secretData(tokenRef.namespace ?? namespace, tokenRef.name)
+        : undefined;
       const token = tokenRef ? tokenSecret?.[tokenRef.key] : undefined;
-      if (!token) throw new Error(`cannot get Vault token from secret "${tokenRef?.namespace}/${tokenRef?.name}" key "${tokenRef?.key}"`);
+      if (!token)
+        throw new Error(
+          `cannot get Vault token from secret "${tokenRef?.namespace}/${tokenRef?.name}" key "${tokenRef?.key}"`,
+        );
       const read = async (key: string): Promise<Record<string, string>> => {
         const mount = vault.path ?? "secret";
-        const url = vault.version === "v1" ? `${vault.server}/v1/${mount}/${key}` : `${vault.server}/v1/${mount}/data/${key}`;
+        const url =
+          vault.version === "v1"
+            ? `${vault.server}/v1/${mount}/${key}`
+            : `${vault.server}/v1/${mount}/data/${key}`;
         const response = await fetch(url, { headers: { "X-Vault-Token": token } });
-        const body = (await response.json().catch(() => ({}))) as { data?: { data?: Record<string, string> }; errors?: string[] };
+        const body = (await response.json().catch(() => ({}))) as {
+          data?: { data?: Record<string, string> };
+          errors?: string[];
+        };
         if (response.status === 404) throw new Error(`Secret does not exist`);
-        if (!response.ok) throw new Error(`cannot read secret data from Vault: Code: ${response.status}. Errors: ${(body.errors ?? []).join(", ")}`);
-        return (vault.version === "v1" ? (body.data as Record<string, string>) : body.data?.data) ?? {};
+        if (!response.ok)
+          throw new Error(
+            `cannot read secret data from Vault: Code: ${response.status}. Errors: ${(body.errors ?? []).join(", ")}`,
+          );
+        return (
+          (vault.version === "v1" ? (body.data as Record<string, string>) : body.data?.data) ?? {}
+        );
       };
       const data: Record<string, string> = {};
       for (const [i, from] of (spec.dataFrom ?? []).entries()) {
         try {
           Object.assign(data, await read(from.extract?.key ?? ""));
         } catch (error) {
-          throw new Error(`error processing spec.dataFrom[${i}].extract, err: ${(error as Error).message}`);
+          throw new Error(
+            `error processing spec.dataFrom[${i}].extract, err: ${(error as Error).message}`,
+          );
         }
       }
       for (const [i, d] of (spec.data ?? []).entries()) {
         try {
           const values = await read(d.remoteRef.key);
-          const value = d.remoteRef.property ? values[d.remoteRef.property] : JSON.stringify(values);
+          const value = d.remoteRef.property
+            ? values[d.remoteRef.property]
+            : JSON.stringify(values);
           if (value === undefined) throw new Error(`property ${d.remoteRef.property} not found`);
           data[d.secretKey] = value;
         } catch (error) {
-          throw new Error(`error processing spec.data[${i}] (key: ${d.remoteRef.key}), err: ${(error as Error).message}`);
+          throw new Error(
+            `error processing spec.data[${i}] (key: ${d.remoteRef.key}), err: ${(error as Error).message}`,
+          );
         }
       }
       const target = spec.target?.name ?? name;
       const encoded: Record<string, string> = {};
-      for (const [k, v] of Object.entries(data)) encoded[k] = Buffer.from(String(v)).toString("base64");
+      for (const [k, v] of Object.entries(data))
+        encoded[k] = Buffer.from(String(v)).toString("base64");
       const existing = this.kube.get("Secret", namespace, target);
       if (JSON.stringify(existing?.data ?? null) !== JSON.stringify(encoded)) {
         this.kube.put(
@@ -130,7 +170,15 @@ export class EsoReconciler {
               name: target,
               namespace,
               labels: { "reconcile.external-secrets.io/managed": "true" },
-              ownerReferences: [{ apiVersion: es.apiVersion, kind: "ExternalSecret", name, uid: es.metadata.uid, controller: true }],
+              ownerReferences: [
+                {
+                  apiVersion: es.apiVersion,
+                  kind: "ExternalSecret",
+                  name,
+                  uid: es.metadata.uid,
+                  controller: true,
+                },
+              ],
             },
             data: encoded,
           },

@@ -17,7 +17,13 @@ import type { AddressInfo, Socket } from "node:net";
 export type Obj = {
   apiVersion: string;
   kind: string;
-  metadata: Record<string, unknown> & { name: string; namespace?: string; resourceVersion?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+  metadata: Record<string, unknown> & {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+  };
   [key: string]: unknown;
 };
 
@@ -31,8 +37,18 @@ interface ResourceType {
 const RESOURCES: ResourceType[] = [
   { group: "", plural: "namespaces", kind: "Namespace", namespaced: false },
   { group: "", plural: "secrets", kind: "Secret", namespaced: true },
-  { group: "external-secrets.io", plural: "externalsecrets", kind: "ExternalSecret", namespaced: true },
-  { group: "external-secrets.io", plural: "clustersecretstores", kind: "ClusterSecretStore", namespaced: false },
+  {
+    group: "external-secrets.io",
+    plural: "externalsecrets",
+    kind: "ExternalSecret",
+    namespaced: true,
+  },
+  {
+    group: "external-secrets.io",
+    plural: "clustersecretstores",
+    kind: "ClusterSecretStore",
+    namespaced: false,
+  },
   { group: "external-secrets.io", plural: "secretstores", kind: "SecretStore", namespaced: true },
 ];
 
@@ -58,8 +74,22 @@ type Verb = "get" | "list" | "create" | "update" | "patch" | "delete";
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const SECRET_MAX_BYTES = 1024 * 1024;
 
-function statusBody(code: number, reason: string, message: string, details?: Record<string, unknown>) {
-  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, ...(details ? { details } : {}), code };
+function statusBody(
+  code: number,
+  reason: string,
+  message: string,
+  details?: Record<string, unknown>,
+) {
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    ...(details ? { details } : {}),
+    code,
+  };
 }
 
 class HttpStatus extends Error {
@@ -77,32 +107,52 @@ function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
-/** Leaf field paths of an object as SSA tracks them, e.g. ".data.FLYWAY_URL". */
-function leafFields(value: unknown, prefix = ""): Map<string, string> {
+/**
+ * Leaf fields of an object as SSA tracks them. Keys are JSON-encoded segment
+ * lists, since label keys like "app.kubernetes.io/name" contain dots.
+ */
+function leafFields(value: unknown, prefix: string[] = []): Map<string, string> {
   const out = new Map<string, string>();
   if (value && typeof value === "object" && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) {
-      if (prefix === "" && (k === "apiVersion" || k === "kind" || k === "status")) continue;
-      if (prefix === ".metadata" && ["name", "namespace", "resourceVersion", "uid", "creationTimestamp", "managedFields", "generation"].includes(k)) continue;
-      for (const [p, s] of leafFields(v, `${prefix}.${k}`)) out.set(p, s);
+      if (prefix.length === 0 && (k === "apiVersion" || k === "kind" || k === "status")) continue;
+      if (
+        prefix.length === 1 &&
+        prefix[0] === "metadata" &&
+        [
+          "name",
+          "namespace",
+          "resourceVersion",
+          "uid",
+          "creationTimestamp",
+          "managedFields",
+          "generation",
+        ].includes(k)
+      )
+        continue;
+      for (const [p, s] of leafFields(v, [...prefix, k])) out.set(p, s);
     }
     return out;
   }
-  out.set(prefix, JSON.stringify(value));
+  out.set(JSON.stringify(prefix), JSON.stringify(value));
   return out;
 }
 
-function getPath(obj: unknown, path: string): unknown {
+const segments = (field: string) => JSON.parse(field) as string[];
+/** How the API server prints a field in conflict messages: `.spec.provider.vault.server`. */
+const displayField = (field: string) => `.${segments(field).join(".")}`;
+
+function getPath(obj: unknown, field: string): unknown {
   let node = obj as Record<string, unknown> | undefined;
-  for (const k of path.split(".").slice(1)) {
+  for (const k of segments(field)) {
     if (!node || typeof node !== "object") return undefined;
     node = node[k] as Record<string, unknown> | undefined;
   }
   return node;
 }
 
-function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split(".").slice(1);
+function setPath(obj: Record<string, unknown>, field: string, value: unknown): void {
+  const keys = segments(field);
   let node = obj;
   for (const k of keys.slice(0, -1)) {
     if (!node[k] || typeof node[k] !== "object" || Array.isArray(node[k])) node[k] = {};
@@ -111,8 +161,8 @@ function setPath(obj: Record<string, unknown>, path: string, value: unknown): vo
   node[keys[keys.length - 1]!] = value;
 }
 
-function deletePath(obj: Record<string, unknown>, path: string): void {
-  const keys = path.split(".").slice(1);
+function deletePath(obj: Record<string, unknown>, field: string): void {
+  const keys = segments(field);
   let node = obj;
   for (const k of keys.slice(0, -1)) {
     node = node[k] as Record<string, unknown>;
@@ -123,7 +173,9 @@ function deletePath(obj: Record<string, unknown>, path: string): void {
 
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (!patch || typeof patch !== "object" || Array.isArray(patch)) return patch;
-  const out = (target && typeof target === "object" && !Array.isArray(target) ? clone(target) : {}) as Record<string, unknown>;
+  const out = (
+    target && typeof target === "object" && !Array.isArray(target) ? clone(target) : {}
+  ) as Record<string, unknown>;
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -146,7 +198,12 @@ export class KubeStandIn {
   esoVersion: "v1" | "v1beta1" | "none";
   deny: DenyRule[] = [];
   failures: InjectedFailure[] = [];
-  readonly requests: Array<{ verb: string; path: string; code: number; fieldManager?: string | undefined }> = [];
+  readonly requests: Array<{
+    verb: string;
+    path: string;
+    code: number;
+    fieldManager?: string | undefined;
+  }> = [];
   /** Called after any write so a controller (the ESO reconciler) can react. */
   onChange: ((obj: Obj) => void) | undefined;
   private server: Server | undefined;
@@ -175,7 +232,9 @@ export class KubeStandIn {
   /** Reads an object as stored (any served version). */
   get(kind: string, namespace: string | undefined, name: string): Obj | undefined {
     const t = this.typeOf(kind);
-    const o = this.store.get(this.key(t.group, t.plural, t.namespaced ? namespace : undefined, name));
+    const o = this.store.get(
+      this.key(t.group, t.plural, t.namespaced ? namespace : undefined, name),
+    );
     return o ? clone(o) : undefined;
   }
 
@@ -183,7 +242,10 @@ export class KubeStandIn {
     const t = this.typeOf(kind);
     const prefix = `${t.group}/${t.plural}/`;
     return [...this.store.entries()]
-      .filter(([k, o]) => k.startsWith(prefix) && (namespace === undefined || o.metadata.namespace === namespace))
+      .filter(
+        ([k, o]) =>
+          k.startsWith(prefix) && (namespace === undefined || o.metadata.namespace === namespace),
+      )
       .map(([, o]) => clone(o));
   }
 
@@ -192,31 +254,44 @@ export class KubeStandIn {
     const s = this.get("Secret", namespace, name);
     if (!s) return undefined;
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries((s.data as Record<string, string>) ?? {})) out[k] = Buffer.from(v, "base64").toString("utf8");
+    for (const [k, v] of Object.entries((s.data as Record<string, string>) ?? {}))
+      out[k] = Buffer.from(v, "base64").toString("utf8");
     return out;
   }
 
   /** Writes an object directly, as a controller or another client would. */
   put(obj: Obj, manager: string, operation: "Apply" | "Update" = "Update"): Obj {
     const t = this.typeOf(obj.kind);
-    const key = this.key(t.group, t.plural, t.namespaced ? obj.metadata.namespace : undefined, obj.metadata.name);
+    const key = this.key(
+      t.group,
+      t.plural,
+      t.namespaced ? obj.metadata.namespace : undefined,
+      obj.metadata.name,
+    );
     const existing = this.store.get(key);
     const stored = clone(obj);
     stored.metadata.resourceVersion = String(++this.rv);
     stored.metadata.uid = (existing?.metadata.uid as string | undefined) ?? randomUUID();
-    stored.metadata.creationTimestamp = (existing?.metadata.creationTimestamp as string | undefined) ?? new Date().toISOString();
+    stored.metadata.creationTimestamp =
+      (existing?.metadata.creationTimestamp as string | undefined) ?? new Date().toISOString();
     if (t.plural === "secrets" && stored.stringData) {
       const data = { ...((stored.data as Record<string, string>) ?? {}) };
-      for (const [k, v] of Object.entries(stored.stringData as Record<string, string>)) data[k] = Buffer.from(v).toString("base64");
+      for (const [k, v] of Object.entries(stored.stringData as Record<string, string>))
+        data[k] = Buffer.from(v).toString("base64");
       stored.data = data;
       delete stored.stringData;
     }
     const owners = this.owners.get(key) ?? new Map<string, Set<string>>();
-    if (operation === "Update") for (const path of leafFields(stored).keys()) owners.set(path, new Set([manager]));
+    if (operation === "Update")
+      for (const path of leafFields(stored).keys()) owners.set(path, new Set([manager]));
     this.owners.set(key, owners);
     const managers = new Set<string>();
     for (const set of owners.values()) for (const m of set) managers.add(m);
-    stored.metadata.managedFields = [...managers].map((m) => ({ manager: m, operation: m === manager ? operation : "Update", apiVersion: obj.apiVersion }));
+    stored.metadata.managedFields = [...managers].map((m) => ({
+      manager: m,
+      operation: m === manager ? operation : "Update",
+      apiVersion: obj.apiVersion,
+    }));
     this.store.set(key, stored);
     queueMicrotask(() => this.onChange?.(clone(stored)));
     return clone(stored);
@@ -265,7 +340,9 @@ export class KubeStandIn {
 
   async listen(port = 0, host = "127.0.0.1"): Promise<string> {
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error) => this.send(req, res, 500, statusBody(500, "InternalError", String(error))));
+      this.handle(req, res).catch((error) =>
+        this.send(req, res, 500, statusBody(500, "InternalError", String(error))),
+      );
     });
     this.server.on("connection", (s) => {
       this.sockets.add(s);
@@ -278,10 +355,19 @@ export class KubeStandIn {
 
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
   }
 
-  private send(req: IncomingMessage, res: ServerResponse, code: number, body: unknown, verb = req.method ?? "", fieldManager?: string) {
+  private send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    code: number,
+    body: unknown,
+    verb = req.method ?? "",
+    fieldManager?: string,
+  ) {
     this.requests.push({ verb, path: req.url ?? "", code, fieldManager });
     res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(body));
   }
@@ -291,11 +377,15 @@ export class KubeStandIn {
   }
 
   private discovery(path: string): unknown | undefined {
-    if (path === "/api") return { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] };
+    if (path === "/api")
+      return { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] };
     if (path === "/apis") {
       const groups = [];
       if (this.esoVersion !== "none") {
-        const versions = this.servedVersions().map((v) => ({ groupVersion: `external-secrets.io/${v}`, version: v }));
+        const versions = this.servedVersions().map((v) => ({
+          groupVersion: `external-secrets.io/${v}`,
+          version: v,
+        }));
         groups.push({ name: "external-secrets.io", versions, preferredVersion: versions[0] });
       }
       return { kind: "APIGroupList", apiVersion: "v1", groups };
@@ -317,10 +407,20 @@ export class KubeStandIn {
     if (m) {
       if (!m[1]) {
         if (this.esoVersion === "none") return undefined;
-        const versions = this.servedVersions().map((v) => ({ groupVersion: `external-secrets.io/${v}`, version: v }));
-        return { kind: "APIGroup", apiVersion: "v1", name: "external-secrets.io", versions, preferredVersion: versions[0] };
+        const versions = this.servedVersions().map((v) => ({
+          groupVersion: `external-secrets.io/${v}`,
+          version: v,
+        }));
+        return {
+          kind: "APIGroup",
+          apiVersion: "v1",
+          name: "external-secrets.io",
+          versions,
+          preferredVersion: versions[0],
+        };
       }
-      if (this.servedVersions().includes(m[1])) return list(`external-secrets.io/${m[1]}`, "external-secrets.io");
+      if (this.servedVersions().includes(m[1]))
+        return list(`external-secrets.io/${m[1]}`, "external-secrets.io");
     }
     return undefined;
   }
@@ -334,7 +434,10 @@ export class KubeStandIn {
       const d = this.discovery(url.pathname);
       if (d) return this.send(req, res, 200, d, "discovery");
     }
-    const m = /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?(?:\/(status))?$/.exec(url.pathname);
+    const m =
+      /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?(?:\/(status))?$/.exec(
+        url.pathname,
+      );
     // `/api/v1/namespaces/<name>` backtracks to plural "namespaces", name <name>.
     let group = "";
     let version = "v1";
@@ -349,20 +452,57 @@ export class KubeStandIn {
       name = m[5];
     }
     if (!m || (group === "external-secrets.io" && !this.servedVersions().includes(version))) {
-      return this.send(req, res, 404, statusBody(404, "NotFound", "the server could not find the requested resource"));
+      return this.send(
+        req,
+        res,
+        404,
+        statusBody(404, "NotFound", "the server could not find the requested resource"),
+      );
     }
     const type = RESOURCES.find((r) => r.group === group && r.plural === plural);
-    if (!type) return this.send(req, res, 404, statusBody(404, "NotFound", "the server could not find the requested resource"));
+    if (!type)
+      return this.send(
+        req,
+        res,
+        404,
+        statusBody(404, "NotFound", "the server could not find the requested resource"),
+      );
     const verb: Verb =
-      req.method === "GET" ? (name ? "get" : "list") : req.method === "POST" ? "create" : req.method === "PUT" ? "update" : req.method === "PATCH" ? "patch" : "delete";
+      req.method === "GET"
+        ? name
+          ? "get"
+          : "list"
+        : req.method === "POST"
+          ? "create"
+          : req.method === "PUT"
+            ? "update"
+            : req.method === "PATCH"
+              ? "patch"
+              : "delete";
     const fieldManager = url.searchParams.get("fieldManager") ?? undefined;
     try {
       const body = await this.readBody(req);
-      const result = this.serve(type, version, verb, namespace, name, body, url.searchParams, req.headers["content-type"] ?? "");
+      const result = this.serve(
+        type,
+        version,
+        verb,
+        namespace,
+        name,
+        body,
+        url.searchParams,
+        req.headers["content-type"] ?? "",
+      );
       this.send(req, res, result.code, result.body, verb, fieldManager);
     } catch (error) {
       if (error instanceof HttpStatus) {
-        return this.send(req, res, error.code, statusBody(error.code, error.reason, error.message, error.details), verb, fieldManager);
+        return this.send(
+          req,
+          res,
+          error.code,
+          statusBody(error.code, error.reason, error.message, error.details),
+          verb,
+          fieldManager,
+        );
       }
       throw error;
     }
@@ -385,7 +525,12 @@ export class KubeStandIn {
   }
 
   private authorize(type: ResourceType, verb: Verb, namespace: string | undefined) {
-    const rule = this.deny.find((d) => d.verb === verb && d.resource === type.plural && (d.namespace === undefined || d.namespace === namespace));
+    const rule = this.deny.find(
+      (d) =>
+        d.verb === verb &&
+        d.resource === type.plural &&
+        (d.namespace === undefined || d.namespace === namespace),
+    );
     if (rule) {
       const where = namespace ? ` in the namespace "${namespace}"` : " at the cluster scope";
       throw new HttpStatus(
@@ -395,7 +540,9 @@ export class KubeStandIn {
         { kind: type.plural },
       );
     }
-    const injected = this.failures.find((f) => f.verb === verb && f.resource === type.plural && f.times > 0);
+    const injected = this.failures.find(
+      (f) => f.verb === verb && f.resource === type.plural && f.times > 0,
+    );
     if (injected) {
       injected.times--;
       throw new HttpStatus(injected.code, injected.reason, injected.message);
@@ -408,15 +555,27 @@ export class KubeStandIn {
     let size = 0;
     for (const [k, v] of Object.entries(data)) {
       if (!SECRET_KEY.test(k)) {
-        throw new HttpStatus(422, "Invalid", `Secret "${obj.metadata.name}" is invalid: data[${k}]: Invalid value: "${k}": a valid config key must consist of alphanumeric characters, '-', '_' or '.'`);
+        throw new HttpStatus(
+          422,
+          "Invalid",
+          `Secret "${obj.metadata.name}" is invalid: data[${k}]: Invalid value: "${k}": a valid config key must consist of alphanumeric characters, '-', '_' or '.'`,
+        );
       }
       if (typeof v !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) {
-        throw new HttpStatus(400, "BadRequest", `Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 0`);
+        throw new HttpStatus(
+          400,
+          "BadRequest",
+          `Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 0`,
+        );
       }
       size += Buffer.from(v, "base64").length;
     }
     if (size > SECRET_MAX_BYTES) {
-      throw new HttpStatus(422, "Invalid", `Secret "${obj.metadata.name}" is invalid: data: Too long: must have at most 1048576 bytes`);
+      throw new HttpStatus(
+        422,
+        "Invalid",
+        `Secret "${obj.metadata.name}" is invalid: data: Too long: must have at most 1048576 bytes`,
+      );
     }
   }
 
@@ -432,17 +591,43 @@ export class KubeStandIn {
   ): { code: number; body: unknown } {
     this.authorize(type, verb, namespace);
     const apiVersion = type.group ? `${type.group}/${version}` : "v1";
-    const key = (n: string) => this.key(type.group, type.plural, type.namespaced ? namespace : undefined, n);
-    const notFound = (n: string) => new HttpStatus(404, "NotFound", `${this.label(type)} "${n}" not found`, { name: n, kind: type.plural });
+    const key = (n: string) =>
+      this.key(type.group, type.plural, type.namespaced ? namespace : undefined, n);
+    const notFound = (n: string) =>
+      new HttpStatus(404, "NotFound", `${this.label(type)} "${n}" not found`, {
+        name: n,
+        kind: type.plural,
+      });
     const withVersion = (o: Obj) => ({ ...o, apiVersion });
-    if (type.namespaced && namespace && !this.store.has(this.key("", "namespaces", undefined, namespace)) && verb !== "get" && verb !== "list") {
-      throw new HttpStatus(404, "NotFound", `namespaces "${namespace}" not found`, { name: namespace, kind: "namespaces" });
+    if (
+      type.namespaced &&
+      namespace &&
+      !this.store.has(this.key("", "namespaces", undefined, namespace)) &&
+      verb !== "get" &&
+      verb !== "list"
+    ) {
+      throw new HttpStatus(404, "NotFound", `namespaces "${namespace}" not found`, {
+        name: namespace,
+        kind: "namespaces",
+      });
     }
     if (verb === "list") {
       const items = [...this.store.entries()]
-        .filter(([k, o]) => k.startsWith(`${type.group}/${type.plural}/`) && (!type.namespaced || !namespace || o.metadata.namespace === namespace))
+        .filter(
+          ([k, o]) =>
+            k.startsWith(`${type.group}/${type.plural}/`) &&
+            (!type.namespaced || !namespace || o.metadata.namespace === namespace),
+        )
         .map(([, o]) => withVersion(clone(o)));
-      return { code: 200, body: { kind: `${type.kind}List`, apiVersion, metadata: { resourceVersion: String(this.rv) }, items } };
+      return {
+        code: 200,
+        body: {
+          kind: `${type.kind}List`,
+          apiVersion,
+          metadata: { resourceVersion: String(this.rv) },
+          items,
+        },
+      };
     }
     if (verb === "get") {
       const o = this.store.get(key(name!));
@@ -454,19 +639,35 @@ export class KubeStandIn {
       if (!o) throw notFound(name!);
       this.store.delete(key(name!));
       this.owners.delete(key(name!));
-      return { code: 200, body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details: { name, kind: type.plural } } };
+      return {
+        code: 200,
+        body: {
+          kind: "Status",
+          apiVersion: "v1",
+          metadata: {},
+          status: "Success",
+          details: { name, kind: type.plural },
+        },
+      };
     }
     const obj = body as Obj | undefined;
-    if (!obj || typeof obj !== "object" || !obj.metadata) throw new HttpStatus(400, "BadRequest", "the body of the request was in an unknown format");
+    if (!obj || typeof obj !== "object" || !obj.metadata)
+      throw new HttpStatus(400, "BadRequest", "the body of the request was in an unknown format");
     if (type.namespaced) obj.metadata.namespace = namespace;
     const manager = query.get("fieldManager") ?? "unknown";
     if (verb === "create") {
       const n = obj.metadata.name;
       if (this.store.has(key(n))) {
-        throw new HttpStatus(409, "AlreadyExists", `${this.label(type)} "${n}" already exists`, { name: n, kind: type.plural });
+        throw new HttpStatus(409, "AlreadyExists", `${this.label(type)} "${n}" already exists`, {
+          name: n,
+          kind: type.plural,
+        });
       }
       this.validate(type, obj);
-      return { code: 201, body: withVersion(this.put({ ...obj, apiVersion, kind: type.kind }, manager)) };
+      return {
+        code: 201,
+        body: withVersion(this.put({ ...obj, apiVersion, kind: type.kind }, manager)),
+      };
     }
     const existing = this.store.get(key(name!));
     if (verb === "update") {
@@ -482,14 +683,29 @@ export class KubeStandIn {
       }
       this.checkImmutable(type, existing, obj);
       this.validate(type, obj);
-      return { code: 200, body: withVersion(this.put({ ...obj, apiVersion, kind: type.kind }, manager)) };
+      return {
+        code: 200,
+        body: withVersion(this.put({ ...obj, apiVersion, kind: type.kind }, manager)),
+      };
     }
     // PATCH
     if (contentType.startsWith("application/apply-patch")) {
       if (!query.get("fieldManager")) {
-        throw new HttpStatus(422, "Invalid", `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`);
+        throw new HttpStatus(
+          422,
+          "Invalid",
+          `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`,
+        );
       }
-      return this.apply(type, apiVersion, key(name!), existing, obj, manager, query.get("force") === "true");
+      return this.apply(
+        type,
+        apiVersion,
+        key(name!),
+        existing,
+        obj,
+        manager,
+        query.get("force") === "true",
+      );
     }
     if (!existing) throw notFound(name!);
     const merged = mergePatch(existing, obj) as Obj;
@@ -500,19 +716,47 @@ export class KubeStandIn {
 
   private checkImmutable(type: ResourceType, existing: Obj, next: Obj) {
     if (type.plural !== "secrets" || existing.immutable !== true) return;
-    if (JSON.stringify(existing.data ?? {}) !== JSON.stringify(next.data ?? {}) || next.immutable === false) {
-      throw new HttpStatus(422, "Invalid", `Secret "${existing.metadata.name}" is invalid: data: Forbidden: field is immutable when \`immutable\` is set`, {
-        name: existing.metadata.name,
-        kind: "secrets",
-        causes: [{ reason: "FieldValueForbidden", message: "Forbidden: field is immutable when `immutable` is set", field: "data" }],
-      });
+    if (
+      JSON.stringify(existing.data ?? {}) !== JSON.stringify(next.data ?? {}) ||
+      next.immutable === false
+    ) {
+      throw new HttpStatus(
+        422,
+        "Invalid",
+        `Secret "${existing.metadata.name}" is invalid: data: Forbidden: field is immutable when \`immutable\` is set`,
+        {
+          name: existing.metadata.name,
+          kind: "secrets",
+          causes: [
+            {
+              reason: "FieldValueForbidden",
+              message: "Forbidden: field is immutable when `immutable` is set",
+              field: "data",
+            },
+          ],
+        },
+      );
     }
   }
 
-  private apply(type: ResourceType, apiVersion: string, key: string, existing: Obj | undefined, applied: Obj, manager: string, force: boolean) {
+  private apply(
+    type: ResourceType,
+    apiVersion: string,
+    key: string,
+    existing: Obj | undefined,
+    applied: Obj,
+    manager: string,
+    force: boolean,
+  ) {
     const owners = this.owners.get(key) ?? new Map<string, Set<string>>();
     const fields = leafFields(applied);
-    const current = existing ?? ({ apiVersion, kind: type.kind, metadata: { name: applied.metadata.name, namespace: applied.metadata.namespace } } as Obj);
+    const current =
+      existing ??
+      ({
+        apiVersion,
+        kind: type.kind,
+        metadata: { name: applied.metadata.name, namespace: applied.metadata.namespace },
+      } as Obj);
     const conflicts: Array<{ field: string; manager: string }> = [];
     for (const [path, value] of fields) {
       const others = [...(owners.get(path) ?? [])].filter((m) => m !== manager);
@@ -521,13 +765,30 @@ export class KubeStandIn {
       }
     }
     if (conflicts.length && !force) {
-      const list = conflicts.map((c) => `conflict with "${c.manager}" using ${apiVersion}: ${c.field}`);
+      const list = conflicts.map(
+        (c) => `conflict with "${c.manager}" using ${apiVersion}: ${displayField(c.field)}`,
+      );
       throw new HttpStatus(
         409,
         "Conflict",
         `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? "s" : ""}: ${list.join("\n")}`,
-        { causes: conflicts.map((c) => ({ reason: "FieldManagerConflict", message: `conflict with "${c.manager}" using ${apiVersion}`, field: c.field })) },
+        {
+          causes: conflicts.map((c) => ({
+            reason: "FieldManagerConflict",
+            message: `conflict with "${c.manager}" using ${apiVersion}`,
+            field: displayField(c.field),
+          })),
+        },
       );
+    }
+    const changed = [...fields].some(
+      ([path, value]) => JSON.stringify(getPath(current, path)) !== value,
+    );
+    const dropped = [...owners].some(([path, set]) => set.has(manager) && !fields.has(path));
+    const newlyOwned = [...fields.keys()].some((path) => !owners.get(path)?.has(manager));
+    if (existing && !changed && !dropped && !newlyOwned) {
+      // An apply that changes nothing is a no-op: no new resourceVersion.
+      return { code: 200, body: { ...clone(existing), apiVersion } };
     }
     const next = clone(current) as unknown as Record<string, unknown>;
     // Fields this manager owned alone and no longer applies are removed (SSA semantics).

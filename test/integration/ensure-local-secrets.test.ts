@@ -33,7 +33,7 @@ afterEach(async () => {
 const env = (extra: Record<string, string> = {}) =>
   cleanEnv({ VAULT_ADDR: addr, VAULT_TOKEN: vault.rootToken, ...extra });
 const seed = (args: string[] = [], extra: Record<string, string> = {}) =>
-  runCli(["ensure-local-secrets", ...args], { cwd: ws.dir, env: env(extra) });
+  runCli(["ensure-local-secrets", "--skip-eso", ...args], { cwd: ws.dir, env: env(extra) });
 
 const platformPassword = () =>
   deriveSecret("dev-bootstrap-local", "secret", "platform/db", "DB_PASSWORD", {
@@ -157,7 +157,7 @@ describe("ensure-local-secrets against the Vault stand-in", () => {
 
   it("fails a 403 at once, naming the path and capability, never the token (FAULTS 2)", async () => {
     const token = vault.addToken({ deny: ["secret/data/agents/"] });
-    const r = await runCli(["ensure-local-secrets"], {
+    const r = await runCli(["ensure-local-secrets", "--skip-eso"], {
       cwd: ws.dir,
       env: env({ VAULT_TOKEN: token }),
     });
@@ -293,12 +293,12 @@ describe("ensure-local-secrets against the Vault stand-in", () => {
   it("reads a token file with a trailing newline (FAULTS 10)", async () => {
     const file = join(ws.dir, "token");
     writeFileSync(file, `${vault.rootToken}\n`);
-    const r = await runCli(["ensure-local-secrets"], {
+    const r = await runCli(["ensure-local-secrets", "--skip-eso"], {
       cwd: ws.dir,
       env: cleanEnv({ VAULT_ADDR: addr, VAULT_TOKEN_FILE: file }),
     });
     expect(r.code).toBe(0);
-    const home = await runCli(["ensure-local-secrets"], {
+    const home = await runCli(["ensure-local-secrets", "--skip-eso"], {
       cwd: ws.dir,
       env: cleanEnv({ VAULT_ADDR: addr, HOME: ws.dir }),
     });
@@ -307,7 +307,7 @@ describe("ensure-local-secrets against the Vault stand-in", () => {
       /no Vault token: VAULT_TOKEN is unset and ~\/\.vault-token does not exist/,
     );
     writeFileSync(join(ws.dir, ".vault-token"), `  ${vault.rootToken}\r\n`);
-    const fromHome = await runCli(["ensure-local-secrets"], {
+    const fromHome = await runCli(["ensure-local-secrets", "--skip-eso"], {
       cwd: ws.dir,
       env: cleanEnv({ VAULT_ADDR: addr, HOME: ws.dir }),
     });

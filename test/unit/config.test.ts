@@ -29,7 +29,10 @@ describe("resolveConfig", () => {
     expect(config.vault.mount).toBe("secret");
     expect(config.eso.store).toBe("ameide-vault");
     expect(config.migrations.secretName).toBe("db-migrations-local");
-    expect(config.migrations.sourceSecret).toBe("platform-db-credentials");
+    expect(config.eso.externalSecrets.map((e) => e.name)).toEqual([
+      "platform-db-credentials",
+      "agents-db-credentials",
+    ]);
     expect(config.migrations.databases.map((d) => d.name)).toEqual(["platform", "agents"]);
     expect(config.migrations.databases[1]?.baselineVersion).toBe("3");
   });

@@ -59,6 +59,14 @@ describe("SecretMasker", () => {
     expect(m.mask("abcdefgh")).toBe(MASK);
   });
 
+  it("masks megabyte-long values without building a giant pattern", () => {
+    const m = new SecretMasker();
+    const huge = "y".repeat(1_100_000);
+    m.register(huge);
+    m.register("short-secret");
+    expect(m.mask(`a ${huge} b short-secret c`)).toBe(`a ${MASK} b ${MASK} c`);
+  });
+
   it("ignores values too short to mask safely", () => {
     const m = new SecretMasker();
     m.register("ab");

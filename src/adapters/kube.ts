@@ -1,0 +1,259 @@
+/**
+ * Kubernetes over @kubernetes/client-node: the reads and writes the flows need,
+ * with ApiException turned into a one-line KubeApiError built from the Status
+ * body (its message embeds the whole response body and headers otherwise).
+ * Loaded only by commands that talk to Kubernetes: importing it costs ~250 ms.
+ */
+import { delimiter } from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import { ConfigError, StepError } from "../core/errors.js";
+
+export type KubeObject = k8s.KubernetesObject & { [key: string]: unknown };
+
+export class KubeApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    readonly verb: string,
+    readonly resource: string,
+    readonly target: string,
+    readonly statusMessage: string,
+    readonly causes: Array<{ reason?: string; message?: string; field?: string }>,
+  ) {
+    super(
+      `${verb} ${resource} ${target}: ${reason || `HTTP ${status}`}: ${statusMessage.split("\n").join("; ")}`,
+    );
+    this.name = "KubeApiError";
+  }
+}
+
+export interface SecretRead {
+  name: string;
+  namespace: string;
+  resourceVersion: string;
+  immutable: boolean;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Decoded values; a key whose bytes are not UTF-8 is listed in `binaryKeys` instead. */
+  data: Record<string, string>;
+  binaryKeys: string[];
+  raw: k8s.V1Secret;
+}
+
+export interface KubeOptions {
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function parseBody(body: unknown): {
+  message?: string;
+  reason?: string;
+  details?: { causes?: KubeApiError["causes"] };
+} {
+  if (typeof body === "string") {
+    try {
+      return JSON.parse(body) as ReturnType<typeof parseBody>;
+    } catch {
+      return { message: body.slice(0, 200) };
+    }
+  }
+  return (body ?? {}) as ReturnType<typeof parseBody>;
+}
+
+export function loadKubeConfig(options: KubeOptions): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  try {
+    if (options.kubeconfig) {
+      const files = options.kubeconfig.split(delimiter).filter(Boolean);
+      kc.loadFromFile(files[0]!);
+      for (const file of files.slice(1)) {
+        const more = new k8s.KubeConfig();
+        more.loadFromFile(file);
+        kc.mergeConfig(more, true);
+      }
+    } else {
+      kc.loadFromDefault();
+    }
+  } catch (error) {
+    throw new ConfigError(
+      `cannot load the kubeconfig ${options.kubeconfig ?? "(default)"}: ${(error as Error).message.split("\n")[0]}`,
+      "fix KUBECONFIG or kube.kubeconfig, or check 'kubectl config view'",
+    );
+  }
+  if (options.context) {
+    if (!kc.getContexts().some((c) => c.name === options.context)) {
+      throw new ConfigError(
+        `no context '${options.context}' in the kubeconfig (have: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(", ") || "none"
+        })`,
+        "list them with 'kubectl config get-contexts'",
+      );
+    }
+    kc.setCurrentContext(options.context);
+  }
+  return kc;
+}
+
+export function createKube(options: KubeOptions) {
+  const kc = loadKubeConfig(options);
+  const server = kc.getCurrentCluster()?.server ?? "(no cluster)";
+  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+  const apis = kc.makeApiClient(k8s.ApisApi);
+
+  async function call<T>(
+    verb: string,
+    resource: string,
+    target: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof k8s.ApiException) {
+        const body = parseBody(error.body);
+        throw new KubeApiError(
+          error.code,
+          body.reason ?? "",
+          verb,
+          resource,
+          target,
+          body.message ?? "",
+          body.details?.causes ?? [],
+        );
+      }
+      const cause =
+        (error as { cause?: { code?: string }; code?: string }).cause?.code ??
+        (error as { code?: string }).code;
+      if (
+        cause ||
+        /fetch failed|ECONNREFUSED|ENOTFOUND|socket hang up/i.test(String((error as Error).message))
+      ) {
+        throw new StepError(
+          `Kubernetes API unreachable at ${server} (${cause ?? "connection failed"})`,
+          "is the cluster running? check 'kubectl cluster-info', KUBECONFIG and the current context",
+        );
+      }
+      throw error;
+    }
+  }
+
+  const isNotFound = (e: unknown) => e instanceof KubeApiError && e.status === 404;
+
+  return {
+    server,
+    context: kc.getCurrentContext(),
+
+    /** Versions of an API group the cluster serves; undefined when the group is absent. */
+    async servedVersions(
+      group: string,
+    ): Promise<{ versions: string[]; preferred: string | undefined } | undefined> {
+      const list = await call("list", "API groups", "/apis", () => apis.getAPIVersions());
+      const g = list.groups.find((x) => x.name === group);
+      if (!g) return undefined;
+      return { versions: g.versions.map((v) => v.version), preferred: g.preferredVersion?.version };
+    },
+
+    async read<T extends KubeObject>(
+      apiVersion: string,
+      kind: string,
+      namespace: string | undefined,
+      name: string,
+    ): Promise<T | undefined> {
+      try {
+        return (await call("get", kind, `${namespace ? `${namespace}/` : ""}${name}`, () =>
+          objects.read({
+            apiVersion,
+            kind,
+            metadata: { name, ...(namespace ? { namespace } : {}) },
+          }),
+        )) as T;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+
+    async create<T extends KubeObject>(obj: T, fieldManager: string): Promise<T> {
+      return (await call(
+        "create",
+        obj.kind!,
+        `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name}`,
+        () => objects.create(obj, undefined, undefined, fieldManager),
+      )) as T;
+    },
+
+    async replace<T extends KubeObject>(obj: T, fieldManager: string): Promise<T> {
+      return (await call(
+        "update",
+        obj.kind!,
+        `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name}`,
+        () => objects.replace(obj, undefined, undefined, fieldManager),
+      )) as T;
+    },
+
+    async delete(
+      apiVersion: string,
+      kind: string,
+      namespace: string | undefined,
+      name: string,
+    ): Promise<void> {
+      await call("delete", kind, `${namespace ?? ""}/${name}`, () =>
+        objects.delete({
+          apiVersion,
+          kind,
+          metadata: { name, ...(namespace ? { namespace } : {}) },
+        }),
+      );
+    },
+
+    /** Server-side apply as `fieldManager`; `force` takes over fields other managers own. */
+    async apply<T extends KubeObject>(obj: T, fieldManager: string, force: boolean): Promise<T> {
+      return (await call(
+        "apply",
+        obj.kind!,
+        `${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ""}${obj.metadata?.name}`,
+        () =>
+          objects.patch(
+            obj,
+            undefined,
+            undefined,
+            fieldManager,
+            force,
+            k8s.PatchStrategy.ServerSideApply,
+          ),
+      )) as T;
+    },
+
+    async readSecret(namespace: string, name: string): Promise<SecretRead | undefined> {
+      const s = await this.read<k8s.V1Secret & KubeObject>("v1", "Secret", namespace, name);
+      if (!s) return undefined;
+      const data: Record<string, string> = {};
+      const binaryKeys: string[] = [];
+      for (const [k, v] of Object.entries(s.data ?? {})) {
+        try {
+          data[k] = utf8.decode(Buffer.from(v, "base64"));
+        } catch {
+          binaryKeys.push(k);
+        }
+      }
+      return {
+        name,
+        namespace,
+        resourceVersion: s.metadata?.resourceVersion ?? "",
+        immutable: s.immutable === true,
+        labels: s.metadata?.labels ?? {},
+        annotations: s.metadata?.annotations ?? {},
+        data,
+        binaryKeys,
+        raw: s,
+      };
+    },
+  };
+}
+
+export type Kube = ReturnType<typeof createKube>;

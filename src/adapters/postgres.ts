@@ -1,0 +1,107 @@
+/**
+ * PostgreSQL logins over `pg`, with connection errors classified: unreachable
+ * (retried, bounded), authentication failed, database missing (not retried).
+ */
+import pg from "pg";
+import { backoffDelay, sleep } from "../core/retry.js";
+
+export interface PgTarget {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+  /** libpq-style ssl flag from the URL params (sslmode=require…). */
+  ssl?: boolean;
+}
+
+export type PgFailure = {
+  kind: "unreachable" | "auth" | "no-database" | "other";
+  code: string;
+  message: string;
+};
+
+export class PgConnectError extends Error {
+  constructor(
+    readonly failure: PgFailure,
+    readonly target: Pick<PgTarget, "host" | "port" | "database" | "user">,
+  ) {
+    super(failure.message);
+    this.name = "PgConnectError";
+  }
+}
+
+export function classifyPgError(error: unknown): PgFailure {
+  const e = error as { code?: string; message?: string };
+  const code = e.code ?? "";
+  const message = (e.message ?? String(error)).split("\n")[0]!;
+  if (code === "28P01" || code === "28000") return { kind: "auth", code, message };
+  if (code === "3D000") return { kind: "no-database", code, message };
+  if (
+    [
+      "ECONNREFUSED",
+      "ENOTFOUND",
+      "EAI_AGAIN",
+      "ETIMEDOUT",
+      "ECONNRESET",
+      "EHOSTUNREACH",
+      "57P03",
+    ].includes(code) ||
+    /timeout|terminated unexpectedly/i.test(message)
+  ) {
+    return { kind: "unreachable", code: code || "ETIMEDOUT", message };
+  }
+  return { kind: "other", code, message };
+}
+
+export async function connectPg(
+  target: PgTarget,
+  options: { attempts?: number; connectTimeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<pg.Client> {
+  const attempts = options.attempts ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    const client = new pg.Client({
+      host: target.host,
+      port: target.port,
+      database: target.database,
+      user: target.user,
+      password: target.password,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      ...(target.ssl ? { ssl: { rejectUnauthorized: false } } : {}),
+    });
+    // An idle client's socket error must not crash the process.
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => {});
+      const failure = classifyPgError(error);
+      if (failure.kind !== "unreachable" || attempt >= attempts) {
+        throw new PgConnectError(failure, {
+          host: target.host,
+          port: target.port,
+          database: target.database,
+          user: target.user,
+        });
+      }
+      await sleep(
+        backoffDelay(attempt, { initialMs: 250, maxMs: 2000, factor: 2 }),
+        options.signal,
+      );
+    }
+  }
+}
+
+/** PgTarget from a JDBC URL and credentials. */
+export function pgTargetFromJdbc(
+  parsed: { host: string; port: number; database: string; params: Array<[string, string]> },
+  user: string,
+  password: string,
+): PgTarget {
+  const sslmode = parsed.params.find(([k]) => k === "sslmode")?.[1];
+  const ssl =
+    parsed.params.find(([k]) => k === "ssl")?.[1] === "true" ||
+    (sslmode !== undefined && !["disable", "allow", "prefer"].includes(sslmode));
+  return { host: parsed.host, port: parsed.port, database: parsed.database, user, password, ssl };
+}

@@ -1,0 +1,25 @@
+/**
+ * Which values in a key/value map are secrets, for masking. Registering every
+ * value would mask user and database names ("platform") all over the output;
+ * so: values of secret-looking keys, and any URL's password (and the URL).
+ */
+import { parsePostgresUrl } from "./jdbc.js";
+
+const SECRET_KEY = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE|CREDENTIAL|_KEY$|^KEY$|APIKEY)/i;
+
+export function secretValuesOf(data: Readonly<Record<string, string>>): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (!value) continue;
+    if (SECRET_KEY.test(key)) out.push(value);
+    if (/:\/\//.test(value)) {
+      try {
+        const parsed = parsePostgresUrl(value);
+        if (parsed.password) out.push(parsed.password, value);
+      } catch {
+        // not a PostgreSQL URL; other URL kinds hold their secrets in secret-named keys
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,52 @@
+/** Turns Kubernetes API errors into one-line StepErrors with the command that fixes them. */
+import { type Kube, KubeApiError } from "../adapters/kube.js";
+import { StepError } from "../core/errors.js";
+import type { CheckpointLogger } from "../log/logger.js";
+
+const plural = (kind: string) =>
+  kind.endsWith("s") ? kind.toLowerCase() : `${kind.toLowerCase()}s`;
+
+/** A StepError for an API error, or the error itself when it is not one. */
+export function explainKubeError(error: unknown): unknown {
+  if (!(error instanceof KubeApiError)) return error;
+  const [namespace] = error.target.includes("/") ? error.target.split("/") : [undefined];
+  const scope = namespace ? ` -n ${namespace}` : "";
+  if (error.status === 403) {
+    return new StepError(
+      `forbidden: cannot ${error.verb} ${plural(error.resource)}${namespace ? ` in namespace ${namespace}` : ""} (RBAC)`,
+      `grant '${error.verb}' on ${plural(error.resource)}${namespace ? ` in ${namespace}` : ""}; check with: kubectl auth can-i ${error.verb === "apply" ? "patch" : error.verb} ${plural(error.resource)}${scope}`,
+    );
+  }
+  if (error.status === 401) {
+    return new StepError(
+      `the Kubernetes API rejected our credentials (401 Unauthorized)`,
+      "refresh the kubeconfig credentials (kubectl config view --minify)",
+    );
+  }
+  return new StepError(error.message, "inspect it with kubectl; rerun when fixed");
+}
+
+/** Makes sure a namespace exists: creates it, or fails with the command to run (config). */
+export async function ensureNamespace(
+  kube: Kube,
+  name: string,
+  whenMissing: "create" | "fail",
+  fieldManager: string,
+  log: CheckpointLogger,
+  step: string,
+): Promise<void> {
+  try {
+    if (await kube.read("v1", "Namespace", undefined, name)) return;
+    if (whenMissing === "fail") {
+      throw new StepError(
+        `namespace ${name} does not exist`,
+        `create it: kubectl create namespace ${name} (or set kube.namespaceMissing: create)`,
+      );
+    }
+    await kube.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } }, fieldManager);
+    log.note(step, `created namespace ${name}`);
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 409) return; // created concurrently
+    throw explainKubeError(error);
+  }
+}

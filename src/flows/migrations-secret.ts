@@ -1,0 +1,263 @@
+/**
+ * bootstrap-db-migrations-secret: build `<namespace>/db-migrations-local` from
+ * each database's ESO-managed credentials (falling back to the Vault defaults
+ * in ensure mode), and write it only when its content differs.
+ */
+import { type Kube, KubeApiError, type SecretRead } from "../adapters/kube.js";
+import type { Vault } from "../adapters/vault.js";
+import type { Config } from "../config/schema.js";
+import { ExitCode, InputError, StepError } from "../core/errors.js";
+import { secretKeysFor } from "../core/flyway-env.js";
+import { MANAGED_BY } from "../core/manifests.js";
+import type { SecretMasker } from "../core/mask.js";
+import {
+  buildMigrationsData,
+  missingSourceKeys,
+  type SourceData,
+  secretDataProblems,
+} from "../core/migrations-secret.js";
+import { backoffDelay, sleep } from "../core/retry.js";
+import { secretValuesOf } from "../core/secret-values.js";
+import type { CheckpointLogger } from "../log/logger.js";
+import { ensureNamespace, explainKubeError } from "./kube-errors.js";
+
+export const STEP = "db-migrations-secret";
+export const ENSURED_MESSAGE = "db-migrations Flyway secret ensured";
+
+export interface BootstrapOptions {
+  kube: Kube;
+  /** Needed in ensure mode, for the fallback; created lazily so verify never touches Vault. */
+  vault: () => Vault;
+  config: Config;
+  mode: "ensure" | "verify";
+  log: CheckpointLogger;
+  masker: SecretMasker;
+  /** Delete and recreate an immutable secret whose data must change. */
+  recreate: boolean;
+  signal?: AbortSignal;
+}
+
+export interface BootstrapResult {
+  sources: string[];
+  written: boolean;
+  keys: string[];
+}
+
+const UPDATE_ATTEMPTS = 4;
+
+export const sourceSecretName = (db: { name: string; sourceSecret?: string | undefined }) =>
+  db.sourceSecret ?? `${db.name}-db-credentials`;
+
+async function readSources(
+  options: BootstrapOptions,
+): Promise<Array<{ ref: { name: string; primary: boolean }; source: SourceData }>> {
+  const { kube, config, log, masker } = options;
+  const ns = config.namespace;
+  const out: Array<{ ref: { name: string; primary: boolean }; source: SourceData }> = [];
+  const missing: string[] = [];
+  for (const [i, db] of config.migrations.databases.entries()) {
+    const ref = { name: db.name, primary: i === 0 };
+    const name = sourceSecretName(db);
+    let secret: SecretRead | undefined;
+    try {
+      secret = await kube.readSecret(ns, name);
+    } catch (error) {
+      throw explainKubeError(error);
+    }
+    if (secret) for (const v of secretValuesOf(secret.data)) masker.register(v);
+    const lacking = secret
+      ? [...missingSourceKeys(secret.data), ...secret.binaryKeys.map((k) => `${k} (not UTF-8)`)]
+      : [];
+    if (secret && lacking.length === 0) {
+      out.push({ ref, source: { label: `${name} (ESO)`, data: secret.data } });
+      continue;
+    }
+    const why = secret
+      ? `secret ${ns}/${name} lacks ${lacking.join(", ")}`
+      : `secret ${ns}/${name} does not exist (ESO has not synced it)`;
+    if (options.mode === "verify") {
+      missing.push(
+        `${why} — fix: dev-bootstrap ensure-local-secrets, then kubectl -n ${ns} describe externalsecret ${name}`,
+      );
+      continue;
+    }
+    // ensure mode: fall back to the Vault defaults the fixtures seeded.
+    const path = db.vaultPath;
+    let data: Record<string, string> | undefined;
+    try {
+      const read = await options.vault().kvRead(config.vault.mount, path);
+      if (read.kind === "present") data = read.data;
+    } catch (error) {
+      throw new StepError(
+        `${why}, and the Vault fallback ${config.vault.mount}/${path} failed: ${(error as Error).message.split("\n")[0]}`,
+        "run 'dev-bootstrap ensure-local-secrets' first (it seeds Vault and wires ESO)",
+      );
+    }
+    if (!data || missingSourceKeys(data).length) {
+      throw new StepError(
+        `${why}, and Vault has no usable defaults at ${config.vault.mount}/${path}`,
+        "add DATABASE_URL (or DB_USERNAME, DB_PASSWORD, DB_HOST, DB_NAME) for it to the fixtures and run 'dev-bootstrap ensure-local-secrets'",
+      );
+    }
+    for (const v of secretValuesOf(data)) masker.register(v);
+    log.note(STEP, `${why}; using the Vault defaults at ${config.vault.mount}/${path}`);
+    out.push({ ref, source: { label: `Vault ${config.vault.mount}/${path} (fallback)`, data } });
+  }
+  if (missing.length) {
+    throw new InputError(
+      missing,
+      "verify mode never fabricates credentials: make ESO deliver these secrets, then rerun",
+      ExitCode.stepFailed,
+    );
+  }
+  return out;
+}
+
+function differs(existing: SecretRead, desired: Record<string, string>): boolean {
+  if (Object.entries(desired).some(([k, v]) => existing.data[k] !== v)) return true;
+  return Object.entries(MANAGED_BY).some(([k, v]) => existing.labels[k] !== v);
+}
+
+async function write(options: BootstrapOptions, desired: Record<string, string>): Promise<boolean> {
+  const { kube, config } = options;
+  const ns = config.namespace;
+  const name = config.migrations.secretName;
+  const manager = config.kube.fieldManager;
+  const encode = (data: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")]),
+    );
+  for (let attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
+    const existing = await kube.readSecret(ns, name);
+    try {
+      if (!existing) {
+        await kube.create(
+          {
+            apiVersion: "v1",
+            kind: "Secret",
+            type: "Opaque",
+            metadata: { name, namespace: ns, labels: { ...MANAGED_BY } },
+            data: encode(desired),
+          },
+          manager,
+        );
+        return true;
+      }
+      if (!differs(existing, desired)) return false;
+      if (existing.binaryKeys.length) {
+        throw new StepError(
+          `secret ${ns}/${name} holds non-UTF-8 data under ${existing.binaryKeys.join(", ")}`,
+          `inspect it: kubectl -n ${ns} get secret ${name} -o yaml`,
+        );
+      }
+      if (existing.immutable && options.recreate) {
+        await kube.delete("v1", "Secret", ns, name);
+        options.log.note(
+          STEP,
+          `deleted immutable secret ${ns}/${name} to recreate it (--recreate)`,
+        );
+        continue;
+      }
+      // Keys someone else added stay; ours are replaced.
+      const raw = existing.raw;
+      await kube.replace(
+        {
+          ...raw,
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: {
+            ...raw.metadata,
+            name,
+            namespace: ns,
+            resourceVersion: existing.resourceVersion,
+            labels: { ...(raw.metadata?.labels ?? {}), ...MANAGED_BY },
+          },
+          data: { ...(raw.data ?? {}), ...encode(desired) },
+        },
+        manager,
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 409) {
+        // Conflict (someone updated it since we read it) or AlreadyExists (someone created it): re-read.
+        options.log.note(
+          STEP,
+          `secret ${ns}/${name}: ${error.reason || "conflict"}; re-reading (attempt ${attempt} of ${UPDATE_ATTEMPTS})`,
+        );
+        await sleep(backoffDelay(attempt), options.signal);
+        continue;
+      }
+      if (error instanceof KubeApiError && error.status === 422) {
+        throw new StepError(
+          existing?.immutable
+            ? `secret ${ns}/${name} is immutable and its data would change (HTTP 422 Invalid)`
+            : `the API rejected secret ${ns}/${name} (HTTP 422 Invalid: ${error.statusMessage.split(":")[0]})`,
+          existing?.immutable
+            ? `rerun with --recreate to delete and recreate it, or: kubectl -n ${ns} delete secret ${name}`
+            : "check the key names and size",
+        );
+      }
+      throw explainKubeError(error);
+    }
+  }
+  throw new StepError(
+    `secret ${ns}/${name} kept changing while we wrote it (${UPDATE_ATTEMPTS} conflicts); nothing was lost`,
+    "another process is writing it; rerun when it is done",
+  );
+}
+
+export async function bootstrapMigrationsSecret(
+  options: BootstrapOptions,
+): Promise<BootstrapResult> {
+  const { config, log, kube } = options;
+  const ns = config.namespace;
+  const name = config.migrations.secretName;
+  const step = log.start(
+    STEP,
+    `building ${ns}/${name} for ${config.migrations.databases.map((d) => d.name).join(" → ")} (${options.mode} mode)`,
+  );
+  try {
+    await ensureNamespace(
+      kube,
+      ns,
+      config.kube.namespaceMissing,
+      config.kube.fieldManager,
+      log,
+      STEP,
+    );
+    const sources = await readSources(options);
+    const built = buildMigrationsData(sources);
+    if (!built.ok)
+      throw new InputError(
+        built.problems,
+        "fix the source credentials (the fixtures, or what ESO delivers) and rerun",
+        ExitCode.stepFailed,
+      );
+    for (const [i, db] of config.migrations.databases.entries())
+      options.masker.register(
+        built.data[secretKeysFor({ name: db.name, primary: i === 0 }).password],
+      );
+    const problems = secretDataProblems(built.data);
+    if (problems.length)
+      throw new InputError(
+        problems.map((p) => `secret ${ns}/${name}: ${p}`),
+        "rename the database in config, or shorten the values",
+        ExitCode.stepFailed,
+      );
+    const written = await write(options, built.data);
+    const labels = sources.map((s) => s.source.label);
+    step.ok(
+      `${ENSURED_MESSAGE} (${written ? "written" : "unchanged"}; from ${labels.join(", ")})`,
+      { sources: labels, written, keys: Object.keys(built.data) },
+    );
+    return { sources: labels, written, keys: Object.keys(built.data) };
+  } catch (error) {
+    const e =
+      error instanceof StepError || error instanceof InputError ? error : explainKubeError(error);
+    if (e instanceof StepError || e instanceof InputError) {
+      step.fail(e.message, e.hint);
+      e.step = STEP;
+    }
+    throw e;
+  }
+}

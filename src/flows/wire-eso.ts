@@ -1,0 +1,247 @@
+/**
+ * The ESO half of ensure-local-secrets: detect which ESO API version the
+ * cluster serves, apply the Vault ClusterSecretStore (and its token Secret)
+ * and the configured ExternalSecrets with server-side apply, request a refresh
+ * when fixtures changed, and wait (bounded) for each to report Ready.
+ */
+import { type Kube, KubeApiError } from "../adapters/kube.js";
+import type { Config } from "../config/schema.js";
+import { StepError } from "../core/errors.js";
+import {
+  changedFields,
+  clusterSecretStoreManifest,
+  externalSecretManifest,
+  FORCE_SYNC_ANNOTATION,
+  type Manifest,
+  tokenSecretManifest,
+} from "../core/manifests.js";
+import { sleep } from "../core/retry.js";
+import type { CheckpointLogger } from "../log/logger.js";
+import { ensureNamespace, explainKubeError } from "./kube-errors.js";
+
+export interface WireEsoOptions {
+  kube: Kube;
+  config: Config;
+  vaultToken: string;
+  log: CheckpointLogger;
+  /** Ask ESO to refresh now (fixtures changed, or --refresh). */
+  forceSync: boolean;
+  /** Take over fields another field manager owns (server-side apply force). */
+  forceConflicts: boolean;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export interface EsoStatus {
+  name: string;
+  namespace: string;
+  ready: boolean;
+  reason: string;
+  message: string;
+}
+
+export interface WireEsoResult {
+  apiVersion: string;
+  applied: string[];
+  unchanged: string[];
+  statuses: EsoStatus[];
+}
+
+const GROUP = "external-secrets.io";
+
+export async function detectEsoVersion(
+  kube: Kube,
+  wanted: Config["eso"]["apiVersion"],
+): Promise<{ version: string; note?: string }> {
+  const served = await kube.servedVersions(GROUP).catch((e) => {
+    throw explainKubeError(e);
+  });
+  if (!served || served.versions.length === 0) {
+    throw new StepError(
+      `External Secrets Operator is not installed: the cluster serves no ${GROUP} API`,
+      "install ESO (helm install external-secrets external-secrets/external-secrets -n external-secrets --create-namespace), or rerun with --skip-eso",
+    );
+  }
+  if (wanted !== "auto") {
+    if (!served.versions.includes(wanted)) {
+      throw new StepError(
+        `ESO serves ${served.versions.map((v) => `${GROUP}/${v}`).join(", ")}, but config asks for ${GROUP}/${wanted}`,
+        `set eso.apiVersion to ${served.versions[0]} or auto, or upgrade ESO`,
+      );
+    }
+    return { version: wanted };
+  }
+  const version = served.versions.includes("v1") ? "v1" : (served.preferred ?? served.versions[0]!);
+  return version === "v1"
+    ? { version }
+    : { version, note: `this ESO is older: it serves ${GROUP}/${version}, not v1` };
+}
+
+async function applyIfChanged(
+  kube: Kube,
+  manifest: Manifest,
+  options: WireEsoOptions,
+): Promise<boolean> {
+  const { metadata } = manifest;
+  const existing = await kube.read(
+    manifest.apiVersion,
+    manifest.kind,
+    metadata.namespace,
+    metadata.name,
+  );
+  if (existing && changedFields(manifest, existing).length === 0) return false;
+  try {
+    await kube.apply(manifest, options.config.kube.fieldManager, options.forceConflicts);
+    return true;
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 409 && error.causes.length) {
+      const c = error.causes[0]!;
+      throw new StepError(
+        `${manifest.kind} ${metadata.namespace ? `${metadata.namespace}/` : ""}${metadata.name}: field ${c.field ?? "?"} is owned by another field manager (${c.message ?? error.statusMessage})`,
+        "rerun with --force-conflicts to take it over, or change it back with the tool that owns it",
+      );
+    }
+    throw explainKubeError(error);
+  }
+}
+
+function readyOf(obj: Record<string, unknown> | undefined): {
+  ready: boolean;
+  reason: string;
+  message: string;
+  refreshTime?: string;
+} {
+  const status = (obj?.status ?? {}) as {
+    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+    refreshTime?: string;
+  };
+  const cond = status.conditions?.find((c) => c.type === "Ready");
+  const out = {
+    ready: cond?.status === "True",
+    reason: cond?.reason ?? "Pending",
+    message: cond?.message ?? "not reconciled yet",
+  };
+  return status.refreshTime ? { ...out, refreshTime: status.refreshTime } : out;
+}
+
+export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
+  const { kube, config, log } = options;
+  const now = options.now ?? Date.now;
+  const detect = log.start("eso:detect", `looking for External Secrets Operator on ${kube.server}`);
+  let version: string;
+  try {
+    const found = await detectEsoVersion(kube, config.eso.apiVersion);
+    version = found.version;
+    if (found.note)
+      detect.warn(
+        `using ${GROUP}/${version}: ${found.note}`,
+        "upgrade ESO to a release serving v1",
+      );
+    else detect.ok(`ESO serves ${GROUP}/${version}`);
+  } catch (error) {
+    const e = error instanceof StepError ? error : new StepError(String(error), "");
+    detect.fail(e.message, e.hint);
+    e.step = "eso:detect";
+    throw e;
+  }
+
+  const apply = log.start(
+    "eso:apply",
+    `applying ClusterSecretStore ${config.eso.store} and ${config.eso.externalSecrets.length} ExternalSecret(s)`,
+  );
+  const applied: string[] = [];
+  const unchanged: string[] = [];
+  const refreshStamp = String(Math.floor(now() / 1000));
+  try {
+    await ensureNamespace(
+      kube,
+      config.eso.tokenSecret.namespace,
+      config.kube.namespaceMissing,
+      config.kube.fieldManager,
+      log,
+      "eso:apply",
+    );
+    const manifests: Manifest[] = [
+      tokenSecretManifest(config, options.vaultToken),
+      clusterSecretStoreManifest(config, version),
+    ];
+    for (const es of config.eso.externalSecrets) {
+      const ns = es.namespace ?? config.namespace;
+      await ensureNamespace(
+        kube,
+        ns,
+        config.kube.namespaceMissing,
+        config.kube.fieldManager,
+        log,
+        "eso:apply",
+      );
+      const current = await kube.read(`${GROUP}/${version}`, "ExternalSecret", ns, es.name);
+      // Keep the last refresh stamp unless a refresh is asked for, so a rerun changes nothing.
+      const kept = (current?.metadata?.annotations ?? {})[FORCE_SYNC_ANNOTATION];
+      manifests.push(
+        externalSecretManifest(config, es, version, options.forceSync ? refreshStamp : kept),
+      );
+    }
+    for (const m of manifests) {
+      const label = `${m.kind}/${m.metadata.namespace ? `${m.metadata.namespace}/` : ""}${m.metadata.name}`;
+      ((await applyIfChanged(kube, m, options)) ? applied : unchanged).push(label);
+    }
+  } catch (error) {
+    const e = explainKubeError(error);
+    if (e instanceof StepError) {
+      apply.fail(e.message, e.hint);
+      e.step = "eso:apply";
+    }
+    throw e;
+  }
+  apply.ok(
+    `applied ${applied.length}, unchanged ${unchanged.length}${options.forceSync ? "; refresh requested" : ""}`,
+    { applied, unchanged },
+  );
+
+  const wait = log.start(
+    "eso:sync",
+    `waiting up to ${config.eso.readyTimeoutSeconds} s for ExternalSecrets to be Ready`,
+  );
+  const deadline = now() + config.eso.readyTimeoutSeconds * 1000;
+  let statuses: EsoStatus[] = [];
+  for (;;) {
+    statuses = [];
+    for (const es of config.eso.externalSecrets) {
+      const ns = es.namespace ?? config.namespace;
+      const obj = await kube
+        .read(`${GROUP}/${version}`, "ExternalSecret", ns, es.name)
+        .catch((e) => {
+          throw explainKubeError(e);
+        });
+      const r = readyOf(obj as Record<string, unknown> | undefined);
+      // After a forced refresh, an old Ready from before it does not count.
+      const fresh =
+        !options.forceSync ||
+        (r.refreshTime !== undefined && Date.parse(r.refreshTime) >= Number(refreshStamp) * 1000);
+      statuses.push({
+        name: es.name,
+        namespace: ns,
+        ready: r.ready && fresh,
+        reason: r.reason,
+        message: r.message,
+      });
+    }
+    const failed = statuses.filter((s) => s.reason === "SecretSyncedError");
+    if (statuses.every((s) => s.ready) || failed.length || now() >= deadline) break;
+    await sleep(250, options.signal);
+  }
+  const notReady = statuses.filter((s) => !s.ready);
+  if (notReady.length === 0) {
+    wait.ok(`${statuses.length} ExternalSecret(s) Ready`);
+  } else {
+    // A failed sync keeps the old Secret; the bootstrap can still fall back to Vault.
+    const first = notReady[0]!;
+    wait.warn(
+      `ExternalSecret ${first.namespace}/${first.name} not Ready: ${first.reason}: ${first.message}${notReady.length > 1 ? ` (and ${notReady.length - 1} more)` : ""}`,
+      `inspect it: kubectl -n ${first.namespace} describe externalsecret ${first.name}`,
+      { notReady },
+    );
+  }
+  return { apiVersion: version, applied, unchanged, statuses };
+}

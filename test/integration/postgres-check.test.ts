@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWorld, type World } from "../../src/sandbox/world.js";
+import { cleanEnv, runCli } from "../helpers/cli.js";
+import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
+
+let world: World;
+let ws: Workspace;
+const cli = (args: string[]) => runCli(args, { cwd: ws.dir, env: cleanEnv(world.env) });
+const pw = (path: string) => String(world.vault.read("secret", path)?.DB_PASSWORD);
+
+beforeAll(async () => {
+  world = await startWorld({ postgres: true });
+  const port = world.postgres!.port;
+  ws = makeWorkspace({
+    "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 2\neso:\n  readyTimeoutSeconds: 3\n",
+    "vault/fixtures/db.yaml": `paths:
+  platform/db:
+    DB_USERNAME: platform
+    DB_PASSWORD: { derive: { length: 24, alphabet: strong } }
+    DB_HOST: "127.0.0.1"
+    DB_PORT: "${port}"
+    DB_NAME: platform
+  agents/db:
+    DB_USERNAME: agents
+    DB_PASSWORD: { derive: { length: 24, alphabet: strong } }
+    DB_HOST: "127.0.0.1"
+    DB_PORT: "${port}"
+    DB_NAME: agents
+`,
+  });
+  expect((await cli(["ensure-local-secrets"])).code).toBe(0);
+  expect((await cli(["bootstrap-db-migrations-secret"])).code).toBe(0);
+  await world.postgres!.ensureDatabases([
+    { name: "platform", owner: "platform", password: pw("platform/db") },
+    { name: "agents", owner: "agents", password: pw("agents/db") },
+  ]);
+}, 120_000);
+afterAll(async () => world?.stop());
+
+describe("check-db-migrations-secret --connect against a real PostgreSQL", () => {
+  it("logs in to every database with the secret's credentials", async () => {
+    const r = await cli(["check-db-migrations-secret", "--connect"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/every login works/);
+    expect(r.stdout).toMatch(
+      /platform\s+ok\s+jdbc:postgresql:\/\/127\.0\.0\.1:\d+\/platform as platform/,
+    );
+    expect(r.stdout + r.stderr).not.toContain(pw("platform/db"));
+  });
+
+  it("names the database and user whose password is wrong, exit 5 (FAULTS 32)", async () => {
+    await world.postgres!.ensureDatabases([
+      { name: "agents", owner: "agents", password: "rotated-elsewhere" },
+    ]);
+    const r = await cli(["check-db-migrations-secret", "--connect", "--json"]);
+    expect(r.code).toBe(5);
+    const json = JSON.parse(r.stdout);
+    expect(json.databases[0].status).toBe("ok");
+    expect(json.databases[1]).toMatchObject({ status: "cannot-connect" });
+    expect(json.databases[1].problems[0]).toMatch(
+      /^database agents: password authentication failed for user "agents" at 127\.0\.0\.1:\d+$/,
+    );
+    expect(r.stdout + r.stderr).not.toContain(pw("agents/db"));
+    await world.postgres!.ensureDatabases([
+      { name: "agents", owner: "agents", password: pw("agents/db") },
+    ]);
+  });
+
+  it("retries an unreachable server a bounded number of times, then says so (FAULTS 31)", async () => {
+    await world.postgres!.stop();
+    const started = Date.now();
+    const r = await cli(["check-db-migrations-secret", "--connect"]);
+    expect(r.code).toBe(5);
+    expect(r.stdout).toMatch(
+      /database platform: PostgreSQL unreachable at 127\.0\.0\.1:\d+ \(ECONNREFUSED\) after retries/,
+    );
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});

@@ -1,0 +1,83 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv } from "ajv";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { resolveConfig } from "../../src/config/resolve.js";
+import {
+  changedFields,
+  clusterSecretStoreManifest,
+  externalSecretManifest,
+} from "../../src/core/manifests.js";
+import { REPO } from "../helpers/cli.js";
+
+// The upstream CRDs, kept unmodified beside the repository (see shared/reference/README.md).
+const REFERENCE = join(REPO, "..", "shared", "reference", "eso");
+
+function servedSchema(file: string, version: string) {
+  const path = join(REFERENCE, file);
+  if (!existsSync(path))
+    throw new Error(
+      `${path} is missing: the ESO CRDs from shared/reference are needed for this test`,
+    );
+  const crd = parse(readFileSync(path, "utf8")) as {
+    spec: {
+      versions: Array<{ name: string; served: boolean; schema: { openAPIV3Schema: object } }>;
+    };
+  };
+  const v = crd.spec.versions.find((x) => x.name === version);
+  if (!v?.served) throw new Error(`${file} does not serve ${version}`);
+  return v.schema.openAPIV3Schema;
+}
+
+// Kubernetes structural schemas carry x-kubernetes-* keywords and formats ajv does not know.
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+
+describe("rendered ESO manifests validate against the real CRD schemas (served v1)", () => {
+  const { config } = resolveConfig({
+    cwd: "/",
+    env: { VAULT_ADDR: "http://vault.vault.svc:8200" },
+  });
+
+  it("ClusterSecretStore", () => {
+    const validate = ajv.compile(
+      servedSchema("external-secrets.io_clustersecretstores.yaml", "v1"),
+    );
+    const manifest = clusterSecretStoreManifest(config, "v1");
+    expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
+    // the schema is strict enough to catch a mistake
+    const broken = structuredClone(manifest) as unknown as {
+      spec: { provider: { vault: { version: string } } };
+    };
+    broken.spec.provider.vault.version = "v3";
+    expect(validate(broken)).toBe(false);
+  });
+
+  it("ExternalSecret, with and without the force-sync annotation", () => {
+    const validate = ajv.compile(servedSchema("external-secrets.io_externalsecrets.yaml", "v1"));
+    for (const es of config.eso.externalSecrets) {
+      for (const force of [undefined, "1764000000"]) {
+        const manifest = externalSecretManifest(config, es, "v1", force);
+        expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
+      }
+    }
+    const broken = structuredClone(
+      externalSecretManifest(config, config.eso.externalSecrets[0]!, "v1", undefined),
+    ) as { spec: { target: { creationPolicy: string } } };
+    broken.spec.target.creationPolicy = "Sometimes";
+    expect(validate(broken)).toBe(false);
+  });
+
+  it("changedFields finds only real differences", () => {
+    const m = clusterSecretStoreManifest(config, "v1");
+    const live = {
+      ...structuredClone(m),
+      status: { conditions: [] },
+      metadata: { ...m.metadata, resourceVersion: "7", uid: "x" },
+    };
+    expect(changedFields(m, live)).toEqual([]);
+    (live.spec as { provider: { vault: { server: string } } }).provider.vault.server =
+      "http://other";
+    expect(changedFields(m, live)).toEqual(["spec.provider.vault.server"]);
+  });
+});
