@@ -63,14 +63,14 @@ describe("rendered ESO manifests validate against the real CRD schemas (served v
     }
     const broken = structuredClone(
       externalSecretManifest(config, config.eso.externalSecrets[0]!, "v1", undefined),
-    ) as { spec: { target: { creationPolicy: string } } };
+    ) as unknown as { spec: { target: { creationPolicy: string } } };
     broken.spec.target.creationPolicy = "Sometimes";
     expect(validate(broken)).toBe(false);
   });
 
   it("changedFields finds only real differences", () => {
     const m = clusterSecretStoreManifest(config, "v1");
-    const live = {
+    const live: Record<string, unknown> = {
       ...structuredClone(m),
       status: { conditions: [] },
       metadata: { ...m.metadata, resourceVersion: "7", uid: "x" },
