@@ -177,7 +177,7 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
       );
       const current = await kube.read(`${GROUP}/${version}`, "ExternalSecret", ns, es.name);
       // Keep the last refresh stamp unless a refresh is asked for, so a rerun changes nothing.
-      const kept = (current?.metadata?.annotations ?? {})[FORCE_SYNC_ANNOTATION];
+      const kept = current?.metadata?.annotations?.[FORCE_SYNC_ANNOTATION];
       manifests.push(
         externalSecretManifest(config, es, version, options.forceSync ? refreshStamp : kept),
       );
