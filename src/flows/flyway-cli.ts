@@ -1,0 +1,119 @@
+/**
+ * run-flyway-cli: run the Flyway CLI for each configured database in order
+ * (platform → agents → extras), stopping at the first failure. Credentials go
+ * to Flyway through its environment variables, never argv. Before each call,
+ * a preflight over a real connection makes a first run succeed.
+ */
+import { join } from "node:path";
+import { runTool } from "../adapters/proc.js";
+import type { ResolvedConfig } from "../config/resolve.js";
+import { StepError } from "../core/errors.js";
+import type { SecretMasker } from "../core/mask.js";
+import type { CheckpointLogger, Output } from "../log/logger.js";
+import { type ConnectionSource, type DatabaseConnection, loadConnections } from "./flyway-connections.js";
+import { dropEmptyHistory, inspectSchema, openDatabase } from "./flyway-db.js";
+
+export const FLYWAY_COMMANDS = ["info", "migrate", "validate", "baseline", "repair"] as const;
+export type FlywayCommand = (typeof FLYWAY_COMMANDS)[number];
+
+export interface FlywayCliOptions {
+  resolved: ResolvedConfig;
+  command: FlywayCommand;
+  from: ConnectionSource;
+  database?: string;
+  log: CheckpointLogger;
+  masker: SecretMasker;
+  env: NodeJS.ProcessEnv;
+  stdout: Output;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Decides, from the schema's state, what Flyway needs to be told (FAULTS.md 33–34). */
+async function preflight(db: DatabaseConnection, options: FlywayCliOptions): Promise<Record<string, string>> {
+  const step = `flyway:${db.name}`;
+  const client = await openDatabase(db.connection, { ...(options.signal ? { signal: options.signal } : {}) });
+  const extra: Record<string, string> = {};
+  try {
+    const state = await inspectSchema(client);
+    const writes = options.command === "migrate" || options.command === "baseline";
+    if (state.historyExists && state.historyRows === 0) {
+      if (writes) {
+        const dropped = await dropEmptyHistory(client, state.schema);
+        options.log.note(step, dropped ? `dropped an empty ${state.schema}.flyway_schema_history (left by a failed first run) so Flyway can baseline` : "flyway_schema_history gained rows meanwhile; left as is");
+        state.historyExists = !dropped;
+      } else {
+        options.log.note(step, `${state.schema}.flyway_schema_history exists but is empty (a failed first run); 'migrate' will clear it`);
+      }
+    }
+    if (!state.historyExists && state.otherObjects > 0) {
+      if (!db.baselineVersion) {
+        if (writes) {
+          throw new StepError(
+            `database ${db.name}: schema ${state.schema} has ${state.otherObjects} object(s) but no Flyway history, and no baseline version is configured`,
+            `set baselineVersion for '${db.name}' in migrations.databases (the version the existing schema corresponds to)`,
+          );
+        }
+      } else {
+        extra.FLYWAY_BASELINE_ON_MIGRATE = "true";
+        extra.FLYWAY_BASELINE_VERSION = db.baselineVersion;
+        options.log.note(step, `schema ${state.schema} exists without history: baselining at version ${db.baselineVersion}`);
+      }
+    } else if (!state.historyExists) {
+      options.log.note(step, `schema ${state.schema} is empty: migrating from scratch`);
+    }
+    if (options.command === "baseline" && db.baselineVersion) extra.FLYWAY_BASELINE_VERSION = db.baselineVersion;
+  } finally {
+    await client.end().catch(() => {});
+  }
+  return extra;
+}
+
+export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
+  const { resolved, log } = options;
+  const connections = await loadConnections({
+    resolved,
+    from: options.from,
+    env: options.env,
+    masker: options.masker,
+    ...(options.database ? { only: options.database } : {}),
+  });
+  const names = connections.map((c) => c.name);
+  for (const [i, db] of connections.entries()) {
+    const step = `flyway:${db.name}`;
+    const handle = log.start(step, `flyway ${options.command} on ${db.name} (${db.connection.url})`);
+    try {
+      const extra = await preflight(db, options);
+      const result = await runTool({
+        tool: "flyway",
+        args: [options.command],
+        baseEnv: options.env,
+        env: {
+          FLYWAY_URL: db.connection.url,
+          FLYWAY_USER: db.connection.user,
+          FLYWAY_PASSWORD: db.connection.password,
+          FLYWAY_LOCATIONS: `filesystem:${join(resolved.path(resolved.config.migrations.sqlDir), db.name)}`,
+          FLYWAY_CONNECT_RETRIES: "10",
+          ...extra,
+        },
+        cwd: resolved.root,
+        timeoutMs: options.timeoutMs,
+        onLine: (line) => options.stdout.write(`[${step}] ${options.masker.mask(line)}\n`),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (result.timedOut) throw new StepError(`flyway ${options.command} on ${db.name} did not finish within ${Math.round(options.timeoutMs / 1000)} s; it was stopped`, "check the database for locks, or raise --timeout");
+      if (result.exitCode !== 0) {
+        const tail = result.tail.slice(-5).map((l) => options.masker.mask(l)).join(" | ");
+        throw new StepError(`flyway ${options.command} on ${db.name} exited ${result.exitCode ?? result.signal}: ${tail || "(no output)"}`, `fix it, then rerun 'dev-bootstrap run-flyway-cli ${options.command} --database ${db.name}'`);
+      }
+      handle.ok(`flyway ${options.command} on ${db.name} succeeded`);
+    } catch (error) {
+      if (error instanceof StepError) {
+        handle.fail(error.message, error.hint);
+        for (const later of names.slice(i + 1)) log.checkpoint(`flyway:${later}`, "skip", `skipped: ${db.name} failed`);
+        error.step = step;
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The Flyway connection of every configured database, in order, from the
+ * cluster's migrations secret (default) or from this process's environment —
+ * both through the one precedence table in core/flyway-env.
+ */
+import type { ResolvedConfig } from "../config/resolve.js";
+import { StepError } from "../core/errors.js";
+import { type FlywayConnection, resolveFlywayConnection } from "../core/flyway-env.js";
+import type { SecretMasker } from "../core/mask.js";
+import { secretValuesOf } from "../core/secret-values.js";
+import { explainKubeError } from "./kube-errors.js";
+import { kubeFromConfig } from "./workspace.js";
+
+export type ConnectionSource = "cluster" | "env";
+
+export interface DatabaseConnection {
+  name: string;
+  primary: boolean;
+  baselineVersion: string | undefined;
+  connection: FlywayConnection;
+}
+
+export async function loadConnections(options: {
+  resolved: ResolvedConfig;
+  from: ConnectionSource;
+  env: NodeJS.ProcessEnv;
+  masker: SecretMasker;
+  only?: string;
+}): Promise<DatabaseConnection[]> {
+  const { config } = options.resolved;
+  const databases = config.migrations.databases.map((db, i) => ({ ...db, primary: i === 0 }));
+  if (options.only && !databases.some((d) => d.name === options.only)) {
+    throw new StepError(`no database '${options.only}' in migrations.databases (have: ${databases.map((d) => d.name).join(", ")})`, "pick one of those, or add it to dev-bootstrap.yaml");
+  }
+  let values: Record<string, string | undefined>;
+  let where: string;
+  if (options.from === "cluster") {
+    const kube = await kubeFromConfig(options.resolved);
+    const ns = config.namespace;
+    const name = config.migrations.secretName;
+    const secret = await kube.readSecret(ns, name).catch((e) => {
+      throw explainKubeError(e);
+    });
+    if (!secret) {
+      throw new StepError(`secret ${ns}/${name} does not exist (Flyway would fail with 'FLYWAY_URL not set')`, "run 'dev-bootstrap bootstrap-db-migrations-secret', or use --from env");
+    }
+    values = secret.data;
+    where = `secret ${ns}/${name}`;
+  } else {
+    values = options.env;
+    where = "the environment";
+  }
+  for (const v of secretValuesOf(Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined)))) options.masker.register(v);
+  const out: DatabaseConnection[] = [];
+  const problems: string[] = [];
+  for (const db of databases) {
+    if (options.only && db.name !== options.only) continue;
+    const r = resolveFlywayConnection(values, db);
+    if (!r.ok) {
+      problems.push(`${db.name}: ${r.invalid ?? `${where} has no ${r.missing.join(", ")}`}`);
+      continue;
+    }
+    options.masker.register(r.connection.password);
+    out.push({ name: db.name, primary: db.primary, baselineVersion: db.baselineVersion, connection: r.connection });
+  }
+  if (problems.length) {
+    throw new StepError(
+      `no usable Flyway connection for ${problems.join("; ")}`,
+      options.from === "cluster" ? "rerun 'dev-bootstrap bootstrap-db-migrations-secret'" : "export the keys named (see the precedence table in the README), or use --from cluster",
+    );
+  }
+  return out;
+}

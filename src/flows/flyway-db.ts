@@ -1,0 +1,100 @@
+/**
+ * Talking to a database Flyway manages: log in (bounded retries), read
+ * flyway_schema_history, and the preflight that makes a first run succeed.
+ */
+import type pg from "pg";
+import { connectPg, PgConnectError, pgTargetFromJdbc } from "../adapters/postgres.js";
+import { StepError } from "../core/errors.js";
+import type { FlywayConnection } from "../core/flyway-env.js";
+import type { HistoryRow } from "../core/flyway-status.js";
+import { parsePostgresUrl } from "../core/jdbc.js";
+
+export const HISTORY_TABLE = "flyway_schema_history";
+
+export async function openDatabase(c: FlywayConnection, options: { attempts?: number; signal?: AbortSignal } = {}): Promise<pg.Client> {
+  const target = pgTargetFromJdbc(parsePostgresUrl(c.url), c.user, c.password);
+  try {
+    return await connectPg(target, { attempts: options.attempts ?? 5, ...(options.signal ? { signal: options.signal } : {}) });
+  } catch (error) {
+    if (!(error instanceof PgConnectError)) throw error;
+    const where = `${target.host}:${target.port}`;
+    const f = error.failure;
+    if (f.kind === "auth") {
+      throw new StepError(`database ${c.database}: password authentication failed for user "${c.user}" at ${where}`, "the password in the migrations secret does not match the role; rerun ensure-local-secrets and the bootstrap, or reset the role's password");
+    }
+    if (f.kind === "unreachable") {
+      throw new StepError(`database ${c.database}: PostgreSQL unreachable at ${where} (${f.code}) after retries`, "start PostgreSQL (or its port-forward) and check host and port");
+    }
+    if (f.kind === "no-database") throw new StepError(`database ${c.database}: "${target.database}" does not exist at ${where}`, `create it: createdb -h ${target.host} -p ${target.port} ${target.database}`);
+    throw new StepError(`database ${c.database}: ${f.message}`, "check the server's log");
+  }
+}
+
+export interface SchemaState {
+  schema: string;
+  historyExists: boolean;
+  historyRows: number;
+  /** Tables, views and sequences in the schema other than the history table. */
+  otherObjects: number;
+}
+
+export async function inspectSchema(client: pg.Client): Promise<SchemaState> {
+  const schema = String((await client.query("select current_schema() as s")).rows[0]?.s ?? "public");
+  const exists = (await client.query("select to_regclass($1) is not null as e", [`${client.escapeIdentifier(schema)}.${HISTORY_TABLE}`])).rows[0]?.e === true;
+  const historyRows = exists ? Number((await client.query(`select count(*)::int as n from ${client.escapeIdentifier(schema)}.${HISTORY_TABLE}`)).rows[0]?.n ?? 0) : 0;
+  const other = await client.query(
+    `select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1 and c.relkind in ('r','v','m','S','p','f') and c.relname <> $2`,
+    [schema, HISTORY_TABLE],
+  );
+  return { schema, historyExists: exists, historyRows, otherObjects: Number(other.rows[0]?.n ?? 0) };
+}
+
+export async function readHistory(client: pg.Client, schema: string): Promise<HistoryRow[]> {
+  const r = await client.query(
+    `select installed_rank, version, description, type, script, checksum, success from ${client.escapeIdentifier(schema)}.${HISTORY_TABLE} order by installed_rank`,
+  );
+  return r.rows as HistoryRow[];
+}
+
+/**
+ * Drops flyway_schema_history only when it is still empty (a failed first run
+ * leaves one behind and Flyway then refuses to baseline). The count is taken
+ * under an exclusive lock, so a table that has rows is never dropped.
+ */
+export async function dropEmptyHistory(client: pg.Client, schema: string): Promise<boolean> {
+  const table = `${client.escapeIdentifier(schema)}.${HISTORY_TABLE}`;
+  await client.query("begin");
+  try {
+    await client.query(`lock table ${table} in access exclusive mode`);
+    const n = Number((await client.query(`select count(*)::int as n from ${table}`)).rows[0]?.n ?? 0);
+    if (n > 0) {
+      await client.query("rollback");
+      return false;
+    }
+    await client.query(`drop table ${table}`);
+    await client.query("commit");
+    return true;
+  } catch (error) {
+    await client.query("rollback").catch(() => {});
+    throw error;
+  }
+}
+
+/** The SQL Flyway runs to create its history table on PostgreSQL (for tests and the sandbox). */
+export function historyTableDdl(schema = "public"): string {
+  return `CREATE TABLE "${schema}"."${HISTORY_TABLE}" (
+    "installed_rank" INT NOT NULL,
+    "version" VARCHAR(50),
+    "description" VARCHAR(200) NOT NULL,
+    "type" VARCHAR(20) NOT NULL,
+    "script" VARCHAR(1000) NOT NULL,
+    "checksum" INTEGER,
+    "installed_by" VARCHAR(100) NOT NULL,
+    "installed_on" TIMESTAMP NOT NULL DEFAULT now(),
+    "execution_time" INTEGER NOT NULL,
+    "success" BOOLEAN NOT NULL
+);
+ALTER TABLE "${schema}"."${HISTORY_TABLE}" ADD CONSTRAINT "${HISTORY_TABLE}_pk" PRIMARY KEY ("installed_rank");
+CREATE INDEX "${HISTORY_TABLE}_s_idx" ON "${schema}"."${HISTORY_TABLE}" ("success");`;
+}
