@@ -50,7 +50,7 @@ const rows = [];
       VAULT_TOKEN: vault.rootToken,
       NO_COLOR: "1",
     };
-    const { ms } = await run(node, [bin, "ensure-local-secrets"], { cwd: dir, env });
+    const { ms } = await run(node, [bin, "ensure-local-secrets", "--skip-eso"], { cwd: dir, env });
     if (vault.totalVersions() !== n)
       throw new Error(`expected ${n} versions, got ${vault.totalVersions()}`);
     await vault.close();
@@ -64,6 +64,72 @@ const rows = [];
     detail: `${large.toFixed(0)} ms vs ${small.toFixed(0)} ms; linear would be ≤ 100×`,
     budget: 100,
   });
+}
+
+// 3. flyway-status over 2 databases × 200 migrations vs `node -e 0`.
+{
+  const { ThrowawayPostgres } = await import("../dist/sandbox/postgres.js");
+  const { historyTableDdl } = await import("../dist/flows/flyway-db.js");
+  const { flywayChecksum } = await import("../dist/core/flyway-files.js");
+  const pg = (await import("pg")).default;
+  const server = new ThrowawayPostgres();
+  await server.start();
+  try {
+    const dbs = ["platform", "agents"];
+    await server.ensureDatabases(
+      dbs.map((name) => ({ name, owner: name, password: `${name}-bench-pw` })),
+    );
+    const dir = tempDir("bench-flyway-");
+    for (const db of dbs) {
+      const files = {};
+      for (let i = 1; i <= 200; i++)
+        files[`sql/${db}/V${i}__Step_${i}.sql`] = `-- step ${i}\nSELECT ${i};\n`;
+      writeFiles(dir, files);
+      const client = new pg.Client({
+        host: server.host,
+        port: server.port,
+        user: db,
+        password: `${db}-bench-pw`,
+        database: db,
+      });
+      await client.connect();
+      await client.query(historyTableDdl());
+      // 150 applied, 50 pending.
+      for (let i = 1; i <= 150; i++) {
+        await client.query(
+          "insert into flyway_schema_history values ($1,$2,$3,'SQL',$4,$5,current_user,now(),1,true)",
+          [
+            i,
+            String(i),
+            `Step ${i}`,
+            `V${i}__Step_${i}.sql`,
+            flywayChecksum(`-- step ${i}\nSELECT ${i};\n`),
+          ],
+        );
+      }
+      await client.end();
+    }
+    writeFiles(dir, { "dev-bootstrap.yaml": "migrations:\n  sqlDir: sql\n" });
+    const env = {
+      PATH: process.env.PATH,
+      NO_COLOR: "1",
+      DATABASE_URL: `postgresql://platform:platform-bench-pw@127.0.0.1:${server.port}/platform`,
+      AGENTS_DATABASE_URL: `postgresql://agents:agents-bench-pw@127.0.0.1:${server.port}/agents`,
+    };
+    const runs = 7;
+    const base = await timeMedian(runs, async () => (await run(node, ["-e", "0"])).ms);
+    const status = await timeMedian(
+      runs,
+      async () => (await run(node, [bin, "flyway-status", "--from", "env"], { cwd: dir, env })).ms,
+    );
+    rows.push({
+      name: "flyway-status 2 dbs × 200 migrations / node -e 0",
+      ratio: status / base,
+      detail: `${status.toFixed(0)} ms vs ${base.toFixed(1)} ms, median of ${runs}`,
+    });
+  } finally {
+    await server.stop();
+  }
 }
 
 report(rows);

@@ -4,28 +4,15 @@
  * body (its message embeds the whole response body and headers otherwise).
  * Loaded only by commands that talk to Kubernetes: importing it costs ~250 ms.
  */
+import { existsSync } from "node:fs";
 import { delimiter } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { ConfigError, StepError } from "../core/errors.js";
+import { KubeApiError } from "./kube-api-error.js";
+
+export { KubeApiError };
 
 export type KubeObject = k8s.KubernetesObject & { [key: string]: unknown };
-
-export class KubeApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    readonly verb: string,
-    readonly resource: string,
-    readonly target: string,
-    readonly statusMessage: string,
-    readonly causes: Array<{ reason?: string; message?: string; field?: string }>,
-  ) {
-    super(
-      `${verb} ${resource} ${target}: ${reason || `HTTP ${status}`}: ${statusMessage.split("\n").join("; ")}`,
-    );
-    this.name = "KubeApiError";
-  }
-}
 
 export interface SecretRead {
   name: string;
@@ -75,8 +62,19 @@ export function loadKubeConfig(options: KubeOptions): k8s.KubeConfig {
       }
     } else {
       kc.loadFromDefault();
+      // Without any kubeconfig, client-node falls back to http://localhost:8080 and
+      // fails later with a TLS message that names neither cause nor fix.
+      const home = process.env.HOME ?? "";
+      const inCluster = Boolean(process.env.KUBERNETES_SERVICE_HOST);
+      if (!inCluster && !existsSync(`${home}/.kube/config`)) {
+        throw new ConfigError(
+          "no kubeconfig: KUBECONFIG is unset and ~/.kube/config does not exist",
+          "point KUBECONFIG at your cluster's kubeconfig (or kube.kubeconfig); ensure-local-secrets --skip-eso seeds Vault only",
+        );
+      }
     }
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(
       `cannot load the kubeconfig ${options.kubeconfig ?? "(default)"}: ${(error as Error).message.split("\n")[0]}`,
       "fix KUBECONFIG or kube.kubeconfig, or check 'kubectl config view'",
@@ -138,7 +136,10 @@ export function createKube(options: KubeOptions) {
           "is the cluster running? check 'kubectl cluster-info', KUBECONFIG and the current context",
         );
       }
-      throw error;
+      throw new StepError(
+        `Kubernetes request to ${server} failed: ${String((error as Error).message ?? error).split("\n")[0]}`,
+        "check the kubeconfig's cluster entry (server, TLS settings) and the current context",
+      );
     }
   }
 

@@ -11,7 +11,8 @@ import { execa } from "execa";
 import { StepError } from "../core/errors.js";
 
 const INSTALL_HINTS: Record<string, string> = {
-  flyway: "install the Flyway CLI (documentation.red-gate.com/fd/command-line), or run migrations in the cluster with 'dev-bootstrap run-migrations'",
+  flyway:
+    "install the Flyway CLI (documentation.red-gate.com/fd/command-line), or run migrations in the cluster with 'dev-bootstrap run-migrations'",
   helmfile: "install helmfile (github.com/helmfile/helmfile/releases) and put it on PATH",
   helm: "install helm (helm.sh/docs/intro/install) and put it on PATH",
   tilt: "install Tilt (docs.tilt.dev/install.html) and put it on PATH",
@@ -26,7 +27,12 @@ export class ToolMissingError extends StepError {
 
 /** The executable's path on PATH, or undefined. */
 export function findOnPath(tool: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = isAbsolute(tool) ? [tool] : (env.PATH ?? "").split(delimiter).filter(Boolean).map((d) => join(d, tool));
+  const candidates = isAbsolute(tool)
+    ? [tool]
+    : (env.PATH ?? "")
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, tool));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);

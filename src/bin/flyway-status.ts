@@ -17,7 +17,11 @@ migrations whose file is gone. Exits 1 when anything failed, changed, is missing
 or a database cannot be read: the CI smoke check after layer 42.`,
   options: {
     database: { type: "string", placeholder: "NAME", description: "only this database" },
-    from: { type: "string", placeholder: "cluster|env", description: "where connections come from (default: cluster)" },
+    from: {
+      type: "string",
+      placeholder: "cluster|env",
+      description: "where connections come from (default: cluster)",
+    },
     json: { type: "boolean", description: "print JSON (checkpoints go to stderr)" },
   },
   async run(ctx) {
@@ -33,8 +37,14 @@ or a database cannot be read: the CI smoke check after layer 42.`,
       env: ctx.env,
       signal: ctx.signal,
     });
-    ctx.stdout.write(ctx.values.json ? `${JSON.stringify({ databases: reports }, null, 2)}\n` : renderStatus(reports));
-    return reports.every((r) => r.healthy && r.invalidFiles.length === 0) ? ExitCode.ok : ExitCode.stepFailed;
+    ctx.stdout.write(
+      ctx.values.json
+        ? `${JSON.stringify({ databases: reports }, null, 2)}\n`
+        : renderStatus(reports),
+    );
+    return reports.every((r) => r.healthy && r.invalidFiles.length === 0)
+      ? ExitCode.ok
+      : ExitCode.stepFailed;
   },
 });
 

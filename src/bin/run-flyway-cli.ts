@@ -8,7 +8,8 @@ const COMMANDS = ["info", "migrate", "validate", "baseline", "repair"];
 export const command = defineCommand({
   name: "run-flyway-cli",
   summary: "run the Flyway CLI for each database in order, with credentials from the cluster",
-  usage: "[info|migrate|validate|baseline|repair] [--database NAME] [--from cluster|env] [--timeout SECONDS]",
+  usage:
+    "[info|migrate|validate|baseline|repair] [--database NAME] [--from cluster|env] [--timeout SECONDS]",
   description: `
 Runs 'flyway <command>' (default: info) for every configured database in order
 (platform → agents → extras), stopping at the first failure; later databases are
@@ -25,17 +26,29 @@ at the database's baselineVersion (agents: 3). An empty database migrates from
 scratch.`,
   options: {
     database: { type: "string", placeholder: "NAME", description: "only this database" },
-    from: { type: "string", placeholder: "cluster|env", description: "where connections come from (default: cluster)" },
-    timeout: { type: "string", placeholder: "SECONDS", description: "per-database time limit (default: 600)" },
+    from: {
+      type: "string",
+      placeholder: "cluster|env",
+      description: "where connections come from (default: cluster)",
+    },
+    timeout: {
+      type: "string",
+      placeholder: "SECONDS",
+      description: "per-database time limit (default: 600)",
+    },
   },
   positionals: [0, 1],
   async run(ctx) {
     const commandName = ctx.positionals[0] ?? "info";
-    if (!COMMANDS.includes(commandName)) throw new UsageError(`unknown Flyway command '${commandName}' (expected one of ${COMMANDS.join(", ")})`);
+    if (!COMMANDS.includes(commandName))
+      throw new UsageError(
+        `unknown Flyway command '${commandName}' (expected one of ${COMMANDS.join(", ")})`,
+      );
     const from = (ctx.values.from as string | undefined) ?? "cluster";
     if (from !== "cluster" && from !== "env") throw new UsageError("--from expects cluster or env");
     const timeout = ctx.values.timeout === undefined ? 600 : Number(ctx.values.timeout);
-    if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError("--timeout expects a number of seconds");
+    if (!Number.isFinite(timeout) || timeout <= 0)
+      throw new UsageError("--timeout expects a number of seconds");
     const { runFlywayCli } = await import("../flows/flyway-cli.js");
     await runFlywayCli({
       resolved: ctx.resolved,

@@ -16,7 +16,13 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
     name: "check-db-migrations-secret",
     summary: "health check of the migrations secret (--connect: log in to each database)",
   },
-  { name: "run-flyway-cli", summary: "run the Flyway CLI for each database in order, credentials from the cluster" },
-  { name: "flyway-status", summary: "schema version and pending/failed/changed migrations of each database, no JVM" },
+  {
+    name: "run-flyway-cli",
+    summary: "run the Flyway CLI for each database in order, credentials from the cluster",
+  },
+  {
+    name: "flyway-status",
+    summary: "schema version and pending/failed/changed migrations of each database, no JVM",
+  },
   { name: "summary", summary: "show the latest run (or the last N runs) from the journal" },
 ];

@@ -29,17 +29,36 @@ export interface MigrationFile {
 const VERSIONED = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const REPEATABLE = /^R__(.+)\.sql$/;
 
-export type ParsedName = { ok: true; file: MigrationFile } | { ok: false; reason: string } | { ok: "ignored" };
+export type ParsedName =
+  | { ok: true; file: MigrationFile }
+  | { ok: false; reason: string }
+  | { ok: "ignored" };
 
 /** Parses a file name by Flyway's default conventions (prefixes V and R, separator "__", suffix ".sql"). */
 export function parseMigrationName(script: string): ParsedName {
   if (!script.endsWith(".sql")) return { ok: "ignored" };
   const v = VERSIONED.exec(script);
-  if (v) return { ok: true, file: { kind: "versioned", script, version: v[1]!.replace(/_/g, "."), description: v[2]!.replace(/_/g, " ") } };
+  if (v)
+    return {
+      ok: true,
+      file: {
+        kind: "versioned",
+        script,
+        version: v[1]!.replace(/_/g, "."),
+        description: v[2]!.replace(/_/g, " "),
+      },
+    };
   const r = REPEATABLE.exec(script);
-  if (r) return { ok: true, file: { kind: "repeatable", script, description: r[1]!.replace(/_/g, " ") } };
+  if (r)
+    return {
+      ok: true,
+      file: { kind: "repeatable", script, description: r[1]!.replace(/_/g, " ") },
+    };
   if (/^[VR]/.test(script)) {
-    return { ok: false, reason: `${script}: not a valid Flyway migration name (expected V<version>__<description>.sql or R__<description>.sql)` };
+    return {
+      ok: false,
+      reason: `${script}: not a valid Flyway migration name (expected V<version>__<description>.sql or R__<description>.sql)`,
+    };
   }
   return { ok: "ignored" };
 }

@@ -21,7 +21,16 @@ export interface DiskMigration extends MigrationFile {
   checksum: number;
 }
 
-export type MigrationState = "applied" | "pending" | "failed" | "changed" | "missing" | "outdated" | "below-baseline" | "ignored" | "baseline";
+export type MigrationState =
+  | "applied"
+  | "pending"
+  | "failed"
+  | "changed"
+  | "missing"
+  | "outdated"
+  | "below-baseline"
+  | "ignored"
+  | "baseline";
 
 export interface MigrationStatus {
   version?: string;
@@ -39,7 +48,10 @@ export interface DatabaseStatus {
   healthy: boolean;
 }
 
-export function computeStatus(history: readonly HistoryRow[], disk: readonly DiskMigration[]): DatabaseStatus {
+export function computeStatus(
+  history: readonly HistoryRow[],
+  disk: readonly DiskMigration[],
+): DatabaseStatus {
   const rows = [...history].sort((a, b) => a.installed_rank - b.installed_rank);
   const migrations: MigrationStatus[] = [];
   const versionedRows = new Map<string, HistoryRow>();
@@ -50,14 +62,22 @@ export function computeStatus(history: readonly HistoryRow[], disk: readonly Dis
     if (row.type === "SCHEMA") continue;
     if (row.type === "BASELINE" && row.version) {
       baseline = row.version;
-      migrations.push({ version: row.version, description: row.description, script: row.script, kind: "baseline", state: "baseline" });
-      if (row.success && (!current || compareVersions(row.version, current) > 0)) current = row.version;
+      migrations.push({
+        version: row.version,
+        description: row.description,
+        script: row.script,
+        kind: "baseline",
+        state: "baseline",
+      });
+      if (row.success && (!current || compareVersions(row.version, current) > 0))
+        current = row.version;
       continue;
     }
     if (row.version) {
       // The latest row for a version wins (a repair or re-run leaves a newer one).
       versionedRows.set(row.version, row);
-      if (row.success && (!current || compareVersions(row.version, current) > 0)) current = row.version;
+      if (row.success && (!current || compareVersions(row.version, current) > 0))
+        current = row.version;
     } else repeatableRows.set(row.description, row);
   }
 
@@ -66,27 +86,40 @@ export function computeStatus(history: readonly HistoryRow[], disk: readonly Dis
   for (const version of [...versions].sort(compareVersions)) {
     const file = onDisk.get(version);
     const row = [...versionedRows.entries()].find(([v]) => compareVersions(v, version) === 0)?.[1];
-    const base = { version, description: file?.description ?? row?.description ?? "", script: file?.script ?? row?.script ?? "", kind: "versioned" as const };
+    const base = {
+      version,
+      description: file?.description ?? row?.description ?? "",
+      script: file?.script ?? row?.script ?? "",
+      kind: "versioned" as const,
+    };
     if (row) {
       if (!row.success) migrations.push({ ...base, state: "failed" });
       else if (!file) migrations.push({ ...base, state: "missing" });
-      else if (row.checksum !== null && row.checksum !== file.checksum) migrations.push({ ...base, state: "changed" });
+      else if (row.checksum !== null && row.checksum !== file.checksum)
+        migrations.push({ ...base, state: "changed" });
       else migrations.push({ ...base, state: "applied" });
       continue;
     }
-    if (baseline && compareVersions(version, baseline) <= 0) migrations.push({ ...base, state: "below-baseline" });
-    else if (current && compareVersions(version, current) < 0) migrations.push({ ...base, state: "ignored" });
+    if (baseline && compareVersions(version, baseline) <= 0)
+      migrations.push({ ...base, state: "below-baseline" });
+    else if (current && compareVersions(version, current) < 0)
+      migrations.push({ ...base, state: "ignored" });
     else migrations.push({ ...base, state: "pending" });
   }
   for (const file of disk.filter((d) => d.kind === "repeatable")) {
     const row = repeatableRows.get(file.description);
-    const base = { description: file.description, script: file.script, kind: "repeatable" as const };
+    const base = {
+      description: file.description,
+      script: file.script,
+      kind: "repeatable" as const,
+    };
     if (!row) migrations.push({ ...base, state: "pending" });
     else if (!row.success) migrations.push({ ...base, state: "failed" });
     else if (row.checksum !== file.checksum) migrations.push({ ...base, state: "outdated" });
     else migrations.push({ ...base, state: "applied" });
   }
-  const count = (...states: MigrationState[]) => migrations.filter((m) => states.includes(m.state)).length;
+  const count = (...states: MigrationState[]) =>
+    migrations.filter((m) => states.includes(m.state)).length;
   const counts = {
     applied: count("applied"),
     // An outdated repeatable is re-applied on the next migrate: it is pending.
@@ -95,5 +128,10 @@ export function computeStatus(history: readonly HistoryRow[], disk: readonly Dis
     changed: count("changed"),
     missing: count("missing"),
   };
-  return { currentVersion: current, counts, migrations, healthy: counts.failed === 0 && counts.changed === 0 && counts.missing === 0 };
+  return {
+    currentVersion: current,
+    counts,
+    migrations,
+    healthy: counts.failed === 0 && counts.changed === 0 && counts.missing === 0,
+  };
 }

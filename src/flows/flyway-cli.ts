@@ -10,7 +10,11 @@ import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
 import type { SecretMasker } from "../core/mask.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
-import { type ConnectionSource, type DatabaseConnection, loadConnections } from "./flyway-connections.js";
+import {
+  type ConnectionSource,
+  type DatabaseConnection,
+  loadConnections,
+} from "./flyway-connections.js";
 import { dropEmptyHistory, inspectSchema, openDatabase } from "./flyway-db.js";
 
 export const FLYWAY_COMMANDS = ["info", "migrate", "validate", "baseline", "repair"] as const;
@@ -30,9 +34,14 @@ export interface FlywayCliOptions {
 }
 
 /** Decides, from the schema's state, what Flyway needs to be told (FAULTS.md 33–34). */
-async function preflight(db: DatabaseConnection, options: FlywayCliOptions): Promise<Record<string, string>> {
+async function preflight(
+  db: DatabaseConnection,
+  options: FlywayCliOptions,
+): Promise<Record<string, string>> {
   const step = `flyway:${db.name}`;
-  const client = await openDatabase(db.connection, { ...(options.signal ? { signal: options.signal } : {}) });
+  const client = await openDatabase(db.connection, {
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const extra: Record<string, string> = {};
   try {
     const state = await inspectSchema(client);
@@ -40,10 +49,18 @@ async function preflight(db: DatabaseConnection, options: FlywayCliOptions): Pro
     if (state.historyExists && state.historyRows === 0) {
       if (writes) {
         const dropped = await dropEmptyHistory(client, state.schema);
-        options.log.note(step, dropped ? `dropped an empty ${state.schema}.flyway_schema_history (left by a failed first run) so Flyway can baseline` : "flyway_schema_history gained rows meanwhile; left as is");
+        options.log.note(
+          step,
+          dropped
+            ? `dropped an empty ${state.schema}.flyway_schema_history (left by a failed first run) so Flyway can baseline`
+            : "flyway_schema_history gained rows meanwhile; left as is",
+        );
         state.historyExists = !dropped;
       } else {
-        options.log.note(step, `${state.schema}.flyway_schema_history exists but is empty (a failed first run); 'migrate' will clear it`);
+        options.log.note(
+          step,
+          `${state.schema}.flyway_schema_history exists but is empty (a failed first run); 'migrate' will clear it`,
+        );
       }
     }
     if (!state.historyExists && state.otherObjects > 0) {
@@ -57,12 +74,16 @@ async function preflight(db: DatabaseConnection, options: FlywayCliOptions): Pro
       } else {
         extra.FLYWAY_BASELINE_ON_MIGRATE = "true";
         extra.FLYWAY_BASELINE_VERSION = db.baselineVersion;
-        options.log.note(step, `schema ${state.schema} exists without history: baselining at version ${db.baselineVersion}`);
+        options.log.note(
+          step,
+          `schema ${state.schema} exists without history: baselining at version ${db.baselineVersion}`,
+        );
       }
     } else if (!state.historyExists) {
       options.log.note(step, `schema ${state.schema} is empty: migrating from scratch`);
     }
-    if (options.command === "baseline" && db.baselineVersion) extra.FLYWAY_BASELINE_VERSION = db.baselineVersion;
+    if (options.command === "baseline" && db.baselineVersion)
+      extra.FLYWAY_BASELINE_VERSION = db.baselineVersion;
   } finally {
     await client.end().catch(() => {});
   }
@@ -81,7 +102,10 @@ export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
   const names = connections.map((c) => c.name);
   for (const [i, db] of connections.entries()) {
     const step = `flyway:${db.name}`;
-    const handle = log.start(step, `flyway ${options.command} on ${db.name} (${db.connection.url})`);
+    const handle = log.start(
+      step,
+      `flyway ${options.command} on ${db.name} (${db.connection.url})`,
+    );
     try {
       const extra = await preflight(db, options);
       const result = await runTool({
@@ -101,16 +125,27 @@ export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
         onLine: (line) => options.stdout.write(`[${step}] ${options.masker.mask(line)}\n`),
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      if (result.timedOut) throw new StepError(`flyway ${options.command} on ${db.name} did not finish within ${Math.round(options.timeoutMs / 1000)} s; it was stopped`, "check the database for locks, or raise --timeout");
+      if (result.timedOut)
+        throw new StepError(
+          `flyway ${options.command} on ${db.name} did not finish within ${Math.round(options.timeoutMs / 1000)} s; it was stopped`,
+          "check the database for locks, or raise --timeout",
+        );
       if (result.exitCode !== 0) {
-        const tail = result.tail.slice(-5).map((l) => options.masker.mask(l)).join(" | ");
-        throw new StepError(`flyway ${options.command} on ${db.name} exited ${result.exitCode ?? result.signal}: ${tail || "(no output)"}`, `fix it, then rerun 'dev-bootstrap run-flyway-cli ${options.command} --database ${db.name}'`);
+        const tail = result.tail
+          .slice(-5)
+          .map((l) => options.masker.mask(l))
+          .join(" | ");
+        throw new StepError(
+          `flyway ${options.command} on ${db.name} exited ${result.exitCode ?? result.signal}: ${tail || "(no output)"}`,
+          `fix it, then rerun 'dev-bootstrap run-flyway-cli ${options.command} --database ${db.name}'`,
+        );
       }
       handle.ok(`flyway ${options.command} on ${db.name} succeeded`);
     } catch (error) {
       if (error instanceof StepError) {
         handle.fail(error.message, error.hint);
-        for (const later of names.slice(i + 1)) log.checkpoint(`flyway:${later}`, "skip", `skipped: ${db.name} failed`);
+        for (const later of names.slice(i + 1))
+          log.checkpoint(`flyway:${later}`, "skip", `skipped: ${db.name} failed`);
         error.step = step;
       }
       throw error;

@@ -30,7 +30,10 @@ export async function loadConnections(options: {
   const { config } = options.resolved;
   const databases = config.migrations.databases.map((db, i) => ({ ...db, primary: i === 0 }));
   if (options.only && !databases.some((d) => d.name === options.only)) {
-    throw new StepError(`no database '${options.only}' in migrations.databases (have: ${databases.map((d) => d.name).join(", ")})`, "pick one of those, or add it to dev-bootstrap.yaml");
+    throw new StepError(
+      `no database '${options.only}' in migrations.databases (have: ${databases.map((d) => d.name).join(", ")})`,
+      "pick one of those, or add it to dev-bootstrap.yaml",
+    );
   }
   let values: Record<string, string | undefined>;
   let where: string;
@@ -42,7 +45,10 @@ export async function loadConnections(options: {
       throw explainKubeError(e);
     });
     if (!secret) {
-      throw new StepError(`secret ${ns}/${name} does not exist (Flyway would fail with 'FLYWAY_URL not set')`, "run 'dev-bootstrap bootstrap-db-migrations-secret', or use --from env");
+      throw new StepError(
+        `secret ${ns}/${name} does not exist (Flyway would fail with 'FLYWAY_URL not set')`,
+        "run 'dev-bootstrap bootstrap-db-migrations-secret', or use --from env",
+      );
     }
     values = secret.data;
     where = `secret ${ns}/${name}`;
@@ -50,7 +56,12 @@ export async function loadConnections(options: {
     values = options.env;
     where = "the environment";
   }
-  for (const v of secretValuesOf(Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined)))) options.masker.register(v);
+  for (const v of secretValuesOf(
+    Object.fromEntries(
+      Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined),
+    ),
+  ))
+    options.masker.register(v);
   const out: DatabaseConnection[] = [];
   const problems: string[] = [];
   for (const db of databases) {
@@ -61,12 +72,19 @@ export async function loadConnections(options: {
       continue;
     }
     options.masker.register(r.connection.password);
-    out.push({ name: db.name, primary: db.primary, baselineVersion: db.baselineVersion, connection: r.connection });
+    out.push({
+      name: db.name,
+      primary: db.primary,
+      baselineVersion: db.baselineVersion,
+      connection: r.connection,
+    });
   }
   if (problems.length) {
     throw new StepError(
       `no usable Flyway connection for ${problems.join("; ")}`,
-      options.from === "cluster" ? "rerun 'dev-bootstrap bootstrap-db-migrations-secret'" : "export the keys named (see the precedence table in the README), or use --from cluster",
+      options.from === "cluster"
+        ? "rerun 'dev-bootstrap bootstrap-db-migrations-secret'"
+        : "export the keys named (see the precedence table in the README), or use --from cluster",
     );
   }
   return out;

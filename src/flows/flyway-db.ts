@@ -11,21 +11,37 @@ import { parsePostgresUrl } from "../core/jdbc.js";
 
 export const HISTORY_TABLE = "flyway_schema_history";
 
-export async function openDatabase(c: FlywayConnection, options: { attempts?: number; signal?: AbortSignal } = {}): Promise<pg.Client> {
+export async function openDatabase(
+  c: FlywayConnection,
+  options: { attempts?: number; signal?: AbortSignal } = {},
+): Promise<pg.Client> {
   const target = pgTargetFromJdbc(parsePostgresUrl(c.url), c.user, c.password);
   try {
-    return await connectPg(target, { attempts: options.attempts ?? 5, ...(options.signal ? { signal: options.signal } : {}) });
+    return await connectPg(target, {
+      attempts: options.attempts ?? 5,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } catch (error) {
     if (!(error instanceof PgConnectError)) throw error;
     const where = `${target.host}:${target.port}`;
     const f = error.failure;
     if (f.kind === "auth") {
-      throw new StepError(`database ${c.database}: password authentication failed for user "${c.user}" at ${where}`, "the password in the migrations secret does not match the role; rerun ensure-local-secrets and the bootstrap, or reset the role's password");
+      throw new StepError(
+        `database ${c.database}: password authentication failed for user "${c.user}" at ${where}`,
+        "the password in the migrations secret does not match the role; rerun ensure-local-secrets and the bootstrap, or reset the role's password",
+      );
     }
     if (f.kind === "unreachable") {
-      throw new StepError(`database ${c.database}: PostgreSQL unreachable at ${where} (${f.code}) after retries`, "start PostgreSQL (or its port-forward) and check host and port");
+      throw new StepError(
+        `database ${c.database}: PostgreSQL unreachable at ${where} (${f.code}) after retries`,
+        "start PostgreSQL (or its port-forward) and check host and port",
+      );
     }
-    if (f.kind === "no-database") throw new StepError(`database ${c.database}: "${target.database}" does not exist at ${where}`, `create it: createdb -h ${target.host} -p ${target.port} ${target.database}`);
+    if (f.kind === "no-database")
+      throw new StepError(
+        `database ${c.database}: "${target.database}" does not exist at ${where}`,
+        `create it: createdb -h ${target.host} -p ${target.port} ${target.database}`,
+      );
     throw new StepError(`database ${c.database}: ${f.message}`, "check the server's log");
   }
 }
@@ -39,15 +55,35 @@ export interface SchemaState {
 }
 
 export async function inspectSchema(client: pg.Client): Promise<SchemaState> {
-  const schema = String((await client.query("select current_schema() as s")).rows[0]?.s ?? "public");
-  const exists = (await client.query("select to_regclass($1) is not null as e", [`${client.escapeIdentifier(schema)}.${HISTORY_TABLE}`])).rows[0]?.e === true;
-  const historyRows = exists ? Number((await client.query(`select count(*)::int as n from ${client.escapeIdentifier(schema)}.${HISTORY_TABLE}`)).rows[0]?.n ?? 0) : 0;
+  const schema = String(
+    (await client.query("select current_schema() as s")).rows[0]?.s ?? "public",
+  );
+  const exists =
+    (
+      await client.query("select to_regclass($1) is not null as e", [
+        `${client.escapeIdentifier(schema)}.${HISTORY_TABLE}`,
+      ])
+    ).rows[0]?.e === true;
+  const historyRows = exists
+    ? Number(
+        (
+          await client.query(
+            `select count(*)::int as n from ${client.escapeIdentifier(schema)}.${HISTORY_TABLE}`,
+          )
+        ).rows[0]?.n ?? 0,
+      )
+    : 0;
   const other = await client.query(
     `select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = $1 and c.relkind in ('r','v','m','S','p','f') and c.relname <> $2`,
     [schema, HISTORY_TABLE],
   );
-  return { schema, historyExists: exists, historyRows, otherObjects: Number(other.rows[0]?.n ?? 0) };
+  return {
+    schema,
+    historyExists: exists,
+    historyRows,
+    otherObjects: Number(other.rows[0]?.n ?? 0),
+  };
 }
 
 export async function readHistory(client: pg.Client, schema: string): Promise<HistoryRow[]> {
@@ -67,7 +103,9 @@ export async function dropEmptyHistory(client: pg.Client, schema: string): Promi
   await client.query("begin");
   try {
     await client.query(`lock table ${table} in access exclusive mode`);
-    const n = Number((await client.query(`select count(*)::int as n from ${table}`)).rows[0]?.n ?? 0);
+    const n = Number(
+      (await client.query(`select count(*)::int as n from ${table}`)).rows[0]?.n ?? 0,
+    );
     if (n > 0) {
       await client.query("rollback");
       return false;

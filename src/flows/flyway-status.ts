@@ -57,7 +57,13 @@ export async function flywayStatus(options: {
   const step = log.start("flyway:status", "reading flyway_schema_history of each database");
   let connections: Awaited<ReturnType<typeof loadConnections>>;
   try {
-    connections = await loadConnections({ resolved, from: options.from, env: options.env, masker: options.masker, ...(options.database ? { only: options.database } : {}) });
+    connections = await loadConnections({
+      resolved,
+      from: options.from,
+      env: options.env,
+      masker: options.masker,
+      ...(options.database ? { only: options.database } : {}),
+    });
   } catch (error) {
     if (error instanceof StepError) {
       step.fail(error.message, error.hint);
@@ -71,7 +77,10 @@ export async function flywayStatus(options: {
       const { migrations, invalid } = readMigrationDir(join(sqlDir, db.name));
       const base = { database: db.name, url: db.connection.url, invalidFiles: invalid };
       try {
-        const client = await openDatabase(db.connection, { attempts: 3, ...(options.signal ? { signal: options.signal } : {}) });
+        const client = await openDatabase(db.connection, {
+          attempts: 3,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
         try {
           const state = await inspectSchema(client);
           const history = state.historyExists ? await readHistory(client, state.schema) : [];
@@ -87,7 +96,11 @@ export async function flywayStatus(options: {
   );
   const bad = reports.filter((r) => !r.healthy || r.invalidFiles.length);
   const summary = reports
-    .map((r) => (r.error ? `${r.database}: unreadable` : `${r.database}: v${r.currentVersion ?? "-"}, ${r.counts.pending} pending${r.counts.failed ? `, ${r.counts.failed} failed` : ""}${r.counts.changed ? `, ${r.counts.changed} changed` : ""}${r.counts.missing ? `, ${r.counts.missing} missing` : ""}`))
+    .map((r) =>
+      r.error
+        ? `${r.database}: unreadable`
+        : `${r.database}: v${r.currentVersion ?? "-"}, ${r.counts.pending} pending${r.counts.failed ? `, ${r.counts.failed} failed` : ""}${r.counts.changed ? `, ${r.counts.changed} changed` : ""}${r.counts.missing ? `, ${r.counts.missing} missing` : ""}`,
+    )
     .join("; ");
   if (bad.length === 0) step.ok(summary);
   else {

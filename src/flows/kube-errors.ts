@@ -1,5 +1,6 @@
 /** Turns Kubernetes API errors into one-line StepErrors with the command that fixes them. */
-import { type Kube, KubeApiError } from "../adapters/kube.js";
+import type { Kube } from "../adapters/kube.js";
+import { KubeApiError } from "../adapters/kube-api-error.js";
 import { StepError } from "../core/errors.js";
 import type { CheckpointLogger } from "../log/logger.js";
 

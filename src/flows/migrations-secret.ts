@@ -3,7 +3,8 @@
  * each database's ESO-managed credentials (falling back to the Vault defaults
  * in ensure mode), and write it only when its content differs.
  */
-import { type Kube, KubeApiError, type SecretRead } from "../adapters/kube.js";
+import type { Kube, SecretRead } from "../adapters/kube.js";
+import { KubeApiError } from "../adapters/kube-api-error.js";
 import type { Vault } from "../adapters/vault.js";
 import type { Config } from "../config/schema.js";
 import { ExitCode, InputError, StepError } from "../core/errors.js";

@@ -4,7 +4,8 @@
  * and the configured ExternalSecrets with server-side apply, request a refresh
  * when fixtures changed, and wait (bounded) for each to report Ready.
  */
-import { type Kube, KubeApiError } from "../adapters/kube.js";
+import type { Kube } from "../adapters/kube.js";
+import { KubeApiError } from "../adapters/kube-api-error.js";
 import type { Config } from "../config/schema.js";
 import { StepError } from "../core/errors.js";
 import {

@@ -1,13 +1,34 @@
 import { describe, expect, it } from "vitest";
-import { compareVersions, flywayChecksum, parseMigrationName } from "../../src/core/flyway-files.js";
+import {
+  compareVersions,
+  flywayChecksum,
+  parseMigrationName,
+} from "../../src/core/flyway-files.js";
 import { computeStatus, type HistoryRow } from "../../src/core/flyway-status.js";
 
 describe("Flyway file naming", () => {
   it("parses versioned and repeatable names as Flyway does", () => {
-    expect(parseMigrationName("V1__Create_tables.sql")).toEqual({ ok: true, file: { kind: "versioned", script: "V1__Create_tables.sql", version: "1", description: "Create tables" } });
-    expect(parseMigrationName("V1_2_3__x.sql")).toMatchObject({ ok: true, file: { version: "1.2.3" } });
-    expect(parseMigrationName("V2.1__Add_index.sql")).toMatchObject({ ok: true, file: { version: "2.1", description: "Add index" } });
-    expect(parseMigrationName("R__Refresh_views.sql")).toMatchObject({ ok: true, file: { kind: "repeatable", description: "Refresh views" } });
+    expect(parseMigrationName("V1__Create_tables.sql")).toEqual({
+      ok: true,
+      file: {
+        kind: "versioned",
+        script: "V1__Create_tables.sql",
+        version: "1",
+        description: "Create tables",
+      },
+    });
+    expect(parseMigrationName("V1_2_3__x.sql")).toMatchObject({
+      ok: true,
+      file: { version: "1.2.3" },
+    });
+    expect(parseMigrationName("V2.1__Add_index.sql")).toMatchObject({
+      ok: true,
+      file: { version: "2.1", description: "Add index" },
+    });
+    expect(parseMigrationName("R__Refresh_views.sql")).toMatchObject({
+      ok: true,
+      file: { kind: "repeatable", description: "Refresh views" },
+    });
     expect(parseMigrationName("V1_bad.sql")).toMatchObject({ ok: false });
     expect(parseMigrationName("Vx__bad.sql")).toMatchObject({ ok: false });
     expect(parseMigrationName("README.md")).toEqual({ ok: "ignored" });
@@ -21,7 +42,13 @@ describe("Flyway file naming", () => {
     expect(compareVersions("2", "10")).toBe(-1);
     expect(compareVersions("1_1", "1.1")).toBe(0);
     expect(compareVersions("99999999999999999999.1", "99999999999999999999")).toBe(1);
-    expect(["1.10", "1.2", "1.9", "1", "1.1"].sort(compareVersions)).toEqual(["1", "1.1", "1.2", "1.9", "1.10"]);
+    expect(["1.10", "1.2", "1.9", "1", "1.1"].sort(compareVersions)).toEqual([
+      "1",
+      "1.1",
+      "1.2",
+      "1.9",
+      "1.10",
+    ]);
   });
 });
 
@@ -36,7 +63,9 @@ describe("flywayChecksum", () => {
     expect(flywayChecksum(body.replace(/\n/g, "\r\n"))).toBe(reference);
     expect(flywayChecksum(body.replace(/\n/g, "\r"))).toBe(reference);
     expect(flywayChecksum(`\ufeff${body}`)).toBe(reference);
-    expect(flywayChecksum(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]))).toBe(reference);
+    expect(
+      flywayChecksum(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)])),
+    ).toBe(reference);
     expect(flywayChecksum(body.trimEnd())).toBe(reference);
     expect(flywayChecksum(body.replace("\n", "\n\n\n"))).toBe(reference);
   });
@@ -54,9 +83,23 @@ describe("flywayChecksum", () => {
 
 describe("computeStatus", () => {
   const file = (version: string | undefined, description: string, checksum: number) =>
-    version ? { kind: "versioned" as const, version, description, script: `V${version}__${description}.sql`, checksum } : { kind: "repeatable" as const, description, script: `R__${description}.sql`, checksum };
+    version
+      ? {
+          kind: "versioned" as const,
+          version,
+          description,
+          script: `V${version}__${description}.sql`,
+          checksum,
+        }
+      : { kind: "repeatable" as const, description, script: `R__${description}.sql`, checksum };
   let rank = 0;
-  const row = (version: string | null, description: string, checksum: number | null, success = true, type = "SQL"): HistoryRow => ({
+  const row = (
+    version: string | null,
+    description: string,
+    checksum: number | null,
+    success = true,
+    type = "SQL",
+  ): HistoryRow => ({
     installed_rank: ++rank,
     version,
     description,
@@ -67,8 +110,19 @@ describe("computeStatus", () => {
   });
 
   it("counts applied, pending, failed, changed and missing", () => {
-    const disk = [file("1", "a", 11), file("1.1", "b", 22), file("1.2", "c", 33), file("2", "d", 44), file(undefined, "views", 55)];
-    const history = [row("1", "a", 11), row("1.1", "b", 99), row("1.2", "c", 33, false), row("0.9", "gone", 7)];
+    const disk = [
+      file("1", "a", 11),
+      file("1.1", "b", 22),
+      file("1.2", "c", 33),
+      file("2", "d", 44),
+      file(undefined, "views", 55),
+    ];
+    const history = [
+      row("1", "a", 11),
+      row("1.1", "b", 99),
+      row("1.2", "c", 33, false),
+      row("0.9", "gone", 7),
+    ];
     const s = computeStatus(history, disk);
     expect(s.currentVersion).toBe("1.1");
     expect(s.counts).toEqual({ applied: 1, pending: 2, failed: 1, changed: 1, missing: 1 });
