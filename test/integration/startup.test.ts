@@ -11,7 +11,13 @@ function loadsClientNode(args: string[], env: Record<string, string> = {}): bool
   const trace = join(mkdtempSync(join(tmpdir(), "trace-")), "kube.txt");
   spawnSync(process.execPath, ["--import", HOOK, BIN, ...args], {
     cwd: mkdtempSync(join(tmpdir(), "cwd-")),
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", TRACE_KUBE_FILE: trace, ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NO_COLOR: "1",
+      TRACE_KUBE_FILE: trace,
+      ...env,
+    },
     encoding: "utf8",
     timeout: 30_000,
   });
@@ -23,8 +29,18 @@ describe("commands that don't talk to Kubernetes don't load @kubernetes/client-n
     expect(loadsClientNode(["--help"])).toBe(false);
     expect(loadsClientNode(["summary"])).toBe(false);
     expect(loadsClientNode(["check-db-migrations-secret", "--help"])).toBe(false);
-    expect(loadsClientNode(["flyway-status", "--from", "env"], { DATABASE_URL: "postgresql://u:p@127.0.0.1:1/db", AGENTS_DATABASE_URL: "postgresql://u:p@127.0.0.1:1/db" })).toBe(false);
-    expect(loadsClientNode(["ensure-local-secrets", "--skip-eso"], { VAULT_ADDR: "http://127.0.0.1:1", VAULT_TOKEN: "x-token" })).toBe(false);
+    expect(
+      loadsClientNode(["flyway-status", "--from", "env"], {
+        DATABASE_URL: "postgresql://u:p@127.0.0.1:1/db",
+        AGENTS_DATABASE_URL: "postgresql://u:p@127.0.0.1:1/db",
+      }),
+    ).toBe(false);
+    expect(
+      loadsClientNode(["ensure-local-secrets", "--skip-eso"], {
+        VAULT_ADDR: "http://127.0.0.1:1",
+        VAULT_TOKEN: "x-token",
+      }),
+    ).toBe(false);
   });
 
   it("the trace sees it when a command does talk to Kubernetes", () => {
