@@ -32,27 +32,12 @@ Modes:
     },
   },
   async run(ctx) {
-    const [
-      { bootstrapMigrationsSecret },
-      { kubeFromConfig, withWorkspaceLock },
-      { vaultFromConfig },
-    ] = await Promise.all([
-      import("../flows/migrations-secret.js"),
+    const [{ bootstrapStep }, { withWorkspaceLock }] = await Promise.all([
+      import("../flows/steps.js"),
       import("../flows/workspace.js"),
-      import("../flows/ensure-local-secrets.js"),
     ]);
-    const kube = await kubeFromConfig(ctx.resolved);
     await withWorkspaceLock(ctx.resolved, ctx.log, ctx.env, ctx.signal, () =>
-      bootstrapMigrationsSecret({
-        kube,
-        vault: () => vaultFromConfig(ctx.resolved, ctx.masker),
-        config: ctx.config,
-        mode: ctx.config.migrations.mode,
-        log: ctx.log,
-        masker: ctx.masker,
-        recreate: ctx.values.recreate === true,
-        signal: ctx.signal,
-      }),
+      bootstrapStep(ctx, { recreate: ctx.values.recreate === true }),
     );
     return undefined;
   },

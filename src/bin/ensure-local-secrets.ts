@@ -50,50 +50,37 @@ left unchanged — never the values. It touches neither Vault nor Kubernetes.`,
     },
   },
   async run(ctx) {
-    const [{ ensureLocalSecrets, vaultTokenFor }, { renderPlan }, { withWorkspaceLock }] =
-      await Promise.all([
+    const only = Array.isArray(ctx.values.path) ? new Set(ctx.values.path) : undefined;
+    if (ctx.values.plan) {
+      const [{ ensureLocalSecrets }, { renderPlan }] = await Promise.all([
         import("../flows/ensure-local-secrets.js"),
         import("../flows/render-plan.js"),
-        import("../flows/workspace.js"),
       ]);
-    const only = Array.isArray(ctx.values.path) ? new Set(ctx.values.path) : undefined;
-    const plan = ctx.values.plan === true;
-    const work = async () => {
       const result = await ensureLocalSecrets({
         resolved: ctx.resolved,
         log: ctx.log,
         masker: ctx.masker,
-        plan,
+        plan: true,
         signal: ctx.signal,
         ...(only ? { only } : {}),
       });
-      if (plan) {
-        ctx.stdout.write(
-          ctx.values.json
-            ? `${JSON.stringify({ paths: result.seed.paths }, null, 2)}\n`
-            : renderPlan(result.seed.paths),
-        );
-        return;
-      }
-      if (ctx.values["skip-eso"]) {
-        ctx.log.checkpoint("eso:apply", "skip", "ESO wiring skipped (--skip-eso)");
-        return;
-      }
-      const [{ wireEso }, { kubeFromConfig }] = await Promise.all([
-        import("../flows/wire-eso.js"),
-        import("../flows/workspace.js"),
-      ]);
-      await wireEso({
-        kube: await kubeFromConfig(ctx.resolved),
-        config: ctx.config,
-        vaultToken: vaultTokenFor(ctx.resolved, ctx.masker),
-        log: ctx.log,
-        forceSync: ctx.values.refresh === true || result.seed.written > 0,
+      ctx.stdout.write(
+        ctx.values.json ? `${JSON.stringify({ paths: result.seed.paths }, null, 2)}\n` : renderPlan(result.seed.paths),
+      );
+      return undefined;
+    }
+    const [{ ensureLocalSecretsStep }, { withWorkspaceLock }] = await Promise.all([
+      import("../flows/steps.js"),
+      import("../flows/workspace.js"),
+    ]);
+    await withWorkspaceLock(ctx.resolved, ctx.log, ctx.env, ctx.signal, () =>
+      ensureLocalSecretsStep(ctx, {
+        refresh: ctx.values.refresh === true,
+        skipEso: ctx.values["skip-eso"] === true,
         forceConflicts: ctx.values["force-conflicts"] === true,
-        signal: ctx.signal,
-      });
-    };
-    await (plan ? work() : withWorkspaceLock(ctx.resolved, ctx.log, ctx.env, ctx.signal, work));
+        ...(only ? { only } : {}),
+      }),
+    );
     return undefined;
   },
 });

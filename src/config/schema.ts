@@ -64,6 +64,18 @@ const externalSecret = z.strictObject({
   target: dnsName.optional(),
 });
 
+const layer = z.strictObject({
+  /** Helmfile for this layer, workspace-relative. */
+  helmfile: z.string().min(1),
+  /** Helmfile environment (--environment). */
+  environment: z.string().min(1).default("local"),
+  /** Our steps that run first, in order. */
+  before: z.array(z.enum(["ensure-local-secrets", "bootstrap-db-migrations-secret"])).default([]),
+  /** Releases whose `helm test` gates the layer after the sync. */
+  tests: z.array(dnsName).default([]),
+  timeoutSeconds: z.number().positive().default(900),
+});
+
 export const configSchema = z.strictObject({
   namespace: dnsLabel.default("ameide"),
   /** Workspace-relative directory for the journal, locks and other run state (git-ignored). */
@@ -125,6 +137,26 @@ export const configSchema = z.strictObject({
         { name: "platform-db-credentials", vaultPath: "platform/db" },
         { name: "agents-db-credentials", vaultPath: "agents/db" },
       ]),
+    })
+    .prefault({}),
+  helm: z
+    .strictObject({
+      /** Layers run-helm-layer knows, by number. */
+      layers: z.record(z.string().regex(/^\d+$/, "expected a layer number like '42'"), layer).default({
+        "15": { helmfile: "helmfile/15-secrets.yaml", environment: "local", before: ["ensure-local-secrets"], tests: [], timeoutSeconds: 900 },
+        "42": {
+          helmfile: "helmfile/42-db-migrations.yaml",
+          environment: "local",
+          before: ["bootstrap-db-migrations-secret"],
+          tests: ["db-migrations"],
+          timeoutSeconds: 900,
+        },
+      }),
+      /** The db-migrations release run-migrations installs. */
+      release: dnsName.default("db-migrations"),
+      chart: z.string().min(1).default("charts/db-migrations"),
+      valuesFile: z.string().min(1).default("charts/db-migrations/values-local.yaml"),
+      timeoutSeconds: z.number().positive().default(600),
     })
     .prefault({}),
   migrations: z

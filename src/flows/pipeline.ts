@@ -1,0 +1,38 @@
+/**
+ * Runs named phases in order. A failed phase stops the rest, which are shown
+ * as skipped; the first error is returned so the entrypoint maps it to an
+ * exit code. Shared by run-helm-layer, post-start and smoke.
+ */
+import { BootstrapError, describeError, StepError } from "../core/errors.js";
+import type { CheckpointLogger } from "../log/logger.js";
+
+export interface Phase {
+  /** Checkpoint step name; used for the skip line when an earlier phase failed. */
+  step: string;
+  run: () => Promise<unknown>;
+}
+
+export interface PipelineResult {
+  failed?: { step: string; error: unknown };
+}
+
+export async function runPipeline(phases: readonly Phase[], log: CheckpointLogger): Promise<PipelineResult> {
+  let failed: PipelineResult["failed"];
+  for (const phase of phases) {
+    if (failed) {
+      log.checkpoint(phase.step, "skip", `skipped: ${failed.step} failed`);
+      continue;
+    }
+    try {
+      await phase.run();
+    } catch (error) {
+      const step = error instanceof BootstrapError && error.step ? error.step : phase.step;
+      if (!log.hasFailed(step)) {
+        const hint = error instanceof BootstrapError ? error.hint : "unexpected error; rerun with DEBUG=dev-bootstrap for the stack";
+        log.checkpoint(step, "fail", describeError(error), { hint });
+      }
+      failed = { step, error: error instanceof BootstrapError ? error : Object.assign(new StepError(describeError(error), "unexpected error"), { step }) };
+    }
+  }
+  return failed ? { failed } : {};
+}
