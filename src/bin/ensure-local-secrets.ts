@@ -65,7 +65,9 @@ left unchanged — never the values. It touches neither Vault nor Kubernetes.`,
         ...(only ? { only } : {}),
       });
       ctx.stdout.write(
-        ctx.values.json ? `${JSON.stringify({ paths: result.seed.paths }, null, 2)}\n` : renderPlan(result.seed.paths),
+        ctx.values.json
+          ? `${JSON.stringify({ paths: result.seed.paths }, null, 2)}\n`
+          : renderPlan(result.seed.paths),
       );
       return undefined;
     }

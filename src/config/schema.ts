@@ -142,16 +142,24 @@ export const configSchema = z.strictObject({
   helm: z
     .strictObject({
       /** Layers run-helm-layer knows, by number. */
-      layers: z.record(z.string().regex(/^\d+$/, "expected a layer number like '42'"), layer).default({
-        "15": { helmfile: "helmfile/15-secrets.yaml", environment: "local", before: ["ensure-local-secrets"], tests: [], timeoutSeconds: 900 },
-        "42": {
-          helmfile: "helmfile/42-db-migrations.yaml",
-          environment: "local",
-          before: ["bootstrap-db-migrations-secret"],
-          tests: ["db-migrations"],
-          timeoutSeconds: 900,
-        },
-      }),
+      layers: z
+        .record(z.string().regex(/^\d+$/, "expected a layer number like '42'"), layer)
+        .default({
+          "15": {
+            helmfile: "helmfile/15-secrets.yaml",
+            environment: "local",
+            before: ["ensure-local-secrets"],
+            tests: [],
+            timeoutSeconds: 900,
+          },
+          "42": {
+            helmfile: "helmfile/42-db-migrations.yaml",
+            environment: "local",
+            before: ["bootstrap-db-migrations-secret"],
+            tests: ["db-migrations"],
+            timeoutSeconds: 900,
+          },
+        }),
       /** The db-migrations release run-migrations installs. */
       release: dnsName.default("db-migrations"),
       chart: z.string().min(1).default("charts/db-migrations"),

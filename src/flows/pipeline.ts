@@ -16,7 +16,10 @@ export interface PipelineResult {
   failed?: { step: string; error: unknown };
 }
 
-export async function runPipeline(phases: readonly Phase[], log: CheckpointLogger): Promise<PipelineResult> {
+export async function runPipeline(
+  phases: readonly Phase[],
+  log: CheckpointLogger,
+): Promise<PipelineResult> {
   let failed: PipelineResult["failed"];
   for (const phase of phases) {
     if (failed) {
@@ -28,10 +31,19 @@ export async function runPipeline(phases: readonly Phase[], log: CheckpointLogge
     } catch (error) {
       const step = error instanceof BootstrapError && error.step ? error.step : phase.step;
       if (!log.hasFailed(step)) {
-        const hint = error instanceof BootstrapError ? error.hint : "unexpected error; rerun with DEBUG=dev-bootstrap for the stack";
+        const hint =
+          error instanceof BootstrapError
+            ? error.hint
+            : "unexpected error; rerun with DEBUG=dev-bootstrap for the stack";
         log.checkpoint(step, "fail", describeError(error), { hint });
       }
-      failed = { step, error: error instanceof BootstrapError ? error : Object.assign(new StepError(describeError(error), "unexpected error"), { step }) };
+      failed = {
+        step,
+        error:
+          error instanceof BootstrapError
+            ? error
+            : Object.assign(new StepError(describeError(error), "unexpected error"), { step }),
+      };
     }
   }
   return failed ? { failed } : {};

@@ -17,7 +17,12 @@ export interface StepContext {
 /** ensure-local-secrets: seed Vault, then wire ESO (requesting a refresh when Vault changed). */
 export async function ensureLocalSecretsStep(
   ctx: StepContext,
-  options: { refresh?: boolean; skipEso?: boolean; forceConflicts?: boolean; only?: ReadonlySet<string> } = {},
+  options: {
+    refresh?: boolean;
+    skipEso?: boolean;
+    forceConflicts?: boolean;
+    only?: ReadonlySet<string>;
+  } = {},
 ): Promise<void> {
   const { ensureLocalSecrets, vaultTokenFor } = await import("./ensure-local-secrets.js");
   const result = await ensureLocalSecrets({
@@ -32,7 +37,10 @@ export async function ensureLocalSecretsStep(
     ctx.log.checkpoint("eso:apply", "skip", "ESO wiring skipped (--skip-eso)");
     return;
   }
-  const [{ wireEso }, { kubeFromConfig }] = await Promise.all([import("./wire-eso.js"), import("./workspace.js")]);
+  const [{ wireEso }, { kubeFromConfig }] = await Promise.all([
+    import("./wire-eso.js"),
+    import("./workspace.js"),
+  ]);
   await wireEso({
     kube: await kubeFromConfig(ctx.resolved),
     config: ctx.resolved.config,
@@ -44,12 +52,16 @@ export async function ensureLocalSecretsStep(
   });
 }
 
-export async function bootstrapStep(ctx: StepContext, options: { mode?: "ensure" | "verify"; recreate?: boolean } = {}): Promise<void> {
-  const [{ bootstrapMigrationsSecret }, { kubeFromConfig }, { vaultFromConfig }] = await Promise.all([
-    import("./migrations-secret.js"),
-    import("./workspace.js"),
-    import("./ensure-local-secrets.js"),
-  ]);
+export async function bootstrapStep(
+  ctx: StepContext,
+  options: { mode?: "ensure" | "verify"; recreate?: boolean } = {},
+): Promise<void> {
+  const [{ bootstrapMigrationsSecret }, { kubeFromConfig }, { vaultFromConfig }] =
+    await Promise.all([
+      import("./migrations-secret.js"),
+      import("./workspace.js"),
+      import("./ensure-local-secrets.js"),
+    ]);
   await bootstrapMigrationsSecret({
     kube: await kubeFromConfig(ctx.resolved),
     vault: () => vaultFromConfig(ctx.resolved, ctx.masker),

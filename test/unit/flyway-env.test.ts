@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { resolveFlywayConnection } from "../../src/core/flyway-env.js";
 import { buildPostgresUrl, jdbcProblem, toJdbc } from "../../src/core/jdbc.js";
+import { PRECEDENCE } from "../helpers/precedence.js";
 
 const HARD = "p@ss:w/rd?#%& x"; // every character FAULTS.md 35 names, and a space
 
@@ -102,116 +103,23 @@ describe("toJdbc", () => {
 
 describe("resolveFlywayConnection: the precedence table", () => {
   const platform = { name: "platform", primary: true };
-  const agents = { name: "agents", primary: false };
-  const url = (db: string, user = "u", pw = "pw-secret") =>
-    `postgresql://${user}:${pw}@h:5432/${db}`;
-  const rows: Array<
-    [
-      string,
-      Record<string, string>,
-      { name: string; primary: boolean },
-      { url?: string; user?: string; password?: string; from?: string; missing?: boolean },
-    ]
-  > = [
-    [
-      "<NAME>_FLYWAY_URL beats everything",
-      {
-        PLATFORM_FLYWAY_URL: url("a"),
-        FLYWAY_URL: url("b"),
-        PLATFORM_DATABASE_URL: url("c"),
-        DATABASE_URL: url("d"),
-      },
-      platform,
-      { url: "jdbc:postgresql://h:5432/a", from: "PLATFORM_FLYWAY_URL" },
-    ],
-    [
-      "FLYWAY_URL next for the primary",
-      { FLYWAY_URL: url("b"), PLATFORM_DATABASE_URL: url("c") },
-      platform,
-      { url: "jdbc:postgresql://h:5432/b", from: "FLYWAY_URL" },
-    ],
-    [
-      "<NAME>_DATABASE_URL before DATABASE_URL",
-      { PLATFORM_DATABASE_URL: url("c"), DATABASE_URL: url("d") },
-      platform,
-      { url: "jdbc:postgresql://h:5432/c", from: "PLATFORM_DATABASE_URL" },
-    ],
-    [
-      "DATABASE_URL last for the primary",
-      { DATABASE_URL: url("d") },
-      platform,
-      { url: "jdbc:postgresql://h:5432/d", from: "DATABASE_URL" },
-    ],
-    [
-      "FLYWAY_URL never applies to a non-primary database",
-      { FLYWAY_URL: url("b"), AGENTS_DATABASE_URL: url("ag") },
-      agents,
-      { url: "jdbc:postgresql://h:5432/ag", from: "AGENTS_DATABASE_URL" },
-    ],
-    [
-      "DATABASE_URL never applies to a non-primary database",
-      { DATABASE_URL: url("d") },
-      agents,
-      { missing: true },
-    ],
-    [
-      "empty values are skipped",
-      { PLATFORM_FLYWAY_URL: "", DATABASE_URL: url("d") },
-      platform,
-      { url: "jdbc:postgresql://h:5432/d" },
-    ],
-    [
-      "explicit FLYWAY_USER/PASSWORD beat URL credentials",
-      { DATABASE_URL: url("d", "urluser", "urlpw"), FLYWAY_USER: "fu", FLYWAY_PASSWORD: "fp" },
-      platform,
-      { user: "fu", password: "fp" },
-    ],
-    [
-      "<NAME>_FLYWAY_USER beats FLYWAY_USER",
-      { DATABASE_URL: url("d"), FLYWAY_USER: "fu", PLATFORM_FLYWAY_USER: "pfu" },
-      platform,
-      { user: "pfu", password: "pw-secret" },
-    ],
-    [
-      "URL credentials used where none explicit",
-      { AGENTS_DATABASE_URL: url("ag", "agu", "agp"), FLYWAY_USER: "ignored-for-agents" },
-      agents,
-      { user: "agu", password: "agp" },
-    ],
-    [
-      "hard password survives",
-      {
-        DATABASE_URL: buildPostgresUrl({
-          user: "u",
-          password: HARD,
-          host: "h",
-          port: 1,
-          database: "d",
-        }),
-      },
-      platform,
-      { password: HARD, url: "jdbc:postgresql://h:1/d" },
-    ],
-    [
-      "a JDBC URL without credentials needs explicit ones",
-      { FLYWAY_URL: "jdbc:postgresql://h:1/d" },
-      platform,
-      { missing: true },
-    ],
-  ];
-  for (const [name, env, db, expected] of rows) {
-    it(name, () => {
-      const r = resolveFlywayConnection(env, db);
-      if (expected.missing) {
+  for (const c of PRECEDENCE) {
+    it(c.name, () => {
+      const r = resolveFlywayConnection(c.env, {
+        name: c.database,
+        primary: c.database === "platform",
+      });
+      if (c.expect.missing) {
         expect(r.ok).toBe(false);
         return;
       }
       expect(r.ok).toBe(true);
       if (!r.ok) return;
-      if (expected.url) expect(r.connection.url).toBe(expected.url);
-      if (expected.user) expect(r.connection.user).toBe(expected.user);
-      if (expected.password) expect(r.connection.password).toBe(expected.password);
-      if (expected.from) expect(r.connection.from.url).toBe(expected.from);
+      expect({
+        url: r.connection.url,
+        user: r.connection.user,
+        password: r.connection.password,
+      }).toEqual(c.expect);
       expect(r.connection.url).not.toContain(r.connection.password);
     });
   }

@@ -1,0 +1,65 @@
+{{- define "db-migrations.labels" -}}
+app.kubernetes.io/name: db-migrations
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
+{{- end -}}
+
+{{- define "db-migrations.hook" -}}
+helm.sh/hook: pre-install,pre-upgrade
+helm.sh/hook-delete-policy: before-hook-creation
+{{- end -}}
+
+{{/* Environment, volumes and mounts shared by the Job and the test pod. */}}
+{{- define "db-migrations.envFrom" -}}
+{{- $secrets := .Values.existingSecrets -}}
+{{- if .Values.externalSecret.enabled }}{{ $secrets = append $secrets .Release.Name | uniq }}{{ end -}}
+{{- range $secrets }}
+- secretRef:
+    name: {{ . }}
+{{- end }}
+{{- end -}}
+
+{{- define "db-migrations.env" -}}
+- name: DATABASES
+  value: {{ include "db-migrations.names" . | quote }}
+- name: PRIMARY_DATABASE
+  value: {{ (first .Values.databases).name | quote }}
+- name: SQL_ROOT
+  value: /flyway/sql
+- name: FLYWAY_CONNECT_RETRIES
+  value: {{ .Values.flyway.connectRetries | quote }}
+{{- range .Values.databases }}
+{{- if .baselineVersion }}
+- name: {{ upper .name }}_BASELINE_VERSION
+  value: {{ .baselineVersion | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "db-migrations.names" -}}
+{{- $names := list -}}
+{{- range .Values.databases }}{{ $names = append $names .name }}{{ end -}}
+{{- join " " $names -}}
+{{- end -}}
+
+{{- define "db-migrations.volumes" -}}
+- name: entrypoint
+  configMap:
+    name: {{ .Release.Name }}-entrypoint
+    defaultMode: 0555
+{{- range .Values.databases }}
+- name: sql-{{ .name }}
+  configMap:
+    name: {{ $.Release.Name }}-sql-{{ .name }}
+{{- end }}
+{{- end -}}
+
+{{- define "db-migrations.mounts" -}}
+- name: entrypoint
+  mountPath: /scripts
+{{- range .Values.databases }}
+- name: sql-{{ .name }}
+  mountPath: /flyway/sql/{{ .name }}
+{{- end }}
+{{- end -}}

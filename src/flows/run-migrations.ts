@@ -1,0 +1,155 @@
+/**
+ * run-migrations: make sure the migrations secret is there (or, verifying,
+ * that it is valid), install/upgrade the db-migrations release and wait for its
+ * Flyway Job, stream the Job's logs, and print each database's schema version.
+ */
+import { runTool } from "../adapters/proc.js";
+import { StepError } from "../core/errors.js";
+import type { Output } from "../log/logger.js";
+import { checkMigrationsSecret } from "./check-migrations-secret.js";
+import { flywayStatus } from "./flyway-status.js";
+import { type Phase, runPipeline } from "./pipeline.js";
+import { bootstrapStep, type StepContext } from "./steps.js";
+import { kubeFromConfig } from "./workspace.js";
+
+export interface RunMigrationsOptions extends StepContext {
+  verify: boolean;
+  stdout: Output;
+}
+
+export async function runMigrations(options: RunMigrationsOptions): Promise<void> {
+  const { resolved, log, masker } = options;
+  const { helm, namespace } = resolved.config;
+  const stream = (step: string) => (line: string) =>
+    options.stdout.write(`[${step}] ${masker.mask(line)}\n`);
+  const phases: Phase[] = [
+    {
+      step: "db-migrations-secret",
+      run: async () => {
+        if (!options.verify) return bootstrapStep(options);
+        const result = await checkMigrationsSecret({
+          kube: await kubeFromConfig(resolved),
+          config: resolved.config,
+          connect: false,
+          log,
+          masker,
+        });
+        if (result.result !== "ok") {
+          throw Object.assign(
+            new StepError(
+              `the migrations secret is ${result.result}`,
+              "run without --verify to write it, or fix what ESO delivers",
+            ),
+            { step: "db-migrations-secret:check" },
+          );
+        }
+      },
+    },
+    {
+      step: "migrations:helm",
+      run: async () => {
+        const step = "migrations:helm";
+        const args = [
+          "upgrade",
+          "--install",
+          helm.release,
+          resolved.path(helm.chart),
+          "--namespace",
+          namespace,
+          "--values",
+          resolved.path(helm.valuesFile),
+          "--wait",
+          "--wait-for-jobs",
+          "--atomic",
+          "--timeout",
+          `${helm.timeoutSeconds}s`,
+        ];
+        const handle = log.start(
+          step,
+          `helm ${args.slice(0, 4).join(" ")} … (waits for the Flyway Job)`,
+        );
+        const r = await runTool({
+          tool: "helm",
+          args,
+          baseEnv: options.env,
+          cwd: resolved.root,
+          timeoutMs: (helm.timeoutSeconds + 30) * 1000,
+          onLine: stream(step),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        if (r.exitCode !== 0 || r.timedOut) {
+          const tail = r.tail
+            .slice(-5)
+            .map((l) => masker.mask(l))
+            .join(" | ");
+          const e = new StepError(
+            r.timedOut
+              ? `helm did not finish within ${helm.timeoutSeconds + 30} s; stopped`
+              : `helm upgrade of ${helm.release} failed (exit ${r.exitCode ?? r.signal}); --atomic rolled it back: ${tail || "(no output)"}`,
+            `see the Job's log: kubectl -n ${namespace} logs job/${helm.release}-migrate`,
+          );
+          handle.fail(e.message, e.hint);
+          throw Object.assign(e, { step });
+        }
+        handle.ok(`release ${helm.release} installed; the Flyway Job completed`);
+      },
+    },
+    {
+      step: "migrations:logs",
+      run: async () => {
+        const step = "migrations:logs";
+        const handle = log.start(step, `logs of job/${helm.release}-migrate`);
+        const r = await runTool({
+          tool: "kubectl",
+          args: [
+            "logs",
+            "--namespace",
+            namespace,
+            `job/${helm.release}-migrate`,
+            "--all-containers",
+          ],
+          baseEnv: options.env,
+          cwd: resolved.root,
+          timeoutMs: 60_000,
+          onLine: stream(step),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        if (r.exitCode === 0) handle.ok("Job logs shown above");
+        else
+          handle.warn(
+            "could not read the Job's logs (it may have been cleaned up)",
+            `kubectl -n ${namespace} get jobs`,
+          );
+      },
+    },
+    {
+      step: "flyway:status",
+      run: async () => {
+        try {
+          const reports = await flywayStatus({
+            resolved,
+            from: "cluster",
+            log,
+            masker,
+            env: options.env,
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
+          for (const r of reports)
+            options.stdout.write(
+              `${r.database}: schema version ${r.currentVersion ?? "(none)"}${r.error ? ` (unreadable: ${r.error})` : ""}\n`,
+            );
+        } catch (error) {
+          // The databases may only be reachable from inside the cluster; the Job's log has the outcome.
+          log.checkpoint(
+            "flyway:status",
+            "warn",
+            `schema versions not readable from here: ${(error as Error).message}`,
+            { hint: "port-forward PostgreSQL, or read the Job's log above" },
+          );
+        }
+      },
+    },
+  ];
+  const { failed } = await runPipeline(phases, log);
+  if (failed) throw failed.error;
+}
