@@ -17,6 +17,14 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
     summary: "health check of the migrations secret (--connect: log in to each database)",
   },
   {
+    name: "run-helm-layer",
+    summary: "run a Helmfile layer: our steps first, helmfile sync, then its helm test gates",
+  },
+  {
+    name: "run-migrations",
+    summary: "ensure the secret, helm upgrade --install db-migrations, show Job logs and versions",
+  },
+  {
     name: "run-flyway-cli",
     summary: "run the Flyway CLI for each database in order, credentials from the cluster",
   },
