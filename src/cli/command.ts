@@ -23,6 +23,8 @@ export interface CommandContext {
   resolved: ResolvedConfig;
   config: Config;
   log: CheckpointLogger;
+  /** A logger for a new run (fresh run id), for long-running commands such as the watcher. */
+  newRun(): CheckpointLogger;
   masker: SecretMasker;
   env: NodeJS.ProcessEnv;
   cwd: string;

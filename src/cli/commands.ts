@@ -5,6 +5,19 @@
  */
 export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
   {
+    name: "post-start",
+    summary:
+      "the devcontainer's postStartCommand: seed Vault, wire ESO, write the secret, start Tilt",
+  },
+  {
+    name: "watch-vault-fixtures",
+    summary: "watch the fixtures; re-seed changed paths, refresh ESO, re-run the secret bootstrap",
+  },
+  {
+    name: "smoke",
+    summary: "CI smoke target: bootstrap, health check, layer 42, flyway-status, in order",
+  },
+  {
     name: "ensure-local-secrets",
     summary: "seed Vault from fixtures and wire External Secrets to it",
   },

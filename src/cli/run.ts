@@ -115,22 +115,28 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
             maxBytes: config.log.journalMaxBytes,
           });
     journal?.rotateIfNeeded();
-    log = new CheckpointLogger({
-      runId: resolveRunId(io.env),
-      command: spec.name,
-      format: config.log.format,
-      colour: config.log.format === "human" && shouldColour(io.env, io.stdout.isTTY),
-      // With --json, stdout carries the JSON document alone; checkpoints go to stderr.
-      out: parsed.values.json === true ? io.stderr : io.stdout,
-      journal,
-      masker: secrets,
-    });
+    const makeLogger = (runId: string) =>
+      new CheckpointLogger({
+        runId,
+        command: spec.name,
+        format: config.log.format,
+        colour: config.log.format === "human" && shouldColour(io.env, io.stdout.isTTY),
+        // With --json, stdout carries the JSON document alone; checkpoints go to stderr.
+        out: parsed.values.json === true ? io.stderr : io.stdout,
+        journal,
+        masker: secrets,
+      });
+    log = makeLogger(resolveRunId(io.env));
     const code = await spec.run({
       values: parsed.values,
       positionals: parsed.positionals,
       resolved,
       config,
       log,
+      newRun: () => {
+        journal?.rotateIfNeeded();
+        return makeLogger(resolveRunId({}));
+      },
       masker: secrets,
       env: io.env,
       cwd: io.cwd,

@@ -14,6 +14,8 @@ import { bootstrapStep, ensureLocalSecretsStep, type StepContext } from "./steps
 export interface HelmLayerOptions extends StepContext {
   layer: string;
   stdout: Output;
+  /** Skip the layer's own steps (a caller that already ran them, like smoke). */
+  skipBefore?: boolean;
 }
 
 /**
@@ -71,7 +73,7 @@ export async function runHelmLayer(options: HelmLayerOptions): Promise<void> {
   };
 
   const phases: Phase[] = [];
-  for (const before of layer.before) {
+  for (const before of options.skipBefore ? [] : layer.before) {
     phases.push({
       step: before === "ensure-local-secrets" ? "vault:seed" : "db-migrations-secret",
       run: () =>

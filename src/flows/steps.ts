@@ -23,7 +23,7 @@ export async function ensureLocalSecretsStep(
     forceConflicts?: boolean;
     only?: ReadonlySet<string>;
   } = {},
-): Promise<void> {
+): Promise<{ writtenPaths: string[] }> {
   const { ensureLocalSecrets, vaultTokenFor } = await import("./ensure-local-secrets.js");
   const result = await ensureLocalSecrets({
     resolved: ctx.resolved,
@@ -33,9 +33,10 @@ export async function ensureLocalSecretsStep(
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(options.only ? { only: options.only } : {}),
   });
+  const writtenPaths = result.seed.paths.filter((p) => p.written).map((p) => p.path);
   if (options.skipEso) {
     ctx.log.checkpoint("eso:apply", "skip", "ESO wiring skipped (--skip-eso)");
-    return;
+    return { writtenPaths };
   }
   const [{ wireEso }, { kubeFromConfig }] = await Promise.all([
     import("./wire-eso.js"),
@@ -46,10 +47,21 @@ export async function ensureLocalSecretsStep(
     config: ctx.resolved.config,
     vaultToken: vaultTokenFor(ctx.resolved, ctx.masker),
     log: ctx.log,
-    forceSync: options.refresh === true || result.seed.written > 0,
+    forceSync: options.refresh === true || writtenPaths.length > 0,
+    // Only the ExternalSecrets that read a path this run wrote need a refresh.
+    ...(options.refresh
+      ? {}
+      : {
+          refreshOnly: new Set(
+            ctx.resolved.config.eso.externalSecrets
+              .filter((e) => writtenPaths.includes(e.vaultPath))
+              .map((e) => e.name),
+          ),
+        }),
     forceConflicts: options.forceConflicts === true,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
+  return { writtenPaths };
 }
 
 export async function bootstrapStep(

@@ -27,6 +27,8 @@ export interface WireEsoOptions {
   log: CheckpointLogger;
   /** Ask ESO to refresh now (fixtures changed, or --refresh). */
   forceSync: boolean;
+  /** Limit the refresh to these ExternalSecret names (the watcher: those reading changed paths). */
+  refreshOnly?: ReadonlySet<string>;
   /** Take over fields another field manager owns (server-side apply force). */
   forceConflicts: boolean;
   signal?: AbortSignal;

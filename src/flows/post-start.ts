@@ -1,0 +1,99 @@
+/**
+ * post-start: what the devcontainer runs after every start. Vault seeding and
+ * ESO wiring, then the migrations secret, then Tilt in the background (when a
+ * Tiltfile and tilt exist), then the summary of this run. A failed step shows
+ * with its hint and the later ones as skipped.
+ */
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { findOnPath } from "../adapters/proc.js";
+import { renderRunTable } from "../core/summary.js";
+import { Journal } from "../log/journal.js";
+import type { Output } from "../log/logger.js";
+import { type Phase, runPipeline } from "./pipeline.js";
+import { bootstrapStep, ensureLocalSecretsStep, type StepContext } from "./steps.js";
+import { latestRun } from "./summary.js";
+import { withWorkspaceLock } from "./workspace.js";
+
+export interface PostStartOptions extends StepContext {
+  stdout: Output;
+  /** Do not start Tilt even when it is available. */
+  noTilt: boolean;
+  /** Extra phases after the bootstrap (the sandbox adds the health check and flyway-status). */
+  extraPhases?: Phase[];
+}
+
+function tiltRunning(pidFile: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts `tilt up` detached, its output in <stateDir>/tilt.log, so the editor is not blocked. */
+export function startTilt(ctx: StepContext): void {
+  const { resolved, log } = ctx;
+  const step = "tilt";
+  const tiltfile = join(resolved.root, "Tiltfile");
+  if (!existsSync(tiltfile))
+    return log.checkpoint(step, "skip", "no Tiltfile in the workspace; Tilt not started");
+  if (!findOnPath("tilt", ctx.env)) {
+    return log.checkpoint(step, "skip", "tilt not found on PATH; Tilt not started", {
+      hint: "install Tilt (docs.tilt.dev/install.html), then run 'tilt up'",
+    });
+  }
+  const stateDir = resolved.path(resolved.config.stateDir);
+  const pidFile = join(stateDir, "tilt.pid");
+  const running = tiltRunning(pidFile);
+  if (running) return log.checkpoint(step, "ok", `Tilt already running (pid ${running})`);
+  mkdirSync(dirname(pidFile), { recursive: true });
+  const logFile = join(stateDir, "tilt.log");
+  const out = openSync(logFile, "a");
+  // A plain detached spawn: Tilt must outlive this process, unlike the children runTool manages.
+  const child = spawn(findOnPath("tilt", ctx.env)!, ["up", "--file", tiltfile], {
+    cwd: resolved.root,
+    env: ctx.env,
+    detached: true,
+    stdio: ["ignore", out, out],
+  });
+  child.on("error", () => {});
+  child.unref();
+  closeSync(out);
+  writeFileSync(pidFile, String(child.pid ?? ""));
+  log.checkpoint(
+    step,
+    "ok",
+    `Tilt started in the background (pid ${child.pid}); its log: ${logFile}`,
+  );
+}
+
+export async function postStart(
+  options: PostStartOptions,
+): Promise<{ failed: boolean; error?: unknown }> {
+  const { resolved, log } = options;
+  const phases: Phase[] = [
+    { step: "vault:seed", run: () => ensureLocalSecretsStep(options) },
+    { step: "db-migrations-secret", run: () => bootstrapStep(options) },
+    ...(options.extraPhases ?? []),
+    {
+      step: "tilt",
+      run: async () => {
+        if (options.noTilt) log.checkpoint("tilt", "skip", "Tilt not started (--no-tilt)");
+        else startTilt(options);
+      },
+    },
+  ];
+  const { failed } = await withWorkspaceLock(resolved, log, options.env, options.signal, () =>
+    runPipeline(phases, log),
+  );
+  const journal = new Journal({
+    path: resolved.journalPath,
+    maxBytes: resolved.config.log.journalMaxBytes,
+  });
+  options.stdout.write(`\n${renderRunTable(latestRun(journal, log.runId))}\n`);
+  return failed ? { failed: true, error: failed.error } : { failed: false };
+}
