@@ -1,0 +1,120 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startWorld, type World } from "../../src/sandbox/world.js";
+import { cleanEnv, runCli } from "../helpers/cli.js";
+import { StandIns } from "../helpers/standin.js";
+import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
+
+const FIXTURES = `paths:
+  platform/db:
+    DB_USERNAME: platform
+    DB_PASSWORD: { derive: { length: 24 } }
+    DATABASE_URL: { template: "postgresql://\${DB_USERNAME}:\${DB_PASSWORD | urlencode}@db:5432/platform" }
+  agents/db:
+    DB_USERNAME: agents
+    DB_PASSWORD: { derive: { length: 24 } }
+    DATABASE_URL: { template: "postgresql://\${DB_USERNAME}:\${DB_PASSWORD | urlencode}@db:5432/agents" }
+`;
+
+let world: World;
+let ws: Workspace;
+let standins: StandIns;
+beforeEach(async () => {
+  world = await startWorld();
+  ws = makeWorkspace({
+    "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 1\neso:\n  readyTimeoutSeconds: 3\n",
+    "vault/fixtures/db.yaml": FIXTURES,
+  });
+  standins = new StandIns(["tilt"]);
+});
+afterEach(async () => world.stop());
+const cli = (args: string[]) =>
+  runCli(args, { cwd: ws.dir, env: cleanEnv({ ...world.env, PATH: standins.path() }) });
+
+describe("post-start", () => {
+  it("seeds, wires ESO, writes the secret, then summarises: a usable environment exits 0", async () => {
+    const r = await cli(["post-start"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const firstOk = (s: string) => r.stdout.indexOf(`[${s}] ✔`);
+    expect(firstOk("vault:seed")).toBeGreaterThan(0);
+    expect(firstOk("eso:sync")).toBeGreaterThan(firstOk("vault:seed"));
+    expect(firstOk("db-migrations-secret")).toBeGreaterThan(firstOk("eso:sync"));
+    expect(r.stdout).toMatch(/\[tilt\] ↷ no Tiltfile in the workspace; Tilt not started/);
+    expect(r.stdout).toMatch(
+      /run \S+ \(post-start\) started \S+: OK\nSTEP +STATUS +DURATION +DETAIL/,
+    );
+    expect(r.stdout).toMatch(
+      /db-migrations-secret +ok +\d+ ms +db-migrations Flyway secret ensured/,
+    );
+    expect(r.stdout).toContain("Vault sync success");
+    // the summary command sees the same run
+    const summary = await cli(["summary", "--json"]);
+    expect(JSON.parse(summary.stdout).run).toMatchObject({ command: "post-start", result: "ok" });
+  });
+
+  it("a failed step shows with its hint; the later ones are skipped; exit 1", async () => {
+    world.vault.faults.sealed = true;
+    const r = await cli(["post-start"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\[db-migrations-secret\] ↷ skipped: vault:health failed/);
+    expect(r.stdout).toMatch(/\[tilt\] ↷ skipped: vault:health failed/);
+    expect(r.stdout).toMatch(/: FAILED\n/);
+    expect(r.stdout).toMatch(
+      /vault:health +FAIL +[\d.]+ m?s +Vault sealed at http:\/\/127\.0\.0\.1:\d+ — hint: unseal it/,
+    );
+    expect(world.kube.get("Secret", "ameide", "db-migrations-local")).toBeUndefined();
+    const summary = await cli(["summary"]);
+    expect(summary.code).toBe(1);
+  });
+
+  it("starts Tilt in the background when a Tiltfile and tilt exist, and not twice", async () => {
+    writeFileSync(join(ws.dir, "Tiltfile"), "# test\n");
+    standins.plan("tilt", { sleepMs: 20_000 });
+    const r = await cli(["post-start"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /\[tilt\] ✔ Tilt started in the background \(pid (\d+)\); its log: .*tilt\.log/,
+    );
+    await new Promise((res) => setTimeout(res, 500));
+    expect(standins.calls("tilt")[0]?.argv).toEqual(["up", "--file", join(ws.dir, "Tiltfile")]);
+    const again = await cli(["post-start"]);
+    expect(again.stdout).toMatch(/\[tilt\] ✔ Tilt already running \(pid \d+\)/);
+    expect(standins.calls("tilt")).toHaveLength(1);
+    const pid = Number(readFileSync(join(ws.dir, ".dev-bootstrap/tilt.pid"), "utf8"));
+    process.kill(pid, "SIGKILL");
+  });
+
+  it("--no-tilt leaves Tilt alone", async () => {
+    writeFileSync(join(ws.dir, "Tiltfile"), "# test\n");
+    const r = await cli(["post-start", "--no-tilt"]);
+    expect(r.stdout).toMatch(/\[tilt\] ↷ Tilt not started \(--no-tilt\)/);
+    expect(standins.calls("tilt")).toHaveLength(0);
+  });
+});
+
+describe("smoke", () => {
+  it("runs the steps in order and stops at the first failure", async () => {
+    const helm = new StandIns(["helmfile", "helm"]);
+    const r = await runCli(["smoke", "--skip-layer"], {
+      cwd: ws.dir,
+      env: cleanEnv({ ...world.env, PATH: helm.path() }),
+    });
+    // flyway-status cannot reach the fixtures' db:5432 host: that is the failure here
+    expect(r.stdout).toMatch(/\[db-migrations-secret:check\] ✔/);
+    expect(r.stdout).toMatch(/\[flyway:status\] ✖/);
+    expect(r.code).toBe(1);
+    world.vault.faults.sealed = true;
+    const sealed = await runCli(["smoke"], {
+      cwd: ws.dir,
+      env: cleanEnv({ ...world.env, PATH: helm.path() }),
+    });
+    expect(sealed.code).toBe(1);
+    expect(sealed.stdout).toMatch(/\[layer:42\] ↷ skipped: vault:health failed/);
+    expect(sealed.stdout).toMatch(/\[flyway:status\] ↷ skipped/);
+    expect(helm.calls()).toHaveLength(0);
+    expect(readFileSync(join(ws.dir, ".dev-bootstrap/journal.jsonl"), "utf8")).toContain(
+      '"command":"smoke"',
+    );
+  });
+});
