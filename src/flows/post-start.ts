@@ -39,17 +39,23 @@ export function startTilt(ctx: StepContext): void {
   const { resolved, log } = ctx;
   const step = "tilt";
   const tiltfile = join(resolved.root, "Tiltfile");
-  if (!existsSync(tiltfile))
-    return log.checkpoint(step, "skip", "no Tiltfile in the workspace; Tilt not started");
+  if (!existsSync(tiltfile)) {
+    log.checkpoint(step, "skip", "no Tiltfile in the workspace; Tilt not started");
+    return;
+  }
   if (!findOnPath("tilt", ctx.env)) {
-    return log.checkpoint(step, "skip", "tilt not found on PATH; Tilt not started", {
+    log.checkpoint(step, "skip", "tilt not found on PATH; Tilt not started", {
       hint: "install Tilt (docs.tilt.dev/install.html), then run 'tilt up'",
     });
+    return;
   }
   const stateDir = resolved.path(resolved.config.stateDir);
   const pidFile = join(stateDir, "tilt.pid");
   const running = tiltRunning(pidFile);
-  if (running) return log.checkpoint(step, "ok", `Tilt already running (pid ${running})`);
+  if (running) {
+    log.checkpoint(step, "ok", `Tilt already running (pid ${running})`);
+    return;
+  }
   mkdirSync(dirname(pidFile), { recursive: true });
   const logFile = join(stateDir, "tilt.log");
   const out = openSync(logFile, "a");
