@@ -112,11 +112,11 @@ function readyOf(obj: Record<string, unknown> | undefined): {
   ready: boolean;
   reason: string;
   message: string;
-  refreshTime?: string;
+  synced?: string;
 } {
   const status = (obj?.status ?? {}) as {
     conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
-    refreshTime?: string;
+    syncedResourceVersion?: string;
   };
   const cond = status.conditions?.find((c) => c.type === "Ready");
   const out = {
@@ -124,7 +124,7 @@ function readyOf(obj: Record<string, unknown> | undefined): {
     reason: cond?.reason ?? "Pending",
     message: cond?.message ?? "not reconciled yet",
   };
-  return status.refreshTime ? { ...out, refreshTime: status.refreshTime } : out;
+  return status.syncedResourceVersion ? { ...out, synced: status.syncedResourceVersion } : out;
 }
 
 export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
@@ -154,7 +154,11 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
   );
   const applied: string[] = [];
   const unchanged: string[] = [];
-  const refreshStamp = String(Math.floor(now() / 1000));
+  // Any new value makes ESO refresh; milliseconds so two refreshes in one second differ.
+  const refreshStamp = String(now());
+  // ESO's status.syncedResourceVersion hashes the object's metadata: it changes once
+  // ESO has reconciled our new annotation. What it was before tells a fresh sync apart.
+  const syncedBefore = new Map<string, string | undefined>();
   try {
     await ensureNamespace(
       kube,
@@ -181,8 +185,19 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
       const current = await kube.read(`${GROUP}/${version}`, "ExternalSecret", ns, es.name);
       // Keep the last refresh stamp unless a refresh is asked for, so a rerun changes nothing.
       const kept = current?.metadata?.annotations?.[FORCE_SYNC_ANNOTATION];
+      syncedBefore.set(
+        `${ns}/${es.name}`,
+        (current?.status as { syncedResourceVersion?: string } | undefined)?.syncedResourceVersion,
+      );
       manifests.push(
-        externalSecretManifest(config, es, version, options.forceSync ? refreshStamp : kept),
+        externalSecretManifest(
+          config,
+          es,
+          version,
+          options.forceSync && (!options.refreshOnly || options.refreshOnly.has(es.name))
+            ? refreshStamp
+            : kept,
+        ),
       );
     }
     for (const m of manifests) {
@@ -219,9 +234,10 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
         });
       const r = readyOf(obj as Record<string, unknown> | undefined);
       // After a forced refresh, an old Ready from before it does not count.
+      const refreshed =
+        options.forceSync && (!options.refreshOnly || options.refreshOnly.has(es.name));
       const fresh =
-        !options.forceSync ||
-        (r.refreshTime !== undefined && Date.parse(r.refreshTime) >= Number(refreshStamp) * 1000);
+        !refreshed || (r.synced !== undefined && r.synced !== syncedBefore.get(`${ns}/${es.name}`));
       statuses.push({
         name: es.name,
         namespace: ns,

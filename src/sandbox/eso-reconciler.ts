@@ -79,6 +79,8 @@ export class EsoReconciler {
     const setReady = (ok: boolean, reason: string, message: string) => {
       this.kube.setStatus("ExternalSecret", namespace, name, {
         refreshTime: new Date().toISOString(),
+        // ESO derives this from the generation and a hash of the metadata, so it changes
+        // once a new force-sync annotation is reconciled; the resourceVersion stands in here.
         syncedResourceVersion: `${es.metadata.generation ?? 1}-${es.metadata.resourceVersion}`,
         conditions: [
           {
