@@ -132,4 +132,40 @@ const rows = [];
   }
 }
 
+// 4. Watcher latency: a completed save → the Vault stand-in holds the new value (median of 7 saves).
+{
+  const { spawn } = await import("node:child_process");
+  const { writeFileSync } = await import("node:fs");
+  const vault = new VaultStandIn();
+  const addr = await vault.listen();
+  const dir = tempDir("bench-watch-");
+  const fixture = (n) => `paths:\n  platform/db:\n    DB_NAME: v${n}\n    DB_PASSWORD: { derive: true }\n`;
+  writeFiles(dir, { "vault/fixtures/db.yaml": fixture(0) });
+  const env = { PATH: process.env.PATH, VAULT_ADDR: addr, VAULT_TOKEN: vault.rootToken, NO_COLOR: "1" };
+  const child = spawn(node, [bin, "watch-vault-fixtures", "--skip-eso"], { cwd: dir, env, stdio: "ignore" });
+  const until = async (check) => {
+    const started = Date.now();
+    while (!check()) {
+      if (Date.now() - started > 20_000) throw new Error("watcher bench timed out");
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  };
+  await until(() => vault.read("secret", "platform/db")?.DB_NAME === "v0");
+  await new Promise((r) => setTimeout(r, 500));
+  const samples = [];
+  for (let i = 1; i <= 7; i++) {
+    writeFileSync(`${dir}/vault/fixtures/db.yaml`, fixture(i));
+    const t0 = process.hrtime.bigint();
+    await until(() => vault.read("secret", "platform/db")?.DB_NAME === `v${i}`);
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    await new Promise((r) => setTimeout(r, 400));
+  }
+  child.kill("SIGTERM");
+  await vault.close();
+  const sorted = samples.sort((a, b) => a - b);
+  const latency = sorted[Math.floor(sorted.length / 2)];
+  const base = await timeMedian(7, async () => (await run(node, ["-e", "0"])).ms);
+  rows.push({ name: "watcher save → Vault (median of 7) / node -e 0", ratio: latency / base, detail: `${latency.toFixed(0)} ms, of which 300 ms is the default debounce; node -e 0 ${base.toFixed(1)} ms` });
+}
+
 report(rows);
