@@ -37,6 +37,7 @@ export interface Position {
 
 export type ValueSpec =
   | { kind: "literal"; value: string; secret: boolean }
+  | { kind: "env"; name: string; default: string | undefined; secret: boolean }
   | { kind: "derive"; derive: DeriveSpec }
   | { kind: "template"; parts: TemplatePart[]; secret: boolean | undefined };
 
@@ -166,15 +167,19 @@ function parseValue(node: Node | null | undefined, c: Collector): ValueSpec | un
   const fields = new Map<string, Node | null>();
   for (const pair of node.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : "";
-    if (!["value", "derive", "template", "secret"].includes(key)) {
-      c.report(pair.key as Node, `unknown field '${key}' (known: value, derive, template, secret)`);
+    if (!["value", "derive", "template", "env", "default", "secret"].includes(key)) {
+      c.report(pair.key as Node, `unknown field '${key}' (known: value, derive, template, env, default, secret)`);
       return undefined;
     }
     fields.set(key, pair.value as Node | null);
   }
-  const kinds = ["value", "derive", "template"].filter((k) => fields.has(k));
+  const kinds = ["value", "derive", "template", "env"].filter((k) => fields.has(k));
   if (kinds.length !== 1) {
-    c.report(node, "expected exactly one of 'value', 'derive' or 'template'");
+    c.report(node, "expected exactly one of 'value', 'derive', 'template' or 'env'");
+    return undefined;
+  }
+  if (fields.has("default") && !fields.has("env")) {
+    c.report(fields.get("default"), "'default' only goes with 'env'");
     return undefined;
   }
   let secret: boolean | undefined;
@@ -193,6 +198,20 @@ function parseValue(node: Node | null | undefined, c: Collector): ValueSpec | un
       return undefined;
     }
     return { kind: "literal", value: scalarText(v), secret: secret ?? false };
+  }
+  if (fields.has("env")) {
+    const e = fields.get("env");
+    const name = isScalar(e) && typeof e.value === "string" ? e.value : "";
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) {
+      c.report(e ?? node, "env: expected an environment variable name like DEV_DB_HOST");
+      return undefined;
+    }
+    const d = fields.get("default");
+    if (fields.has("default") && (!isScalar(d) || d.value === null)) {
+      c.report(d ?? node, "default: expected a string");
+      return undefined;
+    }
+    return { kind: "env", name, default: isScalar(d) ? scalarText(d) : undefined, secret: secret ?? false };
   }
   if (fields.has("derive")) {
     if (secret === false) {
@@ -344,10 +363,16 @@ export function parseFixtures(sources: readonly FixtureSource[]): {
   return { set, problems };
 }
 
-/** Computes every value. Assumes `parseFixtures` reported no problems. */
+export class FixtureResolveError extends Error {}
+
+/**
+ * Computes every value. Assumes `parseFixtures` reported no problems. `env` feeds
+ * `{ env: NAME, default: … }` values: addresses that differ per machine (the
+ * sandbox's PostgreSQL port), never secrets that must be deterministic.
+ */
 export function resolveFixtures(
   set: FixtureSet,
-  options: { seed: string; mount: string },
+  options: { seed: string; mount: string; env?: Readonly<Record<string, string | undefined>> },
 ): Map<string, ResolvedPath> {
   const cache = new Map<string, { value: string; secret: boolean }>();
   const resolveKey = (path: string, key: string): { value: string; secret: boolean } => {
@@ -358,6 +383,14 @@ export function resolveFixtures(
     if (!spec) throw new Error(`unresolved fixture reference ${cacheKey}`);
     let result: { value: string; secret: boolean };
     if (spec.kind === "literal") result = { value: spec.value, secret: spec.secret };
+    else if (spec.kind === "env") {
+      const value = options.env?.[spec.name] || spec.default;
+      if (value === undefined) {
+        const at = set.paths.get(path)?.keys.get(key)?.at;
+        throw new FixtureResolveError(`${at ? `${formatPosition(at)}: ` : ""}${path}#${key}: environment variable ${spec.name} is not set and there is no default`);
+      }
+      result = { value, secret: spec.secret };
+    }
     else if (spec.kind === "derive") {
       result = {
         value: deriveSecret(options.seed, options.mount, path, key, spec.derive),

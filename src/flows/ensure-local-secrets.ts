@@ -17,6 +17,8 @@ export interface EnsureLocalSecretsOptions {
   log: CheckpointLogger;
   masker: SecretMasker;
   plan: boolean;
+  /** Feeds `{ env: NAME }` fixture values. */
+  env: NodeJS.ProcessEnv;
   only?: ReadonlySet<string>;
   signal?: AbortSignal;
 }
@@ -31,6 +33,7 @@ export function loadFixtureDir(
   resolved: ResolvedConfig,
   log: CheckpointLogger,
   masker: SecretMasker,
+  env: NodeJS.ProcessEnv,
 ): Map<string, ResolvedPath> {
   const { config } = resolved;
   const dir = resolved.path(config.vault.fixturesDir);
@@ -40,6 +43,7 @@ export function loadFixtureDir(
       seed: config.vault.seed,
       mount: config.vault.mount,
       masker,
+      env,
     });
     step.ok(`${fixtures.size} path(s) valid`);
     return fixtures;
@@ -65,7 +69,7 @@ export async function ensureLocalSecrets(
   options: EnsureLocalSecretsOptions,
 ): Promise<EnsureLocalSecretsResult> {
   const { resolved, log, masker } = options;
-  const fixtures = loadFixtureDir(resolved, log, masker);
+  const fixtures = loadFixtureDir(resolved, log, masker, options.env);
   if (options.only) {
     const unknown = [...options.only].filter((p) => !fixtures.has(p));
     if (unknown.length) {

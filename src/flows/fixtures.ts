@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { InputError } from "../core/errors.js";
 import {
+  FixtureResolveError,
   type FixtureSet,
   type FixtureSource,
   parseFixtures,
@@ -35,7 +36,7 @@ export function readFixtureSources(dir: string, root: string): FixtureSource[] {
 /** Validates fixtures, computes values, and registers every secret value for masking. */
 export function loadFixtures(
   sources: FixtureSource[],
-  options: { seed: string; mount: string; masker: SecretMasker },
+  options: { seed: string; mount: string; masker: SecretMasker; env: NodeJS.ProcessEnv },
 ): { set: FixtureSet; resolved: Map<string, ResolvedPath> } {
   const { set, problems } = parseFixtures(sources);
   if (problems.length) {
@@ -44,7 +45,13 @@ export function loadFixtures(
       "fix the fixture file at that position; nothing was written to Vault",
     );
   }
-  const resolved = resolveFixtures(set, options);
+  let resolved: Map<string, ResolvedPath>;
+  try {
+    resolved = resolveFixtures(set, options);
+  } catch (error) {
+    if (error instanceof FixtureResolveError) throw new InputError([error.message], "set the variable, or give the value a default");
+    throw error;
+  }
   for (const p of resolved.values())
     for (const key of p.secretKeys) options.masker.register(p.values[key]);
   return { set, resolved };

@@ -29,6 +29,7 @@ export async function ensureLocalSecretsStep(
     resolved: ctx.resolved,
     log: ctx.log,
     masker: ctx.masker,
+    env: ctx.env,
     plan: false,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(options.only ? { only: options.only } : {}),
