@@ -5,6 +5,10 @@
  */
 export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
   {
+    name: "sandbox",
+    summary: "run the whole job here: Vault and Kubernetes stand-ins, a real PostgreSQL",
+  },
+  {
     name: "post-start",
     summary:
       "the devcontainer's postStartCommand: seed Vault, wire ESO, write the secret, start Tilt",

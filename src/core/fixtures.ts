@@ -168,7 +168,10 @@ function parseValue(node: Node | null | undefined, c: Collector): ValueSpec | un
   for (const pair of node.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : "";
     if (!["value", "derive", "template", "env", "default", "secret"].includes(key)) {
-      c.report(pair.key as Node, `unknown field '${key}' (known: value, derive, template, env, default, secret)`);
+      c.report(
+        pair.key as Node,
+        `unknown field '${key}' (known: value, derive, template, env, default, secret)`,
+      );
       return undefined;
     }
     fields.set(key, pair.value as Node | null);
@@ -211,7 +214,12 @@ function parseValue(node: Node | null | undefined, c: Collector): ValueSpec | un
       c.report(d ?? node, "default: expected a string");
       return undefined;
     }
-    return { kind: "env", name, default: isScalar(d) ? scalarText(d) : undefined, secret: secret ?? false };
+    return {
+      kind: "env",
+      name,
+      default: isScalar(d) ? scalarText(d) : undefined,
+      secret: secret ?? false,
+    };
   }
   if (fields.has("derive")) {
     if (secret === false) {
@@ -387,11 +395,12 @@ export function resolveFixtures(
       const value = options.env?.[spec.name] || spec.default;
       if (value === undefined) {
         const at = set.paths.get(path)?.keys.get(key)?.at;
-        throw new FixtureResolveError(`${at ? `${formatPosition(at)}: ` : ""}${path}#${key}: environment variable ${spec.name} is not set and there is no default`);
+        throw new FixtureResolveError(
+          `${at ? `${formatPosition(at)}: ` : ""}${path}#${key}: environment variable ${spec.name} is not set and there is no default`,
+        );
       }
       result = { value, secret: spec.secret };
-    }
-    else if (spec.kind === "derive") {
+    } else if (spec.kind === "derive") {
       result = {
         value: deriveSecret(options.seed, options.mount, path, key, spec.derive),
         secret: true,

@@ -49,7 +49,8 @@ export function loadFixtures(
   try {
     resolved = resolveFixtures(set, options);
   } catch (error) {
-    if (error instanceof FixtureResolveError) throw new InputError([error.message], "set the variable, or give the value a default");
+    if (error instanceof FixtureResolveError)
+      throw new InputError([error.message], "set the variable, or give the value a default");
     throw error;
   }
   for (const p of resolved.values())

@@ -99,7 +99,7 @@ export async function flywayStatus(options: {
     .map((r) =>
       r.error
         ? `${r.database}: unreadable`
-        : `${r.database}: v${r.currentVersion ?? "-"}, ${r.counts.pending} pending${r.counts.failed ? `, ${r.counts.failed} failed` : ""}${r.counts.changed ? `, ${r.counts.changed} changed` : ""}${r.counts.missing ? `, ${r.counts.missing} missing` : ""}`,
+        : `${r.database}: ${r.currentVersion ? `version ${r.currentVersion}` : "no version yet"}, ${r.counts.pending} pending${r.counts.failed ? `, ${r.counts.failed} failed` : ""}${r.counts.changed ? `, ${r.counts.changed} changed` : ""}${r.counts.missing ? `, ${r.counts.missing} missing` : ""}`,
     )
     .join("; ");
   if (bad.length === 0) step.ok(summary);

@@ -129,7 +129,11 @@ export class FixtureWatcher {
           problems,
           "fix it and save again; Vault keeps the last good values, nothing was pushed",
         );
-      fixtures = resolveFixtures(set, { seed: config.vault.seed, mount: config.vault.mount, env: this.options.env });
+      fixtures = resolveFixtures(set, {
+        seed: config.vault.seed,
+        mount: config.vault.mount,
+        env: this.options.env,
+      });
       for (const p of fixtures.values()) for (const k of p.secretKeys) masker.register(p.values[k]);
     } catch (error) {
       const e = error as BootstrapError;

@@ -155,11 +155,27 @@ describe("parseFixtures / resolveFixtures", () => {
   });
 
   it("takes { env, default } values from the environment, else the default, else a problem", () => {
-    const { set, problems } = parseFixtures([file("paths:\n  a/b:\n    HOST: { env: DB_HOST, default: db.svc }\n    PORT: { env: DB_PORT }\n")]);
+    const { set, problems } = parseFixtures([
+      file(
+        "paths:\n  a/b:\n    HOST: { env: DB_HOST, default: db.svc }\n    PORT: { env: DB_PORT }\n",
+      ),
+    ]);
     expect(problems).toEqual([]);
-    expect(resolveFixtures(set, { seed: "s", mount: "m", env: { DB_HOST: "127.0.0.1", DB_PORT: "6543" } }).get("a/b")?.values).toEqual({ HOST: "127.0.0.1", PORT: "6543" });
-    expect(() => resolveFixtures(set, { seed: "s", mount: "m", env: {} })).toThrow(/^f\.yaml:4:11: a\/b#PORT: environment variable DB_PORT is not set and there is no default$/);
-    expect(parseFixtures([file("paths:\n  a/b:\n    X: { env: lower }\n    Y: { value: x, default: y }\n")]).problems).toEqual([
+    expect(
+      resolveFixtures(set, {
+        seed: "s",
+        mount: "m",
+        env: { DB_HOST: "127.0.0.1", DB_PORT: "6543" },
+      }).get("a/b")?.values,
+    ).toEqual({ HOST: "127.0.0.1", PORT: "6543" });
+    expect(() => resolveFixtures(set, { seed: "s", mount: "m", env: {} })).toThrow(
+      /^f\.yaml:4:11: a\/b#PORT: environment variable DB_PORT is not set and there is no default$/,
+    );
+    expect(
+      parseFixtures([
+        file("paths:\n  a/b:\n    X: { env: lower }\n    Y: { value: x, default: y }\n"),
+      ]).problems,
+    ).toEqual([
       "f.yaml:3:15: env: expected an environment variable name like DEV_DB_HOST",
       "f.yaml:4:29: 'default' only goes with 'env'",
     ]);

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+import { defineCommand } from "../cli/command.js";
+import { isMain, runMain } from "../cli/run.js";
+import { ExitCode } from "../core/errors.js";
+
+export const command = defineCommand({
+  name: "sandbox",
+  summary: "run the whole job on this machine: Vault and Kubernetes stand-ins, a real PostgreSQL",
+  usage: "[--keep] [--twice]",
+  description: `
+Starts, on loopback and free ports, a stand-in for Vault's HTTP API (KV v2), a
+stand-in for the Kubernetes API with a small External Secrets reconciler (they
+follow the APIs dev-bootstrap uses; they are not Vault or Kubernetes), and a real
+throwaway PostgreSQL whose platform and agents roles and databases use the
+passwords the fixtures derive. Then runs post-start against them exactly as a
+devcontainer does (only the addresses differ), the health check with --connect,
+and flyway-status on the example migrations, and prints the summary. Everything
+is stopped and its data removed at the end.
+
+--keep leaves everything running with the fixture watcher on and prints the
+variables to use from another shell; Ctrl-C stops it. --twice runs the flow a
+second time and reports what that run wrote (nothing, when idempotent).
+Needs the PostgreSQL server binaries (Debian: apt-get install postgresql).`,
+  options: {
+    keep: {
+      type: "boolean",
+      description: "keep the sandbox running (with the fixture watcher) until Ctrl-C",
+    },
+    twice: { type: "boolean", description: "run the flow again and report its writes" },
+  },
+  async run(ctx) {
+    const { runSandbox } = await import("../sandbox/run-sandbox.js");
+    const result = await runSandbox({
+      resolved: ctx.resolved,
+      env: ctx.env,
+      masker: ctx.masker,
+      log: ctx.log,
+      newRun: ctx.newRun,
+      stdout: ctx.stdout,
+      keep: ctx.values.keep === true,
+      twice: ctx.values.twice === true,
+      signal: ctx.signal,
+    });
+    if (!result.ok) throw result.error;
+    if (result.rerun && (result.rerun.vaultVersions > 0 || result.rerun.kubeWrites > 0)) {
+      ctx.stderr.write(
+        "dev-bootstrap sandbox: error: the second run wrote something; the flow is not idempotent\n",
+      );
+      return ExitCode.stepFailed;
+    }
+    return ExitCode.ok;
+  },
+});
+
+if (isMain(import.meta.url)) process.exit(await runMain(command));

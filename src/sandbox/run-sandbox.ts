@@ -1,0 +1,223 @@
+/**
+ * The sandbox: the whole main job on one machine. Starts the Vault stand-in,
+ * the Kubernetes API stand-in with its ESO reconciler, and a real throwaway
+ * PostgreSQL whose databases and roles use the passwords the fixtures derive;
+ * then runs post-start against them — the same flow a devcontainer runs, only
+ * the addresses differ — followed by the health check with --connect and
+ * flyway-status on the example migrations, and prints the summary.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type ResolvedConfig, resolveConfig } from "../config/resolve.js";
+import { StepError } from "../core/errors.js";
+import type { SecretMasker } from "../core/mask.js";
+import { checkMigrationsSecret } from "../flows/check-migrations-secret.js";
+import { loadFixtures, readFixtureSources } from "../flows/fixtures.js";
+import { flywayStatus, renderStatus } from "../flows/flyway-status.js";
+import { postStart } from "../flows/post-start.js";
+import { FixtureWatcher } from "../flows/watch-fixtures.js";
+import { kubeFromConfig } from "../flows/workspace.js";
+import type { CheckpointLogger, Output } from "../log/logger.js";
+import { findPgBin, INSTALL_HINT } from "./postgres.js";
+import { startWorld, type World } from "./world.js";
+
+export interface SandboxOptions {
+  /** The workspace's config (fixtures, databases, migrations). */
+  resolved: ResolvedConfig;
+  env: NodeJS.ProcessEnv;
+  masker: SecretMasker;
+  /** The command's logger (the first run), and a factory for further runs. */
+  log: CheckpointLogger;
+  newRun: () => CheckpointLogger;
+  stdout: Output;
+  keep: boolean;
+  /** Run the flow a second time and report what it wrote (nothing, if idempotent). */
+  twice: boolean;
+  signal: AbortSignal;
+}
+
+export interface SandboxResult {
+  ok: boolean;
+  error?: unknown;
+  /** Writes by the second run when `twice` (Vault versions, Kubernetes write requests). */
+  rerun?: { vaultVersions: number; kubeWrites: number };
+}
+
+const kubeWrites = (world: World) =>
+  world.kube.requests.filter((r) => ["create", "update", "patch", "delete"].includes(r.verb))
+    .length;
+
+export async function runSandbox(options: SandboxOptions): Promise<SandboxResult> {
+  if (!findPgBin(options.env))
+    throw new StepError("PostgreSQL server binaries (initdb, pg_ctl) not found", INSTALL_HINT);
+  const stateDir = options.resolved.path(options.resolved.config.stateDir);
+  mkdirSync(stateDir, { recursive: true });
+  const root = mkdtempSync(join(stateDir, "sandbox-"));
+  const out = options.stdout;
+  out.write(
+    "Starting the sandbox: stand-ins that follow the Vault and Kubernetes APIs dev-bootstrap uses (they are not Vault or Kubernetes), and a real PostgreSQL.\n",
+  );
+  let world: World | undefined;
+  let watcher: FixtureWatcher | undefined;
+  const cleanup = async () => {
+    await watcher?.stop();
+    await world?.stop();
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    world = await startWorld({ postgres: true, dir: root });
+    const pg = world.postgres!;
+    writeFileSync(join(root, "vault-token"), `${world.vault.rootToken}\n`, { mode: 0o600 });
+    options.masker.register(world.vault.rootToken);
+    options.masker.register(world.kube.token);
+    out.write(
+      [
+        `  Vault stand-in (KV v2)            ${world.vaultAddr}`,
+        `  Kubernetes API stand-in + ESO     ${world.kube.url}`,
+        `  PostgreSQL (real, throwaway)      ${pg.host}:${pg.port}`,
+        "",
+      ].join("\n"),
+    );
+    // Only addresses differ from a devcontainer: Vault, the kubeconfig, the database host and port.
+    const env: NodeJS.ProcessEnv = {
+      ...options.env,
+      VAULT_ADDR: world.vaultAddr,
+      VAULT_TOKEN: world.vault.rootToken,
+      KUBECONFIG: world.kubeconfig,
+      DEV_BOOTSTRAP_DB_HOST: pg.host,
+      DEV_BOOTSTRAP_DB_PORT: String(pg.port),
+    };
+    delete env.DEV_BOOTSTRAP_RUN_ID;
+    delete env.DEV_BOOTSTRAP_LOCK_HELD;
+    const resolved = resolveConfig({
+      cwd: options.resolved.root,
+      env,
+      ...(options.resolved.file ? { configPath: options.resolved.file } : {}),
+    });
+
+    // The roles and databases use the passwords the fixtures derive.
+    const { resolved: fixtures } = loadFixtures(
+      readFixtureSources(resolved.path(resolved.config.vault.fixturesDir), resolved.root),
+      {
+        seed: resolved.config.vault.seed,
+        mount: resolved.config.vault.mount,
+        masker: options.masker,
+        env,
+      },
+    );
+    const specs = resolved.config.migrations.databases.map((db) => {
+      const v = fixtures.get(db.vaultPath)?.values ?? {};
+      if (!v.DB_USERNAME || !v.DB_PASSWORD) {
+        throw new StepError(
+          `fixture path ${db.vaultPath} lacks DB_USERNAME or DB_PASSWORD for database ${db.name}`,
+          "add them to the fixtures; the sandbox creates the role from them",
+        );
+      }
+      return { name: v.DB_NAME ?? db.name, owner: v.DB_USERNAME, password: v.DB_PASSWORD };
+    });
+    await pg.ensureDatabases(specs);
+
+    let runs = 0;
+    const flow = async () => {
+      const log = runs++ === 0 ? options.log : options.newRun();
+      const ctx = { resolved, log, masker: options.masker, env, signal: options.signal };
+      return postStart({
+        ...ctx,
+        stdout: out,
+        noTilt: true,
+        extraPhases: [
+          {
+            step: "db-migrations-secret:check",
+            run: async () => {
+              const r = await checkMigrationsSecret({
+                kube: await kubeFromConfig(resolved),
+                config: resolved.config,
+                connect: true,
+                log,
+                masker: options.masker,
+                signal: options.signal,
+              });
+              if (r.result !== "ok")
+                throw Object.assign(
+                  new StepError(`health check: ${r.result}`, "see the check's line above"),
+                  { step: "db-migrations-secret:check" },
+                );
+            },
+          },
+          {
+            step: "flyway:status",
+            run: async () => {
+              const reports = await flywayStatus({
+                resolved,
+                from: "cluster",
+                log,
+                masker: options.masker,
+                env,
+                signal: options.signal,
+              });
+              out.write(`${renderStatus(reports)}`);
+              if (!reports.every((r) => r.healthy && r.invalidFiles.length === 0))
+                throw Object.assign(new StepError("flyway-status found problems", "see above"), {
+                  step: "flyway:status",
+                });
+            },
+          },
+        ],
+      });
+    };
+
+    const first = await flow();
+    let rerun: SandboxResult["rerun"];
+    if (options.twice && !first.failed) {
+      const versions = world.vault.totalVersions();
+      const writes = kubeWrites(world);
+      out.write("\nRunning the same flow again in the same sandbox (it should write nothing):\n");
+      const second = await flow();
+      rerun = {
+        vaultVersions: world.vault.totalVersions() - versions,
+        kubeWrites: kubeWrites(world) - writes,
+      };
+      out.write(
+        `Second run wrote ${rerun.vaultVersions} Vault version(s) and made ${rerun.kubeWrites} Kubernetes write(s).\n`,
+      );
+      if (second.failed) return { ok: false, error: second.error, rerun };
+    }
+    if (first.failed) {
+      await cleanup();
+      return { ok: false, error: first.error };
+    }
+    if (options.keep) {
+      watcher = new FixtureWatcher({
+        resolved,
+        masker: options.masker,
+        env,
+        newRun: options.newRun,
+        debounceMs: 300,
+        poll: false,
+        skipEso: false,
+        signal: options.signal,
+      });
+      await watcher.start();
+      out.write(
+        [
+          "",
+          "The sandbox keeps running, with the fixture watcher on. From another shell:",
+          `  export VAULT_ADDR=${world.vaultAddr}`,
+          `  export VAULT_TOKEN_FILE=${join(root, "vault-token")}`,
+          `  export KUBECONFIG=${world.kubeconfig}`,
+          `  export DEV_BOOTSTRAP_DB_HOST=${pg.host} DEV_BOOTSTRAP_DB_PORT=${pg.port}`,
+          "Ctrl-C stops everything and removes the sandbox's data.",
+          "",
+        ].join("\n"),
+      );
+      await new Promise<void>((resolve) =>
+        options.signal.addEventListener("abort", () => resolve(), { once: true }),
+      );
+    }
+    await cleanup();
+    return rerun ? { ok: true, rerun } : { ok: true };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
