@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createKube } from "../../src/adapters/kube.js";
@@ -8,7 +7,6 @@ import { deriveSecret } from "../../src/core/derive.js";
 import { BIN, cleanEnv, REPO, runCli } from "../helpers/cli.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
-const require = createRequire(import.meta.url);
 let child: ChildProcess | undefined;
 afterAll(() => {
   child?.kill("SIGKILL");
@@ -85,7 +83,7 @@ describe("sandbox", () => {
     // Vault stand-in: the fixtures' values
     const vault = await fetch(`${exported.VAULT_ADDR}/v1/secret/data/platform/db`, {
       headers: { "X-Vault-Token": token },
-    }).then((x) => x.json());
+    }).then((x) => x.json() as Promise<{ data: { data: Record<string, string> } }>);
     expect(vault.data.data).toMatchObject({
       DB_USERNAME: "platform",
       DB_PASSWORD: password("platform/db"),
