@@ -219,4 +219,30 @@ const rows = [];
   });
 }
 
+// 6. lint-docs over a generated tree of 10,000 Markdown/YAML files vs `node -e 0`.
+{
+  const dir = tempDir("bench-lintdocs-");
+  const files = {};
+  for (let i = 0; i < 10_000; i++) {
+    const sub = `area${i % 50}/part${i % 7}`;
+    if (i % 2)
+      files[`${sub}/doc${i}.md`] =
+        `# Doc ${i}\n\nSome text about Vault and Kubernetes.\n${i % 100 === 0 ? "Run `az keyvault secret set --name x`.\n" : ""}${"Lorem ipsum dolor sit amet. ".repeat(20)}\n`;
+    else
+      files[`${sub}/values${i}.yaml`] =
+        `name: v${i}\nreplicas: 1\n${i % 100 === 0 ? "kind: SecretStore\nspec:\n  provider:\n    azurekv: {}\n" : "image: app\n"}`;
+  }
+  writeFiles(dir, files);
+  const base = await timeMedian(5, async () => (await run(node, ["-e", "0"])).ms);
+  const lint = await timeMedian(
+    3,
+    async () => (await run(node, [bin, "lint-docs", dir], { allowFailure: true })).ms,
+  );
+  rows.push({
+    name: "lint-docs 10,000 files / node -e 0",
+    ratio: lint / base,
+    detail: `${lint.toFixed(0)} ms vs ${base.toFixed(1)} ms`,
+  });
+}
+
 report(rows);

@@ -49,5 +49,9 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
     name: "flyway-status",
     summary: "schema version and pending/failed/changed migrations of each database, no JVM",
   },
+  {
+    name: "lint-docs",
+    summary: "find Azure Key Vault instructions and configuration in Markdown and YAML",
+  },
   { name: "summary", summary: "show the latest run (or the last N runs) from the journal" },
 ];
