@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +26,14 @@ describe("dev-bootstrap umbrella", () => {
       expect(code, c.name).toBe(0);
       expect(stdout).toContain(`Usage: dev-bootstrap ${c.name}`);
       expect(stdout).toContain("Exit codes:");
+    }
+  });
+
+  it("each entrypoint also runs on its own: node dist/bin/<command>.js --help", () => {
+    for (const c of COMMANDS) {
+      const r = spawnSync(process.execPath, [join(REPO, "dist/bin", `${c.name}.js`), "--help"], { encoding: "utf8" });
+      expect(r.status, c.name).toBe(0);
+      expect(r.stdout).toContain(`Usage: dev-bootstrap ${c.name}`);
     }
   });
 
