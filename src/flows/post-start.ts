@@ -8,13 +8,9 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { findOnPath } from "../adapters/proc.js";
-import { renderRunTable } from "../core/summary.js";
-import { Journal } from "../log/journal.js";
 import type { Output } from "../log/logger.js";
-import { type Phase, runPipeline } from "./pipeline.js";
-import { bootstrapStep, ensureLocalSecretsStep, type StepContext } from "./steps.js";
-import { latestRun } from "./summary.js";
-import { withWorkspaceLock } from "./workspace.js";
+import type { Phase } from "./pipeline.js";
+import { bootstrapStep, ensureLocalSecretsStep, runSummarised, type StepContext } from "./steps.js";
 
 export interface PostStartOptions extends StepContext {
   stdout: Output;
@@ -80,7 +76,7 @@ export function startTilt(ctx: StepContext): void {
 export async function postStart(
   options: PostStartOptions,
 ): Promise<{ failed: boolean; error?: unknown }> {
-  const { resolved, log } = options;
+  const { log } = options;
   const phases: Phase[] = [
     { step: "vault:seed", run: () => ensureLocalSecretsStep(options) },
     { step: "db-migrations-secret", run: () => bootstrapStep(options) },
@@ -93,13 +89,5 @@ export async function postStart(
       },
     },
   ];
-  const { failed } = await withWorkspaceLock(resolved, log, options.env, options.signal, () =>
-    runPipeline(phases, log),
-  );
-  const journal = new Journal({
-    path: resolved.journalPath,
-    maxBytes: resolved.config.log.journalMaxBytes,
-  });
-  options.stdout.write(`\n${renderRunTable(latestRun(journal, log.runId))}\n`);
-  return failed ? { failed: true, error: failed.error } : { failed: false };
+  return runSummarised(options, phases, options.stdout);
 }

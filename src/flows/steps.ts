@@ -3,8 +3,10 @@
  * smoke): the same code the entrypoints run, in-process, under one run id.
  */
 import type { ResolvedConfig } from "../config/resolve.js";
+import { StepError } from "../core/errors.js";
 import type { SecretMasker } from "../core/mask.js";
-import type { CheckpointLogger } from "../log/logger.js";
+import type { CheckpointLogger, Output } from "../log/logger.js";
+import { type Phase, runPipeline } from "./pipeline.js";
 
 export interface StepContext {
   resolved: ResolvedConfig;
@@ -85,4 +87,82 @@ export async function bootstrapStep(
     recreate: options.recreate === true,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
+}
+
+/** The health check as a phase: fails unless the migrations secret is complete and valid. */
+export function healthCheckPhase(ctx: StepContext, options: { connect: boolean }): Phase {
+  const step = "db-migrations-secret:check";
+  return {
+    step,
+    run: async () => {
+      const [{ checkMigrationsSecret }, { kubeFromConfig }] = await Promise.all([
+        import("./check-migrations-secret.js"),
+        import("./workspace.js"),
+      ]);
+      const r = await checkMigrationsSecret({
+        kube: await kubeFromConfig(ctx.resolved),
+        config: ctx.resolved.config,
+        connect: options.connect,
+        log: ctx.log,
+        masker: ctx.masker,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      if (r.result !== "ok")
+        throw Object.assign(
+          new StepError(`health check: ${r.result}`, "see the check's line above"),
+          { step },
+        );
+    },
+  };
+}
+
+/** flyway-status from the cluster's secret as a phase: fails on failed, changed or missing migrations. */
+export function flywayStatusPhase(ctx: StepContext, options: { stdout?: Output } = {}): Phase {
+  const step = "flyway:status";
+  return {
+    step,
+    run: async () => {
+      const { flywayStatus, renderStatus } = await import("./flyway-status.js");
+      const reports = await flywayStatus({
+        resolved: ctx.resolved,
+        from: "cluster",
+        log: ctx.log,
+        masker: ctx.masker,
+        env: ctx.env,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      options.stdout?.write(renderStatus(reports));
+      if (!reports.every((r) => r.healthy && r.invalidFiles.length === 0)) {
+        throw Object.assign(
+          new StepError("flyway-status found problems", "see the flyway:status line above"),
+          { step },
+        );
+      }
+    },
+  };
+}
+
+/** Runs phases under the workspace lock, then prints the run's summary table. */
+export async function runSummarised(
+  ctx: StepContext,
+  phases: readonly Phase[],
+  stdout: Output,
+): Promise<{ failed: boolean; error?: unknown }> {
+  const [{ withWorkspaceLock }, { Journal }, { latestRun }, { renderRunTable }] = await Promise.all(
+    [
+      import("./workspace.js"),
+      import("../log/journal.js"),
+      import("./summary.js"),
+      import("../core/summary.js"),
+    ],
+  );
+  const { failed } = await withWorkspaceLock(ctx.resolved, ctx.log, ctx.env, ctx.signal, () =>
+    runPipeline(phases, ctx.log),
+  );
+  const journal = new Journal({
+    path: ctx.resolved.journalPath,
+    maxBytes: ctx.resolved.config.log.journalMaxBytes,
+  });
+  stdout.write(`\n${renderRunTable(latestRun(journal, ctx.log.runId))}\n`);
+  return failed ? { failed: true, error: failed.error } : { failed: false };
 }

@@ -11,12 +11,10 @@ import { join } from "node:path";
 import { type ResolvedConfig, resolveConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
 import type { SecretMasker } from "../core/mask.js";
-import { checkMigrationsSecret } from "../flows/check-migrations-secret.js";
 import { loadFixtures, readFixtureSources } from "../flows/fixtures.js";
-import { flywayStatus, renderStatus } from "../flows/flyway-status.js";
 import { postStart } from "../flows/post-start.js";
+import { flywayStatusPhase, healthCheckPhase } from "../flows/steps.js";
 import { FixtureWatcher } from "../flows/watch-fixtures.js";
-import { kubeFromConfig } from "../flows/workspace.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { findPgBin, INSTALL_HINT } from "./postgres.js";
 import { startWorld, type World } from "./world.js";
@@ -126,42 +124,8 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
         stdout: out,
         noTilt: true,
         extraPhases: [
-          {
-            step: "db-migrations-secret:check",
-            run: async () => {
-              const r = await checkMigrationsSecret({
-                kube: await kubeFromConfig(resolved),
-                config: resolved.config,
-                connect: true,
-                log,
-                masker: options.masker,
-                signal: options.signal,
-              });
-              if (r.result !== "ok")
-                throw Object.assign(
-                  new StepError(`health check: ${r.result}`, "see the check's line above"),
-                  { step: "db-migrations-secret:check" },
-                );
-            },
-          },
-          {
-            step: "flyway:status",
-            run: async () => {
-              const reports = await flywayStatus({
-                resolved,
-                from: "cluster",
-                log,
-                masker: options.masker,
-                env,
-                signal: options.signal,
-              });
-              out.write(`${renderStatus(reports)}`);
-              if (!reports.every((r) => r.healthy && r.invalidFiles.length === 0))
-                throw Object.assign(new StepError("flyway-status found problems", "see above"), {
-                  step: "flyway:status",
-                });
-            },
-          },
+          healthCheckPhase(ctx, { connect: true }),
+          flywayStatusPhase(ctx, { stdout: out }),
         ],
       });
     };

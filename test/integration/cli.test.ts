@@ -31,7 +31,9 @@ describe("dev-bootstrap umbrella", () => {
 
   it("each entrypoint also runs on its own: node dist/bin/<command>.js --help", () => {
     for (const c of COMMANDS) {
-      const r = spawnSync(process.execPath, [join(REPO, "dist/bin", `${c.name}.js`), "--help"], { encoding: "utf8" });
+      const r = spawnSync(process.execPath, [join(REPO, "dist/bin", `${c.name}.js`), "--help"], {
+        encoding: "utf8",
+      });
       expect(r.status, c.name).toBe(0);
       expect(r.stdout).toContain(`Usage: dev-bootstrap ${c.name}`);
     }

@@ -51,9 +51,7 @@ describe("sandbox", () => {
     expect(r.stdout).not.toContain(password("platform/db"));
     // everything is stopped and the sandbox's data removed
     expect(readFileSync(`${ws.dir}/state/journal.jsonl`, "utf8")).toContain('"command":"sandbox"');
-    const leftovers = require("node:fs")
-      .readdirSync(`${ws.dir}/state`)
-      .filter((n: string) => n.startsWith("sandbox-"));
+    const leftovers = readdirSync(`${ws.dir}/state`).filter((n) => n.startsWith("sandbox-"));
     expect(leftovers).toEqual([]);
   }, 180_000);
 
