@@ -1,6 +1,7 @@
 /** Turns Kubernetes API errors into one-line StepErrors with the command that fixes them. */
 import type { Kube } from "../adapters/kube.js";
 import { KubeApiError } from "../adapters/kube-api-error.js";
+import type { Config } from "../config/schema.js";
 import { StepError } from "../core/errors.js";
 import type { CheckpointLogger } from "../log/logger.js";
 
@@ -31,20 +32,22 @@ export function explainKubeError(error: unknown): unknown {
 export async function ensureNamespace(
   kube: Kube,
   name: string,
-  whenMissing: "create" | "fail",
-  fieldManager: string,
+  config: Config,
   log: CheckpointLogger,
   step: string,
 ): Promise<void> {
   try {
     if (await kube.read("v1", "Namespace", undefined, name)) return;
-    if (whenMissing === "fail") {
+    if (config.kube.namespaceMissing === "fail") {
       throw new StepError(
         `namespace ${name} does not exist`,
         `create it: kubectl create namespace ${name} (or set kube.namespaceMissing: create)`,
       );
     }
-    await kube.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } }, fieldManager);
+    await kube.create(
+      { apiVersion: "v1", kind: "Namespace", metadata: { name } },
+      config.kube.fieldManager,
+    );
     log.note(step, `created namespace ${name}`);
   } catch (error) {
     if (error instanceof KubeApiError && error.status === 409) return; // created concurrently

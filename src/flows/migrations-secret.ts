@@ -218,14 +218,7 @@ export async function bootstrapMigrationsSecret(
     `building ${ns}/${name} for ${config.migrations.databases.map((d) => d.name).join(" → ")} (${options.mode} mode)`,
   );
   try {
-    await ensureNamespace(
-      kube,
-      ns,
-      config.kube.namespaceMissing,
-      config.kube.fieldManager,
-      log,
-      STEP,
-    );
+    await ensureNamespace(kube, ns, config, log, STEP);
     const sources = await readSources(options);
     const built = buildMigrationsData(sources);
     if (!built.ok)

@@ -160,28 +160,14 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
   // ESO has reconciled our new annotation. What it was before tells a fresh sync apart.
   const syncedBefore = new Map<string, string | undefined>();
   try {
-    await ensureNamespace(
-      kube,
-      config.eso.tokenSecret.namespace,
-      config.kube.namespaceMissing,
-      config.kube.fieldManager,
-      log,
-      "eso:apply",
-    );
+    await ensureNamespace(kube, config.eso.tokenSecret.namespace, config, log, "eso:apply");
     const manifests: Manifest[] = [
       tokenSecretManifest(config, options.vaultToken),
       clusterSecretStoreManifest(config, version),
     ];
     for (const es of config.eso.externalSecrets) {
       const ns = es.namespace ?? config.namespace;
-      await ensureNamespace(
-        kube,
-        ns,
-        config.kube.namespaceMissing,
-        config.kube.fieldManager,
-        log,
-        "eso:apply",
-      );
+      await ensureNamespace(kube, ns, config, log, "eso:apply");
       const current = await kube.read(`${GROUP}/${version}`, "ExternalSecret", ns, es.name);
       // Keep the last refresh stamp unless a refresh is asked for, so a rerun changes nothing.
       const kept = current?.metadata?.annotations?.[FORCE_SYNC_ANNOTATION];
