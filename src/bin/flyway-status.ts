@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { defineCommand } from "../cli/command.js";
+import { connectionSource, FROM_OPTION } from "../cli/options.js";
 import { isMain, runMain } from "../cli/run.js";
-import { ExitCode, UsageError } from "../core/errors.js";
+import { ExitCode } from "../core/errors.js";
 
 export const command = defineCommand({
   name: "flyway-status",
@@ -17,16 +18,11 @@ migrations whose file is gone. Exits 1 when anything failed, changed, is missing
 or a database cannot be read: the CI smoke check after layer 42.`,
   options: {
     database: { type: "string", placeholder: "NAME", description: "only this database" },
-    from: {
-      type: "string",
-      placeholder: "cluster|env",
-      description: "where connections come from (default: cluster)",
-    },
+    from: FROM_OPTION,
     json: { type: "boolean", description: "print JSON (checkpoints go to stderr)" },
   },
   async run(ctx) {
-    const from = (ctx.values.from as string | undefined) ?? "cluster";
-    if (from !== "cluster" && from !== "env") throw new UsageError("--from expects cluster or env");
+    const from = connectionSource(ctx.values.from);
     const { flywayStatus, renderStatus } = await import("../flows/flyway-status.js");
     const reports = await flywayStatus({
       resolved: ctx.resolved,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { defineCommand } from "../cli/command.js";
+import { connectionSource, FROM_OPTION } from "../cli/options.js";
 import { isMain, runMain } from "../cli/run.js";
 import { UsageError } from "../core/errors.js";
 
@@ -26,11 +27,7 @@ at the database's baselineVersion (agents: 3). An empty database migrates from
 scratch.`,
   options: {
     database: { type: "string", placeholder: "NAME", description: "only this database" },
-    from: {
-      type: "string",
-      placeholder: "cluster|env",
-      description: "where connections come from (default: cluster)",
-    },
+    from: FROM_OPTION,
     timeout: {
       type: "string",
       placeholder: "SECONDS",
@@ -44,8 +41,7 @@ scratch.`,
       throw new UsageError(
         `unknown Flyway command '${commandName}' (expected one of ${COMMANDS.join(", ")})`,
       );
-    const from = (ctx.values.from as string | undefined) ?? "cluster";
-    if (from !== "cluster" && from !== "env") throw new UsageError("--from expects cluster or env");
+    const from = connectionSource(ctx.values.from);
     const timeout = ctx.values.timeout === undefined ? 600 : Number(ctx.values.timeout);
     if (!Number.isFinite(timeout) || timeout <= 0)
       throw new UsageError("--timeout expects a number of seconds");

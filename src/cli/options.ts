@@ -1,4 +1,5 @@
 /** Flags every command accepts, and --help rendering. */
+import { UsageError } from "../core/errors.js";
 import type { CommandSpec, OptionSpec } from "./command.js";
 
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
@@ -72,4 +73,17 @@ export function renderHelp(spec: CommandSpec): string {
   ];
   lines.push("Exit codes:", ...codes.map(([c, d]) => `  ${String(c).padStart(3)}  ${d}`));
   return `${lines.join("\n")}\n`;
+}
+
+/** --from, for the commands that read Flyway connections (run-flyway-cli, flyway-status). */
+export const FROM_OPTION: OptionSpec = {
+  type: "string",
+  placeholder: "cluster|env",
+  description: "where connections come from (default: cluster)",
+};
+
+export function connectionSource(value: unknown): "cluster" | "env" {
+  const from = value ?? "cluster";
+  if (from !== "cluster" && from !== "env") throw new UsageError("--from expects cluster or env");
+  return from;
 }

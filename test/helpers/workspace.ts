@@ -36,3 +36,15 @@ export function makeWorkspace(files: Record<string, string> = {}): Workspace {
 }
 
 export const FAST_CONFIG = "vault:\n  readyTimeoutSeconds: 2\n";
+
+/** Two databases whose credentials live in DATABASE_URL templates, as the Kubernetes-facing tests use. */
+export const DB_URL_FIXTURES = `paths:
+  platform/db:
+    DB_USERNAME: platform
+    DB_PASSWORD: { derive: { length: 24 } }
+    DATABASE_URL: { template: "postgresql://\${DB_USERNAME}:\${DB_PASSWORD | urlencode}@db:5432/platform" }
+  agents/db:
+    DB_USERNAME: agents
+    DB_PASSWORD: { derive: { length: 24 } }
+    DATABASE_URL: { template: "postgresql://\${DB_USERNAME}:\${DB_PASSWORD | urlencode}@db:5432/agents" }
+`;

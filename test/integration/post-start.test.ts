@@ -4,18 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
 import { cleanEnv, runCli } from "../helpers/cli.js";
 import { StandIns } from "../helpers/standin.js";
-import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
+import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
-const FIXTURES = `paths:
-  platform/db:
-    DB_USERNAME: platform
-    DB_PASSWORD: { derive: { length: 24 } }
-    DATABASE_URL: { template: "postgresql://\${DB_USERNAME}:\${DB_PASSWORD | urlencode}@db:5432/platform" }
-  agents/db:
-    DB_USERNAME: agents
-    DB_PASSWORD: { derive: { length: 24 } }
-    DATABASE_URL: { template: "postgresql://\${DB_USERNAME}:\${DB_PASSWORD | urlencode}@db:5432/agents" }
-`;
+const FIXTURES = DB_URL_FIXTURES;
 
 let world: World;
 let ws: Workspace;
