@@ -156,11 +156,31 @@ function lintYamlProviders(
   }
 }
 
+/**
+ * Lines between `lint-docs-disable` and `lint-docs-enable` markers (in an HTML
+ * comment in Markdown, a `#` comment in YAML) are not checked: documentation
+ * that describes these findings quotes them on purpose.
+ */
+function disabledLines(lines: readonly string[]): Set<number> {
+  const off = new Set<number>();
+  let disabled = false;
+  lines.forEach((l, i) => {
+    if (/(<!--|#)\s*lint-docs-disable\b/.test(l)) disabled = true;
+    else if (/(<!--|#)\s*lint-docs-enable\b/.test(l)) disabled = false;
+    else if (disabled) off.add(i + 1);
+  });
+  return off;
+}
+
 export function lintDocument(file: string, text: string): Finding[] {
   const findings: Finding[] = [];
   const historical = hasHistoricalBanner(text);
-  const add = (line: number, kind: FindingKind, found: string, instead: string) =>
-    findings.push({ file, line, kind, severity: historical ? "note" : "error", found, instead });
+  let off: Set<number> | undefined;
+  const add = (line: number, kind: FindingKind, found: string, instead: string) => {
+    off ??= disabledLines(text.split("\n"));
+    if (!off.has(line))
+      findings.push({ file, line, kind, severity: historical ? "note" : "error", found, instead });
+  };
   if (VALUES_FILE_NAME.test(file))
     add(1, "azure-keyvault-values-file", "Azure Key Vault values file", INSTEAD.valuesFile);
   // Cheap test first: most files never mention Key Vault at all.

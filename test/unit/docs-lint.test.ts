@@ -72,6 +72,14 @@ describe("lint-docs findings", () => {
     }
   });
 
+  it("skips lines between lint-docs-disable and lint-docs-enable markers", () => {
+    const md =
+      "<!-- lint-docs-disable -->\nIt finds `az keyvault` commands.\n<!-- lint-docs-enable -->\nRun `az keyvault secret set`.\n";
+    expect(kinds("docs/x.md", md)).toEqual([[4, "az-keyvault-command", "error"]]);
+    const yaml = "# lint-docs-disable\nkind: SecretStore\nspec:\n  provider:\n    azurekv: {}\n";
+    expect(kinds("x.yaml", yaml)).toEqual([]);
+  });
+
   it("reports findings in superseded / historical documents as notes", () => {
     const text =
       "> Note: kept for history; historical.\n\n# Old plan\n\nRun `az keyvault secret set` for each secret.\n";
