@@ -139,3 +139,19 @@ export async function runTool(options: RunToolOptions): Promise<RunToolResult> {
     durationMs: Date.now() - started,
   };
 }
+
+/**
+ * The last lines a child printed, masked and joined on one line, for the error
+ * that reports its failure; "(no output)" when it printed nothing.
+ */
+export function maskedTail(
+  result: RunToolResult,
+  masker: { mask(text: string): string },
+  lines = 5,
+): string {
+  const tail = result.tail
+    .slice(-lines)
+    .map((l) => masker.mask(l))
+    .join(" | ");
+  return tail || "(no output)";
+}

@@ -4,13 +4,14 @@
  * `connect`, each database accepts those credentials.
  */
 import type { Kube } from "../adapters/kube.js";
-import { connectPg, PgConnectError, pgTargetFromJdbc } from "../adapters/postgres.js";
 import type { Config } from "../config/schema.js";
+import { StepError } from "../core/errors.js";
 import { secretKeysFor } from "../core/flyway-env.js";
-import { jdbcProblem, parsePostgresUrl } from "../core/jdbc.js";
+import { jdbcProblem } from "../core/jdbc.js";
 import type { SecretMasker } from "../core/mask.js";
 import { secretValuesOf } from "../core/secret-values.js";
 import type { CheckpointLogger } from "../log/logger.js";
+import { openDatabase } from "./flyway-db.js";
 import { explainKubeError } from "./kube-errors.js";
 
 export type CheckStatus = "ok" | "missing" | "invalid" | "cannot-connect";
@@ -110,31 +111,26 @@ export async function checkMigrationsSecret(options: {
   if (options.connect) {
     for (const d of databases) {
       if (d.status !== "ok" || !d.url) continue;
-      const target = pgTargetFromJdbc(
-        parsePostgresUrl(d.url),
-        read.data[d.keys.user]!,
-        read.data[d.keys.password]!,
-      );
       try {
-        const client = await connectPg(target, {
-          attempts: options.connectAttempts ?? 5,
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
+        const client = await openDatabase(
+          {
+            database: d.database,
+            url: d.url,
+            user: read.data[d.keys.user]!,
+            password: read.data[d.keys.password]!,
+          },
+          {
+            attempts: options.connectAttempts ?? 5,
+            ...(options.signal ? { signal: options.signal } : {}),
+          },
+        );
         await client.query("select 1");
         await client.end();
       } catch (error) {
-        if (!(error instanceof PgConnectError)) throw error;
+        // openDatabase names the database, the user and the address in one line.
+        if (!(error instanceof StepError)) throw error;
         d.status = "cannot-connect";
-        const f = error.failure;
-        d.problems.push(
-          f.kind === "auth"
-            ? `database ${d.database}: password authentication failed for user "${target.user}" at ${target.host}:${target.port}`
-            : f.kind === "no-database"
-              ? `database ${d.database}: "${target.database}" does not exist at ${target.host}:${target.port}`
-              : f.kind === "unreachable"
-                ? `database ${d.database}: PostgreSQL unreachable at ${target.host}:${target.port} (${f.code}) after retries`
-                : `database ${d.database}: ${f.message}`,
-        );
+        d.problems.push(error.message);
       }
     }
   }

@@ -5,7 +5,7 @@
  * a preflight over a real connection makes a first run succeed.
  */
 import { join } from "node:path";
-import { runTool } from "../adapters/proc.js";
+import { maskedTail, runTool } from "../adapters/proc.js";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
 import type { SecretMasker } from "../core/mask.js";
@@ -131,12 +131,9 @@ export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
           "check the database for locks, or raise --timeout",
         );
       if (result.exitCode !== 0) {
-        const tail = result.tail
-          .slice(-5)
-          .map((l) => options.masker.mask(l))
-          .join(" | ");
+        const tail = maskedTail(result, options.masker);
         throw new StepError(
-          `flyway ${options.command} on ${db.name} exited ${result.exitCode ?? result.signal}: ${tail || "(no output)"}`,
+          `flyway ${options.command} on ${db.name} exited ${result.exitCode ?? result.signal}: ${tail}`,
           `fix it, then rerun 'dev-bootstrap run-flyway-cli ${options.command} --database ${db.name}'`,
         );
       }

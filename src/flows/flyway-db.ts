@@ -12,7 +12,7 @@ import { parsePostgresUrl } from "../core/jdbc.js";
 export const HISTORY_TABLE = "flyway_schema_history";
 
 export async function openDatabase(
-  c: FlywayConnection,
+  c: Pick<FlywayConnection, "database" | "url" | "user" | "password">,
   options: { attempts?: number; signal?: AbortSignal } = {},
 ): Promise<pg.Client> {
   const target = pgTargetFromJdbc(parsePostgresUrl(c.url), c.user, c.password);

@@ -5,7 +5,7 @@
  * child streams into the pane with its step prefix and runs under a timeout that
  * ends its whole process tree; a failed phase skips the later ones.
  */
-import { runTool } from "../adapters/proc.js";
+import { maskedTail, runTool } from "../adapters/proc.js";
 import { StepError } from "../core/errors.js";
 import type { Output } from "../log/logger.js";
 import { type Phase, runPipeline } from "./pipeline.js";
@@ -93,12 +93,9 @@ export async function runHelmLayer(options: HelmLayerOptions): Promise<void> {
         "sync",
       ]);
       if (result.exitCode !== 0) {
-        const tail = result.tail
-          .slice(-5)
-          .map((l) => options.masker.mask(l))
-          .join(" | ");
+        const tail = maskedTail(result, options.masker);
         const e = new StepError(
-          `helmfile sync for layer ${options.layer} exited ${result.exitCode ?? result.signal}: ${tail || "(no output)"}`,
+          `helmfile sync for layer ${options.layer} exited ${result.exitCode ?? result.signal}: ${tail}`,
           `fix the release, then rerun 'dev-bootstrap run-helm-layer ${options.layer}'`,
         );
         handle.fail(e.message, e.hint);
@@ -129,12 +126,9 @@ export async function runHelmLayer(options: HelmLayerOptions): Promise<void> {
             "nothing to do; 'helm test' itself succeeded",
           );
         }
-        const tail = result.tail
-          .slice(-5)
-          .map((l) => options.masker.mask(l))
-          .join(" | ");
+        const tail = maskedTail(result, options.masker);
         const e = new StepError(
-          `helm test ${release} failed (exit ${result.exitCode ?? result.signal}): ${tail || "(no output)"}`,
+          `helm test ${release} failed (exit ${result.exitCode ?? result.signal}): ${tail}`,
           `inspect: kubectl -n ${ns} get pods -l helm.sh/chart; rerun 'dev-bootstrap run-helm-layer ${options.layer}'`,
         );
         handle.fail(e.message, e.hint);

@@ -3,7 +3,7 @@
  * that it is valid), install/upgrade the db-migrations release and wait for its
  * Flyway Job, stream the Job's logs, and print each database's schema version.
  */
-import { runTool } from "../adapters/proc.js";
+import { maskedTail, runTool } from "../adapters/proc.js";
 import { StepError } from "../core/errors.js";
 import type { Output } from "../log/logger.js";
 import { checkMigrationsSecret } from "./check-migrations-secret.js";
@@ -78,14 +78,11 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<void
           ...(options.signal ? { signal: options.signal } : {}),
         });
         if (r.exitCode !== 0 || r.timedOut) {
-          const tail = r.tail
-            .slice(-5)
-            .map((l) => masker.mask(l))
-            .join(" | ");
+          const tail = maskedTail(r, masker);
           const e = new StepError(
             r.timedOut
               ? `helm did not finish within ${helm.timeoutSeconds + 30} s; stopped`
-              : `helm upgrade of ${helm.release} failed (exit ${r.exitCode ?? r.signal}); --atomic rolled it back: ${tail || "(no output)"}`,
+              : `helm upgrade of ${helm.release} failed (exit ${r.exitCode ?? r.signal}); --atomic rolled it back: ${tail}`,
             `see the Job's log: kubectl -n ${namespace} logs job/${helm.release}-migrate`,
           );
           handle.fail(e.message, e.hint);

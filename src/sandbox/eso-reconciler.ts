@@ -60,12 +60,6 @@ export class EsoReconciler {
     );
   }
 
-  /** Reconciles every ExternalSecret now. */
-  async reconcileAll(): Promise<void> {
-    for (const es of this.kube.list("ExternalSecret"))
-      await this.reconcile(es.metadata.namespace!, es.metadata.name);
-  }
-
   async reconcile(namespace: string, name: string): Promise<void> {
     const es = this.kube.get("ExternalSecret", namespace, name);
     if (!es) return;

@@ -297,13 +297,6 @@ export class KubeStandIn {
     return clone(stored);
   }
 
-  remove(kind: string, namespace: string | undefined, name: string): void {
-    const t = this.typeOf(kind);
-    const key = this.key(t.group, t.plural, t.namespaced ? namespace : undefined, name);
-    this.store.delete(key);
-    this.owners.delete(key);
-  }
-
   /** Writes status, as a controller does through the status subresource. */
   setStatus(kind: string, namespace: string | undefined, name: string, status: unknown): void {
     const t = this.typeOf(kind);
