@@ -146,10 +146,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       );
       if (second.failed) return { ok: false, error: second.error, rerun };
     }
-    if (first.failed) {
-      await cleanup();
-      return { ok: false, error: first.error };
-    }
+    if (first.failed) return { ok: false, error: first.error };
     if (options.keep) {
       watcher = new FixtureWatcher({
         resolved,
@@ -178,10 +175,9 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
         options.signal.addEventListener("abort", () => resolve(), { once: true }),
       );
     }
-    await cleanup();
     return rerun ? { ok: true, rerun } : { ok: true };
-  } catch (error) {
+  } finally {
+    // Every way out stops the stand-ins and PostgreSQL and removes the sandbox's data.
     await cleanup();
-    throw error;
   }
 }
