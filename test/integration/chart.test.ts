@@ -3,9 +3,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { parse, parseAllDocuments } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { REPO } from "../helpers/cli.js";
 import { helmBinary } from "../helpers/helm.js";
+import { servedCrdSchema } from "../helpers/reference.js";
 
 const CHART = join(REPO, "charts/db-migrations");
 type Doc = {
@@ -84,14 +85,7 @@ describe("charts/db-migrations, rendered by a real helm", () => {
   });
 
   it("staging/production: an ExternalSecret against the same Vault store, valid by the ESO CRD, mounted by the Job", () => {
-    const crd = parse(
-      readFileSync(
-        join(REPO, "../shared/reference/eso/external-secrets.io_externalsecrets.yaml"),
-        "utf8",
-      ),
-    );
-    const schema = crd.spec.versions.find((v: { name: string }) => v.name === "v1").schema
-      .openAPIV3Schema;
+    const schema = servedCrdSchema("eso/external-secrets.io_externalsecrets.yaml", "v1");
     const validate = new Ajv({ strict: false, validateFormats: false }).compile(schema);
     for (const [values, path] of [
       ["values-staging.yaml", "staging/db-migrations"],

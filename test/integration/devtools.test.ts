@@ -5,6 +5,7 @@ import { Ajv2019 } from "ajv/dist/2019.js";
 import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/commands.js";
 import { REPO } from "../helpers/cli.js";
+import { referenceJson } from "../helpers/reference.js";
 
 const names = new Set(COMMANDS.map((c) => c.name));
 const buildifier = join(REPO, "node_modules/.bin/buildifier");
@@ -75,14 +76,9 @@ describe(".devcontainer/devcontainer.json", () => {
   const config = JSON.parse(readFileSync(join(REPO, ".devcontainer/devcontainer.json"), "utf8"));
 
   it("validates against the Dev Container schema", () => {
-    // The base schema from ../shared/reference (draft 2019-09); the full schema only adds
-    // remote references to the Codespaces and VS Code parts.
-    const schema = JSON.parse(
-      readFileSync(
-        join(REPO, "../shared/reference/devcontainer/devContainer.base.schema.json"),
-        "utf8",
-      ),
-    );
+    // The base schema, vendored under test/reference (draft 2019-09); the full schema only
+    // adds remote references to the Codespaces and VS Code parts.
+    const schema = referenceJson("devcontainer/devContainer.base.schema.json");
     const ajv = new Ajv2019({ strict: false, allErrors: true, validateFormats: false });
     const validate = ajv.compile(schema);
     expect(validate(config), JSON.stringify(validate.errors)).toBe(true);

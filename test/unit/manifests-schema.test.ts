@@ -1,34 +1,15 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { resolveConfig } from "../../src/config/resolve.js";
 import {
   changedFields,
   clusterSecretStoreManifest,
   externalSecretManifest,
 } from "../../src/core/manifests.js";
-import { REPO } from "../helpers/cli.js";
+import { servedCrdSchema } from "../helpers/reference.js";
 
-// The upstream CRDs, kept unmodified beside the repository (see shared/reference/README.md).
-const REFERENCE = join(REPO, "..", "shared", "reference", "eso");
-
-function servedSchema(file: string, version: string) {
-  const path = join(REFERENCE, file);
-  if (!existsSync(path))
-    throw new Error(
-      `${path} is missing: the ESO CRDs from shared/reference are needed for this test`,
-    );
-  const crd = parse(readFileSync(path, "utf8")) as {
-    spec: {
-      versions: Array<{ name: string; served: boolean; schema: { openAPIV3Schema: object } }>;
-    };
-  };
-  const v = crd.spec.versions.find((x) => x.name === version);
-  if (!v?.served) throw new Error(`${file} does not serve ${version}`);
-  return v.schema.openAPIV3Schema;
-}
+// The upstream CRDs, vendored unmodified under test/reference/eso (see its README).
+const servedSchema = (file: string, version: string) => servedCrdSchema(`eso/${file}`, version);
 
 // Kubernetes structural schemas carry x-kubernetes-* keywords and formats ajv does not know.
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
