@@ -35,6 +35,8 @@ export class FixtureWatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private queued = false;
+  /** The logger of the run in progress, so a change during it is reported under its run id. */
+  private current: CheckpointLogger | undefined;
   /** Values last pushed to Vault, per path: the state an invalid save must not disturb. */
   private applied = new Map<string, string>();
   private readonly changedFiles = new Set<string>();
@@ -94,6 +96,8 @@ export class FixtureWatcher {
   private trigger(): void {
     if (this.running) {
       this.queued = true; // one run at a time, at most one queued
+      // Says the save was seen: its values are pushed by the run that follows this one.
+      this.current?.note(STEP, "fixtures changed during this run; one more run follows it");
       return;
     }
     this.running = (async () => {
@@ -108,6 +112,7 @@ export class FixtureWatcher {
   private async cycle(): Promise<void> {
     this.runs++;
     const log = this.options.newRun();
+    this.current = log;
     const { resolved, masker } = this.options;
     const { config } = resolved;
     const files = [...this.changedFiles].sort();

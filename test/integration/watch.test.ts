@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { renameSync, rmSync, unlinkSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
-import { BIN, cleanEnv } from "../helpers/cli.js";
+import { WatcherProcess } from "../helpers/watcher.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const fixture = (name: string) => `paths:
@@ -16,177 +16,188 @@ const fixture = (name: string) => `paths:
 `;
 const OTHER =
   "paths:\n  agents/db:\n    DB_USERNAME: agents\n    DB_PASSWORD: { derive: true }\n    DB_HOST: db\n    DB_NAME: agents\n";
+const INITIAL = "initial sync of the fixtures";
+const PLATFORM_SAVED = "fixtures changed: platform.yaml";
+const sentinel = (n: number) => `fixtures changed: zz-sentinel-${n}.yaml`;
 
 let world: World;
 let ws: Workspace;
-let watcher: ChildProcess | undefined;
-let output = "";
+let watcher: WatcherProcess | undefined;
 
 beforeEach(async () => {
   world = await startWorld();
   ws = makeWorkspace({
-    "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 5\neso:\n  readyTimeoutSeconds: 3\n",
+    // Generous deadlines: they bound a failure, the tests wait for events.
+    "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 30\neso:\n  readyTimeoutSeconds: 30\n",
     "vault/fixtures/platform.yaml": fixture("platform"),
     "vault/fixtures/agents.yaml": OTHER,
   });
-  output = "";
 });
 afterEach(async () => {
-  watcher?.kill("SIGTERM");
+  await watcher?.stop();
   watcher = undefined;
   await world.stop();
+  rmSync(ws.dir, { recursive: true, force: true });
 });
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000) {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`timed out waiting for ${what}\n--- output ---\n${output}`);
-    await new Promise((r) => setTimeout(r, 25));
+/** A watcher of its own for this test, once its initial sync has ended. */
+async function startWatcher(args: string[] = [], debounceMs = 150): Promise<WatcherProcess> {
+  watcher = new WatcherProcess(ws, world.env, ["--debounce-ms", String(debounceMs), ...args]);
+  await watcher.ready();
+  return watcher;
+}
+
+/**
+ * Takes the workspace lock the way a run does (create-exclusive). The initial
+ * sync releases it just after its last journal line, so wait for that removal.
+ */
+async function takeWorkspaceLock(): Promise<string> {
+  const dir = join(ws.dir, ".dev-bootstrap");
+  const lock = join(dir, "dev-bootstrap.lock");
+  const holder = JSON.stringify({ pid: process.pid, runId: "held-by-test", since: "now" });
+  for (;;) {
+    const watcher = watch(dir);
+    const changed = once(watcher, "change");
+    try {
+      writeFileSync(lock, holder, { flag: "wx" });
+      return lock;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      await changed;
+    } finally {
+      watcher.close();
+    }
   }
 }
 
-/** Distinct watcher runs recorded in the journal (each cycle is a run of its own). */
-function runs(): number {
-  let text = "";
-  try {
-    text = readFileSync(join(ws.dir, ".dev-bootstrap/journal.jsonl"), "utf8");
-  } catch {}
-  const ids = new Set<string>();
-  for (const line of text.split("\n").filter(Boolean)) {
-    const r = JSON.parse(line);
-    if (r.step === "watch:fixtures" && r.status === "start") ids.add(r.runId);
-  }
-  return ids.size;
-}
-
-async function startWatcher(args: string[] = []) {
-  watcher = spawn(
-    process.execPath,
-    [BIN, "watch-vault-fixtures", "--debounce-ms", "150", ...args],
-    {
-      cwd: ws.dir,
-      env: cleanEnv(world.env),
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  watcher.stdout!.on("data", (d) => (output += d));
-  watcher.stderr!.on("data", (d) => (output += d));
-  await waitFor(
-    () => runs() === 1 && /Vault sync success|no value changed/.test(output),
-    "the initial sync",
-  );
-  await waitFor(() => /watching vault\/fixtures/.test(output), "the watcher to be ready");
-}
-
+const save = (text: string) => writeFileSync(join(ws.dir, "vault/fixtures/platform.yaml"), text);
 const dbName = () => world.vault.read("secret", "platform/db")?.DB_NAME;
-const settle = () => new Promise((r) => setTimeout(r, 600));
+const triggers = (w: WatcherProcess) => w.runs().map((r) => r.trigger);
 
-describe("watch-vault-fixtures with real files on disk", () => {
+describe("watch-vault-fixtures with real files on disk", { timeout: 90_000 }, () => {
   it("an in-place save triggers exactly one re-seed of the changed path; watching keeps working", async () => {
-    await startWatcher(["--skip-eso"]);
+    const w = await startWatcher(["--skip-eso"]);
     const agentsVersions = world.vault.versionCount("secret", "agents/db");
-    writeFileSync(join(ws.dir, "vault/fixtures/platform.yaml"), fixture("platform2"));
-    await waitFor(() => dbName() === "platform2", "the new value in Vault");
-    await settle();
-    expect(runs()).toBe(2);
+    save(fixture("platform2"));
+    await w.endedRun("the run for the save", /platform\.yaml/, 1);
+    expect(dbName()).toBe("platform2");
     expect(world.vault.versionCount("secret", "agents/db")).toBe(agentsVersions);
-    writeFileSync(join(ws.dir, "vault/fixtures/platform.yaml"), fixture("platform3"));
-    await waitFor(() => dbName() === "platform3", "the second save");
-    await settle();
-    expect(runs()).toBe(3);
+    save(fixture("platform3"));
+    await w.endedRun("the run for the second save", /platform\.yaml/, 2);
+    expect(dbName()).toBe("platform3");
+    await w.quiesce();
+    expect(triggers(w)).toEqual([INITIAL, PLATFORM_SAVED, PLATFORM_SAVED, sentinel(1)]);
+    expect(world.vault.versionCount("secret", "platform/db")).toBe(3);
   });
 
   it("an editor's rename-over save is one run", async () => {
-    await startWatcher(["--skip-eso"]);
+    const w = await startWatcher(["--skip-eso"]);
     const tmp = join(ws.dir, "vault/fixtures/.platform.yaml.swp");
     writeFileSync(tmp, fixture("renamed"));
     renameSync(tmp, join(ws.dir, "vault/fixtures/platform.yaml"));
-    await waitFor(() => dbName() === "renamed", "the renamed-over value");
-    await settle();
-    expect(runs()).toBe(2);
+    await w.endedRun("the run for the rename", /platform\.yaml/, 1);
+    expect(dbName()).toBe("renamed");
+    await w.quiesce();
+    expect(triggers(w)).toEqual([INITIAL, PLATFORM_SAVED, sentinel(1)]);
     writeFileSync(tmp, fixture("renamed-again"));
     renameSync(tmp, join(ws.dir, "vault/fixtures/platform.yaml"));
-    await waitFor(() => dbName() === "renamed-again", "a second rename-over");
+    await w.endedRun("the run for a second rename", /platform\.yaml/, 3);
+    expect(dbName()).toBe("renamed-again");
   });
 
   it("a burst of saves is debounced into one run", async () => {
-    await startWatcher(["--skip-eso"]);
-    for (let i = 0; i < 5; i++)
-      writeFileSync(join(ws.dir, "vault/fixtures/platform.yaml"), fixture(`burst${i}`));
-    await waitFor(() => dbName() === "burst4", "the last value of the burst");
-    await settle();
-    expect(runs()).toBe(2);
+    // The burst takes microseconds; a one-second quiet period holds it whatever the load.
+    const w = await startWatcher(["--skip-eso"], 1000);
+    for (let i = 0; i < 5; i++) save(fixture(`burst${i}`));
+    await w.endedRun("the run for the burst", /platform\.yaml/, 1);
+    expect(dbName()).toBe("burst4");
+    await w.quiesce();
+    expect(triggers(w)).toEqual([INITIAL, PLATFORM_SAVED, sentinel(1)]);
     expect(world.vault.versionCount("secret", "platform/db")).toBe(2);
   });
 
   it("saves during a running seed: one run at a time, at most one queued", async () => {
-    await startWatcher(["--skip-eso"]);
-    // The next Vault request is rate-limited for 1 s: the run is slow.
-    world.vault.faults.rateLimit = { remaining: 1, retryAfterSeconds: 1 };
-    writeFileSync(join(ws.dir, "vault/fixtures/platform.yaml"), fixture("slow1"));
-    await waitFor(() => runs() === 2, "the slow run to start");
+    const w = await startWatcher(["--skip-eso"]);
+    // Hold the workspace lock as another run would: the next run waits for it, in plain view.
+    const lock = await takeWorkspaceLock();
+    save(fixture("slow1"));
+    const held = await w.waitFor("the run waiting for the lock", () =>
+      w.runs().find((r) => r.lines.some((l) => l.step === "lock")),
+    );
+    const queuedNotes = () =>
+      w
+        .runs()
+        .find((r) => r.runId === held.runId)!
+        .lines.filter((l) => /changed during this run/.test(l.message)).length;
     for (let i = 2; i <= 4; i++) {
-      writeFileSync(join(ws.dir, "vault/fixtures/platform.yaml"), fixture(`slow${i}`));
-      await new Promise((r) => setTimeout(r, 200));
+      const before = queuedNotes();
+      save(fixture(`slow${i}`));
+      await w.waitFor(`save ${i} to be seen during the held run`, () => queuedNotes() > before);
     }
-    await waitFor(() => dbName() === "slow4", "the queued run's value");
-    await settle();
-    expect(runs()).toBe(3);
+    unlinkSync(lock);
+    await w.endedRun("the queued run", /platform\.yaml/, 2);
+    expect(dbName()).toBe("slow4");
+    await w.quiesce();
+    // the held run and the one queued run; slow2 and slow3 were never pushed on their own
+    expect(triggers(w)).toEqual([INITIAL, PLATFORM_SAVED, PLATFORM_SAVED, sentinel(1)]);
+    const pushed = [...world.vault.mounts.get("secret")!.kv.get("platform/db")!.versions.values()];
+    const names = pushed.map((v) => v.data?.DB_NAME);
+    expect(names.at(-1)).toBe("slow4");
+    expect(names).not.toContain("slow2");
+    expect(names).not.toContain("slow3");
   });
 
   it("a malformed fixture keeps the last good state, reports file:line:column, and the next valid save recovers", async () => {
-    await startWatcher(["--skip-eso"]);
+    const w = await startWatcher(["--skip-eso"]);
     const versions = world.vault.totalVersions();
-    writeFileSync(
-      join(ws.dir, "vault/fixtures/platform.yaml"),
-      "paths:\n  platform/db:\n    DB_NAME: [unclosed\n",
-    );
-    await waitFor(
-      () =>
-        /\[watch:fixtures\] ✖ vault\/fixtures\/platform\.yaml:\d+:\d+: invalid YAML/.test(output),
-      "the error",
+    save("paths:\n  platform/db:\n    DB_NAME: [unclosed\n");
+    const failed = await w.endedRun("the run for the bad save", /platform\.yaml/, 1);
+    expect(failed.lines.at(-1)).toMatchObject({ step: "watch:fixtures", status: "fail" });
+    expect(w.output).toMatch(
+      /\[watch:fixtures\] ✖ vault\/fixtures\/platform\.yaml:\d+:\d+: invalid YAML/,
     );
     expect(world.vault.totalVersions()).toBe(versions);
     expect(dbName()).toBe("platform");
-    writeFileSync(join(ws.dir, "vault/fixtures/platform.yaml"), fixture("recovered"));
-    await waitFor(() => dbName() === "recovered", "recovery");
+    save(fixture("recovered"));
+    await w.endedRun("the run for the fixed save", /platform\.yaml/, 2);
+    expect(dbName()).toBe("recovered");
   });
 
   it("a deleted fixture file deletes nothing remotely", async () => {
-    await startWatcher(["--skip-eso"]);
+    const w = await startWatcher(["--skip-eso"]);
+    expect(world.vault.read("secret", "agents/db")?.DB_USERNAME).toBe("agents");
     rmSync(join(ws.dir, "vault/fixtures/agents.yaml"));
-    await waitFor(
-      () => /agents\.yaml deleted: its paths stay in Vault/.test(output),
-      "the deletion note",
+    const run = await w.endedRun("the run for the deletion", /agents\.yaml \(deleted\)/, 1);
+    expect(run.lines.map((l) => l.message)).toContain(
+      "agents.yaml deleted: its paths stay in Vault (nothing is deleted remotely)",
     );
     expect(world.vault.read("secret", "agents/db")?.DB_USERNAME).toBe("agents");
   });
 
   it("polling works where events are missed", async () => {
-    await startWatcher(["--skip-eso", "--poll"]);
-    writeFileSync(join(ws.dir, "vault/fixtures/platform.yaml"), fixture("polled"));
-    await waitFor(() => dbName() === "polled", "the polled change");
+    const w = await startWatcher(["--skip-eso", "--poll"]);
+    save(fixture("polled"));
+    await w.endedRun("the polled change", /platform\.yaml/, 1);
+    expect(dbName()).toBe("polled");
   });
 
   it("with ESO: refreshes the ExternalSecret that reads the path and re-runs the bootstrap", async () => {
-    await startWatcher();
-    await waitFor(
-      () =>
-        world.kube.secretData("ameide", "db-migrations-local")?.FLYWAY_URL !== undefined ||
-        /db-migrations Flyway secret ensured/.test(output),
-      "the initial bootstrap",
-      20_000,
+    const w = await startWatcher();
+    expect(world.kube.secretData("ameide", "db-migrations-local")?.FLYWAY_URL).toBe(
+      "jdbc:postgresql://db:5432/platform",
     );
-    writeFileSync(join(ws.dir, "vault/fixtures/platform.yaml"), fixture("esodb"));
-    await waitFor(
-      () =>
-        world.kube.secretData("ameide", "db-migrations-local")?.FLYWAY_URL ===
-        "jdbc:postgresql://db:5432/esodb",
-      "the refreshed migrations secret",
-      20_000,
+    save(fixture("esodb"));
+    const run = await w.endedRun("the run for the save", /platform\.yaml/, 1);
+    expect(run.lines).toContainEqual(
+      expect.objectContaining({
+        step: "eso:apply",
+        status: "ok",
+        message: expect.stringMatching(/refresh requested/),
+      }),
     );
     expect(world.kube.secretData("ameide", "platform-db-credentials")?.DB_NAME).toBe("esodb");
-    expect(output).toMatch(/refresh requested/);
+    expect(world.kube.secretData("ameide", "db-migrations-local")?.FLYWAY_URL).toBe(
+      "jdbc:postgresql://db:5432/esodb",
+    );
   });
 });
