@@ -236,7 +236,13 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
     if (statuses.every((s) => s.ready) || failed.length || now() >= deadline) break;
     await sleep(250, options.signal);
   }
-  const notReady = statuses.filter((s) => !s.ready);
+  // A sync error says more than one not reconciled yet: report it first.
+  const notReady = statuses
+    .filter((s) => !s.ready)
+    .sort(
+      (a, b) =>
+        Number(b.reason === "SecretSyncedError") - Number(a.reason === "SecretSyncedError"),
+    );
   if (notReady.length === 0) {
     wait.ok(`${statuses.length} ExternalSecret(s) Ready`);
   } else {

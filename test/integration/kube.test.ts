@@ -18,7 +18,8 @@ const FIXTURES = `paths:
     DB_PORT: "5432"
     DB_NAME: agents
 `;
-const CONFIG = "vault:\n  readyTimeoutSeconds: 2\neso:\n  readyTimeoutSeconds: 3\n";
+// The ESO deadline bounds a failure; every test waits for ESO's status, never for the deadline.
+const CONFIG = "vault:\n  readyTimeoutSeconds: 2\neso:\n  readyTimeoutSeconds: 30\n";
 
 let world: World;
 let ws: Workspace;
@@ -93,7 +94,6 @@ describe("ensure-local-secrets: ESO wiring", () => {
       .annotations?.["force-sync"];
     expect(first).toMatch(/^\d+$/);
     ws.write("vault/fixtures/db.yaml", FIXTURES.replace("DB_NAME: platform", "DB_NAME: platform2"));
-    await new Promise((r) => setTimeout(r, 1100));
     const r = await cli(["ensure-local-secrets"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("refresh requested");
@@ -141,6 +141,29 @@ describe("ensure-local-secrets: ESO wiring", () => {
       /\[eso:sync\] ⚠ ExternalSecret ameide\/\S+ not Ready: SecretSyncedError: cannot read secret data from Vault: Code: 403/,
     );
     expect(world.kube.secretData("ameide", "platform-db-credentials")).toEqual(old);
+  });
+
+  it("names the failed ExternalSecret, not one still showing its Ready from before the refresh (FAULTS 17)", async () => {
+    await cli(["ensure-local-secrets"]);
+    // ESO stops reconciling: platform keeps its old Ready, agents has failed.
+    world.eso.stop();
+    const agents = world.kube.get("ExternalSecret", "ameide", "agents-db-credentials")!;
+    world.kube.setStatus("ExternalSecret", "ameide", "agents-db-credentials", {
+      ...(agents.status as object),
+      conditions: [
+        {
+          type: "Ready",
+          status: "False",
+          reason: "SecretSyncedError",
+          message: "could not get secret data from provider",
+        },
+      ],
+    });
+    const r = await cli(["ensure-local-secrets", "--refresh"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /\[eso:sync\] ⚠ ExternalSecret ameide\/agents-db-credentials not Ready: SecretSyncedError: could not get secret data from provider \(and 1 more\)/,
+    );
   });
 
   it("fails naming the field and manager on an apply conflict; --force-conflicts takes over (FAULTS 13)", async () => {
