@@ -51,6 +51,8 @@ export interface VaultStandInOptions {
 
 export interface VaultFaults {
   sealed: boolean;
+  /** While sealed, unseal after answering this many more health checks (0: stay sealed). */
+  unsealAfterHealthChecks: number;
   initialized: boolean;
   standby: boolean;
   /** Answer this many further non-health requests with 429 and this Retry-After (s). */
@@ -98,6 +100,7 @@ export class VaultStandIn {
   readonly requests: RequestRecord[] = [];
   faults: VaultFaults = {
     sealed: false,
+    unsealAfterHealthChecks: 0,
     initialized: true,
     standby: false,
     rateLimit: { remaining: 0, retryAfterSeconds: 1 },
@@ -211,9 +214,12 @@ export class VaultStandIn {
 
     if (path === "/v1/sys/health") {
       const status = this.healthStatus();
+      const sealed = this.faults.sealed || !this.faults.initialized;
+      if (this.faults.sealed && this.faults.unsealAfterHealthChecks > 0)
+        this.faults.sealed = --this.faults.unsealAfterHealthChecks > 0;
       return reply(status, {
         initialized: this.faults.initialized,
-        sealed: this.faults.sealed || !this.faults.initialized,
+        sealed,
         standby: this.faults.standby,
         performance_standby: false,
         server_time_utc: Math.floor(Date.now() / 1000),

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
 import { cleanEnv, runCli } from "../helpers/cli.js";
 import { alive, StandIns } from "../helpers/standin.js";
+import { until } from "../helpers/wait.js";
 import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const FIXTURES = DB_URL_FIXTURES;
@@ -126,17 +127,15 @@ describe("run-helm-layer", () => {
     ws.write("dev-bootstrap.yaml", config(2));
     await cli(["ensure-local-secrets"]);
     standins.plan("helmfile", { sleepMs: 60_000, grandchild: true });
-    const started = Date.now();
     const r = await cli(["run-helm-layer", "42"]);
     expect(r.code).toBe(1);
-    expect(Date.now() - started).toBeLessThan(20_000);
     expect(r.stdout).toMatch(
       /helmfile did not finish within 2 s; it and its children were stopped/,
     );
     const grandchild = standins.grandchildPid("helmfile");
     expect(grandchild).toBeGreaterThan(0);
-    await new Promise((res) => setTimeout(res, 200));
-    expect(alive(grandchild!)).toBe(false);
+    // SIGKILL was sent; the kernel ends the process as soon as it is scheduled.
+    await until(() => !alive(grandchild!), "the grandchild to be gone");
   });
 
   it("says helmfile is missing, with a hint, without retrying (FAULTS 25)", async () => {

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
 import { cleanEnv, runCli } from "../helpers/cli.js";
 import { StandIns } from "../helpers/standin.js";
+import { until } from "../helpers/wait.js";
 import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const FIXTURES = DB_URL_FIXTURES;
@@ -67,7 +68,8 @@ describe("post-start", () => {
     expect(r.stdout).toMatch(
       /\[tilt\] ✔ Tilt started in the background \(pid (\d+)\); its log: .*tilt\.log/,
     );
-    await new Promise((res) => setTimeout(res, 500));
+    // Tilt runs detached: its stand-in records the call once it has started.
+    await until(() => standins.calls("tilt").length > 0, "the background tilt to start");
     expect(standins.calls("tilt")[0]?.argv).toEqual(["up", "--file", join(ws.dir, "Tiltfile")]);
     const again = await cli(["post-start"]);
     expect(again.stdout).toMatch(/\[tilt\] ✔ Tilt already running \(pid \d+\)/);

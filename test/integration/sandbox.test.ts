@@ -65,12 +65,15 @@ describe("sandbox", () => {
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
     child.stderr!.on("data", (d) => (out += d));
-    const started = Date.now();
-    while (!out.includes("Ctrl-C stops everything")) {
-      if (Date.now() - started > 90_000 || child.exitCode !== null)
-        throw new Error(`sandbox did not come up:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Its readiness line, or its exit if it never comes up.
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (out.includes("Ctrl-C stops everything")) resolve();
+      };
+      child!.stdout!.on("data", check);
+      child!.stderr!.on("data", check);
+      child!.on("exit", () => reject(new Error(`sandbox did not come up:\n${out}`)));
+    });
     const exported = Object.fromEntries(
       [...out.matchAll(/export (\w+)=(\S+)/g)].map((m) => [m[1], m[2]]),
     );
