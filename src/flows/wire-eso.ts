@@ -240,8 +240,7 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
   const notReady = statuses
     .filter((s) => !s.ready)
     .sort(
-      (a, b) =>
-        Number(b.reason === "SecretSyncedError") - Number(a.reason === "SecretSyncedError"),
+      (a, b) => Number(b.reason === "SecretSyncedError") - Number(a.reason === "SecretSyncedError"),
     );
   if (notReady.length === 0) {
     wait.ok(`${statuses.length} ExternalSecret(s) Ready`);
