@@ -40,3 +40,33 @@ export function runCli(
     });
   });
 }
+
+/**
+ * Runs a command inside the test process, for set-up steps whose output no
+ * assertion reads (seeding before the step under test): the same command code
+ * as the built entrypoint, without a node start and the Kubernetes client's
+ * import (about a second each on a busy machine). Throws when it fails, with
+ * its output. The step under test still runs as a real process (`runCli`).
+ */
+export async function setUpWith(
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<void> {
+  const [name, ...rest] = args;
+  const [{ runCommand }, { command }] = await Promise.all([
+    import("../../src/cli/run.js"),
+    import(`../../src/bin/${name}.ts`) as Promise<{
+      command: import("../../src/cli/command.js").CommandSpec;
+    }>,
+  ]);
+  let output = "";
+  const sink = { write: (text: string) => (output += text) };
+  const code = await runCommand(command, {
+    argv: rest,
+    env: { ...options.env },
+    cwd: options.cwd,
+    stdout: sink,
+    stderr: sink,
+  });
+  if (code !== 0) throw new Error(`set-up step '${args.join(" ")}' exited ${code}:\n${output}`);
+}

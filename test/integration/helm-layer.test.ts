@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
-import { cleanEnv, runCli } from "../helpers/cli.js";
+import { cleanEnv, runCli, setUpWith } from "../helpers/cli.js";
 import { alive, StandIns } from "../helpers/standin.js";
 import { until } from "../helpers/wait.js";
 import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -22,12 +22,15 @@ afterEach(async () => world.stop());
 
 const cli = (args: string[]) =>
   runCli(args, { cwd: ws.dir, env: cleanEnv({ ...world.env, PATH: standins.path() }) });
+/** A set-up step (its output is not under test), run in-process. */
+const setUp = (args: string[]) =>
+  setUpWith(args, { cwd: ws.dir, env: cleanEnv({ ...world.env, PATH: standins.path() }) });
 const passwords = () =>
   ["platform/db", "agents/db"].map((p) => String(world.vault.read("secret", p)?.DB_PASSWORD));
 
 describe("run-helm-layer", () => {
   it("layer 42: the bootstrap first, then helmfile sync, then helm test; no secret in any argv", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     const r = await cli(["run-helm-layer", "42"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const order = [...r.stdout.matchAll(/^\[([^\]]+)\] [✔⚠]/gm)].map((m) => m[1]);
@@ -71,7 +74,7 @@ describe("run-helm-layer", () => {
   });
 
   it("a failed helmfile sync skips the test gate and reports the exit code and a masked tail (FAULTS 26)", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     standins.plan("helmfile", {
       exit: 3,
       stderr: [`Error: release db-migrations failed, password=${passwords()[0]}`],
@@ -88,7 +91,7 @@ describe("run-helm-layer", () => {
 
   it("a failed bootstrap skips helmfile and the tests", async () => {
     world.kube.deny.push({ verb: "get", resource: "secrets", namespace: "ameide" });
-    await cli(["ensure-local-secrets", "--skip-eso"]);
+    await setUp(["ensure-local-secrets", "--skip-eso"]);
     const r = await cli(["run-helm-layer", "42"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/\[layer:42:helmfile\] ↷ skipped: db-migrations-secret failed/);
@@ -96,7 +99,7 @@ describe("run-helm-layer", () => {
   });
 
   it("reports the benign test-log race as a warning, not a failure", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     standins.plan("helm", {
       exit: 1,
       stdout: [
@@ -116,7 +119,7 @@ describe("run-helm-layer", () => {
   });
 
   it("a real test failure fails the layer", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     standins.plan("helm", { exit: 1, stdout: ["Phase:          Failed"] });
     const r = await cli(["run-helm-layer", "42"]);
     expect(r.code).toBe(1);
@@ -125,7 +128,7 @@ describe("run-helm-layer", () => {
 
   it("stops a hung child and its children at the timeout (FAULTS 27)", async () => {
     ws.write("dev-bootstrap.yaml", config(2));
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     standins.plan("helmfile", { sleepMs: 60_000, grandchild: true });
     const r = await cli(["run-helm-layer", "42"]);
     expect(r.code).toBe(1);
@@ -139,7 +142,7 @@ describe("run-helm-layer", () => {
   });
 
   it("says helmfile is missing, with a hint, without retrying (FAULTS 25)", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     const r = await runCli(["run-helm-layer", "42"], {
       cwd: ws.dir,
       env: cleanEnv({ ...world.env, PATH: "/usr/bin:/bin" }),
@@ -158,7 +161,7 @@ describe("run-helm-layer", () => {
 
 describe("run-migrations", () => {
   it("ensures the secret, installs the release with --wait --atomic, shows the Job's logs", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     standins.plan("kubectl", {
       stdout: ["==> platform: flyway migrate", "Successfully applied 3 migrations"],
     });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
-import { cleanEnv, runCli } from "../helpers/cli.js";
+import { cleanEnv, runCli, setUpWith } from "../helpers/cli.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const FIXTURES = `paths:
@@ -31,6 +31,8 @@ afterEach(async () => world.stop());
 
 const cli = (args: string[], extra: Record<string, string> = {}) =>
   runCli(args, { cwd: ws.dir, env: cleanEnv({ ...world.env, ...extra }) });
+/** A set-up step (its output is not under test), run in-process. */
+const setUp = (args: string[]) => setUpWith(args, { cwd: ws.dir, env: cleanEnv({ ...world.env }) });
 const writes = () =>
   world.kube.requests.filter((r) =>
     ["POST", "PUT", "PATCH", "DELETE", "create", "update", "patch", "delete"].includes(r.verb),
@@ -89,7 +91,7 @@ describe("ensure-local-secrets: ESO wiring", () => {
   });
 
   it("requests a refresh with the force-sync annotation when Vault changed", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     const first = world.kube.get("ExternalSecret", "ameide", "platform-db-credentials")?.metadata
       .annotations?.["force-sync"];
     expect(first).toMatch(/^\d+$/);
@@ -132,7 +134,7 @@ describe("ensure-local-secrets: ESO wiring", () => {
   });
 
   it("reports SecretSyncedError as a warning and keeps the old Secret (FAULTS 17)", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     const old = world.kube.secretData("ameide", "platform-db-credentials");
     world.eso.failWith = "cannot read secret data from Vault: Code: 403";
     const r = await cli(["ensure-local-secrets", "--refresh"]);
@@ -144,7 +146,7 @@ describe("ensure-local-secrets: ESO wiring", () => {
   });
 
   it("names the failed ExternalSecret, not one still showing its Ready from before the refresh (FAULTS 17)", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     // ESO stops reconciling: platform keeps its old Ready, agents has failed.
     world.eso.stop();
     const agents = world.kube.get("ExternalSecret", "ameide", "agents-db-credentials")!;
@@ -202,7 +204,7 @@ describe("ensure-local-secrets: ESO wiring", () => {
 
 describe("bootstrap-db-migrations-secret", () => {
   it("builds the secret from the ESO-managed credentials; a rerun performs no write", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     const r = await cli(["bootstrap-db-migrations-secret"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(
@@ -229,7 +231,7 @@ describe("bootstrap-db-migrations-secret", () => {
   });
 
   it("falls back to the Vault defaults when ESO has not synced, and says so", async () => {
-    await cli(["ensure-local-secrets", "--skip-eso"]);
+    await setUp(["ensure-local-secrets", "--skip-eso"]);
     const r = await cli(["bootstrap-db-migrations-secret"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
@@ -242,7 +244,7 @@ describe("bootstrap-db-migrations-secret", () => {
   });
 
   it("verify mode never fabricates: lists every missing secret with its fix, writes nothing", async () => {
-    await cli(["ensure-local-secrets", "--skip-eso"]);
+    await setUp(["ensure-local-secrets", "--skip-eso"]);
     const r = await cli(["bootstrap-db-migrations-secret", "--mode", "verify"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
@@ -253,14 +255,14 @@ describe("bootstrap-db-migrations-secret", () => {
   });
 
   it("verify mode writes from ESO sources when they are complete", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     const r = await cli(["bootstrap-db-migrations-secret", "--mode", "verify"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("db-migrations Flyway secret ensured");
   });
 
   it("re-reads and retries a 409 Conflict on update; fails without losing data when it persists (FAULTS 11)", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     world.kube.put(
       {
         apiVersion: "v1",
@@ -312,7 +314,7 @@ describe("bootstrap-db-migrations-secret", () => {
   });
 
   it("falls through from 409 AlreadyExists on create, and identical data means no write (FAULTS 12)", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     world.kube.failures.push({
       verb: "create",
       resource: "secrets",
@@ -330,7 +332,7 @@ describe("bootstrap-db-migrations-secret", () => {
   });
 
   it("surfaces the 422 of an immutable secret without values; --recreate replaces it (FAULTS 14)", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     world.kube.put(
       {
         apiVersion: "v1",
@@ -403,7 +405,7 @@ describe("bootstrap-db-migrations-secret", () => {
   });
 
   it("creates a missing namespace, or fails with the command when configured (FAULTS 18)", async () => {
-    await cli(["ensure-local-secrets", "--skip-eso"]);
+    await setUp(["ensure-local-secrets", "--skip-eso"]);
     const failCfg = ws.write("fail.yaml", `${CONFIG}kube:\n  namespaceMissing: fail\n`);
     const r = await cli(["bootstrap-db-migrations-secret"], { DEV_BOOTSTRAP_CONFIG: failCfg });
     expect(r.code).toBe(1);
@@ -416,7 +418,7 @@ describe("bootstrap-db-migrations-secret", () => {
   });
 
   it("says which verb on which resource RBAC forbids (FAULTS 19)", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     world.kube.deny.push({ verb: "get", resource: "secrets", namespace: "ameide" });
     const r = await cli(["bootstrap-db-migrations-secret"]);
     expect(r.code).toBe(1);
@@ -426,7 +428,7 @@ describe("bootstrap-db-migrations-secret", () => {
   });
 
   it("serialises two runs at once: both succeed, one write (FAULTS 30)", async () => {
-    await cli(["ensure-local-secrets"]);
+    await setUp(["ensure-local-secrets"]);
     const [a, b] = await Promise.all([
       cli(["bootstrap-db-migrations-secret"]),
       cli(["bootstrap-db-migrations-secret"]),
@@ -455,8 +457,8 @@ describe("check-db-migrations-secret", () => {
     expect(missing.stdout).toMatch(
       /secret ameide\/db-migrations-local does not exist — Flyway would fail with 'FLYWAY_URL not set'/,
     );
-    await cli(["ensure-local-secrets"]);
-    await cli(["bootstrap-db-migrations-secret"]);
+    await setUp(["ensure-local-secrets"]);
+    await setUp(["bootstrap-db-migrations-secret"]);
     const ok = await cli(["check-db-migrations-secret", "--json"]);
     expect(ok.code).toBe(0);
     const json = JSON.parse(ok.stdout);
