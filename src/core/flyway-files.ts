@@ -81,7 +81,12 @@ export function compareVersions(a: string, b: string): number {
 
 /** The checksum Flyway stores for a SQL migration, as a signed 32-bit integer. */
 export function flywayChecksum(content: Buffer | string): number {
-  let text = typeof content === "string" ? content : new TextDecoder("utf-8").decode(content);
+  // ignoreBOM keeps a BOM in the text, as Java's UTF-8 decoder does; Flyway then drops
+  // exactly one (a second BOM counts), so the decoder must not drop one of its own.
+  let text =
+    typeof content === "string"
+      ? content
+      : new TextDecoder("utf-8", { ignoreBOM: true }).decode(content);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   // Concatenating readLine() results is the text with every terminator removed;
   // every \r and \n belongs to a terminator, so none survives.

@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  compareVersions,
-  flywayChecksum,
-  parseMigrationName,
-} from "../../src/core/flyway-files.js";
+import { compareVersions, parseMigrationName } from "../../src/core/flyway-files.js";
 import { computeStatus, type HistoryRow } from "../../src/core/flyway-status.js";
 
 describe("Flyway file naming", () => {
@@ -49,35 +45,6 @@ describe("Flyway file naming", () => {
       "1.9",
       "1.10",
     ]);
-  });
-});
-
-describe("flywayChecksum", () => {
-  // Reference values: CRC-32 (java.util.zip.CRC32 = zlib's) of the text with line
-  // terminators removed, as a signed int — computed independently with Python's zlib.crc32.
-  const body = "CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n";
-  it("matches the reference value and ignores line endings, blank lines, a BOM and a final newline", () => {
-    const reference = flywayChecksum("CREATE TABLE a (id int);INSERT INTO a VALUES (1);");
-    expect(reference).toBe(-279_898_995);
-    expect(flywayChecksum(body)).toBe(reference);
-    expect(flywayChecksum(body.replace(/\n/g, "\r\n"))).toBe(reference);
-    expect(flywayChecksum(body.replace(/\n/g, "\r"))).toBe(reference);
-    expect(flywayChecksum(`\ufeff${body}`)).toBe(reference);
-    expect(
-      flywayChecksum(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)])),
-    ).toBe(reference);
-    expect(flywayChecksum(body.trimEnd())).toBe(reference);
-    expect(flywayChecksum(body.replace("\n", "\n\n\n"))).toBe(reference);
-  });
-
-  it("changes with content and is sensitive to whitespace inside lines", () => {
-    expect(flywayChecksum("select 1;")).not.toBe(flywayChecksum("select 1; "));
-    expect(flywayChecksum("a\nb")).toBe(flywayChecksum("ab"));
-    expect(flywayChecksum("")).toBe(0);
-  });
-
-  it("strips a BOM only at the very start", () => {
-    expect(flywayChecksum("a\n\ufeffb")).not.toBe(flywayChecksum("a\nb"));
   });
 });
 

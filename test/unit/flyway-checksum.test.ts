@@ -1,0 +1,71 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { flywayChecksum } from "../../src/core/flyway-files.js";
+import { REPO } from "../helpers/cli.js";
+import { referenceChecksums } from "../helpers/flyway-reference.js";
+
+const BOM = "\ufeff";
+const SQL = "CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n";
+const UNICODE = "INSERT INTO city VALUES ('Zürich', 'naïve', '東京', '😀', 'e\u0301');\n";
+
+/** File contents as a user's editor might save them; each is checked byte for byte. */
+const VECTORS: Record<string, string> = {
+  "LF, final newline": SQL,
+  "LF, no final newline": SQL.trimEnd(),
+  "CRLF, final newline": SQL.replace(/\n/g, "\r\n"),
+  "CRLF, no final newline": SQL.replace(/\n/g, "\r\n").trimEnd(),
+  "CR (classic Mac)": SQL.replace(/\n/g, "\r"),
+  "mixed endings, CR CR LF": "select 1;\r\nselect 2;\rselect 3;\nselect 4;\r\r\nselect 5;",
+  "blank lines around and between": "\n\nselect 1;\n\n\nselect 2;\n\n",
+  "BOM, LF": `${BOM}${SQL}`,
+  "BOM, CRLF, no final newline": `${BOM}${SQL.replace(/\n/g, "\r\n").trimEnd()}`,
+  "BOM alone on the first line": `${BOM}\nselect 1;\n`,
+  "two BOMs: Flyway drops only the first": `${BOM}${BOM}select 1;\n`,
+  "BOM inside the file is data": `select 1;\n${BOM}select 2;\n`,
+  "non-ASCII (2-, 3-, 4-byte UTF-8, combining mark)": UNICODE,
+  "non-ASCII, BOM and CRLF": `${BOM}${UNICODE.replace(/\n/g, "\r\n")}`,
+  "line separators Java's readLine keeps: U+2028, U+0085, form feed, vertical tab":
+    "select 1;\u2028select 2;\u0085select 3;\fselect 4;\vselect 5;\n",
+  "whitespace inside lines counts": "select 1; \n\tselect 2;\n",
+  "only line endings": "\r\n\n\r",
+  empty: "",
+};
+
+const names = Object.keys(VECTORS);
+const bytes = names.map((n) => Buffer.from(VECTORS[n]!, "utf8"));
+const expected = referenceChecksums(bytes);
+
+describe("flywayChecksum agrees with an independent implementation of Flyway's", () => {
+  it.each(names.map((name, i) => [name, i] as const))("%s", (_name, i) => {
+    // as flyway-status reads a file (bytes), and as a string
+    expect(flywayChecksum(bytes[i]!)).toBe(expected[i]);
+    expect(flywayChecksum(VECTORS[names[i]!]!)).toBe(expected[i]);
+  });
+
+  it("for every example migration in db/flyway/sql", () => {
+    const files: Buffer[] = [];
+    for (const db of readdirSync(join(REPO, "db/flyway/sql")))
+      for (const f of readdirSync(join(REPO, "db/flyway/sql", db)).filter((x) =>
+        x.endsWith(".sql"),
+      ))
+        files.push(readFileSync(join(REPO, "db/flyway/sql", db, f)));
+    expect(files.length).toBeGreaterThan(4);
+    expect(files.map((f) => flywayChecksum(f))).toEqual(referenceChecksums(files));
+  });
+
+  it("the vectors tell the cases apart (they would catch a change in any rule)", () => {
+    const at = (name: string) => expected[names.indexOf(name)];
+    // line endings and a final newline do not count; a BOM at the start does not count
+    expect(new Set(names.slice(0, 5).map(at)).size).toBe(1);
+    expect(at("BOM, LF")).toBe(at("LF, final newline"));
+    // one BOM too many, a BOM inside, and whitespace do
+    expect(at("two BOMs: Flyway drops only the first")).not.toBe(
+      referenceChecksums([Buffer.from("select 1;\n")])[0],
+    );
+    expect(at("BOM inside the file is data")).not.toBe(
+      referenceChecksums([Buffer.from("select 1;\nselect 2;\n")])[0],
+    );
+    expect(at("only line endings")).toBe(0);
+  });
+});
