@@ -11,7 +11,7 @@ let world: World;
 let ws: Workspace;
 let standins: StandIns;
 const config = (timeout = 30) =>
-  `vault:\n  readyTimeoutSeconds: 2\neso:\n  readyTimeoutSeconds: 3\nhelm:\n  layers:\n    "42":\n      helmfile: helmfile/42-db-migrations.yaml\n      before: [bootstrap-db-migrations-secret]\n      tests: [db-migrations]\n      timeoutSeconds: ${timeout}\n    "15":\n      helmfile: helmfile/15-secrets.yaml\n      before: [ensure-local-secrets]\n`;
+  `vault:\n  readyTimeoutSeconds: 2\neso:\n  readyTimeoutSeconds: 30\nhelm:\n  layers:\n    "42":\n      helmfile: helmfile/42-db-migrations.yaml\n      before: [bootstrap-db-migrations-secret]\n      tests: [db-migrations]\n      timeoutSeconds: ${timeout}\n    "15":\n      helmfile: helmfile/15-secrets.yaml\n      before: [ensure-local-secrets]\n`;
 
 beforeEach(async () => {
   world = await startWorld();

@@ -15,7 +15,7 @@ let standins: StandIns;
 beforeEach(async () => {
   world = await startWorld();
   ws = makeWorkspace({
-    "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 1\neso:\n  readyTimeoutSeconds: 3\n",
+    "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 1\neso:\n  readyTimeoutSeconds: 30\n",
     "vault/fixtures/db.yaml": FIXTURES,
   });
   standins = new StandIns(["tilt"]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
-import { cleanEnv, runCli } from "../helpers/cli.js";
+import { cleanEnv, runCli, setUpWith } from "../helpers/cli.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 let world: World;
@@ -12,7 +12,7 @@ beforeAll(async () => {
   world = await startWorld({ postgres: true });
   const port = world.postgres!.port;
   ws = makeWorkspace({
-    "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 2\neso:\n  readyTimeoutSeconds: 3\n",
+    "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 2\neso:\n  readyTimeoutSeconds: 30\n",
     "vault/fixtures/db.yaml": `paths:
   platform/db:
     DB_USERNAME: platform
@@ -28,8 +28,9 @@ beforeAll(async () => {
     DB_NAME: agents
 `,
   });
-  expect((await cli(["ensure-local-secrets"])).code).toBe(0);
-  expect((await cli(["bootstrap-db-migrations-secret"])).code).toBe(0);
+  // set-up, in-process (throws on failure)
+  await setUpWith(["ensure-local-secrets"], { cwd: ws.dir, env: cleanEnv(world.env) });
+  await setUpWith(["bootstrap-db-migrations-secret"], { cwd: ws.dir, env: cleanEnv(world.env) });
   await world.postgres!.ensureDatabases([
     { name: "platform", owner: "platform", password: pw("platform/db") },
     { name: "agents", owner: "agents", password: pw("agents/db") },
