@@ -6,7 +6,7 @@ if [ ! -d "$root/node_modules" ]; then
   echo "dev-bootstrap: installing dependencies (npm ci)" >&2
   (cd "$root" && npm ci --no-audit --no-fund >&2)
 fi
-if [ ! -f "$stamp" ] || [ -n "$(find "$root/src" "$root/package.json" "$root/tsconfig.json" "$root/tsconfig.build.json" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find "$root/src" "$root/package.json" "$root/scripts/build.mjs" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
   echo "dev-bootstrap: building (dist/ is missing or stale)" >&2
   (cd "$root" && npm run --silent build >&2)
 fi

@@ -5,6 +5,10 @@
  */
 import { readFileSync } from "node:fs";
 import { COMMANDS } from "../cli/commands.js";
+import { enableSourceMapsForDebug } from "../cli/runtime.js";
+
+// Before the command's modules load, so their stack frames map to src/.
+enableSourceMapsForDebug(process.env);
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -41,8 +45,10 @@ if (!COMMANDS.some((c) => c.name === name)) {
   );
   process.exit(2);
 }
+// Each command is its own entrypoint next to this file (dist/bin/<name>.js), imported by
+// URL at run time so the bundler leaves it alone and the bundles share their chunks.
 const [{ command }, { runMain }] = await Promise.all([
-  import(`./${name}.js`),
+  import(new URL(`./${name}.js`, import.meta.url).href),
   import("../cli/run.js"),
 ]);
 process.exit(await runMain(command, rest));

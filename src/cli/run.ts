@@ -3,6 +3,7 @@
  * flow → map errors to exit codes. The only place errors become exit codes.
  */
 import { realpathSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { shouldColour } from "../core/checkpoint.js";
@@ -11,6 +12,10 @@ import type { CheckpointLogger, Output } from "../log/logger.js";
 import { secrets } from "../log/secrets.js";
 import type { CommandSpec, OptionSpec, OptionValues } from "./command.js";
 import { COMMON_OPTIONS, renderHelp } from "./options.js";
+import { enableCompileCache, enableSourceMapsForDebug } from "./runtime.js";
+
+// A command run on its own (node dist/bin/<command>.js) loads its flows after this.
+enableSourceMapsForDebug(process.env);
 
 export interface RunIO {
   argv: string[];
@@ -105,6 +110,8 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
       configPath: typeof parsed.values.config === "string" ? parsed.values.config : undefined,
     });
     const { config } = resolved;
+    // Before the flows load: their chunks (the Kubernetes client above all) are the cost.
+    enableCompileCache(resolved.path(join(config.stateDir, "compile-cache")));
     secrets.register(config.vault.token);
     secrets.register(config.vault.seed === "dev-bootstrap-local" ? undefined : config.vault.seed);
     const journal =

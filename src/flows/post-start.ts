@@ -7,7 +7,6 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { findOnPath } from "../adapters/proc.js";
 import type { Output } from "../log/logger.js";
 import type { Phase } from "./pipeline.js";
 import { bootstrapStep, ensureLocalSecretsStep, runSummarised, type StepContext } from "./steps.js";
@@ -31,8 +30,10 @@ function tiltRunning(pidFile: string): number | undefined {
 }
 
 /** Starts `tilt up` detached, its output in <stateDir>/tilt.log, so the editor is not blocked. */
-export function startTilt(ctx: StepContext): void {
+export async function startTilt(ctx: StepContext): Promise<void> {
   const { resolved, log } = ctx;
+  // The process helpers (and execa) load only when Tilt may start: not with --no-tilt.
+  const { findOnPath } = await import("../adapters/proc.js");
   const step = "tilt";
   const tiltfile = join(resolved.root, "Tiltfile");
   if (!existsSync(tiltfile)) {
@@ -85,7 +86,7 @@ export async function postStart(
       step: "tilt",
       run: async () => {
         if (options.noTilt) log.checkpoint("tilt", "skip", "Tilt not started (--no-tilt)");
-        else startTilt(options);
+        else await startTilt(options);
       },
     },
   ];
