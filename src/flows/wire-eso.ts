@@ -16,7 +16,8 @@ import {
   type Manifest,
   tokenSecretManifest,
 } from "../core/manifests.js";
-import { sleep } from "../core/retry.js";
+import { ESO_POLL, pollDelay } from "../core/poll.js";
+import { mapPool, sleep } from "../core/retry.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { ensureNamespace, explainKubeError } from "./kube-errors.js";
 
@@ -80,18 +81,22 @@ export async function detectEsoVersion(
     : { version, note: `this ESO is older: it serves ${GROUP}/${version}, not v1` };
 }
 
+/** At most this many requests in flight while applying (a handful of objects in practice). */
+const APPLY_CONCURRENCY = 8;
+
+function readCurrent(kube: Kube, manifest: Manifest) {
+  const { metadata } = manifest;
+  return kube.read(manifest.apiVersion, manifest.kind, metadata.namespace, metadata.name);
+}
+
+/** Applies `manifest` unless `existing` (read just before) already holds every field of it. */
 async function applyIfChanged(
   kube: Kube,
   manifest: Manifest,
+  existing: Awaited<ReturnType<Kube["read"]>>,
   options: WireEsoOptions,
 ): Promise<boolean> {
   const { metadata } = manifest;
-  const existing = await kube.read(
-    manifest.apiVersion,
-    manifest.kind,
-    metadata.namespace,
-    metadata.name,
-  );
   if (existing && changedFields(manifest, existing).length === 0) return false;
   try {
     await kube.apply(manifest, options.config.kube.fieldManager, options.forceConflicts);
@@ -160,36 +165,56 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
   // ESO has reconciled our new annotation. What it was before tells a fresh sync apart.
   const syncedBefore = new Map<string, string | undefined>();
   try {
-    await ensureNamespace(kube, config.eso.tokenSecret.namespace, config, log, "eso:apply");
-    const manifests: Manifest[] = [
+    // Independent requests run concurrently: each is a round trip to the API server.
+    const targets = config.eso.externalSecrets.map((es) => ({
+      es,
+      ns: es.namespace ?? config.namespace,
+    }));
+    const namespaces = [
+      ...new Set([config.eso.tokenSecret.namespace, ...targets.map((t) => t.ns)]),
+    ];
+    await mapPool(namespaces, APPLY_CONCURRENCY, (ns) =>
+      ensureNamespace(kube, ns, config, log, "eso:apply"),
+    );
+    const store: Manifest[] = [
       tokenSecretManifest(config, options.vaultToken),
       clusterSecretStoreManifest(config, version),
     ];
-    for (const es of config.eso.externalSecrets) {
-      const ns = es.namespace ?? config.namespace;
-      await ensureNamespace(kube, ns, config, log, "eso:apply");
-      const current = await kube.read(`${GROUP}/${version}`, "ExternalSecret", ns, es.name);
+    const [storeCurrent, esCurrent] = await Promise.all([
+      mapPool(store, APPLY_CONCURRENCY, (m) => readCurrent(kube, m)),
+      mapPool(targets, APPLY_CONCURRENCY, ({ es, ns }) =>
+        kube.read(`${GROUP}/${version}`, "ExternalSecret", ns, es.name),
+      ),
+    ]);
+    const externalSecrets = targets.map(({ es, ns }, i) => {
+      const current = esCurrent[i];
       // Keep the last refresh stamp unless a refresh is asked for, so a rerun changes nothing.
       const kept = current?.metadata?.annotations?.[FORCE_SYNC_ANNOTATION];
       syncedBefore.set(
         `${ns}/${es.name}`,
         (current?.status as { syncedResourceVersion?: string } | undefined)?.syncedResourceVersion,
       );
-      manifests.push(
-        externalSecretManifest(
-          config,
-          es,
-          version,
-          options.forceSync && (!options.refreshOnly || options.refreshOnly.has(es.name))
-            ? refreshStamp
-            : kept,
-        ),
+      return externalSecretManifest(
+        config,
+        es,
+        version,
+        options.forceSync && (!options.refreshOnly || options.refreshOnly.has(es.name))
+          ? refreshStamp
+          : kept,
       );
-    }
-    for (const m of manifests) {
+    });
+    // The store (and its token) before the ExternalSecrets that name it, so ESO never
+    // sees an ExternalSecret whose store is missing.
+    const storeApplied = await mapPool(store, APPLY_CONCURRENCY, (m, i) =>
+      applyIfChanged(kube, m, storeCurrent[i], options),
+    );
+    const esApplied = await mapPool(externalSecrets, APPLY_CONCURRENCY, (m, i) =>
+      applyIfChanged(kube, m, esCurrent[i], options),
+    );
+    [...store, ...externalSecrets].forEach((m, i) => {
       const label = `${m.kind}/${m.metadata.namespace ? `${m.metadata.namespace}/` : ""}${m.metadata.name}`;
-      ((await applyIfChanged(kube, m, options)) ? applied : unchanged).push(label);
-    }
+      ([...storeApplied, ...esApplied][i] ? applied : unchanged).push(label);
+    });
   } catch (error) {
     const e = explainKubeError(error);
     if (e instanceof StepError) {
@@ -209,7 +234,7 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
   );
   const deadline = now() + config.eso.readyTimeoutSeconds * 1000;
   let statuses: EsoStatus[] = [];
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     statuses = [];
     for (const es of config.eso.externalSecrets) {
       const ns = es.namespace ?? config.namespace;
@@ -234,7 +259,8 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
     }
     const failed = statuses.filter((s) => s.reason === "SecretSyncedError");
     if (statuses.every((s) => s.ready) || failed.length || now() >= deadline) break;
-    await sleep(250, options.signal);
+    // Ready is usually ~20 ms away: poll soon, then back off (20, 40, 80 … 500 ms).
+    await sleep(pollDelay(attempt, ESO_POLL, deadline - now()), options.signal);
   }
   // A sync error says more than one not reconciled yet: report it first.
   const notReady = statuses

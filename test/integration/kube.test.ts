@@ -53,6 +53,17 @@ const expectNoSecrets = (...texts: string[]) => {
 };
 
 describe("ensure-local-secrets: ESO wiring", () => {
+  it("applies the store and its token before any ExternalSecret that names the store", async () => {
+    const r = await cli(["ensure-local-secrets"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const applies = world.kube.requests.filter((q) => q.verb === "patch");
+    const last = (re: RegExp) => applies.map((q) => re.test(q.path)).lastIndexOf(true);
+    const first = (re: RegExp) => applies.findIndex((q) => re.test(q.path));
+    expect(first(/\/externalsecrets\//)).toBeGreaterThan(last(/\/clustersecretstores\//));
+    expect(first(/\/externalsecrets\//)).toBeGreaterThan(last(/\/secrets\//));
+    expect(applies.filter((q) => /\/externalsecrets\//.test(q.path))).toHaveLength(2);
+  });
+
   it("applies the store and ExternalSecrets, waits for Ready, and a rerun writes nothing", async () => {
     const r = await cli(["ensure-local-secrets"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
