@@ -1,13 +1,31 @@
-// Helpers for the benchmark: run a command N times, take the median wall time.
+// Helpers for the benchmark: clean child environments, paired and alternated timing
+// against `node -e 0`, the budget table.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+/**
+ * A child's environment: only what is given, never the caller's NODE_OPTIONS or
+ * NODE_EXTRA_CA_CERTS (the latter adds ~50 ms to every Node start on some machines,
+ * and a devcontainer does not set it). The baseline gets the same treatment.
+ */
+export function cleanEnv(extra = {}) {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...extra };
+  delete env.NODE_OPTIONS;
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
 
 export function run(cmd, args, options = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
+    const child = spawn(cmd, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      ...options,
+      env: options.env ?? cleanEnv(),
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -27,10 +45,36 @@ export function median(values) {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-export async function timeMedian(times, fn) {
-  const samples = [];
-  for (let i = 0; i < times; i++) samples.push(await fn());
-  return median(samples);
+/** `node -e 0` with a clean environment: the unit every budget is measured in. */
+export const baseline = () => run(process.execPath, ["-e", "0"]).then((r) => r.ms);
+
+/**
+ * Times `measure` against `reference` (default: `node -e 0`) in `pairs` pairs whose
+ * order alternates (A B, B A, …), after one warm-up of each, so drift in machine load
+ * hits both sides alike. The figure is the median of the per-pair ratios.
+ * `measure` (and `reference`) resolve to milliseconds.
+ */
+export async function paired(pairs, measure, reference = baseline) {
+  await reference();
+  await measure();
+  const ratios = [];
+  const a = [];
+  const b = [];
+  for (let i = 0; i < pairs; i++) {
+    let ms;
+    let ref;
+    if (i % 2 === 0) {
+      ref = await reference();
+      ms = await measure();
+    } else {
+      ms = await measure();
+      ref = await reference();
+    }
+    a.push(ms);
+    b.push(ref);
+    ratios.push(ms / ref);
+  }
+  return { ratio: median(ratios), ms: median(a), refMs: median(b), pairs };
 }
 
 export function tempDir(prefix) {
@@ -45,15 +89,42 @@ export function writeFiles(dir, files) {
   }
 }
 
+/** Bundles bench/support.ts (stand-ins, PostgreSQL helpers from src/) and imports it. */
+export async function loadSupport(repo) {
+  const { build } = await import("esbuild");
+  const outfile = join(repo, "node_modules/.cache/dev-bootstrap-bench/support.mjs");
+  await build({
+    entryPoints: [join(repo, "bench/support.ts")],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    logLevel: "warning",
+  });
+  return import(pathToFileURL(outfile).href);
+}
+
+/** Prints one line per row and returns the rows that missed their budget. */
 export function report(rows) {
-  const width = Math.max(...rows.map((r) => r.name.length));
-  for (const r of rows) {
-    const verdict =
-      r.budget === undefined
-        ? ""
-        : r.ratio <= r.budget
-          ? `  ok (budget ≤ ${r.budget}×)`
-          : `  OVER BUDGET (≤ ${r.budget}×)`;
-    console.log(`${r.name.padEnd(width)}  ${r.ratio.toFixed(2)}×  (${r.detail})${verdict}`);
-  }
+  const cells = rows.map((r) => [
+    r.id ?? "",
+    r.name,
+    r.figure,
+    r.budget === undefined ? "(no budget)" : `≤ ${r.budgetText ?? `${r.budget}×`}`,
+    r.budget === undefined ? "" : r.value <= r.budget ? "pass" : "FAIL",
+    r.detail,
+  ]);
+  const head = ["id", "what", "measured", "budget", "verdict", "detail"];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c) =>
+    c
+      .map((v, i) => v.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
+  console.log(line(head));
+  console.log(line(widths.map((w) => "-".repeat(w))));
+  for (const c of cells) console.log(line(c));
+  return rows.filter((r) => r.budget !== undefined && !(r.value <= r.budget));
 }

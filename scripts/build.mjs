@@ -34,6 +34,43 @@ for (const file of readdirSync(join(root, "src"), { recursive: true })) {
   }
 }
 
+// node-vault requires axios for its default transport; we always hand it ours (the
+// documented `request-promise` option, src/adapters/vault-transport.ts), so axios and
+// its dependencies (~600 KB) would only cost load time. The stand-in fails loudly if used.
+const nodeVaultWithoutAxios = {
+  name: "node-vault-without-axios",
+  setup(b) {
+    b.onResolve({ filter: /^axios$/ }, (args) =>
+      /[\\/]node_modules[\\/]node-vault[\\/]/.test(args.importer)
+        ? { path: "axios", namespace: "no-axios" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "no-axios" }, () => ({
+      contents:
+        'module.exports = { create() { throw new Error("node-vault was called without the request-promise transport dev-bootstrap supplies"); } };',
+      loader: "js",
+    }));
+  },
+};
+
+// node-fetch 2 (under @kubernetes/client-node) takes URL from node:url and keeps
+// whatwg-url only as a fallback for runtimes without one; Node always has it, and
+// whatwg-url's Unicode tables (tr46, ~300 KB) would be parsed on every Kubernetes call.
+const nodeFetchWithNodeUrl = {
+  name: "node-fetch-with-node-url",
+  setup(b) {
+    b.onResolve({ filter: /^whatwg-url$/ }, (args) =>
+      /[\\/]node_modules[\\/]node-fetch[\\/]/.test(args.importer)
+        ? { path: "whatwg-url", namespace: "node-url" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "node-url" }, () => ({
+      contents: 'module.exports = { URL: require("node:url").URL };',
+      loader: "js",
+    }));
+  },
+};
+
 rmSync(join(root, "dist"), { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
@@ -59,6 +96,7 @@ const result = await build({
   legalComments: "none",
   logLevel: "warning",
   metafile: true,
+  plugins: [nodeVaultWithoutAxios, nodeFetchWithNodeUrl],
 });
 
 const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith(".js"));

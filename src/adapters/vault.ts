@@ -2,13 +2,10 @@
  * Vault over node-vault: the few KV v2 and sys calls the flows need, with
  * answers turned into tagged results and typed errors.
  */
-import { createRequire } from "node:module";
+import nodeVault from "node-vault";
 import { createTransport, statusOfBody, VaultNetworkError } from "./vault-transport.js";
 
 export { VaultNetworkError };
-
-// node-vault is CommonJS without an ESM entry.
-const require = createRequire(import.meta.url);
 
 type NodeVaultClient = {
   request(o: { path: string; method: string; json?: unknown }): Promise<unknown>;
@@ -86,8 +83,7 @@ export function createVault(options: VaultOptions): Vault {
     maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
     sleep: options.sleep ?? delay,
   });
-  const nodeVault = require("node-vault") as (config: Record<string, unknown>) => NodeVaultClient;
-  const client = nodeVault({
+  const client = (nodeVault as (config: Record<string, unknown>) => NodeVaultClient)({
     apiVersion: "v1",
     endpoint: options.addr,
     token: options.token,

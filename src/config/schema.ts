@@ -2,7 +2,7 @@
  * The config schema: the contracts in ARCHITECTURE.md as defaults. Every name
  * is configurable; `resolveConfig` layers file → env → flags over these.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { isValidVaultPath } from "../core/vault-path.js";
 
 /** RFC 1123 label, as Kubernetes requires for namespaces. */
