@@ -82,6 +82,10 @@ const result = await build({
   platform: "node",
   target: "node20",
   external,
+  // Less source text to read, parse and hold: about a third off the Kubernetes chunk.
+  // Identifiers stay, so a stack trace is readable even without its source map.
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: "linked",
   // Stack traces name src/ files; the maps do not need to embed the sources.
   sourcesContent: false,

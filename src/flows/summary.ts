@@ -4,7 +4,7 @@ import { type RunSummary, summariseRuns } from "../core/summary.js";
 import type { Journal } from "../log/journal.js";
 
 export function latestRun(journal: Journal, runId?: string): RunSummary {
-  const runs = summariseRuns(journal.readCheckpoints());
+  const runs = summariseRuns(journal.readCheckpoints(runId));
   const run = runId ? runs.find((r) => r.runId === runId) : runs[runs.length - 1];
   if (!run) {
     throw new StepError(

@@ -57,8 +57,12 @@ export class Journal {
     }
   }
 
-  /** Every checkpoint, oldest first, skipping lines a crash left half-written. */
-  readCheckpoints(): Checkpoint[] {
+  /**
+   * Every checkpoint (or only run `runId`'s), oldest first, skipping lines a crash
+   * left half-written. With a run id, other runs' lines are skipped unparsed: the
+   * journal holds up to two files of maxBytes, and post-start reads it on every start.
+   */
+  readCheckpoints(runId?: string): Checkpoint[] {
     const out: Checkpoint[] = [];
     for (const file of [rotatedPath(this.options.path), this.options.path]) {
       let text: string;
@@ -68,7 +72,7 @@ export class Journal {
         continue;
       }
       for (const line of text.split("\n")) {
-        if (!line) continue;
+        if (!line || (runId !== undefined && !line.includes(runId))) continue;
         try {
           const value: unknown = JSON.parse(line);
           if (isCheckpoint(value)) out.push(value);
