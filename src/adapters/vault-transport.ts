@@ -1,6 +1,7 @@
 /**
  * The HTTP transport node-vault uses (its documented `request-promise` hook),
- * on Node's fetch. We supply our own so that:
+ * on node:http(s) — not fetch, whose implementation Node loads and compiles on
+ * first use (~25 ms of CPU on every start). We supply our own so that:
  *  - every request has a timeout;
  *  - a 429 with Retry-After is waited out (at least that long, capped) a bounded
  *    number of times — except on sys/health, where 429 means "standby" (FAULTS.md 8);
@@ -46,10 +47,56 @@ export class VaultNetworkError extends Error {
   }
 }
 
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { request as httpsRequest } from "node:https";
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/** One request; the answer's body is read under the same time limit as its headers. */
+function exchange(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal: AbortSignal,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const req = send(
+      url,
+      {
+        method,
+        headers:
+          body === undefined ? headers : { ...headers, "content-length": Buffer.byteLength(body) },
+        signal,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 /** HTTP status of each parsed response body, for the answers node-vault hides it from. */
 export const statusOfBody = new WeakMap<object, number>();
 
-function retryAfterMs(header: string | null): number | undefined {
+function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  if (Array.isArray(header)) return retryAfterMs(header[0]);
   if (!header) return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
@@ -57,7 +104,8 @@ function retryAfterMs(header: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-function networkCode(error: unknown): string {
+function networkCode(error: unknown, limit: AbortSignal): string {
+  if (limit.aborted) return "ETIMEDOUT";
   const cause = (error as { cause?: { code?: string; name?: string } }).cause;
   if ((error as Error).name === "TimeoutError" || cause?.name === "TimeoutError")
     return "ETIMEDOUT";
@@ -71,19 +119,21 @@ export function createTransport(options: TransportOptions) {
     const isHealth = /\/sys\/health$/.test(path);
     const writes = req.method !== "GET" && req.method !== "LIST";
     for (let attempt = 1; ; attempt++) {
-      let response: Response;
+      const limit = AbortSignal.timeout(options.timeoutMs);
+      let answer: Answer;
       try {
-        response = await fetch(url, {
-          method: req.method,
-          headers: {
+        answer = await exchange(
+          url,
+          req.method,
+          {
             ...(req.headers ?? {}),
             ...(req.json !== undefined ? { "content-type": "application/json" } : {}),
           },
-          body: req.json !== undefined ? JSON.stringify(req.json) : undefined,
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
+          req.json !== undefined ? JSON.stringify(req.json) : undefined,
+          limit,
+        );
       } catch (error) {
-        const code = networkCode(error);
+        const code = networkCode(error, limit);
         const refused = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
         throw new VaultNetworkError(
           `${req.method} ${path}: ${code === "ETIMEDOUT" ? `no answer within ${options.timeoutMs} ms` : `connection failed (${code})`}`,
@@ -93,20 +143,20 @@ export function createTransport(options: TransportOptions) {
           writes && !refused,
         );
       }
-      const text = await response.text();
+      const { status, text } = answer;
       let body: unknown = text;
       try {
         body = text ? JSON.parse(text) : {};
       } catch {
-        body = { errors: [`non-JSON answer (HTTP ${response.status})`] };
+        body = { errors: [`non-JSON answer (HTTP ${status})`] };
       }
-      if (body && typeof body === "object") statusOfBody.set(body, response.status);
-      if (response.status === 429 && !isHealth && attempt < options.rateLimitAttempts) {
-        const wait = retryAfterMs(response.headers.get("retry-after")) ?? 1000 * attempt;
+      if (body && typeof body === "object") statusOfBody.set(body, status);
+      if (status === 429 && !isHealth && attempt < options.rateLimitAttempts) {
+        const wait = retryAfterMs(answer.headers["retry-after"]) ?? 1000 * attempt;
         await options.sleep(Math.min(wait, options.maxRetryAfterMs));
         continue;
       }
-      return { statusCode: response.status, body, request: { path } };
+      return { statusCode: status, body, request: { path } };
     }
   }
   // node-vault calls `.defaults(rpDefaults)` on the object passed as `request-promise`.
