@@ -71,6 +71,22 @@ const nodeFetchWithNodeUrl = {
   },
 };
 
+// pg decides whether it runs on Cloudflare Workers when it first connects: without a
+// `navigator` global (Node 20) it builds a fetch Response to find out, which makes Node
+// load its fetch implementation (~20 ms). We run on Node only: answer "no" directly.
+const pgOnNode = {
+  name: "pg-on-node",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      const probe = "if (typeof Response === 'function') {";
+      if (!text.includes(probe))
+        throw new Error(`${args.path} changed: re-check the Cloudflare probe in scripts/build.mjs`);
+      return { contents: text.replace(probe, "if (false) {"), loader: "js" };
+    });
+  },
+};
+
 rmSync(join(root, "dist"), { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
@@ -100,7 +116,7 @@ const result = await build({
   legalComments: "none",
   logLevel: "warning",
   metafile: true,
-  plugins: [nodeVaultWithoutAxios, nodeFetchWithNodeUrl],
+  plugins: [nodeVaultWithoutAxios, nodeFetchWithNodeUrl, pgOnNode],
 });
 
 const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith(".js"));

@@ -63,12 +63,22 @@ export function parseMigrationName(script: string): ParsedName {
   return { ok: "ignored" };
 }
 
+// Versions are compared many times each (sorting, matching history rows to files):
+// parse each once. Bounded by the distinct versions one process sees.
+const parsedVersions = new Map<string, bigint[]>();
+
 function parts(version: string): bigint[] {
-  return version.split(/[._]/).map((p) => BigInt(p));
+  let p = parsedVersions.get(version);
+  if (!p) {
+    p = version.split(/[._]/).map((x) => BigInt(x));
+    parsedVersions.set(version, p);
+  }
+  return p;
 }
 
 /** Flyway's MigrationVersion ordering: numeric per part, missing parts are 0. */
 export function compareVersions(a: string, b: string): number {
+  if (a === b) return 0;
   const pa = parts(a);
   const pb = parts(b);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
