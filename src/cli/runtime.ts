@@ -17,13 +17,19 @@ export function enableSourceMapsForDebug(env: NodeJS.ProcessEnv): void {
  * bundles again (about a quarter off loading the Kubernetes client). Older Nodes lack
  * the API and go on without. A cache is an optimisation, never a reason to fail.
  */
-export function enableCompileCache(dir: string): void {
-  const enable = (nodeModule as { enableCompileCache?: (dir: string) => unknown })
-    .enableCompileCache;
-  if (typeof enable !== "function") return;
+interface CompileCacheApi {
+  enableCompileCache?: (dir: string) => unknown;
+}
+
+export function enableCompileCache(
+  dir: string,
+  node: CompileCacheApi = nodeModule as CompileCacheApi,
+): boolean {
+  if (typeof node.enableCompileCache !== "function") return false;
   try {
-    enable(dir);
+    node.enableCompileCache(dir);
+    return true;
   } catch {
-    // an unwritable state directory only costs speed
+    return false; // an unwritable state directory only costs speed
   }
 }
