@@ -5,8 +5,8 @@
 // Code-splitting ESM keeps each command's static part small (`--help` loads no
 // dependency) and leaves the heavy parts (client-node, node-vault, pg, execa)
 // in chunks that load only when a flow imports them. tsc only type-checks.
-import { readFileSync, readdirSync, rmSync } from "node:fs";
-import { basename, join } from "node:path";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -87,7 +87,12 @@ const pgOnNode = {
   },
 };
 
-rmSync(join(root, "dist"), { recursive: true, force: true });
+// `--clean` (npm pack) starts from an empty dist/. Otherwise the previous build's
+// chunks stay for a day: a long-running command (the fixture watcher under Tilt)
+// loads chunks lazily, and must still find its own after a rebuild renamed them.
+const clean = process.argv.includes("--clean");
+const dist = join(root, "dist");
+if (clean) rmSync(dist, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
   entryPoints,
@@ -118,6 +123,29 @@ const result = await build({
   metafile: true,
   plugins: [nodeVaultWithoutAxios, nodeFetchWithNodeUrl, pgOnNode],
 });
+
+// dist/.chunks.json: when each chunk was last part of a build.
+const KEEP_MS = 24 * 60 * 60 * 1000;
+const manifestPath = join(dist, ".chunks.json");
+let previous = {};
+try {
+  previous = JSON.parse(readFileSync(manifestPath, "utf8"));
+} catch {
+  // no record yet: a chunk on disk was last built when it was written
+  for (const f of readdirSync(join(dist, "chunks"))) {
+    previous[`chunks/${f}`] = statSync(join(dist, "chunks", f)).mtimeMs;
+  }
+}
+const now = Date.now();
+const built = new Set(Object.keys(result.metafile.outputs).map((f) => relative(dist, join(root, f))));
+const manifest = {};
+for (const f of built) if (f.startsWith("chunks/")) manifest[f] = now;
+for (const [f, at] of Object.entries(previous)) {
+  if (built.has(f)) continue;
+  if (now - at < KEEP_MS) manifest[f] = at;
+  else for (const g of [f, `${f}.map`]) rmSync(join(dist, g), { force: true });
+}
+writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 1)}\n`);
 
 const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith(".js"));
 const kb = outputs.reduce((sum, [, o]) => sum + o.bytes, 0) / 1024;
