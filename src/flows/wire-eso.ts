@@ -234,7 +234,8 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
   );
   const deadline = now() + config.eso.readyTimeoutSeconds * 1000;
   let statuses: EsoStatus[] = [];
-  for (let attempt = 1; ; attempt++) {
+  let polls = 0;
+  for (;;) {
     statuses = [];
     for (const es of config.eso.externalSecrets) {
       const ns = es.namespace ?? config.namespace;
@@ -260,7 +261,7 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
     const failed = statuses.filter((s) => s.reason === "SecretSyncedError");
     if (statuses.every((s) => s.ready) || failed.length || now() >= deadline) break;
     // Ready is usually ~20 ms away: poll soon, then back off (20, 40, 80 … 500 ms).
-    await sleep(pollDelay(attempt, ESO_POLL, deadline - now()), options.signal);
+    await sleep(pollDelay(++polls, ESO_POLL, deadline - now()), options.signal);
   }
   // A sync error says more than one not reconciled yet: report it first.
   const notReady = statuses
