@@ -1,7 +1,7 @@
 // Helpers for the benchmark: clean child environments, paired and alternated timing
 // against `node -e 0`, the budget table.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -77,8 +77,16 @@ export async function paired(pairs, measure, reference = baseline) {
   return { ratio: median(ratios), ms: median(a), refMs: median(b), pairs };
 }
 
+const made = [];
+process.on("exit", () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary directory, removed when the bench exits. */
 export function tempDir(prefix) {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export function writeFiles(dir, files) {
