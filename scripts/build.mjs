@@ -6,7 +6,7 @@
 // dependency) and leaves the heavy parts (client-node, node-vault, pg, execa)
 // in chunks that load only when a flow imports them. tsc only type-checks.
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -87,6 +87,37 @@ const pgOnNode = {
   },
 };
 
+// @kubernetes/client-node imports socks-proxy-agent (with socks and ip-address) at load
+// time, but uses it only for a kubeconfig cluster with a socks proxy-url; loading it
+// cost ~10 ms on every Kubernetes command. It now loads on first use. The build checks
+// that the client still does nothing with it but construct one.
+const lazySocksProxyAgent = {
+  name: "lazy-socks-proxy-agent",
+  setup(b) {
+    b.onResolve({ filter: /^socks-proxy-agent$/ }, (args) =>
+      args.namespace === "file" &&
+      /[\\/]node_modules[\\/]@kubernetes[\\/]client-node[\\/]/.test(args.importer)
+        ? { path: args.importer, namespace: "lazy-socks" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-socks" }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      const all = text.match(/\bSocksProxyAgent\b/g)?.length ?? 0;
+      const constructed = text.match(/\bnew SocksProxyAgent\(/g)?.length ?? 0;
+      if (all !== constructed + 1)
+        throw new Error(
+          `${args.path}: uses SocksProxyAgent beyond 'new SocksProxyAgent(...)'; re-check lazy-socks-proxy-agent in scripts/build.mjs`,
+        );
+      return {
+        contents:
+          'export class SocksProxyAgent { constructor(...args) { const { SocksProxyAgent: Agent } = require("socks-proxy-agent"); return new Agent(...args); } }',
+        loader: "js",
+        resolveDir: dirname(args.path),
+      };
+    });
+  },
+};
+
 // `--clean` (npm pack) starts from an empty dist/. Otherwise the previous build's
 // chunks stay for a day: a long-running command (the fixture watcher under Tilt)
 // loads chunks lazily, and must still find its own after a rebuild renamed them.
@@ -121,7 +152,7 @@ const result = await build({
   legalComments: "none",
   logLevel: "warning",
   metafile: true,
-  plugins: [nodeVaultWithoutAxios, nodeFetchWithNodeUrl, pgOnNode],
+  plugins: [nodeVaultWithoutAxios, nodeFetchWithNodeUrl, pgOnNode, lazySocksProxyAgent],
 });
 
 // dist/.chunks.json: when each chunk was last part of a build.
