@@ -38,7 +38,11 @@ export interface ResolveOptions {
 
 export interface ResolvedConfig {
   config: Config;
-  /** Directory relative paths are resolved against: the config file's, else cwd. */
+  /**
+   * The consumer's workspace, which every relative path resolves against: the
+   * config file's directory, else the git root above cwd, else cwd. Never the
+   * package's own folder, so an installed package works in any repository.
+   */
   root: string;
   /** The config file read, if any. */
   file: string | undefined;
@@ -59,6 +63,23 @@ function findConfigFile(cwd: string): string | undefined {
     if (parent === dir) return undefined;
     dir = parent;
   }
+}
+
+/** The nearest directory at or above `cwd` holding `.git` (a directory, or a worktree's file). */
+export function findGitRoot(cwd: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    if (existsSync(join(dir, ".git"))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** Where a workspace's relative paths resolve: nearest config file's directory, git root, cwd. */
+export function workspaceRoot(cwd: string, configFile: string | undefined): string {
+  if (configFile) return dirname(configFile);
+  return findGitRoot(cwd) ?? resolve(cwd);
 }
 
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
@@ -184,7 +205,7 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
     throw new ConfigError(`${where}: ${key}: ${describeIssue(issue)}${more}`);
   }
 
-  const root = file ? dirname(file) : resolve(options.cwd);
+  const root = workspaceRoot(options.cwd, file);
   const path = (relative: string) => (isAbsolute(relative) ? relative : join(root, relative));
   const config = parsed.data;
   return {

@@ -64,6 +64,25 @@ describe("resolveConfig", () => {
     expect(resolved.journalPath).toBe(join(root, "state", "journal.jsonl"));
   });
 
+  it("without a config file, resolves paths against the git root above cwd, else cwd", () => {
+    const repo = workspace();
+    mkdirSync(join(repo, ".git"));
+    mkdirSync(join(repo, "services", "api"), { recursive: true });
+    const inRepo = resolveConfig({ cwd: join(repo, "services", "api"), env: {} });
+    expect(inRepo.root).toBe(repo);
+    expect(inRepo.file).toBeUndefined();
+    expect(inRepo.path("vault/fixtures")).toBe(join(repo, "vault", "fixtures"));
+
+    // A config file below the git root wins over the git root.
+    writeFileSync(join(repo, "services", "dev-bootstrap.yaml"), "namespace: svc\n");
+    expect(resolveConfig({ cwd: join(repo, "services", "api"), env: {} }).root).toBe(
+      join(repo, "services"),
+    );
+
+    const bare = workspace();
+    expect(resolveConfig({ cwd: bare, env: {} }).root).toBe(bare);
+  });
+
   it("names the file, line, column and key of a bad value, without echoing it", () => {
     const cwd = workspace("namespace: ameide\nvault:\n  concurrency: lots\n");
     const e = errorOf(() => resolveConfig({ cwd, env: {} }));
