@@ -5,6 +5,10 @@
  */
 export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
   {
+    name: "init",
+    summary: "scaffold this workspace: dev-bootstrap.yaml, fixtures per database, the Feature",
+  },
+  {
     name: "sandbox",
     summary: "run the whole job here: Vault and Kubernetes stand-ins, a real PostgreSQL",
   },
