@@ -23,6 +23,7 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string]> = [
   ["DEV_BOOTSTRAP_NAMESPACE", "namespace"],
   ["DEV_BOOTSTRAP_SEED", "vault.seed"],
   ["DEV_BOOTSTRAP_STATE_DIR", "stateDir"],
+  ["DEV_BOOTSTRAP_FIXTURES_DIR", "vault.fixturesDir"],
   ["DEV_BOOTSTRAP_LOG_FORMAT", "log.format"],
   ["DEV_BOOTSTRAP_MIGRATIONS_MODE", "migrations.mode"],
 ];

@@ -1,0 +1,236 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { COMMANDS } from "../../src/cli/commands.js";
+import { REPO } from "../helpers/cli.js";
+import { evalTiltfile, resources, type TiltCall } from "../helpers/starlark.js";
+import { makeWorkspace } from "../helpers/workspace.js";
+
+const EXTENSION = join(REPO, "tilt/dev_bootstrap/Tiltfile");
+const pkgBins = Object.keys(
+  (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { bin: Record<string, string> })
+    .bin,
+);
+const commandNames = new Set(COMMANDS.map((c) => c.name));
+
+/** A consumer workspace whose Tiltfile holds `body`. */
+function consumer(body: string): string {
+  return makeWorkspace({ Tiltfile: body }).write("Tiltfile", body);
+}
+
+function ok(tiltfile: string, subcommand = "up"): TiltCall[] {
+  const r = evalTiltfile(tiltfile, subcommand);
+  expect(r.code, r.stderr).toBe(0);
+  return r.calls;
+}
+
+/** Every argv the extension registered: resources' cmd/serve_cmd and buttons' Cmd args. */
+function argvs(calls: TiltCall[]): string[][] {
+  const out: string[][] = [];
+  for (const c of calls) {
+    for (const k of ["cmd", "serve_cmd", "args"]) {
+      if (Array.isArray(c.kwargs[k]) && c.fn !== "v1alpha1.ui_button")
+        out.push(c.kwargs[k] as string[]);
+    }
+  }
+  return out;
+}
+
+const DEFAULT_GRAPH = {
+  "infra:15-vault-secrets": { deps: [], labels: ["infra"], cmd: ["ensure-local-secrets"] },
+  "infra:db-secrets-bootstrap": {
+    deps: ["infra:15-vault-secrets"],
+    labels: ["infra"],
+    cmd: ["bootstrap-db-migrations-secret"],
+  },
+  "infra:42-db-migrations": {
+    deps: ["infra:db-secrets-bootstrap"],
+    labels: ["infra"],
+    cmd: ["run-helm-layer", "42"],
+  },
+  "flyway:status": {
+    deps: ["infra:42-db-migrations"],
+    labels: ["flyway"],
+    cmd: ["flyway-status"],
+  },
+};
+
+describe("the Tilt extension, evaluated by go.starlark.net with Tilt's builtins stubbed", () => {
+  it("dev_bootstrap() registers the layer's resources, the watcher and the buttons, running the installed bins", () => {
+    const calls = ok(consumer(`load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap()\n`));
+    const res = resources(calls);
+    expect([...res.keys()]).toEqual([
+      "infra:15-vault-secrets",
+      "infra:db-secrets-bootstrap",
+      "infra:42-db-migrations",
+      "vault:fixture-watcher",
+      "flyway:status",
+    ]);
+    for (const [name, want] of Object.entries(DEFAULT_GRAPH)) {
+      const r = res.get(name)!;
+      expect(r.resource_deps ?? [], name).toEqual(want.deps);
+      expect(r.labels, name).toEqual(want.labels);
+      // No node_modules in this workspace: the bins are found on PATH (the Feature's global install).
+      expect(r.cmd, name).toEqual(want.cmd);
+    }
+    expect(res.get("infra:42-db-migrations")).toMatchObject({
+      trigger_mode: "TRIGGER_MODE_MANUAL",
+      auto_init: true,
+    });
+    expect(res.get("flyway:status")).toMatchObject({
+      trigger_mode: "TRIGGER_MODE_MANUAL",
+      auto_init: false,
+    });
+    expect(res.get("vault:fixture-watcher")).toMatchObject({
+      serve_cmd: ["watch-vault-fixtures"],
+      resource_deps: ["infra:15-vault-secrets"],
+      labels: ["vault"],
+    });
+    expect(res.get("vault:fixture-watcher")?.cmd).toBeUndefined();
+
+    // Buttons: a UIButton on a resource plus a Cmd started by that button, nothing fetched.
+    const buttons = calls.filter((c) => c.fn === "v1alpha1.ui_button");
+    expect(
+      buttons.map((b) => [
+        b.kwargs.name,
+        (b.kwargs.location as { component_id: string }).component_id,
+      ]),
+    ).toEqual([
+      ["vault:reseed", "infra:15-vault-secrets"],
+      ["eso:refresh", "infra:db-secrets-bootstrap"],
+      ["db:check", "infra:db-secrets-bootstrap"],
+    ]);
+    const cmds = calls.filter((c) => c.fn === "v1alpha1.cmd");
+    expect(cmds.map((c) => [c.kwargs.name, c.kwargs.args, c.kwargs.start_on])).toEqual([
+      [
+        "btn-vault:reseed",
+        ["ensure-local-secrets"],
+        { ui_buttons: ["vault:reseed"], start_after: 0 },
+      ],
+      [
+        "btn-eso:refresh",
+        ["ensure-local-secrets", "--refresh"],
+        { ui_buttons: ["eso:refresh"], start_after: 0 },
+      ],
+      [
+        "btn-db:check",
+        ["check-db-migrations-secret", "--connect"],
+        { ui_buttons: ["db:check"], start_after: 0 },
+      ],
+    ]);
+    // Nothing runs while the Tiltfile loads (no local()), and every command is a bin of the package.
+    expect(calls.filter((c) => c.fn === "local")).toEqual([]);
+    for (const argv of argvs(calls)) expect(pkgBins, argv.join(" ")).toContain(argv[0]);
+    // Every command runs in the consumer's workspace, not the extension's folder.
+    const dir = join(res.get("flyway:status")!.dir as string);
+    expect(existsSync(join(dir, "Tiltfile"))).toBe(true);
+    expect(dir).not.toContain("tilt/dev_bootstrap");
+  });
+
+  it("honours every option (test/Tiltfile: prefix, labels, resource_deps, layers, fixtures_dir, watcher, command)", () => {
+    const calls = ok(join(REPO, "tilt/dev_bootstrap/test/Tiltfile"));
+    const res = resources(calls);
+    expect([...res.keys()]).toEqual([
+      "billing-infra:15-vault-secrets",
+      "billing-infra:db-secrets-bootstrap",
+      "billing-infra:42-db-migrations",
+      "billing-flyway:status",
+    ]);
+    for (const r of res.values()) {
+      expect(r.labels).toEqual(["platform"]);
+      expect(r.env).toEqual({ DEV_BOOTSTRAP_FIXTURES_DIR: "deploy/fixtures" });
+    }
+    // Layer 15 selected: its helmfile runs (after the Vault seeding run-helm-layer does first).
+    expect(res.get("billing-infra:15-vault-secrets")?.cmd).toEqual([
+      "npx",
+      "--no",
+      "dev-bootstrap",
+      "run-helm-layer",
+      "15",
+    ]);
+    expect(res.get("billing-infra:42-db-migrations")?.resource_deps).toEqual([
+      "billing-infra:db-secrets-bootstrap",
+      "postgres",
+    ]);
+    expect(calls.filter((c) => c.fn === "v1alpha1.ui_button").map((c) => c.kwargs.name)).toEqual([
+      "billing-vault:reseed",
+      "billing-eso:refresh",
+      "billing-db:check",
+    ]);
+    for (const c of calls.filter((c) => c.fn === "v1alpha1.cmd"))
+      expect(c.kwargs.env).toEqual(["DEV_BOOTSTRAP_FIXTURES_DIR=deploy/fixtures"]);
+    // The umbrella runs subcommands: each one exists.
+    for (const argv of argvs(calls)) expect(commandNames, argv.join(" ")).toContain(argv[3]);
+  });
+
+  it("without layer 42, flyway:status and resource_deps hang on the secret bootstrap", () => {
+    const res = resources(
+      ok(
+        consumer(
+          `load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap(layers = [], resource_deps = ["db"])\n`,
+        ),
+      ),
+    );
+    expect(res.has("infra:42-db-migrations")).toBe(false);
+    expect(res.get("infra:db-secrets-bootstrap")?.resource_deps).toEqual([
+      "infra:15-vault-secrets",
+      "db",
+    ]);
+    expect(res.get("flyway:status")?.resource_deps).toEqual(["infra:db-secrets-bootstrap"]);
+  });
+
+  it("loads through v1alpha1.extension_repo with a file:// URL, with no download", () => {
+    const calls = ok(
+      consumer(`v1alpha1.extension_repo(name = "dev-bootstrap", url = "file://${REPO}")
+v1alpha1.extension(name = "dev_bootstrap", repo_name = "dev-bootstrap", repo_path = "tilt/dev_bootstrap")
+load("ext://dev_bootstrap", "dev_bootstrap")
+dev_bootstrap(watcher = False)
+`),
+    );
+    expect([...resources(calls).keys()]).toContain("infra:42-db-migrations");
+    expect([...resources(calls).keys()]).not.toContain("vault:fixture-watcher");
+  });
+
+  it("creates no buttons on tilt down", () => {
+    const calls = ok(consumer(`load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap()\n`), "down");
+    expect(calls.filter((c) => c.fn.startsWith("v1alpha1."))).toEqual([]);
+  });
+
+  const errors: Array<[string, string]> = [
+    [`layers = ["7"]`, "dev_bootstrap: unknown layer '7'; known layers: 15, 42"],
+    [`layer = ["42"]`, "dev_bootstrap: unknown option 'layer'; options are: prefix, labels,"],
+    [`labels = "infra"`, "dev_bootstrap: labels must be a list of strings, got string"],
+    [
+      `resource_deps = ["db", 3]`,
+      "dev_bootstrap: resource_deps must be a list of strings, got an item of type int",
+    ],
+    [`watcher = "no"`, "dev_bootstrap: watcher must be True or False"],
+    [`command = []`, "dev_bootstrap: command must not be empty; omit it to use the installed bins"],
+    [`fixtures_dir = ""`, "dev_bootstrap: fixtures_dir must be a non-empty string"],
+  ];
+  for (const [args, message] of errors) {
+    it(`fails clearly on ${args}`, () => {
+      const r = evalTiltfile(
+        consumer(`load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap(${args})\n`),
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(message);
+    });
+  }
+
+  it("this repository's own Tiltfile is a consumer of the extension", () => {
+    const calls = ok(join(REPO, "Tiltfile"));
+    expect([...resources(calls).keys()]).toEqual([
+      "infra:15-vault-secrets",
+      "infra:db-secrets-bootstrap",
+      "infra:42-db-migrations",
+      "vault:fixture-watcher",
+      "flyway:status",
+    ]);
+    for (const argv of argvs(calls)) {
+      expect(argv.slice(0, 2)).toEqual(["bash", "scripts/dev-bootstrap"]);
+      expect(commandNames).toContain(argv[2]);
+      expect(existsSync(join(REPO, "dist/bin", `${argv[2]}.js`))).toBe(true);
+    }
+  });
+});
