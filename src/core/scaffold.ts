@@ -104,10 +104,7 @@ export function scaffold(input: ScaffoldInput): Scaffold {
   }
   return {
     files,
-    tiltfileLines: [
-      `load("${input.extensionTiltfile}", "dev_bootstrap")`,
-      "dev_bootstrap()",
-    ],
+    tiltfileLines: [`load("${input.extensionTiltfile}", "dev_bootstrap")`, "dev_bootstrap()"],
     devcontainerLines: ['"features": { "./dev-bootstrap": {} }'],
   };
 }

@@ -52,8 +52,11 @@ describe(".devcontainer/devcontainer.json", () => {
     expect(validate({ ...config, postStartCommand: 42 })).toBe(false);
   });
 
-  it("runs post-start, which exists", () => {
-    expect(config.postStartCommand).toBe("bash scripts/post-start.sh");
-    accessSync(join(REPO, "scripts/post-start.sh"), constants.X_OK);
+  it("runs post-start through the Feature from its local path, and builds on create", () => {
+    // The Feature's own postStartCommand runs post-start; a second one here would run it twice.
+    expect(config.postStartCommand).toBeUndefined();
+    expect(config.features["./dev-bootstrap"]).toEqual({ version: "none" });
+    expect(config.postCreateCommand).toContain("npm run build");
+    accessSync(join(REPO, ".devcontainer/dev-bootstrap/install.sh"), constants.X_OK);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../src/config/resolve.js";
@@ -24,10 +24,16 @@ describe("dev-bootstrap init", () => {
       "vault/fixtures/platform.yaml",
       "vault/fixtures/billing.yaml",
       "vault/fixtures/audit.yaml",
+      ".devcontainer/dev-bootstrap/devcontainer-feature.json",
+      ".devcontainer/dev-bootstrap/install.sh",
+      ".devcontainer/dev-bootstrap/post-start.sh",
     ]) {
       expect(r.stdout).toMatch(new RegExp(`created +${f.replace(/\./g, "\\.")}\\n`));
       expect(existsSync(join(ws.dir, f)), f).toBe(true);
     }
+    expect(statSync(join(ws.dir, ".devcontainer/dev-bootstrap/install.sh")).mode & 0o111).not.toBe(
+      0,
+    );
     expect(r.stdout).toContain("dev_bootstrap()");
     // Outside the workspace (not in its node_modules), the package is loaded by absolute path.
     expect(r.stdout).toContain(`load("${REPO}tilt/dev_bootstrap/Tiltfile", "dev_bootstrap")`);
