@@ -10,7 +10,12 @@ const buildifier = join(REPO, "node_modules/.bin/buildifier");
 
 describe("Tiltfiles", () => {
   it("are valid, formatted, lint-clean Starlark (buildifier)", () => {
-    const files = ["Tiltfile", "tilt/dev_bootstrap/Tiltfile", "tilt/dev_bootstrap/test/Tiltfile"];
+    const files = [
+      "Tiltfile",
+      "tilt/dev_bootstrap/Tiltfile",
+      "tilt/dev_bootstrap/test/Tiltfile",
+      "examples/platform/Tiltfile",
+    ];
     const r = spawnSync(buildifier, ["--mode=check", "--lint=warn", "--type=default", ...files], {
       cwd: REPO,
       encoding: "utf8",

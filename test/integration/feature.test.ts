@@ -58,11 +58,17 @@ describe("the Dev Container Feature", () => {
     );
   });
 
-  it("is used from its local path by this repository's devcontainer (local Features live under .devcontainer/)", () => {
-    for (const f of ["devcontainer-feature.json", "install.sh", "post-start.sh"]) {
-      const copy = join(REPO, ".devcontainer/dev-bootstrap", f);
-      expect(readFileSync(copy, "utf8"), f).toBe(readFileSync(join(FEATURE, f), "utf8"));
-      expect(statSync(copy).mode, f).toBe(statSync(join(FEATURE, f)).mode);
+  it("is used from its local path by this repository's and the example's devcontainer (local Features live under .devcontainer/)", () => {
+    for (const root of [REPO, join(REPO, "examples/platform")]) {
+      const config = JSON.parse(
+        readFileSync(join(root, ".devcontainer/devcontainer.json"), "utf8"),
+      );
+      expect(config.features["./dev-bootstrap"], root).toBeDefined();
+      for (const f of ["devcontainer-feature.json", "install.sh", "post-start.sh"]) {
+        const copy = join(root, ".devcontainer/dev-bootstrap", f);
+        expect(readFileSync(copy, "utf8"), copy).toBe(readFileSync(join(FEATURE, f), "utf8"));
+        expect(statSync(copy).mode, copy).toBe(statSync(join(FEATURE, f)).mode);
+      }
     }
   });
 

@@ -1,0 +1,1 @@
+CREATE INDEX invoices_by_account ON invoices (account_id);
