@@ -6,7 +6,7 @@ import { ExitCode } from "../core/errors.js";
 export const command = defineCommand({
   name: "sandbox",
   summary: "run the whole job on this machine: Vault and Kubernetes stand-ins, a real PostgreSQL",
-  usage: "[--keep] [--twice]",
+  usage: "[--keep] [--twice] [--services-only]",
   description: `
 Starts, on loopback and free ports, a stand-in for Vault's HTTP API (KV v2), a
 stand-in for the Kubernetes API with a small External Secrets reconciler (they
@@ -20,6 +20,9 @@ is stopped and its data removed at the end.
 --keep leaves everything running with the fixture watcher on and prints the
 variables to use from another shell; Ctrl-C stops it. --twice runs the flow a
 second time and reports what that run wrote (nothing, when idempotent).
+--services-only starts the stand-ins and PostgreSQL (roles and databases from
+this workspace's fixtures), prints the exports and waits for Ctrl-C without
+running any flow, so you can run the commands yourself.
 Needs the PostgreSQL server binaries (Debian: apt-get install postgresql).`,
   options: {
     keep: {
@@ -27,6 +30,10 @@ Needs the PostgreSQL server binaries (Debian: apt-get install postgresql).`,
       description: "keep the sandbox running (with the fixture watcher) until Ctrl-C",
     },
     twice: { type: "boolean", description: "run the flow again and report its writes" },
+    "services-only": {
+      type: "boolean",
+      description: "only start the stand-ins and PostgreSQL, print the exports, wait for Ctrl-C",
+    },
   },
   async run(ctx) {
     const { runSandbox } = await import("../sandbox/run-sandbox.js");
@@ -39,6 +46,7 @@ Needs the PostgreSQL server binaries (Debian: apt-get install postgresql).`,
       stdout: ctx.stdout,
       keep: ctx.values.keep === true,
       twice: ctx.values.twice === true,
+      servicesOnly: ctx.values["services-only"] === true,
       signal: ctx.signal,
     });
     if (!result.ok) throw result.error;

@@ -31,6 +31,11 @@ export interface SandboxOptions {
   keep: boolean;
   /** Run the flow a second time and report what it wrote (nothing, if idempotent). */
   twice: boolean;
+  /**
+   * Start the stand-ins and PostgreSQL (roles and databases from the fixtures), print
+   * the exports and wait, running no flow: for driving any workspace's commands by hand.
+   */
+  servicesOnly?: boolean;
   signal: AbortSignal;
 }
 
@@ -114,6 +119,28 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       return { name: v.DB_NAME ?? db.name, owner: v.DB_USERNAME, password: v.DB_PASSWORD };
     });
     await pg.ensureDatabases(specs);
+    const exportLines = [
+      `  export VAULT_ADDR=${world.vaultAddr}`,
+      `  export VAULT_TOKEN_FILE=${join(root, "vault-token")}`,
+      `  export KUBECONFIG=${world.kubeconfig}`,
+      `  export DEV_BOOTSTRAP_DB_HOST=${pg.host} DEV_BOOTSTRAP_DB_PORT=${pg.port}`,
+    ];
+    const untilAborted = () =>
+      new Promise<void>((resolve) =>
+        options.signal.addEventListener("abort", () => resolve(), { once: true }),
+      );
+    if (options.servicesOnly) {
+      out.write(
+        [
+          "The stand-ins and PostgreSQL are running; no flow was run. From another shell, in this workspace:",
+          ...exportLines,
+          "Ctrl-C stops everything and removes the sandbox's data.",
+          "",
+        ].join("\n"),
+      );
+      await untilAborted();
+      return { ok: true };
+    }
 
     let runs = 0;
     const flow = async () => {
@@ -163,17 +190,12 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
         [
           "",
           "The sandbox keeps running, with the fixture watcher on. From another shell:",
-          `  export VAULT_ADDR=${world.vaultAddr}`,
-          `  export VAULT_TOKEN_FILE=${join(root, "vault-token")}`,
-          `  export KUBECONFIG=${world.kubeconfig}`,
-          `  export DEV_BOOTSTRAP_DB_HOST=${pg.host} DEV_BOOTSTRAP_DB_PORT=${pg.port}`,
+          ...exportLines,
           "Ctrl-C stops everything and removes the sandbox's data.",
           "",
         ].join("\n"),
       );
-      await new Promise<void>((resolve) =>
-        options.signal.addEventListener("abort", () => resolve(), { once: true }),
-      );
+      await untilAborted();
     }
     return rerun ? { ok: true, rerun } : { ok: true };
   } finally {
