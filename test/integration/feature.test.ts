@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv } from "ajv";
+import { Ajv2019 } from "ajv/dist/2019.js";
 import { describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 import { packTarball } from "../helpers/pack.js";
@@ -59,10 +60,24 @@ describe("the Dev Container Feature", () => {
   });
 
   it("is used from its local path by this repository's and the example's devcontainer (local Features live under .devcontainer/)", () => {
+    // The base Dev Container schema (draft 2019-09), vendored from devcontainers/spec.
+    const validate = new Ajv2019({
+      strict: false,
+      allErrors: true,
+      validateFormats: false,
+    }).compile(
+      JSON.parse(
+        readFileSync(
+          join(REPO, "test/reference/devcontainer/devContainer.base.schema.json"),
+          "utf8",
+        ),
+      ),
+    );
     for (const root of [REPO, join(REPO, "examples/platform")]) {
       const config = JSON.parse(
         readFileSync(join(root, ".devcontainer/devcontainer.json"), "utf8"),
       );
+      expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
       expect(config.features["./dev-bootstrap"], root).toBeDefined();
       for (const f of ["devcontainer-feature.json", "install.sh", "post-start.sh"]) {
         const copy = join(root, ".devcontainer/dev-bootstrap", f);
