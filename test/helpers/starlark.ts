@@ -6,7 +6,15 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { join } from "node:path";
 import { REPO } from "./cli.js";
 
@@ -51,6 +59,10 @@ export function tiltfileRunner(): string {
   }
   renameSync(join(tmp, "runner"), bin);
   rmSync(tmp, { recursive: true, force: true });
+  // Runners built from older versions of the source are never used again.
+  for (const old of readdirSync(dir))
+    if (old.startsWith("tiltfile-runner-") && join(dir, old) !== bin)
+      rmSync(join(dir, old), { force: true });
   return bin;
 }
 

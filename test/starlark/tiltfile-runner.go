@@ -86,9 +86,63 @@ func toJSON(v starlark.Value) interface{} {
 	}
 }
 
+// Parameters Tilt's builtins accept, in order (Tilt's API reference and its
+// generated v1alpha1 bindings); a call with any other keyword fails as in Tilt.
+var params = map[string][]string{
+	"local_resource":              {"name", "cmd", "deps", "trigger_mode", "resource_deps", "ignore", "auto_init", "serve_cmd", "cmd_bat", "serve_cmd_bat", "allow_parallel", "links", "tags", "env", "serve_env", "readiness_probe", "dir", "serve_dir", "labels"},
+	"local":                       {"command", "quiet", "command_bat", "echo_off", "env", "dir", "stdin"},
+	"v1alpha1.ui_button":          {"name", "labels", "annotations", "text", "icon_name", "icon_svg", "location", "inputs", "disabled", "requires_confirmation"},
+	"v1alpha1.cmd":                {"name", "labels", "annotations", "args", "dir", "env", "readiness_probe", "restart_on", "start_on", "disable_source"},
+	"v1alpha1.extension_repo":     {"name", "labels", "annotations", "url", "ref", "load_host", "git_subpath"},
+	"v1alpha1.extension":          {"name", "labels", "annotations", "repo_name", "repo_path", "args"},
+	"v1alpha1.ui_button.location": {"component_id", "component_type"},
+	"v1alpha1.cmd.start_on":       {"ui_buttons", "start_after"},
+}
+
+func checkParams(name string, args starlark.Tuple, kwargs []starlark.Tuple) error {
+	allowed, ok := params[name]
+	if !ok {
+		return nil
+	}
+	if len(args) > len(allowed) {
+		return fmt.Errorf("%s: got %d positional arguments, want at most %d", name, len(args), len(allowed))
+	}
+	for _, kv := range kwargs {
+		k := string(kv[0].(starlark.String))
+		found := false
+		for _, a := range allowed {
+			found = found || a == k
+		}
+		if !found {
+			return fmt.Errorf("%s: unexpected keyword argument %q", name, k)
+		}
+		// Dict-valued parameters whose keys Tilt checks too.
+		if keys, nested := params[name+"."+k]; nested {
+			d, isDict := kv[1].(*starlark.Dict)
+			if !isDict {
+				return fmt.Errorf("%s: %s: expected dict, got %s", name, k, kv[1].Type())
+			}
+			for _, dk := range d.Keys() {
+				s, _ := starlark.AsString(dk)
+				ok := false
+				for _, a := range keys {
+					ok = ok || a == s
+				}
+				if !ok {
+					return fmt.Errorf("%s: %s: Unexpected attribute name: %s", name, k, s)
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // recorder makes a builtin that records its arguments and returns `result`.
 func recorder(name string, result starlark.Value) *starlark.Builtin {
 	return starlark.NewBuiltin(name, func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if err := checkParams(name, args, kwargs); err != nil {
+			return nil, err
+		}
 		c := call{Fn: name, Args: []interface{}{}, Kwargs: map[string]interface{}{}}
 		for _, a := range args {
 			c.Args = append(c.Args, toJSON(a))
