@@ -87,9 +87,14 @@ describe("a platform repository that adopts the packed package (examples/platfor
   });
 
   it("post-start, then check-db-migrations-secret --connect, then flyway-status, over its three databases", () => {
-    // Started from a subdirectory: the nearest dev-bootstrap.yaml makes the workspace.
-    const sub = join(consumer, "db/migrations");
-    const start = bin("post-start", [], sub);
+    // post-start as "Reopen in Container" runs it: the Feature's postStartCommand hook, in
+    // the workspace, which finds the workspace's own install.
+    const start = spawnSync("sh", [join(consumer, ".devcontainer/dev-bootstrap/post-start.sh")], {
+      cwd: consumer,
+      env,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     expect(start.status, start.stdout + start.stderr).toBe(0);
     expect(start.stdout).toContain("Vault sync success (written 3, unchanged 0, paths 3)");
     expect(start.stdout).toMatch(
@@ -99,6 +104,8 @@ describe("a platform repository that adopts the packed package (examples/platfor
       "applying ClusterSecretStore platform-vault and 3 ExternalSecret(s)",
     );
 
+    // The rest from a subdirectory: the nearest dev-bootstrap.yaml makes the workspace.
+    const sub = join(consumer, "db/migrations");
     const check = bin("check-db-migrations-secret", ["--connect", "--json"], sub);
     expect(check.status, check.stdout + check.stderr).toBe(0);
     const result = JSON.parse(check.stdout) as {
