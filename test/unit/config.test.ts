@@ -64,6 +64,13 @@ describe("resolveConfig", () => {
     expect(resolved.journalPath).toBe(join(root, "state", "journal.jsonl"));
   });
 
+  it("DEV_BOOTSTRAP_FIXTURES_DIR (set by the Tilt extension's fixtures_dir) overrides the file's fixturesDir", () => {
+    const cwd = workspace("vault:\n  fixturesDir: from-file\n");
+    expect(resolveConfig({ cwd, env: {} }).config.vault.fixturesDir).toBe("from-file");
+    const resolved = resolveConfig({ cwd, env: { DEV_BOOTSTRAP_FIXTURES_DIR: "deploy/fixtures" } });
+    expect(resolved.path(resolved.config.vault.fixturesDir)).toBe(join(cwd, "deploy", "fixtures"));
+  });
+
   it("without a config file, resolves paths against the git root above cwd, else cwd", () => {
     const repo = workspace();
     mkdirSync(join(repo, ".git"));
