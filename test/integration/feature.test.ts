@@ -7,6 +7,7 @@ import { Ajv2019 } from "ajv/dist/2019.js";
 import { describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 import { packTarball } from "../helpers/pack.js";
+import { referenceJson } from "../helpers/reference.js";
 
 const FEATURE = join(REPO, "devcontainer-feature/src/dev-bootstrap");
 const metadata = JSON.parse(readFileSync(join(FEATURE, "devcontainer-feature.json"), "utf8"));
@@ -36,12 +37,7 @@ function snapshot(dir: string): string[] {
 
 describe("the Dev Container Feature", () => {
   it("validates against the Feature schema (test/reference, from devcontainers/spec)", () => {
-    const schema = JSON.parse(
-      readFileSync(
-        join(REPO, "test/reference/devcontainer/devContainerFeature.schema.json"),
-        "utf8",
-      ),
-    );
+    const schema = referenceJson("devcontainer/devContainerFeature.schema.json");
     const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
     expect(validate(metadata), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ ...metadata, postStartCommand: 42 })).toBe(false);
@@ -65,14 +61,7 @@ describe("the Dev Container Feature", () => {
       strict: false,
       allErrors: true,
       validateFormats: false,
-    }).compile(
-      JSON.parse(
-        readFileSync(
-          join(REPO, "test/reference/devcontainer/devContainer.base.schema.json"),
-          "utf8",
-        ),
-      ),
-    );
+    }).compile(referenceJson("devcontainer/devContainer.base.schema.json"));
     for (const root of [REPO, join(REPO, "examples/platform")]) {
       const config = JSON.parse(
         readFileSync(join(root, ".devcontainer/devcontainer.json"), "utf8"),
