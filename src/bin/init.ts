@@ -32,13 +32,12 @@ overwritten: it is reported as kept. --dry-run only shows what would be written.
   },
   journal: false,
   async run(ctx) {
-    const { initWorkspace } = await import("../flows/init.js");
+    const { findPackageRoot, initWorkspace } = await import("../flows/init.js");
     const result = initWorkspace({
       resolved: ctx.resolved,
       databases: (ctx.values.database as string[] | undefined) ?? [],
       dryRun: ctx.values["dry-run"] === true,
-      // The package's root: dist/bin/<command>.js sits two levels below it.
-      packageRoot: fileURLToPath(new URL("../../", import.meta.url)),
+      packageRoot: findPackageRoot(fileURLToPath(import.meta.url)),
     });
     if (ctx.values.json) {
       ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -61,6 +61,25 @@ function chosenDatabases(options: InitOptions): ScaffoldDatabase[] {
   });
 }
 
+/**
+ * The installed package's root: the nearest folder above `file` whose package.json is
+ * dev-bootstrap's. Searched, not assumed, since the bundler decides which file the code is in.
+ */
+export function findPackageRoot(file: string): string {
+  let dir = dirname(file);
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string };
+      if (pkg.name === "dev-bootstrap") return dir;
+    } catch {
+      // no package.json here: keep looking upward
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return dirname(dirname(file));
+    dir = parent;
+  }
+}
+
 export function initWorkspace(options: InitOptions): InitResult {
   const { resolved } = options;
   const root = resolved.root;
