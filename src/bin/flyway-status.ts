@@ -6,41 +6,67 @@ import { ExitCode } from "../core/errors.js";
 
 export const command = defineCommand({
   name: "flyway-status",
-  summary: "each database's schema version and pending/failed/changed migrations, without a JVM",
-  usage: "[--database NAME] [--from cluster|env] [--json]",
+  summary: "each database's `flyway info` and `flyway validate` verdict, without a JVM",
+  usage: "[--database NAME] [--from cluster|env] [--allow-pending] [--json]",
   description: `
 Reads flyway_schema_history of each database directly and compares it with the
-migration files on disk (<migrations.sqlDir>/<database>) by Flyway's own rules:
-file naming, version ordering (1.10 > 1.9, 1.0 = 1), descriptions, and the CRC-32
-checksum Flyway stores. Reports the current version and applied / pending /
-failed counts, migrations whose file changed after it was applied, and applied
-migrations whose file is gone. Exits 1 when anything failed, changed, is missing
-or a database cannot be read: the CI smoke check after layer 42.`,
+migration files on disk (<migrations.sqlDir>/<database>, subdirectories too) by
+Flyway's own rules: file naming, version ordering (1.10 > 1.9, 1.0 = 1), the
+CRC-32 checksum Flyway stores, and Flyway 10's migration states (Pending,
+Success, Failed, Missing, Future, Ignored, Below Baseline, Ignored (Baseline),
+Out of Order, Outdated, Superseded, Above Target, Deleted, ...). Prints the
+table \`flyway info\` prints, then what \`flyway validate\` would report.
+
+Exits 1 where \`flyway validate\` fails: a failed migration, an applied one whose
+file is gone, a pending, ignored or outdated one, a checksum, description or type
+mismatch; or when a database cannot be read. Honours
+FLYWAY_IGNORE_MIGRATION_PATTERNS (default *:future), FLYWAY_TARGET,
+FLYWAY_OUT_OF_ORDER, FLYWAY_BASELINE_VERSION and FLYWAY_VALIDATE_MIGRATION_NAMING
+as Flyway does, over migrations.flyway in the config file.`,
   options: {
     database: { type: "string", placeholder: "NAME", description: "only this database" },
     from: FROM_OPTION,
+    "allow-pending": {
+      type: "boolean",
+      description:
+        "validate as migrate does before migrating: pending and outdated migrations are no errors",
+    },
     json: { type: "boolean", description: "print JSON (checkpoints go to stderr)" },
   },
   async run(ctx) {
     const from = connectionSource(ctx.values.from);
     const { flywayStatus, renderStatus } = await import("../flows/flyway-status.js");
-    const reports = await flywayStatus({
+    const result = await flywayStatus({
       resolved: ctx.resolved,
       from,
       ...(typeof ctx.values.database === "string" ? { database: ctx.values.database } : {}),
       log: ctx.log,
       masker: ctx.masker,
       env: ctx.env,
+      allowPending: ctx.values["allow-pending"] === true,
       signal: ctx.signal,
     });
+    const { settings } = result;
     ctx.stdout.write(
       ctx.values.json
-        ? `${JSON.stringify({ databases: reports }, null, 2)}\n`
-        : renderStatus(reports),
+        ? `${JSON.stringify(
+            {
+              settings: {
+                ignoreMigrationPatterns: settings.ignorePatterns.map((p) => p.text),
+                ignoreMigrationPatternsFrom: settings.ignorePatternsSource,
+                target: settings.target,
+                outOfOrder: settings.outOfOrder,
+                allowPending: settings.allowPending,
+                validateMigrationNaming: settings.validateMigrationNaming,
+              },
+              databases: result.databases,
+            },
+            null,
+            2,
+          )}\n`
+        : renderStatus(result),
     );
-    return reports.every((r) => r.healthy && r.invalidFiles.length === 0)
-      ? ExitCode.ok
-      : ExitCode.stepFailed;
+    return result.databases.every((r) => r.healthy) ? ExitCode.ok : ExitCode.stepFailed;
   },
 });
 

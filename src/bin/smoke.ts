@@ -11,7 +11,9 @@ Runs, in order, against whatever cluster the kube context points at:
 ensure-local-secrets, bootstrap-db-migrations-secret (mode from config:
 migrations.mode, e.g. verify for shared clusters), check-db-migrations-secret
 (--connect: also log in to each database), run-helm-layer 42, and flyway-status
-(read from the cluster's secret). Stops at the first failure; later steps show as
+(read from the cluster's secret; after layer 42 it fails on anything
+\`flyway validate\` rejects, pending migrations included; with --skip-layer
+pending migrations are allowed, as before a migrate). Stops at the first failure; later steps show as
 skipped. Exit 0 only when every step passed. Ends with the summary of the run.`,
   options: {
     connect: { type: "boolean", description: "the health check also logs in to each database" },

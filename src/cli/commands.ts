@@ -51,7 +51,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
   },
   {
     name: "flyway-status",
-    summary: "schema version and pending/failed/changed migrations of each database, no JVM",
+    summary: "each database's `flyway info` and `flyway validate` verdict, without a JVM",
   },
   {
     name: "lint-docs",

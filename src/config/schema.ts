@@ -182,6 +182,17 @@ export const configSchema = z.strictObject({
           { name: "platform", vaultPath: "platform/db" },
           { name: "agents", vaultPath: "agents/db", baselineVersion: "3" },
         ]),
+      /**
+       * Flyway settings that change what info/validate report; flyway-status
+       * applies them and run-flyway-cli passes them on. FLYWAY_* variables win.
+       */
+      flyway: z
+        .strictObject({
+          ignoreMigrationPatterns: z.array(z.string()).optional(),
+          target: z.string().min(1).optional(),
+          outOfOrder: z.boolean().optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
 });

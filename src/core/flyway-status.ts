@@ -1,137 +1,126 @@
 /**
- * Schema status from flyway_schema_history and the files on disk, the way
- * `flyway info` reports it: current version, applied / pending / failed,
- * migrations whose file changed after it was applied, and applied migrations
- * whose file is gone. Pure.
+ * Schema status from flyway_schema_history and the files on disk: what
+ * `flyway info` lists (every migration with Flyway's state) and what
+ * `flyway validate` says about it (one error per offending migration). The
+ * verdict is validate's. Pure.
  */
-import { compareVersions, type MigrationFile } from "./flyway-files.js";
+import {
+  computeInfo,
+  type DiskMigration,
+  FlywayInfoError,
+  type HistoryRow,
+  type MigrationInfo,
+} from "./flyway-info.js";
+import type { Target, ValidatePattern } from "./flyway-settings.js";
+import { displayName, type MigrationState } from "./flyway-states.js";
+import { type ValidateErrorCode, validateMigration } from "./flyway-validate.js";
 
-/** A row of flyway_schema_history, as Flyway creates the table on PostgreSQL. */
-export interface HistoryRow {
-  installed_rank: number;
-  version: string | null;
-  description: string;
-  type: string;
-  script: string;
-  checksum: number | null;
-  success: boolean;
-}
+export type { DiskMigration, HistoryRow } from "./flyway-info.js";
 
-export interface DiskMigration extends MigrationFile {
-  checksum: number;
-}
-
-export type MigrationState =
-  | "applied"
-  | "pending"
-  | "failed"
-  | "changed"
-  | "missing"
-  | "outdated"
-  | "below-baseline"
-  | "ignored"
-  | "baseline";
-
+/** One line of `flyway info`, with validate's verdict on it. */
 export interface MigrationStatus {
+  category: "Versioned" | "Repeatable";
   version?: string;
   description: string;
+  /** The history row's type (SQL, BASELINE, DELETE…), else the file's (SQL). */
+  type: string;
   script: string;
-  kind: "versioned" | "repeatable" | "baseline";
-  state: MigrationState;
+  /** Flyway's display name, as `flyway info` prints it ("Success", "Ignored (Baseline)"). */
+  state: string;
+  /** Flyway's MigrationState constant ("SUCCESS", "BASELINE_IGNORED"). */
+  stateCode: MigrationState;
+  checksumOnDisk: number | null;
+  checksumInHistory: number | null;
+  installedRank: number | null;
+  installedOn: string | null;
+  installedBy: string | null;
+  executionTime: number | null;
+  /** What `flyway validate` reports for this migration, when anything. */
+  validateError?: string;
 }
 
-export interface DatabaseStatus {
+export interface StatusOptions {
+  target: Target;
+  outOfOrder: boolean;
+  ignorePatterns: readonly ValidatePattern[];
+  allowPending: boolean;
+}
+
+export interface StatusError {
+  code: ValidateErrorCode | "INFO" | "INVALID_MIGRATION_NAME";
+  message: string;
+  /** The state of the migration it is about. */
+  stateCode?: MigrationState;
+}
+
+export interface GroupStatus {
+  /** The current schema version (flyway-core current()), undefined before any. */
   currentVersion: string | undefined;
-  counts: Record<"applied" | "pending" | "failed" | "changed" | "missing", number>;
   migrations: MigrationStatus[];
-  /** Failed or changed migrations, or files gone: what makes `flyway validate` fail. */
+  /** How many migrations are in each state, by Flyway's display name. */
+  counts: Record<string, number>;
+  /** validate's errors, and anything that stops Flyway from reporting at all (code INFO). */
+  errors: StatusError[];
+  /** True when `flyway validate` would pass. */
   healthy: boolean;
+}
+
+function toStatus(info: MigrationInfo, validateError: string | undefined): MigrationStatus {
+  const { applied, resolved } = info;
+  const version = applied ? (applied.version ?? undefined) : resolved?.version;
+  return {
+    category: version === undefined ? "Repeatable" : "Versioned",
+    ...(version !== undefined ? { version } : {}),
+    description: applied ? applied.description : resolved!.description,
+    type: applied ? applied.type : "SQL",
+    script: applied ? applied.script : resolved!.script,
+    state: displayName(info.state),
+    stateCode: info.state,
+    checksumOnDisk: resolved?.checksum ?? null,
+    checksumInHistory: applied?.checksum ?? null,
+    installedRank: applied?.installed_rank ?? null,
+    installedOn: applied?.installed_on ?? null,
+    installedBy: applied?.installed_by ?? null,
+    executionTime: applied?.execution_time ?? null,
+    ...(validateError ? { validateError } : {}),
+  };
 }
 
 export function computeStatus(
   history: readonly HistoryRow[],
   disk: readonly DiskMigration[],
-): DatabaseStatus {
-  const rows = [...history].sort((a, b) => a.installed_rank - b.installed_rank);
-  const migrations: MigrationStatus[] = [];
-  const versionedRows = new Map<string, HistoryRow>();
-  const repeatableRows = new Map<string, HistoryRow>();
-  let baseline: string | undefined;
-  let current: string | undefined;
-  for (const row of rows) {
-    if (row.type === "SCHEMA") continue;
-    if (row.type === "BASELINE" && row.version) {
-      baseline = row.version;
-      migrations.push({
-        version: row.version,
-        description: row.description,
-        script: row.script,
-        kind: "baseline",
-        state: "baseline",
-      });
-      if (row.success && (!current || compareVersions(row.version, current) > 0))
-        current = row.version;
-      continue;
-    }
-    if (row.version) {
-      // The latest row for a version wins (a repair or re-run leaves a newer one).
-      versionedRows.set(row.version, row);
-      if (row.success && (!current || compareVersions(row.version, current) > 0))
-        current = row.version;
-    } else repeatableRows.set(row.description, row);
-  }
-
-  const onDisk = new Map(disk.filter((d) => d.version).map((d) => [d.version!, d]));
-  const versions = new Set([...onDisk.keys(), ...versionedRows.keys()]);
-  for (const version of [...versions].sort(compareVersions)) {
-    const file = onDisk.get(version);
-    const row = [...versionedRows.entries()].find(([v]) => compareVersions(v, version) === 0)?.[1];
-    const base = {
-      version,
-      description: file?.description ?? row?.description ?? "",
-      script: file?.script ?? row?.script ?? "",
-      kind: "versioned" as const,
+  options: StatusOptions,
+): GroupStatus {
+  let info: ReturnType<typeof computeInfo>;
+  try {
+    info = computeInfo(history, disk, options);
+  } catch (error) {
+    if (!(error instanceof FlywayInfoError)) throw error;
+    return {
+      currentVersion: undefined,
+      migrations: [],
+      counts: {},
+      errors: [{ code: "INFO", message: error.message }],
+      healthy: false,
     };
-    if (row) {
-      if (!row.success) migrations.push({ ...base, state: "failed" });
-      else if (!file) migrations.push({ ...base, state: "missing" });
-      else if (row.checksum !== null && row.checksum !== file.checksum)
-        migrations.push({ ...base, state: "changed" });
-      else migrations.push({ ...base, state: "applied" });
-      continue;
-    }
-    if (baseline && compareVersions(version, baseline) <= 0)
-      migrations.push({ ...base, state: "below-baseline" });
-    else if (current && compareVersions(version, current) < 0)
-      migrations.push({ ...base, state: "ignored" });
-    else migrations.push({ ...base, state: "pending" });
   }
-  for (const file of disk.filter((d) => d.kind === "repeatable")) {
-    const row = repeatableRows.get(file.description);
-    const base = {
-      description: file.description,
-      script: file.script,
-      kind: "repeatable" as const,
-    };
-    if (!row) migrations.push({ ...base, state: "pending" });
-    else if (!row.success) migrations.push({ ...base, state: "failed" });
-    else if (row.checksum !== file.checksum) migrations.push({ ...base, state: "outdated" });
-    else migrations.push({ ...base, state: "applied" });
-  }
-  const count = (...states: MigrationState[]) =>
-    migrations.filter((m) => states.includes(m.state)).length;
-  const counts = {
-    applied: count("applied"),
-    // An outdated repeatable is re-applied on the next migrate: it is pending.
-    pending: count("pending", "outdated"),
-    failed: count("failed"),
-    changed: count("changed"),
-    missing: count("missing"),
-  };
+  const errors: StatusError[] = [];
+  const migrations = info.migrations.map((m) => {
+    const error = validateMigration(m, {
+      ignorePatterns: options.ignorePatterns,
+      allowPending: options.allowPending,
+      appliedBaseline: info.appliedBaseline,
+    });
+    if (error) errors.push({ ...error, stateCode: m.state });
+    return toStatus(m, error?.message);
+  });
+  const counts: Record<string, number> = {};
+  for (const m of migrations) counts[m.state] = (counts[m.state] ?? 0) + 1;
   return {
-    currentVersion: current,
-    counts,
+    currentVersion: info.currentVersion,
     migrations,
-    healthy: counts.failed === 0 && counts.changed === 0 && counts.missing === 0,
+    counts,
+    errors,
+    healthy: errors.length === 0,
   };
 }

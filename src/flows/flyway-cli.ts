@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { maskedTail, runTool } from "../adapters/proc.js";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
+import { flywayEnvFromConfig } from "../core/flyway-settings.js";
 import type { SecretMasker } from "../core/mask.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import {
@@ -118,6 +119,8 @@ export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
           FLYWAY_PASSWORD: db.connection.password,
           FLYWAY_LOCATIONS: `filesystem:${join(resolved.path(resolved.config.migrations.sqlDir), db.name)}`,
           FLYWAY_CONNECT_RETRIES: "10",
+          // migrations.flyway (ignoreMigrationPatterns, target, outOfOrder), so Flyway and flyway-status agree.
+          ...flywayEnvFromConfig(resolved.config.migrations.flyway, options.env),
           ...extra,
         },
         cwd: resolved.root,

@@ -86,9 +86,20 @@ export async function inspectSchema(client: pg.Client): Promise<SchemaState> {
   };
 }
 
-export async function readHistory(client: pg.Client, schema: string): Promise<HistoryRow[]> {
+/** Every row of a history table (Flyway's own, unless another is named); none when the table does not exist. */
+export async function readHistory(
+  client: pg.Client,
+  schema: string,
+  table: string = HISTORY_TABLE,
+): Promise<HistoryRow[]> {
+  const qualified = `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(table)}`;
+  const exists = await client.query("select to_regclass($1) is not null as e", [qualified]);
+  if (exists.rows[0]?.e !== true) return [];
+  // installed_on is a TIMESTAMP without time zone: read as text, it stays as stored.
   const r = await client.query(
-    `select installed_rank, version, description, type, script, checksum, success from ${client.escapeIdentifier(schema)}.${HISTORY_TABLE} order by installed_rank`,
+    `select installed_rank, version, description, type, script, checksum, installed_by,
+            installed_on::text as installed_on, execution_time, success
+       from ${qualified} order by installed_rank`,
   );
   return r.rows as HistoryRow[];
 }

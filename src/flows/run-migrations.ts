@@ -123,7 +123,7 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<void
       step: "flyway:status",
       run: async () => {
         try {
-          const reports = await flywayStatus({
+          const { databases } = await flywayStatus({
             resolved,
             from: "cluster",
             log,
@@ -131,7 +131,7 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<void
             env: options.env,
             ...(options.signal ? { signal: options.signal } : {}),
           });
-          for (const r of reports)
+          for (const r of databases)
             options.stdout.write(
               `${r.database}: schema version ${r.currentVersion ?? "(none)"}${r.error ? ` (unreadable: ${r.error})` : ""}\n`,
             );

@@ -123,23 +123,31 @@ export function healthCheckPhase(ctx: StepContext, options: { connect: boolean }
   };
 }
 
-/** flyway-status from the cluster's secret as a phase: fails on failed, changed or missing migrations. */
-export function flywayStatusPhase(ctx: StepContext, options: { stdout?: Output } = {}): Phase {
+/**
+ * flyway-status from the cluster's secret as a phase: fails where `flyway validate`
+ * would. After migrating (the smoke target) nothing may be pending; before
+ * migrating (`allowPending`) pending and outdated migrations are fine.
+ */
+export function flywayStatusPhase(
+  ctx: StepContext,
+  options: { stdout?: Output; allowPending?: boolean } = {},
+): Phase {
   const step = "flyway:status";
   return {
     step,
     run: async () => {
       const { flywayStatus, renderStatus } = await import("./flyway-status.js");
-      const reports = await flywayStatus({
+      const result = await flywayStatus({
         resolved: ctx.resolved,
         from: "cluster",
         log: ctx.log,
         masker: ctx.masker,
         env: ctx.env,
+        allowPending: options.allowPending === true,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
-      options.stdout?.write(renderStatus(reports));
-      if (!reports.every((r) => r.healthy && r.invalidFiles.length === 0)) {
+      options.stdout?.write(renderStatus(result));
+      if (!result.databases.every((r) => r.healthy)) {
         throw Object.assign(
           new StepError("flyway-status found problems", "see the flyway:status line above"),
           { step },

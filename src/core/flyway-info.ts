@@ -1,0 +1,340 @@
+/**
+ * `flyway info` without a JVM: pairs the rows of flyway_schema_history with the
+ * migration files on disk and gives each pair Flyway's state, in Flyway's
+ * order. The rules are flyway-core's (Flyway 10):
+ * `MigrationInfoServiceImpl.refresh()` for pairing, deleted rows, out-of-order
+ * rows, the last applied / last resolved versions and `target`;
+ * `BaseAppliedMigration.getState()` for rows and `ResolvedMigration.getState()`
+ * for files without a row; `MigrationInfoImpl.compareTo()` for the order;
+ * `MigrationInfoServiceImpl.current()` for the current version. Pure.
+ */
+import { compareVersions, type MigrationFile } from "./flyway-files.js";
+import type { Target } from "./flyway-settings.js";
+import {
+  isApplied,
+  isBaselineType,
+  isSyntheticType,
+  type MigrationState,
+} from "./flyway-states.js";
+
+/** A row of flyway_schema_history, as Flyway 10 creates the table on PostgreSQL. */
+export interface HistoryRow {
+  installed_rank: number;
+  version: string | null;
+  description: string;
+  type: string;
+  script: string;
+  checksum: number | null;
+  installed_by?: string;
+  /** As stored (TIMESTAMP without time zone), e.g. "2026-01-31 10:00:00.123456". */
+  installed_on?: string | null;
+  execution_time?: number;
+  success: boolean;
+}
+
+/** A migration file as Flyway resolves it: name, version, description and checksum. */
+export interface DiskMigration extends MigrationFile {
+  checksum: number;
+  /** The directory (Flyway location) it was found in. */
+  location?: string;
+}
+
+/** Something that stops Flyway before it can report (duplicate versions, a target that does not exist). */
+export class FlywayInfoError extends Error {}
+
+/** One line of `flyway info`: a file, a history row, or both. */
+export interface MigrationInfo {
+  state: MigrationState;
+  resolved?: DiskMigration;
+  applied?: HistoryRow;
+  /** A later DELETE row (written by `repair`) marks this row deleted. */
+  deleted: boolean;
+  /** A row applied after a higher version had been (flyway-core AppliedMigrationAttributes.outOfOrder). */
+  outOfOrder: boolean;
+}
+
+export interface InfoOptions {
+  target: Target;
+  outOfOrder: boolean;
+}
+
+export interface InfoResult {
+  migrations: MigrationInfo[];
+  /** flyway-core `current()`: the highest applied version (or undefined). */
+  currentVersion: string | undefined;
+  /** The highest BASELINE row's version: files at or below it are never applied. */
+  appliedBaseline: string | undefined;
+}
+
+/** Version comparison where undefined is Flyway's MigrationVersion.EMPTY (below every version). */
+function cmp(a: string | undefined, b: string | undefined): number {
+  if (a === undefined) return b === undefined ? 0 : -1;
+  if (b === undefined) return 1;
+  return compareVersions(a, b);
+}
+
+const VERSION = /^\d+(?:\.\d+)*$/;
+
+/** One key per version by Flyway's equality (1.0 = 1, 01 = 1). */
+function versionKey(version: string): string {
+  const parts = version.split(".").map((p) => BigInt(p));
+  while (parts.length > 1 && parts[parts.length - 1] === 0n) parts.pop();
+  return parts.join(".");
+}
+
+interface Context {
+  outOfOrder: boolean;
+  /** undefined: no target; "next": resolved after sorting; otherwise a version (EMPTY = undefined inside). */
+  target: { kind: "none" } | { kind: "next" } | { kind: "version"; version: string | undefined };
+  appliedBaseline: string | undefined;
+  lastResolved: string | undefined;
+  lastApplied: string | undefined;
+  latestRepeatableRuns: Map<string, number>;
+}
+
+/** ResolvedMigration.getState: a file without a row. */
+function resolvedState(file: DiskMigration, ctx: Context): MigrationState {
+  if (file.version === undefined) return "PENDING";
+  // The baseline a file is measured against is the applied BASELINE row; a
+  // pending baseline migration (B-prefixed, which we do not read) would count
+  // only on an empty history.
+  const baseline = ctx.lastApplied === undefined ? undefined : ctx.appliedBaseline;
+  if (baseline !== undefined) {
+    const c = compareVersions(file.version, baseline);
+    if (c < 0) return "BELOW_BASELINE";
+    if (c === 0) return "BASELINE_IGNORED";
+  }
+  if (ctx.target.kind === "version" && cmp(file.version, ctx.target.version) > 0)
+    return "ABOVE_TARGET";
+  if (cmp(file.version, ctx.lastApplied) < 0 && !ctx.outOfOrder) return "IGNORED";
+  return "PENDING";
+}
+
+/** BaseAppliedMigration.getState: a row, with or without its file. */
+function appliedState(info: MigrationInfo, row: HistoryRow, ctx: Context): MigrationState {
+  if (row.type === "DELETE") return "SUCCESS";
+  if (isBaselineType(row.type)) return "BASELINE";
+  const latestRun =
+    row.version !== null || ctx.latestRepeatableRuns.get(row.description) === row.installed_rank;
+  if (!info.resolved && latestRun) {
+    if (row.type === "SCHEMA") return "SUCCESS";
+    if (row.version === null || cmp(row.version, ctx.lastResolved) < 0)
+      return row.success ? "MISSING_SUCCESS" : "MISSING_FAILED";
+    return row.success ? "FUTURE_SUCCESS" : "FUTURE_FAILED";
+  }
+  if (!row.success) return "FAILED";
+  if (row.version === null) {
+    if (!latestRun) return "SUPERSEDED";
+    return info.resolved?.checksum === row.checksum ? "SUCCESS" : "OUTDATED";
+  }
+  return info.outOfOrder ? "OUT_OF_ORDER" : "SUCCESS";
+}
+
+function stateOf(info: MigrationInfo, ctx: Context): MigrationState {
+  if (info.deleted) return "DELETED";
+  if (!info.applied) return resolvedState(info.resolved!, ctx);
+  return appliedState(info, info.applied, ctx);
+}
+
+const versionOf = (i: MigrationInfo): string | undefined =>
+  i.applied ? (i.applied.version ?? undefined) : i.resolved?.version;
+const descriptionOf = (i: MigrationInfo): string =>
+  i.applied ? i.applied.description : (i.resolved?.description ?? "");
+
+/** MigrationInfoImpl.compareTo (Flyway 10). */
+function compareInfos(a: MigrationInfo, b: MigrationInfo): number {
+  const ra = a.applied?.installed_rank;
+  const rb = b.applied?.installed_rank;
+  if (ra !== undefined && rb !== undefined) return ra - rb;
+  // Below-baseline files come before applied rows.
+  if (a.state === "BELOW_BASELINE" && isApplied(b.state)) return -1;
+  if (isApplied(a.state) && b.state === "BELOW_BASELINE") return 1;
+  // Installed before pending.
+  if (ra !== undefined) return -1;
+  if (rb !== undefined) return 1;
+  const va = versionOf(a);
+  const vb = versionOf(b);
+  if (va !== undefined && vb !== undefined) return compareVersions(va, vb);
+  // Versioned before repeatable; repeatables by description (Java String.compareTo).
+  if (va !== undefined) return -1;
+  if (vb !== undefined) return 1;
+  const da = descriptionOf(a);
+  const db = descriptionOf(b);
+  return da < db ? -1 : da > db ? 1 : 0;
+}
+
+export function computeInfo(
+  history: readonly HistoryRow[],
+  files: readonly DiskMigration[],
+  options: InfoOptions,
+): InfoResult {
+  for (const row of history) {
+    if (row.version !== null && !VERSION.test(row.version))
+      throw new FlywayInfoError(
+        `flyway_schema_history row ${row.installed_rank} has version '${row.version}', which is not a Flyway version`,
+      );
+  }
+  const ctx: Context = {
+    outOfOrder: options.outOfOrder,
+    target: { kind: "none" },
+    appliedBaseline: undefined,
+    lastResolved: undefined,
+    lastApplied: undefined,
+    latestRepeatableRuns: new Map(),
+  };
+
+  // Resolved migrations: one per version, one per repeatable description (the resolver refuses duplicates).
+  const resolvedVersioned = new Map<string, DiskMigration>();
+  const resolvedRepeatable = new Map<string, DiskMigration>();
+  for (const file of files) {
+    if (file.version !== undefined) {
+      const key = versionKey(file.version);
+      const other = resolvedVersioned.get(key);
+      if (other)
+        throw new FlywayInfoError(
+          `Found more than one migration with version ${file.version} (${other.script}, ${file.script})`,
+        );
+      resolvedVersioned.set(key, file);
+      if (cmp(file.version, ctx.lastResolved) > 0) ctx.lastResolved = file.version;
+    } else {
+      const other = resolvedRepeatable.get(file.description);
+      if (other)
+        throw new FlywayInfoError(
+          `Found more than one repeatable migration with description ${file.description} (${other.script}, ${file.script})`,
+        );
+      resolvedRepeatable.set(file.description, file);
+    }
+  }
+
+  const rows = [...history].sort((a, b) => a.installed_rank - b.installed_rank);
+  const versioned: MigrationInfo[] = [];
+  const repeatable: MigrationInfo[] = [];
+  for (const row of rows) {
+    const info: MigrationInfo = {
+      state: "PENDING",
+      applied: row,
+      deleted: false,
+      outOfOrder: false,
+    };
+    const list = row.version === null ? repeatable : versioned;
+    if (row.version !== null && isBaselineType(row.type)) {
+      if (cmp(row.version, ctx.appliedBaseline) > 0) ctx.appliedBaseline = row.version;
+    }
+    list.push(info);
+    if (row.type === "DELETE" && row.success) {
+      // markAsDeleted / markRepeatableAsDeleted: the latest earlier non-synthetic row of the same migration.
+      const same = (i: MigrationInfo) =>
+        row.version === null
+          ? i.applied!.description === row.description
+          : i.applied!.version !== null && compareVersions(i.applied!.version, row.version) === 0;
+      for (let i = list.length - 1; i >= 0; i--) {
+        const target = list[i]!;
+        if (isSyntheticType(target.applied!.type) || !same(target)) continue;
+        if (target.deleted && row.version !== null)
+          throw new FlywayInfoError(
+            `Corrupted schema history: multiple delete entries for version ${row.version}`,
+          );
+        target.deleted = true;
+        break;
+      }
+    }
+  }
+
+  // updateContextFromAppliedVersionedMigrations: last applied version, and rows applied out of order.
+  for (const info of versioned) {
+    const row = info.applied!;
+    if (cmp(row.version!, ctx.lastApplied) > 0) {
+      if (row.type !== "DELETE" && !info.deleted) ctx.lastApplied = row.version!;
+    } else info.outOfOrder = true;
+  }
+
+  if (options.target.kind === "current") ctx.target = { kind: "version", version: ctx.lastApplied };
+  else if (options.target.kind === "version")
+    ctx.target = { kind: "version", version: options.target.version };
+  else if (options.target.kind === "next") ctx.target = { kind: "next" };
+
+  // A versioned row pairs with the file of the same version and type (files are all SQL).
+  const matched = new Set<DiskMigration>();
+  for (const info of versioned) {
+    const row = info.applied!;
+    const file = row.type === "SQL" ? resolvedVersioned.get(versionKey(row.version!)) : undefined;
+    if (file) {
+      info.resolved = file;
+      if (!info.deleted) matched.add(file);
+    }
+  }
+  const pendingVersioned = [...resolvedVersioned.values()]
+    .filter((f) => !matched.has(f))
+    .map(
+      (f): MigrationInfo => ({ state: "PENDING", resolved: f, deleted: false, outOfOrder: false }),
+    );
+
+  if (options.target.kind === "version" && options.target.failOnMissing) {
+    const wanted = options.target.version;
+    const found = [...versioned, ...pendingVersioned].some(
+      (i) => compareVersions(versionOf(i)!, wanted) === 0,
+    );
+    if (!found)
+      throw new FlywayInfoError(
+        `No migration with a target version ${wanted} could be found. Ensure target is specified correctly and the migration exists.`,
+      );
+  }
+
+  for (const info of repeatable) {
+    const row = info.applied!;
+    if (info.deleted && row.type === "DELETE") continue;
+    const latest = ctx.latestRepeatableRuns.get(row.description);
+    if (latest === undefined || row.installed_rank > latest)
+      ctx.latestRepeatableRuns.set(row.description, row.installed_rank);
+  }
+  const upToDate = new Set<DiskMigration>();
+  for (const info of repeatable) {
+    const row = info.applied!;
+    const file = resolvedRepeatable.get(row.description);
+    if (!file) continue;
+    info.resolved = file;
+    const latest = ctx.latestRepeatableRuns.get(row.description) === row.installed_rank;
+    if (!info.deleted && row.type !== "DELETE" && latest && file.checksum === row.checksum)
+      upToDate.add(file);
+  }
+  const pendingRepeatable = [...resolvedRepeatable.values()]
+    .filter((f) => !upToDate.has(f))
+    .map(
+      (f): MigrationInfo => ({ state: "PENDING", resolved: f, deleted: false, outOfOrder: false }),
+    );
+
+  const all = [...versioned, ...pendingVersioned, ...repeatable, ...pendingRepeatable];
+  for (const info of all) info.state = stateOf(info, ctx);
+  all.sort(compareInfos);
+
+  if (ctx.target.kind === "next") {
+    // The first pending migration becomes the target; everything after it is above target.
+    const first = all.find((i) => i.state === "PENDING");
+    const version = first ? versionOf(first) : undefined;
+    ctx.target = version === undefined ? { kind: "none" } : { kind: "version", version };
+    for (const info of all) info.state = stateOf(info, ctx);
+  }
+
+  return {
+    migrations: all,
+    currentVersion: current(all),
+    appliedBaseline: ctx.appliedBaseline,
+  };
+}
+
+/** MigrationInfoServiceImpl.current(): the highest applied, not deleted, versioned migration. */
+function current(all: readonly MigrationInfo[]): string | undefined {
+  let best: string | undefined;
+  for (const info of all) {
+    const v = versionOf(info);
+    if (
+      isApplied(info.state) &&
+      info.state !== "DELETED" &&
+      info.applied?.type !== "DELETE" &&
+      v !== undefined &&
+      cmp(v, best) > 0
+    )
+      best = v;
+  }
+  return best;
+}
