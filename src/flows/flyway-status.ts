@@ -243,7 +243,7 @@ export async function flywayStatus(options: {
       if (r.error) return `${r.database}: unreadable`;
       const errors = r.groups.reduce((n, g) => n + g.errors.length, 0);
       const pending = r.groups.reduce((n, g) => n + (g.counts.Pending ?? 0), 0);
-      return `${r.database}: ${r.currentVersion ? `version ${r.currentVersion}` : "no version yet"}, ${pending} pending, validate ${errors ? `failed (${errors} error${errors > 1 ? "s" : ""})` : "ok"}`;
+      return `${r.database}: ${r.currentVersion ? `version ${r.currentVersion}` : "no version yet"}, ${pending} pending${errors ? `, validate failed (${errors} error${errors > 1 ? "s" : ""})` : ""}`;
     })
     .join("; ");
   const bad = databases.find((r) => !r.healthy);

@@ -1,0 +1,403 @@
+/**
+ * flyway-status over a real PostgreSQL, with flyway_schema_history created by
+ * Flyway's own DDL for PostgreSQL (flyway-database-postgresql
+ * PostgreSQLDatabase.getRawCreateScript) and rows inserted the way Flyway's
+ * JdbcTableSchemaHistory inserts them. Every case of test/helpers/flyway-cases.ts
+ * states the `flyway info` states and the `flyway validate` outcome Flyway 10
+ * gives, and cites the rule.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  compareVersions,
+  flywayChecksum,
+  parseMigrationName,
+} from "../../src/core/flyway-files.js";
+import { historyTableDdl } from "../../src/flows/flyway-db.js";
+import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
+import { cleanEnv, REPO, runCli } from "../helpers/cli.js";
+import {
+  BASELINE_DESCRIPTION,
+  FLYWAY_CASES,
+  type FlywayCase,
+  rowChecksum,
+} from "../helpers/flyway-cases.js";
+import { makeWorkspace } from "../helpers/workspace.js";
+
+const PASSWORDS = {
+  cases: "c@ses:pw/?#%& x",
+  platform: "platform-pw-41b2",
+  agents: "agents-pw-7d1c",
+};
+let server: ThrowawayPostgres;
+
+const url = (db: keyof typeof PASSWORDS, password: string = PASSWORDS[db]) =>
+  `postgresql://${db}:${encodeURIComponent(password)}@127.0.0.1:${server.port}/${db}`;
+
+/** Connects as the database's owner, as Flyway does with FLYWAY_USER. */
+async function asOwner<T>(
+  db: keyof typeof PASSWORDS,
+  fn: (c: pg.Client) => Promise<T>,
+): Promise<T> {
+  const c = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user: db,
+    password: PASSWORDS[db],
+    database: db,
+  });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** JdbcTableSchemaHistory's insert (Database.getInsertStatement): installed_on takes its default. */
+const INSERT = `INSERT INTO "public"."flyway_schema_history" ("installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "execution_time", "success") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+
+beforeAll(async () => {
+  server = new ThrowawayPostgres();
+  await server.start();
+  await server.ensureDatabases(
+    (Object.keys(PASSWORDS) as Array<keyof typeof PASSWORDS>).map((name) => ({
+      name,
+      owner: name,
+      password: PASSWORDS[name],
+    })),
+  );
+}, 60_000);
+afterAll(async () => server?.stop());
+
+interface StatusJson {
+  settings: { ignoreMigrationPatterns: string[] };
+  databases: Array<{
+    database: string;
+    healthy: boolean;
+    currentVersion?: string;
+    error?: string;
+    groups: Array<{
+      group: string;
+      currentVersion?: string;
+      counts: Record<string, number>;
+      errors: Array<{ code: string; message: string }>;
+      migrations: Array<
+        Record<string, unknown> & { state: string; version?: string; description: string }
+      >;
+    }>;
+  }>;
+}
+
+/** A workspace holding one database, "cases", whose migrations are the case's files. */
+function caseWorkspace(files: Record<string, string>) {
+  const entries = Object.entries(files).map(([name, text]) => [`sql/cases/${name}`, text]);
+  return makeWorkspace({
+    "dev-bootstrap.yaml":
+      "migrations:\n  sqlDir: sql\n  databases:\n    - { name: cases, vaultPath: cases/db }\n",
+    ...Object.fromEntries(entries),
+  });
+}
+
+async function writeHistory(c: FlywayCase) {
+  await asOwner("cases", async (client) => {
+    await client.query("drop table if exists flyway_schema_history");
+    if (c.rows.length === 0) return;
+    await client.query(historyTableDdl());
+    for (const [i, r] of c.rows.entries()) {
+      await client.query(INSERT, [
+        i + 1,
+        r.version,
+        r.description,
+        r.type ?? "SQL",
+        r.script,
+        rowChecksum(c, r),
+        "cases",
+        r.type === "DELETE" || r.type === "BASELINE" ? 0 : 3,
+        r.success ?? true,
+      ]);
+    }
+  });
+}
+
+describe("every Flyway state over a real PostgreSQL (flyway info state, flyway validate outcome)", () => {
+  it.each(FLYWAY_CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+    // Rule: see c.rule (cited in test/helpers/flyway-cases.ts).
+    await writeHistory(c);
+    const ws = caseWorkspace(c.files);
+    const r = await runCli(
+      ["flyway-status", "--from", "env", "--json", ...(c.allowPending ? ["--allow-pending"] : [])],
+      { cwd: ws.dir, env: cleanEnv({ DATABASE_URL: url("cases"), ...c.env }) },
+    );
+    expect(r.code, `${c.rule}\n${r.stderr}`).toBe(c.validate === "ok" ? 0 : 1);
+    const group = (JSON.parse(r.stdout) as StatusJson).databases[0]!.groups[0]!;
+    expect(group.migrations.map((m) => [m.version ?? m.description, m.state])).toEqual(c.info);
+    expect(group.errors.map((e) => e.code)).toEqual(c.validate === "ok" ? [] : c.validate);
+    expect(r.stdout + r.stderr).not.toContain(PASSWORDS.cases);
+  });
+});
+
+describe("a history table exactly as Flyway 10 writes it", () => {
+  const files = {
+    "V1__Legacy_schema.sql": "create table legacy (id int);\n",
+    "V2__Create_users.sql": "create table users (\n  id bigint primary key\n);\n",
+    "V3__Add_display_name.sql": "alter table users add column display_name text;\r\n",
+    "R__User_summary_view.sql":
+      "create or replace view user_summary as select count(*) from users;\n",
+  };
+  const crc = (name: keyof typeof files) => flywayChecksum(files[name]);
+
+  beforeAll(async () => {
+    await asOwner("cases", async (c) => {
+      await c.query("drop table if exists flyway_schema_history");
+      // `flyway baseline -baselineVersion=1` on a schema with objects: the table
+      // with its baseline row (PostgreSQLDatabase.getRawCreateScript(table, true)).
+      await c.query(historyTableDdl());
+      await c.query(INSERT, [
+        1,
+        "1",
+        BASELINE_DESCRIPTION,
+        "BASELINE",
+        BASELINE_DESCRIPTION,
+        null,
+        "cases",
+        0,
+        true,
+      ]);
+      // `flyway migrate`: two versioned migrations and a repeatable, with Flyway's checksums and timings.
+      await c.query(INSERT, [
+        2,
+        "2",
+        "Create users",
+        "SQL",
+        "V2__Create_users.sql",
+        crc("V2__Create_users.sql"),
+        "cases",
+        14,
+        true,
+      ]);
+      await c.query(INSERT, [
+        3,
+        "3",
+        "Add display name",
+        "SQL",
+        "V3__Add_display_name.sql",
+        crc("V3__Add_display_name.sql"),
+        "cases",
+        6,
+        true,
+      ]);
+      await c.query(INSERT, [
+        4,
+        null,
+        "User summary view",
+        "SQL",
+        "R__User_summary_view.sql",
+        crc("R__User_summary_view.sql"),
+        "cases",
+        3,
+        true,
+      ]);
+    });
+  });
+
+  it("has Flyway's column types, key and index", async () => {
+    const columns = await asOwner("cases", (c) =>
+      c.query(
+        `select column_name, data_type, character_maximum_length as len, is_nullable, column_default
+           from information_schema.columns where table_name = 'flyway_schema_history' order by ordinal_position`,
+      ),
+    );
+    expect(columns.rows.map((r) => [r.column_name, r.data_type, r.len, r.is_nullable])).toEqual([
+      ["installed_rank", "integer", null, "NO"],
+      ["version", "character varying", 50, "YES"],
+      ["description", "character varying", 200, "NO"],
+      ["type", "character varying", 20, "NO"],
+      ["script", "character varying", 1000, "NO"],
+      ["checksum", "integer", null, "YES"],
+      ["installed_by", "character varying", 100, "NO"],
+      ["installed_on", "timestamp without time zone", null, "NO"],
+      ["execution_time", "integer", null, "NO"],
+      ["success", "boolean", null, "NO"],
+    ]);
+    expect(columns.rows.find((r) => r.column_name === "installed_on")?.column_default).toBe(
+      "now()",
+    );
+    const indexes = await asOwner("cases", (c) =>
+      c.query(
+        "select indexname from pg_indexes where tablename = 'flyway_schema_history' order by 1",
+      ),
+    );
+    expect(indexes.rows.map((r) => r.indexname)).toEqual([
+      "flyway_schema_history_pk",
+      "flyway_schema_history_s_idx",
+    ]);
+  });
+
+  it("reads it as flyway info does: Baseline, Success ×3, the file at the baseline Ignored (Baseline); validate passes", async () => {
+    // Rules: BaseAppliedMigration.getState (BASELINE row → Baseline; rows with their files → Success);
+    // ResolvedMigration.getState (a file at the applied baseline → Ignored (Baseline));
+    // MigrationInfoImpl.compareTo (installed rows by rank, then files); validate: nothing to report.
+    const ws = caseWorkspace(files);
+    const r = await runCli(["flyway-status", "--from", "env", "--json"], {
+      cwd: ws.dir,
+      env: cleanEnv({ DATABASE_URL: url("cases") }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const db = (JSON.parse(r.stdout) as StatusJson).databases[0]!;
+    expect(db).toMatchObject({ database: "cases", healthy: true, currentVersion: "3" });
+    const m = db.groups[0]!.migrations;
+    expect(m.map((x) => [x.category, x.version ?? "", x.description, x.type, x.state])).toEqual([
+      ["Versioned", "1", BASELINE_DESCRIPTION, "BASELINE", "Baseline"],
+      ["Versioned", "2", "Create users", "SQL", "Success"],
+      ["Versioned", "3", "Add display name", "SQL", "Success"],
+      ["Repeatable", "", "User summary view", "SQL", "Success"],
+      ["Versioned", "1", "Legacy schema", "SQL", "Ignored (Baseline)"],
+    ]);
+    expect(m[1]).toMatchObject({
+      script: "V2__Create_users.sql",
+      stateCode: "SUCCESS",
+      checksumOnDisk: crc("V2__Create_users.sql"),
+      checksumInHistory: crc("V2__Create_users.sql"),
+      installedRank: 2,
+      installedBy: "cases",
+      executionTime: 14,
+    });
+    expect(m[1]!.installedOn).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    expect(m[4]).toMatchObject({ installedRank: null, installedOn: null, checksumInHistory: null });
+  });
+
+  it("prints the table flyway info prints, with Flyway's display names", async () => {
+    const ws = caseWorkspace(files);
+    const r = await runCli(["flyway-status", "--from", "env"], {
+      cwd: ws.dir,
+      env: cleanEnv({ DATABASE_URL: url("cases") }),
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("  Schema version: 3\n");
+    expect(r.stdout).toMatch(
+      /\| Category {3}\| Version \| Description {11}\| Type {5}\| Installed On {8}\| State {14}\|/,
+    );
+    expect(r.stdout).toMatch(
+      /\| Versioned {2}\| 1 {7}\| Legacy schema {9}\| SQL {6}\| {21}\| Ignored \(Baseline\) \|/,
+    );
+    expect(r.stdout).toMatch(
+      /\| Repeatable \| {9}\| User summary view {5}\| SQL {6}\| \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| Success {12}\|/,
+    );
+    expect(r.stdout).toContain("  validate: ok\n");
+  });
+});
+
+describe("flyway-status on the example migrations", () => {
+  const SQL = join(REPO, "db/flyway/sql");
+  const env = (extra: Record<string, string> = {}) =>
+    cleanEnv({ DATABASE_URL: url("platform"), AGENTS_DATABASE_URL: url("agents"), ...extra });
+  const ws = makeWorkspace({ "dev-bootstrap.yaml": `migrations:\n  sqlDir: ${SQL}\n` });
+  const cli = (args: string[], extra: Record<string, string> = {}) =>
+    runCli(["flyway-status", "--from", "env", ...args], { cwd: ws.dir, env: env(extra) });
+
+  /** Runs the example files as Flyway would (versioned in order, then repeatables) and records them. */
+  async function migrate(db: "platform" | "agents") {
+    await asOwner(db, async (c) => {
+      await c.query("drop owned by current_user");
+      await c.query(historyTableDdl());
+      const files = readdirSync(join(SQL, db))
+        .map((name) => parseMigrationName(name))
+        .flatMap((p) => (p.ok === true ? [p.file] : []))
+        .sort((a, b) =>
+          a.version && b.version ? compareVersions(a.version, b.version) : a.version ? -1 : 1,
+        );
+      for (const [i, f] of files.entries()) {
+        const text = readFileSync(join(SQL, db, f.script));
+        await c.query(text.toString());
+        await c.query(INSERT, [
+          i + 1,
+          f.version ?? null,
+          f.description,
+          "SQL",
+          f.script,
+          flywayChecksum(text),
+          db,
+          1,
+          true,
+        ]);
+      }
+    });
+  }
+
+  it("before migrating: exit 1 as validate, exit 0 with --allow-pending; no password in output", async () => {
+    await asOwner("platform", (c) => c.query("drop table if exists flyway_schema_history"));
+    await asOwner("agents", (c) => c.query("drop table if exists flyway_schema_history"));
+    const strict = await cli(["--json"]);
+    expect(strict.code).toBe(1);
+    const dbs = (JSON.parse(strict.stdout) as StatusJson).databases;
+    expect(dbs.map((d) => [d.database, d.groups[0]!.counts])).toEqual([
+      ["platform", { Pending: 4 }],
+      ["agents", { Pending: 4 }],
+    ]);
+    expect(strict.stdout).toMatch(
+      /"message": "Detected resolved migration not applied to database: 1\./,
+    );
+    expect(strict.stderr).toMatch(
+      /platform: no version yet, 4 pending, validate failed \(4 errors\).*hint: migrate \('dev-bootstrap run-flyway-cli migrate' or run-migrations\); before migrating, check with --allow-pending/,
+    );
+    const before = await cli(["--allow-pending"]);
+    expect(before.code, before.stdout).toBe(0);
+    expect(before.stdout).toContain("validate: ok");
+    for (const out of [strict, before])
+      for (const pw of Object.values(PASSWORDS)) expect(out.stdout + out.stderr).not.toContain(pw);
+  });
+
+  it("after migrating: every example file agrees with the checksum Flyway stored; exit 0", async () => {
+    await migrate("platform");
+    await migrate("agents");
+    const r = await cli(["--json"]);
+    expect(r.code, r.stdout).toBe(0);
+    const dbs = (JSON.parse(r.stdout) as StatusJson).databases;
+    expect(dbs.map((d) => [d.currentVersion, d.groups[0]!.counts])).toEqual([
+      ["2", { Success: 4 }],
+      ["4", { Success: 4 }],
+    ]);
+  });
+
+  it("a file edited after it was applied: exit 1, with validate's message and a hint", async () => {
+    await migrate("platform");
+    await asOwner("platform", (c) =>
+      c.query("update flyway_schema_history set checksum = checksum + 1 where version = '1.1'"),
+    );
+    const r = await cli(["--database", "platform"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /validate: 1 error\n {4}Migration checksum mismatch for migration version 1\.1 -> Applied to database : -?\d+ -> Resolved locally {4}: -?\d+\./,
+    );
+    expect(r.stdout).toMatch(
+      /hint: a migration file changed after it was applied: restore it, or 'dev-bootstrap run-flyway-cli repair'/,
+    );
+  });
+
+  it("a bad FLYWAY_IGNORE_MIGRATION_PATTERNS is refused before connecting (exit 2)", async () => {
+    const r = await cli([], { FLYWAY_IGNORE_MIGRATION_PATTERNS: "*:gone" });
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).toMatch(
+      /FLYWAY_IGNORE_MIGRATION_PATTERNS: invalid migration state 'gone' in '\*:gone'.*valid states are \*, missing, pending, ignored, future/,
+    );
+  });
+
+  it("an unreachable server and a wrong password are reported per database", async () => {
+    const wrong = await cli([], { AGENTS_DATABASE_URL: url("agents", "nope-wrong") });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(
+      /database agents: password authentication failed for user "agents" at 127\.0\.0\.1:\d+/,
+    );
+    expect(wrong.stdout).not.toContain("nope-wrong");
+    const down = await cli(["--database", "platform"], {
+      DATABASE_URL: "postgresql://platform:x1x1@127.0.0.1:1/platform",
+    });
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(
+      /PostgreSQL unreachable at 127\.0\.0\.1:1 \(ECONNREFUSED\) after retries/,
+    );
+  });
+});
