@@ -24,6 +24,7 @@ import {
   type FlywayCase,
   rowChecksum,
 } from "../helpers/flyway-cases.js";
+import { StandIns } from "../helpers/standin.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 const PASSWORDS = {
@@ -399,5 +400,61 @@ describe("flyway-status on the example migrations", () => {
     expect(down.stdout).toMatch(
       /PostgreSQL unreachable at 127\.0\.0\.1:1 \(ECONNREFUSED\) after retries/,
     );
+  });
+});
+
+describe("migrations.flyway in the config file", () => {
+  const config = `migrations:
+  sqlDir: sql
+  databases:
+    - { name: cases, vaultPath: cases/db }
+  flyway:
+    ignoreMigrationPatterns: ["*:missing", "*:future"]
+    outOfOrder: true
+`;
+
+  it("flyway-status applies it, and the environment wins over it", async () => {
+    const c = FLYWAY_CASES.find((x) => x.name.startsWith("an applied file gone"))!;
+    await writeHistory(c);
+    const ws = caseWorkspace(c.files);
+    ws.write("dev-bootstrap.yaml", config);
+    const env = (extra: Record<string, string> = {}) =>
+      cleanEnv({ DATABASE_URL: url("cases"), ...extra });
+    const fromConfig = await runCli(["flyway-status", "--from", "env", "--json"], {
+      cwd: ws.dir,
+      env: env(),
+    });
+    expect(fromConfig.code, fromConfig.stderr).toBe(0);
+    expect((JSON.parse(fromConfig.stdout) as StatusJson).settings.ignoreMigrationPatterns).toEqual([
+      "*:missing",
+      "*:future",
+    ]);
+    const fromEnv = await runCli(["flyway-status", "--from", "env"], {
+      cwd: ws.dir,
+      env: env({ FLYWAY_IGNORE_MIGRATION_PATTERNS: "*:future" }),
+    });
+    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.stdout).toContain("Detected applied migration not resolved locally: 1.");
+  });
+
+  it("run-flyway-cli hands it to Flyway unless the environment sets it", async () => {
+    await asOwner("cases", (c) => c.query("drop owned by current_user"));
+    const ws = caseWorkspace({ "V1__First.sql": "select 1;\n" });
+    ws.write("dev-bootstrap.yaml", config);
+    const standins = new StandIns(["flyway"]);
+    const r = await runCli(["run-flyway-cli", "validate", "--from", "env"], {
+      cwd: ws.dir,
+      env: cleanEnv({
+        DATABASE_URL: url("cases"),
+        PATH: standins.path(),
+        FLYWAY_OUT_OF_ORDER: "false",
+      }),
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const call = standins.calls("flyway")[0]!;
+    expect(call.argv).toEqual(["validate"]);
+    expect(call.env.FLYWAY_IGNORE_MIGRATION_PATTERNS).toBe("*:missing,*:future");
+    expect(call.env.FLYWAY_OUT_OF_ORDER).toBe("false");
+    expect(call.env.FLYWAY_TARGET).toBeUndefined();
   });
 });
