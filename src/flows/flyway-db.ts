@@ -95,10 +95,10 @@ export async function readHistory(
   const qualified = `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(table)}`;
   const exists = await client.query("select to_regclass($1) is not null as e", [qualified]);
   if (exists.rows[0]?.e !== true) return [];
-  // installed_on is a TIMESTAMP without time zone: read as text, it stays as stored.
+  // installed_on is a TIMESTAMP without time zone: formatted here, it stays as stored (no time zone applied).
   const r = await client.query(
     `select installed_rank, version, description, type, script, checksum, installed_by,
-            installed_on::text as installed_on, execution_time, success
+            to_char(installed_on, 'YYYY-MM-DD HH24:MI:SS.US') as installed_on, execution_time, success
        from ${qualified} order by installed_rank`,
   );
   return r.rows as HistoryRow[];

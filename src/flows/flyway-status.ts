@@ -12,13 +12,14 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
-import type { StepError } from "../core/errors.js";
+import { isBootstrapError } from "../core/errors.js";
 import { flywayChecksum, parseMigrationName } from "../core/flyway-files.js";
 import { type FlywaySettings, resolveFlywaySettings } from "../core/flyway-settings.js";
 import {
   computeStatus,
   type DiskMigration,
   type GroupStatus,
+  type HistoryRow,
   type StatusError,
 } from "../core/flyway-status.js";
 import type { SecretMasker } from "../core/mask.js";
@@ -172,9 +173,9 @@ export async function flywayStatus(options: {
       ...(options.database ? { only: options.database } : {}),
     });
   } catch (error) {
-    if (error instanceof Error && "hint" in error) {
-      step.fail(error.message, String(error.hint));
-      (error as StepError).step = "flyway:status";
+    if (isBootstrapError(error)) {
+      step.fail(error.message, error.hint);
+      error.step = "flyway:status";
     }
     throw error;
   }
@@ -182,7 +183,7 @@ export async function flywayStatus(options: {
     connections.map(async (db): Promise<DatabaseReport> => {
       const groups = locationGroups(resolved, db.name);
       const base = { database: db.name, url: db.connection.url };
-      let histories: Array<Parameters<typeof computeStatus>[0]>;
+      let histories: HistoryRow[][];
       let baselineOnMigrate: string | undefined;
       try {
         const client = await openDatabase(db.connection, {
@@ -268,10 +269,9 @@ function table(header: readonly string[], rows: readonly string[][], indent: str
 
 const HEADER = ["Category", "Version", "Description", "Type", "Installed On", "State"];
 
-export function renderStatus(result: StatusResult | readonly DatabaseReport[]): string {
-  const databases = "databases" in result ? result.databases : result;
+export function renderStatus(result: Pick<StatusResult, "databases">): string {
   const lines: string[] = [];
-  for (const r of databases) {
+  for (const r of result.databases) {
     lines.push(`${r.database} (${r.url})`);
     if (r.error) {
       lines.push(`  error: ${r.error}`, "");
