@@ -138,9 +138,11 @@ export function hintFor(error: StatusError): string {
     case "INVALID_MIGRATION_NAME":
       return "rename the file to V<version>__<description>.sql or R__<description>.sql, or move it out of the migrations directory";
     case "INFO":
-      return error.message.startsWith("No migration with a target version")
-        ? "check FLYWAY_TARGET (or migrations.flyway.target); a trailing '?' allows a target that does not exist"
-        : "give every migration its own version (and every repeatable its own description)";
+      if (error.message.startsWith("No migration with a target version"))
+        return "check FLYWAY_TARGET (or migrations.flyway.target); a trailing '?' allows a target that does not exist";
+      if (error.message.startsWith("Found more than one"))
+        return "give every migration its own version (and every repeatable its own description)";
+      return "flyway_schema_history holds rows Flyway did not write: fix them by hand, or reset the database";
   }
 }
 

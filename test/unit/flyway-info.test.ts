@@ -250,3 +250,32 @@ describe("Flyway settings", () => {
     });
   });
 });
+
+describe("hints for validate's errors", () => {
+  it("says what to do for each kind of error", async () => {
+    const { hintFor } = await import("../../src/flows/flyway-status.js");
+    expect(
+      hintFor({
+        code: "RESOLVED_VERSIONED_MIGRATION_NOT_APPLIED",
+        message: "",
+        stateCode: "IGNORED",
+      }),
+    ).toMatch(/FLYWAY_OUT_OF_ORDER=true/);
+    expect(
+      hintFor({
+        code: "RESOLVED_VERSIONED_MIGRATION_NOT_APPLIED",
+        message: "",
+        stateCode: "PENDING",
+      }),
+    ).toMatch(/--allow-pending/);
+    expect(
+      hintFor({ code: "INFO", message: "No migration with a target version 9 could be found." }),
+    ).toMatch(/FLYWAY_TARGET/);
+    expect(
+      hintFor({
+        code: "INFO",
+        message: "Corrupted schema history: multiple delete entries for version 2",
+      }),
+    ).toMatch(/fix them by hand/);
+  });
+});
