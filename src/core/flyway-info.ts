@@ -35,8 +35,8 @@ export interface HistoryRow {
 /** A migration file as Flyway resolves it: name, version, description and checksum. */
 export interface DiskMigration extends MigrationFile {
   checksum: number;
-  /** The directory (Flyway location) it was found in. */
-  location?: string;
+  /** The group of the Flyway location it was found in (e.g. "schema"). */
+  group?: string;
 }
 
 /** Something that stops Flyway before it can report (duplicate versions, a target that does not exist). */

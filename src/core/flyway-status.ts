@@ -35,6 +35,8 @@ export interface MigrationStatus {
   installedOn: string | null;
   installedBy: string | null;
   executionTime: number | null;
+  /** The group of the location its file is in; none for a history row without a file. */
+  group?: string;
   /** What `flyway validate` reports for this migration, when anything. */
   validateError?: string;
 }
@@ -53,7 +55,7 @@ export interface StatusError {
   stateCode?: MigrationState;
 }
 
-export interface GroupStatus {
+export interface DatabaseStatus {
   /** The current schema version (flyway-core current()), undefined before any. */
   currentVersion: string | undefined;
   migrations: MigrationStatus[];
@@ -82,6 +84,7 @@ function toStatus(info: MigrationInfo, validateError: string | undefined): Migra
     installedOn: applied?.installed_on ?? null,
     installedBy: applied?.installed_by ?? null,
     executionTime: applied?.execution_time ?? null,
+    ...(resolved?.group ? { group: resolved.group } : {}),
     ...(validateError ? { validateError } : {}),
   };
 }
@@ -90,7 +93,7 @@ export function computeStatus(
   history: readonly HistoryRow[],
   disk: readonly DiskMigration[],
   options: StatusOptions,
-): GroupStatus {
+): DatabaseStatus {
   let info: ReturnType<typeof computeInfo>;
   try {
     info = computeInfo(history, disk, options);

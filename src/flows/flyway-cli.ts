@@ -4,7 +4,6 @@
  * to Flyway through its environment variables, never argv. Before each call,
  * a preflight over a real connection makes a first run succeed.
  */
-import { join } from "node:path";
 import { maskedTail, runTool } from "../adapters/proc.js";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
@@ -17,6 +16,7 @@ import {
   loadConnections,
 } from "./flyway-connections.js";
 import { dropEmptyHistory, inspectSchema, openDatabase } from "./flyway-db.js";
+import { flywayLocations, migrationLocations } from "./flyway-locations.js";
 
 export const FLYWAY_COMMANDS = ["info", "migrate", "validate", "baseline", "repair"] as const;
 export type FlywayCommand = (typeof FLYWAY_COMMANDS)[number];
@@ -117,7 +117,7 @@ export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
           FLYWAY_URL: db.connection.url,
           FLYWAY_USER: db.connection.user,
           FLYWAY_PASSWORD: db.connection.password,
-          FLYWAY_LOCATIONS: `filesystem:${join(resolved.path(resolved.config.migrations.sqlDir), db.name)}`,
+          FLYWAY_LOCATIONS: flywayLocations(migrationLocations(resolved, db.name)),
           FLYWAY_CONNECT_RETRIES: "10",
           // migrations.flyway (ignoreMigrationPatterns, target, outOfOrder), so Flyway and flyway-status agree.
           ...flywayEnvFromConfig(resolved.config.migrations.flyway, options.env),

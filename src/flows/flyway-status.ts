@@ -1,13 +1,9 @@
 /**
  * flyway-status: every database's `flyway info` and `flyway validate` in
  * milliseconds, without a JVM: flyway_schema_history read directly, compared
- * with the files on disk by Flyway's own naming, ordering, checksum and state
- * rules (src/core/flyway-info.ts, flyway-validate.ts).
- *
- * A database is read as one or more location groups: a history table and the
- * directories (Flyway locations) whose files it records. Today each database
- * has one, Flyway's own table over <migrations.sqlDir>/<database>; a further
- * group (other locations, its own table) is one more entry in locationGroups().
+ * with the files in the database's Flyway locations (flyway-locations.ts) by
+ * Flyway's own naming, ordering, checksum and state rules
+ * (src/core/flyway-info.ts, flyway-validate.ts).
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
@@ -17,59 +13,33 @@ import { flywayChecksum, parseMigrationName } from "../core/flyway-files.js";
 import { type FlywaySettings, resolveFlywaySettings } from "../core/flyway-settings.js";
 import {
   computeStatus,
+  type DatabaseStatus,
   type DiskMigration,
-  type GroupStatus,
   type HistoryRow,
   type StatusError,
 } from "../core/flyway-status.js";
 import type { SecretMasker } from "../core/mask.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { type ConnectionSource, loadConnections } from "./flyway-connections.js";
-import { HISTORY_TABLE, inspectSchema, openDatabase, readHistory } from "./flyway-db.js";
+import { inspectSchema, openDatabase, readHistory } from "./flyway-db.js";
+import { migrationLocations } from "./flyway-locations.js";
 
-/** A history table and the locations whose migrations it records. */
-export interface LocationGroup {
-  name: string;
-  table: string;
-  locations: string[];
-}
-
-export interface GroupReport extends GroupStatus {
-  group: string;
-  table: string;
+export interface DatabaseReport extends DatabaseStatus {
+  database: string;
+  url: string;
+  /** The Flyway locations read, as written in the config. */
   locations: string[];
   /** File names Flyway would not read as migrations. */
   invalidFiles: string[];
-}
-
-export interface DatabaseReport {
-  database: string;
-  url: string;
-  /** The current version of the first group (Flyway's own history table). */
-  currentVersion: string | undefined;
-  /** True when `flyway validate` would pass for every group and the database could be read. */
-  healthy: boolean;
   /** Set when the database could not be read. */
   error?: string;
   /** A schema with objects but no history: the version `migrate` would baseline at, if known. */
   baselineOnMigrate?: string;
-  groups: GroupReport[];
 }
 
 export interface StatusResult {
   settings: FlywaySettings;
   databases: DatabaseReport[];
-}
-
-/** The location groups read for a database. */
-export function locationGroups(resolved: ResolvedConfig, database: string): LocationGroup[] {
-  return [
-    {
-      name: "schema",
-      table: HISTORY_TABLE,
-      locations: [join(resolved.path(resolved.config.migrations.sqlDir), database)],
-    },
-  ];
 }
 
 /** The files of one Flyway filesystem location; like Flyway, subdirectories are read too. */
@@ -84,32 +54,17 @@ export function readMigrationDir(dir: string): { migrations: DiskMigration[]; in
   const invalid: string[] = [];
   for (const path of names.sort()) {
     const full = join(dir, path);
-    const base = path.split(sep).pop()!;
-    const parsed = parseMigrationName(base);
-    if (parsed.ok === "ignored") continue;
-    if (!statSync(full).isFile()) continue;
+    const parsed = parseMigrationName(path.split(sep).pop()!);
+    if (parsed.ok === "ignored" || !statSync(full).isFile()) continue;
     if (parsed.ok === false) {
       invalid.push(parsed.reason);
       continue;
     }
     // Flyway records a script by its path relative to the location.
     const script = relative(dir, full).split(sep).join("/");
-    migrations.push({
-      ...parsed.file,
-      script,
-      checksum: flywayChecksum(readFileSync(full)),
-      location: dir,
-    });
+    migrations.push({ ...parsed.file, script, checksum: flywayChecksum(readFileSync(full)) });
   }
   return { migrations, invalid };
-}
-
-function readLocations(dirs: readonly string[]) {
-  const all = dirs.map(readMigrationDir);
-  return {
-    migrations: all.flatMap((r) => r.migrations),
-    invalid: all.flatMap((r) => r.invalid),
-  };
 }
 
 /** What to do about the first thing validate complains about. */
@@ -120,9 +75,7 @@ export function hintFor(error: StatusError): string {
       return "remove the failed migration's half-done changes, fix it, then 'dev-bootstrap run-flyway-cli repair' and migrate again";
     case "APPLIED_VERSIONED_MIGRATION_NOT_RESOLVED":
     case "APPLIED_REPEATABLE_MIGRATION_NOT_RESOLVED":
-      return error.stateCode === "FUTURE_FAILED"
-        ? "a newer branch's migration failed in this database: switch to that branch to fix it, or reset the database"
-        : "an applied migration's file is gone: restore it, or 'dev-bootstrap run-flyway-cli repair' to mark it deleted (or FLYWAY_IGNORE_MIGRATION_PATTERNS=*:missing)";
+      return "an applied migration's file is gone: restore it, or 'dev-bootstrap run-flyway-cli repair' to mark it deleted (or FLYWAY_IGNORE_MIGRATION_PATTERNS=*:missing)";
     case "RESOLVED_VERSIONED_MIGRATION_NOT_APPLIED":
     case "RESOLVED_REPEATABLE_MIGRATION_NOT_APPLIED":
       return error.stateCode === "IGNORED"
@@ -183,9 +136,20 @@ export async function flywayStatus(options: {
   }
   const databases = await Promise.all(
     connections.map(async (db): Promise<DatabaseReport> => {
-      const groups = locationGroups(resolved, db.name);
-      const base = { database: db.name, url: db.connection.url };
-      let histories: HistoryRow[][];
+      // Flyway reads every location into one set; each file keeps its location's group.
+      const locations = migrationLocations(resolved, db.name).map((l) => ({
+        ...l,
+        ...readMigrationDir(l.dir),
+      }));
+      const files = locations.flatMap((l) => l.migrations.map((m) => ({ ...m, group: l.group })));
+      const invalid = locations.flatMap((l) => l.invalid);
+      const base = {
+        database: db.name,
+        url: db.connection.url,
+        locations: locations.map((l) => l.display),
+        invalidFiles: invalid,
+      };
+      let history: HistoryRow[];
       let baselineOnMigrate: string | undefined;
       try {
         const client = await openDatabase(db.connection, {
@@ -194,8 +158,7 @@ export async function flywayStatus(options: {
         });
         try {
           const schema = await inspectSchema(client);
-          histories = [];
-          for (const g of groups) histories.push(await readHistory(client, schema.schema, g.table));
+          history = await readHistory(client, schema.schema);
           // What Flyway's baselineOnMigrate would do first; info and validate themselves
           // take the baseline from the BASELINE row only.
           if (!schema.historyExists && schema.otherObjects > 0)
@@ -207,65 +170,47 @@ export async function flywayStatus(options: {
         return {
           ...base,
           currentVersion: undefined,
+          migrations: [],
+          counts: {},
+          errors: [],
           healthy: false,
           error: (error as Error).message,
-          groups: [],
         };
       }
-      const reports = groups.map((g, i): GroupReport => {
-        const disk = readLocations(g.locations);
-        const status = computeStatus(histories[i] ?? [], disk.migrations, settings);
-        if (settings.validateMigrationNaming && disk.invalid.length) {
-          status.errors.push(
-            ...disk.invalid.map((message) => ({
-              code: "INVALID_MIGRATION_NAME" as const,
-              message,
-            })),
-          );
-          status.healthy = false;
-        }
-        return {
-          group: g.name,
-          table: g.table,
-          locations: g.locations,
-          invalidFiles: disk.invalid,
-          ...status,
-        };
-      });
-      return {
-        ...base,
-        currentVersion: reports[0]?.currentVersion,
-        healthy: reports.every((g) => g.healthy),
-        ...(baselineOnMigrate ? { baselineOnMigrate } : {}),
-        groups: reports,
-      };
+      const status = computeStatus(history, files, settings);
+      if (settings.validateMigrationNaming && invalid.length) {
+        status.errors.push(
+          ...invalid.map((message) => ({ code: "INVALID_MIGRATION_NAME" as const, message })),
+        );
+        status.healthy = false;
+      }
+      return { ...base, ...status, ...(baselineOnMigrate ? { baselineOnMigrate } : {}) };
     }),
   );
   const summary = databases
     .map((r) => {
       if (r.error) return `${r.database}: unreadable`;
-      const errors = r.groups.reduce((n, g) => n + g.errors.length, 0);
-      const pending = r.groups.reduce((n, g) => n + (g.counts.Pending ?? 0), 0);
-      return `${r.database}: ${r.currentVersion ? `version ${r.currentVersion}` : "no version yet"}, ${pending} pending${errors ? `, validate failed (${errors} error${errors > 1 ? "s" : ""})` : ""}`;
+      const errors = r.errors.length;
+      return `${r.database}: ${r.currentVersion ? `version ${r.currentVersion}` : "no version yet"}, ${r.counts.Pending ?? 0} pending${errors ? `, validate failed (${errors} error${errors > 1 ? "s" : ""})` : ""}`;
     })
     .join("; ");
   const bad = databases.find((r) => !r.healthy);
   if (!bad) step.ok(summary);
   else if (bad.error) step.fail(bad.error, "check the connection (see the message)");
   else {
-    const first = bad.groups.flatMap((g) => g.errors)[0]!;
+    const first = bad.errors[0]!;
     step.fail(`${summary} — ${bad.database}: ${first.message.split("\n")[0]}`, hintFor(first));
   }
   return { settings, databases };
 }
 
 /** An ASCII table like the one `flyway info` prints. */
-function table(header: readonly string[], rows: readonly string[][], indent: string): string[] {
-  if (rows.length === 0) return [`${indent}No migrations found`];
+function table(header: readonly string[], rows: readonly string[][]): string[] {
+  if (rows.length === 0) return ["  No migrations found"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = `${indent}+${widths.map((w) => "-".repeat(w + 2)).join("+")}+`;
+  const line = `  +${widths.map((w) => "-".repeat(w + 2)).join("+")}+`;
   const row = (cells: readonly string[]) =>
-    `${indent}|${cells.map((c, i) => ` ${c.padEnd(widths[i]!)} `).join("|")}|`;
+    `  |${cells.map((c, i) => ` ${c.padEnd(widths[i]!)} `).join("|")}|`;
   return [line, row(header), line, ...rows.map(row), line];
 }
 
@@ -279,35 +224,28 @@ export function renderStatus(result: Pick<StatusResult, "databases">): string {
       lines.push(`  error: ${r.error}`, "");
       continue;
     }
-    for (const g of r.groups) {
-      const indent = r.groups.length > 1 ? "    " : "  ";
-      if (r.groups.length > 1) lines.push(`  ${g.group} (${g.table})`);
-      lines.push(`${indent}Schema version: ${g.currentVersion ?? "<< Empty Schema >>"}`);
-      lines.push(
-        ...table(
-          HEADER,
-          g.migrations.map((m) => [
-            m.category,
-            m.version ?? "",
-            m.description,
-            m.type,
-            (m.installedOn ?? "").slice(0, 19),
-            m.state,
-          ]),
-          indent,
-        ),
-      );
-      if (g.errors.length === 0) lines.push(`${indent}validate: ok`);
-      else {
-        lines.push(`${indent}validate: ${g.errors.length} error${g.errors.length > 1 ? "s" : ""}`);
-        for (const e of g.errors) lines.push(`${indent}  ${e.message.replace(/\n/g, " ")}`);
-      }
-      if (!g.errors.some((e) => e.code === "INVALID_MIGRATION_NAME"))
-        for (const f of g.invalidFiles)
-          lines.push(
-            `${indent}skipped: ${f} (Flyway skips it too unless validateMigrationNaming is set)`,
-          );
+    lines.push(`  Schema version: ${r.currentVersion ?? "<< Empty Schema >>"}`);
+    lines.push(
+      ...table(
+        HEADER,
+        r.migrations.map((m) => [
+          m.category,
+          m.version ?? "",
+          m.description,
+          m.type,
+          (m.installedOn ?? "").slice(0, 19),
+          m.state,
+        ]),
+      ),
+    );
+    if (r.errors.length === 0) lines.push("  validate: ok");
+    else {
+      lines.push(`  validate: ${r.errors.length} error${r.errors.length > 1 ? "s" : ""}`);
+      for (const e of r.errors) lines.push(`    ${e.message.replace(/\n/g, " ")}`);
     }
+    if (!r.errors.some((e) => e.code === "INVALID_MIGRATION_NAME"))
+      for (const f of r.invalidFiles)
+        lines.push(`  skipped: ${f} (Flyway skips it too unless validateMigrationNaming is set)`);
     if (r.baselineOnMigrate)
       lines.push(
         `  note: the schema has objects but no history; migrate will first baseline it at version ${r.baselineOnMigrate}`,

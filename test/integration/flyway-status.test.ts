@@ -80,15 +80,12 @@ interface StatusJson {
     healthy: boolean;
     currentVersion?: string;
     error?: string;
-    groups: Array<{
-      group: string;
-      currentVersion?: string;
-      counts: Record<string, number>;
-      errors: Array<{ code: string; message: string }>;
-      migrations: Array<
-        Record<string, unknown> & { state: string; version?: string; description: string }
-      >;
-    }>;
+    locations: string[];
+    counts: Record<string, number>;
+    errors: Array<{ code: string; message: string }>;
+    migrations: Array<
+      Record<string, unknown> & { state: string; version?: string; description: string }
+    >;
   }>;
 }
 
@@ -133,7 +130,7 @@ describe("every Flyway state over a real PostgreSQL (flyway info state, flyway v
       { cwd: ws.dir, env: cleanEnv({ DATABASE_URL: url("cases"), ...c.env }) },
     );
     expect(r.code, `${c.rule}\n${r.stderr}`).toBe(c.validate === "ok" ? 0 : 1);
-    const group = (JSON.parse(r.stdout) as StatusJson).databases[0]!.groups[0]!;
+    const group = (JSON.parse(r.stdout) as StatusJson).databases[0]!;
     expect(group.migrations.map((m) => [m.version ?? m.description, m.state])).toEqual(c.info);
     expect(group.errors.map((e) => e.code)).toEqual(c.validate === "ok" ? [] : c.validate);
     expect(r.stdout + r.stderr).not.toContain(PASSWORDS.cases);
@@ -248,8 +245,13 @@ describe("a history table exactly as Flyway 10 writes it", () => {
     });
     expect(r.code, r.stderr).toBe(0);
     const db = (JSON.parse(r.stdout) as StatusJson).databases[0]!;
-    expect(db).toMatchObject({ database: "cases", healthy: true, currentVersion: "3" });
-    const m = db.groups[0]!.migrations;
+    expect(db).toMatchObject({
+      database: "cases",
+      healthy: true,
+      currentVersion: "3",
+      locations: ["sql/cases"],
+    });
+    const m = db.migrations;
     expect(m.map((x) => [x.category, x.version ?? "", x.description, x.type, x.state])).toEqual([
       ["Versioned", "1", BASELINE_DESCRIPTION, "BASELINE", "Baseline"],
       ["Versioned", "2", "Create users", "SQL", "Success"],
@@ -265,7 +267,9 @@ describe("a history table exactly as Flyway 10 writes it", () => {
       installedRank: 2,
       installedBy: "cases",
       executionTime: 14,
+      group: "schema",
     });
+    expect(m[0]).not.toHaveProperty("group");
     expect(m[1]!.installedOn).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
     expect(m[4]).toMatchObject({ installedRank: null, installedOn: null, checksumInHistory: null });
   });
@@ -334,7 +338,7 @@ describe("flyway-status on the example migrations", () => {
     const strict = await cli(["--json"]);
     expect(strict.code).toBe(1);
     const dbs = (JSON.parse(strict.stdout) as StatusJson).databases;
-    expect(dbs.map((d) => [d.database, d.groups[0]!.counts])).toEqual([
+    expect(dbs.map((d) => [d.database, d.counts])).toEqual([
       ["platform", { Pending: 4 }],
       ["agents", { Pending: 4 }],
     ]);
@@ -357,7 +361,7 @@ describe("flyway-status on the example migrations", () => {
     const r = await cli(["--json"]);
     expect(r.code, r.stdout).toBe(0);
     const dbs = (JSON.parse(r.stdout) as StatusJson).databases;
-    expect(dbs.map((d) => [d.currentVersion, d.groups[0]!.counts])).toEqual([
+    expect(dbs.map((d) => [d.currentVersion, d.counts])).toEqual([
       ["2", { Success: 4 }],
       ["4", { Success: 4 }],
     ]);
