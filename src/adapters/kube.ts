@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { delimiter } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { ConfigError, StepError } from "../core/errors.js";
+import { backoffDelay, sleep } from "../core/retry.js";
 import { KubeApiError } from "./kube-api-error.js";
 
 export { KubeApiError };
@@ -30,6 +31,36 @@ export interface SecretRead {
 export interface KubeOptions {
   kubeconfig?: string | undefined;
   context?: string | undefined;
+  /** Time limit of one request (default 10 s). */
+  timeoutMs?: number;
+  /** Attempts per request when the API times out or refuses connections (default 3). */
+  attempts?: number;
+  /** The run's signal: SIGINT/SIGTERM aborts the request in flight and any retry wait. */
+  signal?: AbortSignal | undefined;
+}
+
+/** A network failure worth retrying: no answer in time, or no connection at all. */
+function networkFailure(error: unknown): { code: string; timedOut: boolean } | undefined {
+  const e = error as { name?: string; type?: string; code?: string; cause?: { code?: string } };
+  if (e?.name === "AbortError" || e?.type === "aborted")
+    return { code: "ETIMEDOUT", timedOut: true };
+  const code = e?.cause?.code ?? e?.code;
+  if (
+    code &&
+    [
+      "ECONNREFUSED",
+      "ECONNRESET",
+      "EPIPE",
+      "EHOSTUNREACH",
+      "ENETUNREACH",
+      "EAI_AGAIN",
+      "ETIMEDOUT",
+    ].includes(code)
+  )
+    return { code, timedOut: code === "ETIMEDOUT" };
+  if (/socket hang up/i.test(String((error as Error)?.message)))
+    return { code: "ECONNRESET", timedOut: false };
+  return undefined;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -100,8 +131,30 @@ export function loadKubeConfig(options: KubeOptions): k8s.KubeConfig {
 export function createKube(options: KubeOptions) {
   const kc = loadKubeConfig(options);
   const server = kc.getCurrentCluster()?.server ?? "(no cluster)";
-  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
-  const apis = kc.makeApiClient(k8s.ApisApi);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const attempts = options.attempts ?? 3;
+  const runSignal = options.signal;
+  // Every request gets its own time limit joined with the run's signal. client-node
+  // has no per-call timeout, but its RequestContext takes a signal, set here by a
+  // middleware that runs for every request (discovery lookups included).
+  const configuration = k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration(server, {}),
+    authMethods: { default: kc },
+    promiseMiddleware: [
+      {
+        pre: async (context) => {
+          const limit = AbortSignal.timeout(timeoutMs);
+          context.setSignal(runSignal ? AbortSignal.any([limit, runSignal]) : limit);
+          return context;
+        },
+        post: async (context) => context,
+      },
+    ],
+  });
+  const objects = new k8s.KubernetesObjectApi(configuration);
+  // What KubernetesObjectApi.makeApiClient does after construction (protected there).
+  (objects as unknown as { setDefaultNamespace(kc: k8s.KubeConfig): void }).setDefaultNamespace(kc);
+  const apis = new k8s.ApisApi(configuration);
 
   async function call<T>(
     verb: string,
@@ -109,9 +162,39 @@ export function createKube(options: KubeOptions) {
     target: string,
     fn: () => Promise<T>,
   ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once(verb, resource, target, fn);
+      } catch (error) {
+        const failure = (error as { networkFailure?: { code: string; timedOut: boolean } })
+          .networkFailure;
+        if (!failure) throw error;
+        if (attempt >= attempts) {
+          throw new StepError(
+            failure.timedOut
+              ? `Kubernetes API at ${server} did not answer within ${Math.round(timeoutMs / 1000)} s (${attempts} attempts; ${verb} ${resource} ${target})`
+              : `Kubernetes API unreachable at ${server} (${failure.code}; ${attempts} attempts)`,
+            failure.timedOut
+              ? "the API server accepts connections but does not answer: check it with 'kubectl get --raw /readyz', or raise kube.requestTimeoutSeconds"
+              : "is the cluster running? check 'kubectl cluster-info', KUBECONFIG and the current context",
+          );
+        }
+        await sleep(backoffDelay(attempt), runSignal);
+      }
+    }
+  }
+
+  async function once<T>(
+    verb: string,
+    resource: string,
+    target: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    if (runSignal?.aborted) throw runSignal.reason;
     try {
       return await fn();
     } catch (error) {
+      if (runSignal?.aborted) throw runSignal.reason;
       if (error instanceof k8s.ApiException) {
         const body = parseBody(error.body);
         throw new KubeApiError(
@@ -124,6 +207,8 @@ export function createKube(options: KubeOptions) {
           body.details?.causes ?? [],
         );
       }
+      const network = networkFailure(error);
+      if (network) throw Object.assign(new Error(network.code), { networkFailure: network });
       const cause =
         (error as { cause?: { code?: string }; code?: string }).cause?.code ??
         (error as { code?: string }).code;

@@ -17,6 +17,23 @@ interface Holder {
   since: string;
 }
 
+/** Locks this process holds, so an interrupted run that cannot unwind still releases them. */
+const held = new Set<string>();
+
+/** Removes every lock this process holds (still naming this pid); used when a run is cut short. */
+export function releaseHeldLocks(): void {
+  for (const path of held) {
+    if (readHolder(path)?.pid === process.pid) {
+      try {
+        unlinkSync(path);
+      } catch {}
+    }
+    held.delete(path);
+  }
+}
+
+process.once("exit", releaseHeldLocks);
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -57,6 +74,7 @@ export async function withLock<T>(
         JSON.stringify({ pid: process.pid, runId: options.runId, since: new Date().toISOString() }),
       );
       closeSync(fd);
+      held.add(path);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
@@ -87,8 +105,10 @@ export async function withLock<T>(
   } finally {
     if (previous === undefined) delete options.env[LOCK_ENV];
     else options.env[LOCK_ENV] = previous;
-    try {
-      unlinkSync(path);
-    } catch {}
+    if (held.delete(path)) {
+      try {
+        unlinkSync(path);
+      } catch {}
+    }
   }
 }

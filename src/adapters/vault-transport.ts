@@ -18,6 +18,8 @@ export interface TransportOptions {
   /** Longest single wait for a Retry-After. */
   maxRetryAfterMs: number;
   sleep: (ms: number) => Promise<void>;
+  /** The run's signal: SIGINT/SIGTERM aborts the request in flight. */
+  signal?: AbortSignal | undefined;
 }
 
 interface RequesterOptions {
@@ -119,6 +121,7 @@ export function createTransport(options: TransportOptions) {
     const isHealth = /\/sys\/health$/.test(path);
     const writes = req.method !== "GET" && req.method !== "LIST";
     for (let attempt = 1; ; attempt++) {
+      if (options.signal?.aborted) throw options.signal.reason;
       const limit = AbortSignal.timeout(options.timeoutMs);
       let answer: Answer;
       try {
@@ -130,9 +133,10 @@ export function createTransport(options: TransportOptions) {
             ...(req.json !== undefined ? { "content-type": "application/json" } : {}),
           },
           req.json !== undefined ? JSON.stringify(req.json) : undefined,
-          limit,
+          options.signal ? AbortSignal.any([limit, options.signal]) : limit,
         );
       } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
         const code = networkCode(error, limit);
         const refused = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
         throw new VaultNetworkError(

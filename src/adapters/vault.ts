@@ -3,6 +3,7 @@
  * answers turned into tagged results and typed errors.
  */
 import nodeVault from "node-vault";
+import { sleep } from "../core/retry.js";
 import { createTransport, statusOfBody, VaultNetworkError } from "./vault-transport.js";
 
 export { VaultNetworkError };
@@ -54,6 +55,8 @@ export interface VaultOptions {
   rateLimitAttempts?: number;
   maxRetryAfterMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** The run's signal: SIGINT/SIGTERM aborts the request in flight and any wait. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface Vault {
@@ -65,8 +68,6 @@ export interface Vault {
   kvRead(mount: string, path: string): Promise<KvRead>;
   kvWrite(mount: string, path: string, data: Record<string, string>, cas: number): Promise<number>;
 }
-
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function asHttpError(error: unknown, method: string, path: string): unknown {
   const e = error as { response?: { statusCode?: number; body?: unknown } };
@@ -81,7 +82,8 @@ export function createVault(options: VaultOptions): Vault {
     timeoutMs: options.timeoutMs ?? 10_000,
     rateLimitAttempts: options.rateLimitAttempts ?? 5,
     maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
-    sleep: options.sleep ?? delay,
+    sleep: options.sleep ?? ((ms) => sleep(ms, options.signal)),
+    signal: options.signal,
   });
   const client = (nodeVault as (config: Record<string, unknown>) => NodeVaultClient)({
     apiVersion: "v1",

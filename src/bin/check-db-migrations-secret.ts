@@ -29,7 +29,7 @@ retries while PostgreSQL is not reachable yet). Read-only.`,
       import("../flows/workspace.js"),
     ]);
     const result = await checkMigrationsSecret({
-      kube: await kubeFromConfig(ctx.resolved),
+      kube: await kubeFromConfig(ctx.resolved, ctx.signal),
       config: ctx.config,
       connect: ctx.values.connect === true,
       log: ctx.log,

@@ -6,8 +6,15 @@ import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { releaseHeldLocks } from "../adapters/lock.js";
 import { shouldColour } from "../core/checkpoint.js";
-import { describeError, ExitCode, isBootstrapError, UsageError } from "../core/errors.js";
+import {
+  describeError,
+  ExitCode,
+  InterruptedError,
+  isBootstrapError,
+  UsageError,
+} from "../core/errors.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { secrets } from "../log/secrets.js";
 import type { CommandSpec, OptionSpec, OptionValues } from "./command.js";
@@ -91,10 +98,26 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
     return ExitCode.ok;
   }
 
+  // One AbortSignal per run, fired by SIGINT/SIGTERM and passed to every request,
+  // query, child process and wait. Listeners stay on for the whole run, so a second
+  // Ctrl-C does not fall through to Node's default (which would skip the cleanup).
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error("interrupted"));
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!controller.signal.aborted)
+      controller.abort(new InterruptedError(sig === "SIGTERM" ? "SIGTERM" : "SIGINT"));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const interrupted = (): number => {
+    const reason = controller.signal.reason as InterruptedError;
+    if (log && spec.journal !== false) {
+      // Journaled like any failure; in human format that line is what the user sees.
+      log.checkpoint(spec.name, "fail", reason.message, { hint: reason.hint });
+      if (log.format === "human") return reason.exitCode;
+    }
+    printError(io.stderr, spec.name, reason.message, reason.hint);
+    return reason.exitCode;
+  };
   let log: CheckpointLogger | undefined;
   try {
     // Loaded only past --help, so help stays fast (yaml, zod and pino cost ~100 ms).
@@ -134,29 +157,32 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
         masker: secrets,
       });
     log = makeLogger(resolveRunId(io.env));
-    const code = await spec.run({
-      values: parsed.values,
-      positionals: parsed.positionals,
-      resolved,
-      config,
-      log,
-      newRun: () => {
-        journal?.rotateIfNeeded();
-        return makeLogger(resolveRunId({}));
-      },
-      masker: secrets,
-      env: io.env,
-      cwd: io.cwd,
-      stdout: io.stdout,
-      stderr: io.stderr,
-      signal: controller.signal,
-    });
+    const code = await untilInterrupted(
+      controller.signal,
+      spec.run({
+        values: parsed.values,
+        positionals: parsed.positionals,
+        resolved,
+        config,
+        log,
+        newRun: () => {
+          journal?.rotateIfNeeded();
+          return makeLogger(resolveRunId({}));
+        },
+        masker: secrets,
+        env: io.env,
+        cwd: io.cwd,
+        stdout: io.stdout,
+        stderr: io.stderr,
+        signal: controller.signal,
+      }),
+    );
+    // A flow that finished after the signal fired (without an exit code of its own) was
+    // cut short: it must not look like success.
+    if (code === undefined && controller.signal.aborted) return interrupted();
     return code ?? (log.anyFailed ? ExitCode.stepFailed : ExitCode.ok);
   } catch (error) {
-    if (controller.signal.aborted) {
-      printError(io.stderr, spec.name, "interrupted", undefined);
-      return ExitCode.interrupted;
-    }
+    if (controller.signal.aborted) return interrupted();
     const known = isBootstrapError(error);
     const message = known ? error.message : describeError(error);
     // An unexpected error is a bug or an unhandled fault: say so, masked, with the stack
@@ -190,6 +216,41 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** How long a flow may take to unwind after SIGINT/SIGTERM before the run ends without it. */
+export const INTERRUPT_GRACE_MS = 1500;
+
+/**
+ * The flow's result, or — once the signal fired and the flow has not settled within
+ * the grace period — the interruption. Every adapter honours the signal, so the
+ * flow normally unwinds (releasing its lock) well within the grace; this is the
+ * bound for anything that does not, and the lock is released for it.
+ */
+function untilInterrupted<T>(signal: AbortSignal, flow: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      timer = setTimeout(() => {
+        releaseHeldLocks();
+        reject(signal.reason);
+      }, INTERRUPT_GRACE_MS);
+      timer.unref();
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    flow.then(
+      (v) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 /** Runs a command with the real process's argv and streams. */

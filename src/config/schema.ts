@@ -116,6 +116,10 @@ export const configSchema = z.strictObject({
       /** What to do when the namespace is missing. */
       namespaceMissing: z.enum(["create", "fail"]).default("create"),
       fieldManager: z.string().min(1).default("dev-bootstrap"),
+      /** Time limit of one Kubernetes API request; a request that does not answer is retried. */
+      requestTimeoutSeconds: z.number().positive().default(10),
+      /** Attempts per request when the API times out or refuses connections (bounded retry). */
+      requestAttempts: z.number().int().min(1).max(10).default(3),
     })
     .prefault({}),
   eso: z

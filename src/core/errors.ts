@@ -14,7 +14,10 @@ export const ExitCode = {
   invalid: 4,
   /** check-db-migrations-secret --connect: a database refused the login. */
   cannotConnect: 5,
+  /** SIGINT (Ctrl-C): 128 + 2, as shells report it. */
   interrupted: 130,
+  /** SIGTERM: 128 + 15. */
+  terminated: 143,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -61,6 +64,22 @@ export class InputError extends BootstrapError {
     super(`${first}${more}`, hint, exitCode);
     this.problems = problems;
   }
+}
+
+/** The reason a run's AbortSignal carries when SIGINT or SIGTERM arrived. */
+export class InterruptedError extends BootstrapError {
+  constructor(readonly signal: "SIGINT" | "SIGTERM") {
+    super(
+      `interrupted (${signal})`,
+      "nothing further was started; rerun when ready",
+      signal === "SIGTERM" ? ExitCode.terminated : ExitCode.interrupted,
+    );
+  }
+}
+
+/** Throws the run's InterruptedError when its signal has fired: call before each destructive step. */
+export function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
 }
 
 export function isBootstrapError(error: unknown): error is BootstrapError {

@@ -61,8 +61,16 @@ export function vaultTokenFor(resolved: ResolvedConfig, masker: SecretMasker): s
   return masker.register(resolveVaultToken(resolved.config, resolved.path));
 }
 
-export function vaultFromConfig(resolved: ResolvedConfig, masker: SecretMasker): Vault {
-  return createVault({ addr: resolved.config.vault.addr, token: vaultTokenFor(resolved, masker) });
+export function vaultFromConfig(
+  resolved: ResolvedConfig,
+  masker: SecretMasker,
+  signal?: AbortSignal,
+): Vault {
+  return createVault({
+    addr: resolved.config.vault.addr,
+    token: vaultTokenFor(resolved, masker),
+    signal,
+  });
 }
 
 export async function ensureLocalSecrets(
@@ -79,7 +87,7 @@ export async function ensureLocalSecrets(
       );
     }
   }
-  const vault = vaultFromConfig(resolved, masker);
+  const vault = vaultFromConfig(resolved, masker, options.signal);
   const seed = await seedVault({
     vault,
     mount: resolved.config.vault.mount,

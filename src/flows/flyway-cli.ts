@@ -99,6 +99,7 @@ export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
     env: options.env,
     masker: options.masker,
     ...(options.database ? { only: options.database } : {}),
+    signal: options.signal,
   });
   const names = connections.map((c) => c.name);
   for (const [i, db] of connections.entries()) {

@@ -26,6 +26,7 @@ export async function loadConnections(options: {
   env: NodeJS.ProcessEnv;
   masker: SecretMasker;
   only?: string;
+  signal?: AbortSignal | undefined;
 }): Promise<DatabaseConnection[]> {
   const { config } = options.resolved;
   const databases = config.migrations.databases.map((db, i) => ({ ...db, primary: i === 0 }));
@@ -38,7 +39,7 @@ export async function loadConnections(options: {
   let values: Record<string, string | undefined>;
   let where: string;
   if (options.from === "cluster") {
-    const kube = await kubeFromConfig(options.resolved);
+    const kube = await kubeFromConfig(options.resolved, options.signal);
     const ns = config.namespace;
     const name = config.migrations.secretName;
     const secret = await kube.readSecret(ns, name).catch((e) => {

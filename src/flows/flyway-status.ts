@@ -126,6 +126,7 @@ export async function flywayStatus(options: {
       env: options.env,
       masker: options.masker,
       ...(options.database ? { only: options.database } : {}),
+      signal: options.signal,
     });
   } catch (error) {
     if (isBootstrapError(error)) {

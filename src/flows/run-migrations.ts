@@ -28,11 +28,12 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<void
       run: async () => {
         if (!options.verify) return bootstrapStep(options);
         const result = await checkMigrationsSecret({
-          kube: await kubeFromConfig(resolved),
+          kube: await kubeFromConfig(resolved, options.signal),
           config: resolved.config,
           connect: false,
           log,
           masker,
+          ...(options.signal ? { signal: options.signal } : {}),
         });
         if (result.result !== "ok") {
           throw Object.assign(

@@ -53,7 +53,7 @@ export async function ensureLocalSecretsStep(
   }
   const [{ wireEso }, { kubeFromConfig }] = await kubeSide;
   await wireEso({
-    kube: await kubeFromConfig(ctx.resolved),
+    kube: await kubeFromConfig(ctx.resolved, ctx.signal),
     config: ctx.resolved.config,
     vaultToken: vaultTokenFor(ctx.resolved, ctx.masker),
     log: ctx.log,
@@ -85,8 +85,8 @@ export async function bootstrapStep(
       import("./ensure-local-secrets.js"),
     ]);
   await bootstrapMigrationsSecret({
-    kube: await kubeFromConfig(ctx.resolved),
-    vault: () => vaultFromConfig(ctx.resolved, ctx.masker),
+    kube: await kubeFromConfig(ctx.resolved, ctx.signal),
+    vault: () => vaultFromConfig(ctx.resolved, ctx.masker, ctx.signal),
     config: ctx.resolved.config,
     mode: options.mode ?? ctx.resolved.config.migrations.mode,
     log: ctx.log,
@@ -107,7 +107,7 @@ export function healthCheckPhase(ctx: StepContext, options: { connect: boolean }
         import("./workspace.js"),
       ]);
       const r = await checkMigrationsSecret({
-        kube: await kubeFromConfig(ctx.resolved),
+        kube: await kubeFromConfig(ctx.resolved, ctx.signal),
         config: ctx.resolved.config,
         connect: options.connect,
         log: ctx.log,

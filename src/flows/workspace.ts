@@ -29,10 +29,13 @@ export function withWorkspaceLock<T>(
   );
 }
 
-export async function kubeFromConfig(resolved: ResolvedConfig) {
+export async function kubeFromConfig(resolved: ResolvedConfig, signal?: AbortSignal) {
   const { createKube } = await import("../adapters/kube.js");
   return createKube({
     kubeconfig: resolved.config.kube.kubeconfig,
     context: resolved.config.kube.context,
+    timeoutMs: resolved.config.kube.requestTimeoutSeconds * 1000,
+    attempts: resolved.config.kube.requestAttempts,
+    signal,
   });
 }
