@@ -56,11 +56,22 @@ export function classifyPgError(error: unknown): PgFailure {
 
 export async function connectPg(
   target: PgTarget,
-  options: { attempts?: number; connectTimeoutMs?: number; signal?: AbortSignal } = {},
+  options: {
+    attempts?: number;
+    connectTimeoutMs?: number;
+    /** Closes the connection when it fires, so a query waiting on a lock ends at once. */
+    signal?: AbortSignal;
+    /** Session settings sent at login (milliseconds): lock_timeout, statement_timeout. */
+    lockTimeoutMs?: number;
+    statementTimeoutMs?: number;
+  } = {},
 ): Promise<pg.Client> {
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
+    if (options.signal?.aborted) throw options.signal.reason;
     const client = new pg.Client({
+      ...(options.lockTimeoutMs ? { lock_timeout: options.lockTimeoutMs } : {}),
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
       host: target.host,
       port: target.port,
       database: target.database,
@@ -73,9 +84,16 @@ export async function connectPg(
     client.on("error", () => {});
     try {
       await client.connect();
+      const signal = options.signal;
+      if (signal) {
+        const onAbort = () => void client.end().catch(() => {});
+        signal.addEventListener("abort", onAbort, { once: true });
+        client.once("end", () => signal.removeEventListener("abort", onAbort));
+      }
       return client;
     } catch (error) {
       await client.end().catch(() => {});
+      if (options.signal?.aborted) throw options.signal.reason;
       const failure = classifyPgError(error);
       if (failure.kind !== "unreachable" || attempt >= attempts) {
         throw new PgConnectError(failure, {

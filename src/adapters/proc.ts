@@ -79,6 +79,8 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 }
 
 export async function runTool(options: RunToolOptions): Promise<RunToolResult> {
+  // An interrupted run starts no further child.
+  if (options.signal?.aborted) throw options.signal.reason;
   const baseEnv = options.baseEnv ?? process.env;
   const executable = findOnPath(options.tool, { ...baseEnv, ...options.env });
   if (!executable) throw new ToolMissingError(options.tool);

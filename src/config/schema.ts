@@ -179,6 +179,10 @@ export const configSchema = z.strictObject({
       secretName: dnsName.default("db-migrations-local"),
       mode: z.enum(["ensure", "verify"]).default("ensure"),
       sqlDir: z.string().min(1).default("db/flyway/sql"),
+      /** The preflight's lock_timeout: how long it waits on a lock another session holds. */
+      lockTimeoutSeconds: z.number().positive().default(10),
+      /** The preflight's statement_timeout. */
+      statementTimeoutSeconds: z.number().positive().default(60),
       databases: z
         .array(database)
         .min(1)

@@ -6,7 +6,7 @@
  */
 import { maskedTail, runTool } from "../adapters/proc.js";
 import type { ResolvedConfig } from "../config/resolve.js";
-import { StepError } from "../core/errors.js";
+import { StepError, throwIfInterrupted } from "../core/errors.js";
 import { flywayEnvFromConfig } from "../core/flyway-settings.js";
 import type { SecretMasker } from "../core/mask.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
@@ -40,16 +40,22 @@ async function preflight(
   options: FlywayCliOptions,
 ): Promise<Record<string, string>> {
   const step = `flyway:${db.name}`;
+  const { lockTimeoutSeconds, statementTimeoutSeconds } = options.resolved.config.migrations;
   const client = await openDatabase(db.connection, {
     ...(options.signal ? { signal: options.signal } : {}),
+    lockTimeoutMs: lockTimeoutSeconds * 1000,
+    statementTimeoutMs: statementTimeoutSeconds * 1000,
   });
   const extra: Record<string, string> = {};
+  let schema = "public";
   try {
     const state = await inspectSchema(client);
+    schema = state.schema;
     const writes = options.command === "migrate" || options.command === "baseline";
     if (state.historyExists && state.historyRows === 0) {
       if (writes) {
-        const dropped = await dropEmptyHistory(client, state.schema);
+        throwIfInterrupted(options.signal);
+        const dropped = await dropEmptyHistory(client, state.schema, options.signal);
         options.log.note(
           step,
           dropped
@@ -85,6 +91,21 @@ async function preflight(
     }
     if (options.command === "baseline" && db.baselineVersion)
       extra.FLYWAY_BASELINE_VERSION = db.baselineVersion;
+  } catch (error) {
+    throwIfInterrupted(options.signal);
+    const code = (error as { code?: string }).code;
+    // 55P03 lock_not_available: lock_timeout; 57014 query_canceled: statement_timeout.
+    if (code === "55P03")
+      throw new StepError(
+        `database ${db.name}: ${schema}.flyway_schema_history is locked by another session (waited ${lockTimeoutSeconds} s)`,
+        "find it with: select pid, state, query from pg_stat_activity where state = 'idle in transaction'; end it, then rerun (or raise migrations.lockTimeoutSeconds)",
+      );
+    if (code === "57014")
+      throw new StepError(
+        `database ${db.name}: a preflight query ran longer than ${statementTimeoutSeconds} s and was cancelled`,
+        "check the database for long-running sessions, or raise migrations.statementTimeoutSeconds",
+      );
+    throw error;
   } finally {
     await client.end().catch(() => {});
   }
@@ -109,7 +130,9 @@ export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
       `flyway ${options.command} on ${db.name} (${db.connection.url})`,
     );
     try {
+      throwIfInterrupted(options.signal);
       const extra = await preflight(db, options);
+      throwIfInterrupted(options.signal);
       const result = await runTool({
         tool: "flyway",
         args: [options.command],

@@ -4,7 +4,7 @@
  */
 import type pg from "pg";
 import { connectPg, PgConnectError, pgTargetFromJdbc } from "../adapters/postgres.js";
-import { StepError } from "../core/errors.js";
+import { StepError, throwIfInterrupted } from "../core/errors.js";
 import type { FlywayConnection } from "../core/flyway-env.js";
 import type { HistoryRow } from "../core/flyway-status.js";
 import { parsePostgresUrl } from "../core/jdbc.js";
@@ -13,14 +13,16 @@ export const HISTORY_TABLE = "flyway_schema_history";
 
 export async function openDatabase(
   c: Pick<FlywayConnection, "database" | "url" | "user" | "password">,
-  options: { attempts?: number; signal?: AbortSignal } = {},
+  options: {
+    attempts?: number;
+    signal?: AbortSignal;
+    lockTimeoutMs?: number;
+    statementTimeoutMs?: number;
+  } = {},
 ): Promise<pg.Client> {
   const target = pgTargetFromJdbc(parsePostgresUrl(c.url), c.user, c.password);
   try {
-    return await connectPg(target, {
-      attempts: options.attempts ?? 5,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    return await connectPg(target, { ...options, attempts: options.attempts ?? 5 });
   } catch (error) {
     if (!(error instanceof PgConnectError)) throw error;
     const where = `${target.host}:${target.port}`;
@@ -109,7 +111,11 @@ export async function readHistory(
  * leaves one behind and Flyway then refuses to baseline). The count is taken
  * under an exclusive lock, so a table that has rows is never dropped.
  */
-export async function dropEmptyHistory(client: pg.Client, schema: string): Promise<boolean> {
+export async function dropEmptyHistory(
+  client: pg.Client,
+  schema: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const table = `${client.escapeIdentifier(schema)}.${HISTORY_TABLE}`;
   await client.query("begin");
   try {
@@ -121,6 +127,8 @@ export async function dropEmptyHistory(client: pg.Client, schema: string): Promi
       await client.query("rollback");
       return false;
     }
+    // The lock may have been granted after an interrupt: an interrupted run changes nothing.
+    throwIfInterrupted(signal);
     await client.query(`drop table ${table}`);
     await client.query("commit");
     return true;
