@@ -1,5 +1,13 @@
 /** Loads the fixture directory from disk and validates it before any network call. */
-import { readdirSync, readFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  type Stats,
+} from "node:fs";
 import { join, relative } from "node:path";
 import { InputError } from "../core/errors.js";
 import {
@@ -27,10 +35,52 @@ export function readFixtureSources(dir: string, root: string): FixtureSource[] {
     );
   }
   // Sorted so duplicate-path errors and derived values never depend on readdir order.
-  return names.sort().map((name) => {
+  const sources: FixtureSource[] = [];
+  const problems: string[] = [];
+  for (const name of names.sort()) {
     const file = join(dir, name);
-    return { file: relative(root, file) || file, text: readFileSync(file, "utf8") };
-  });
+    const shown = relative(root, file) || file;
+    const read = readRegularFile(file);
+    if (typeof read === "string") sources.push({ file: shown, text: read });
+    else problems.push(`${shown}: not a regular file (${read.kind}); fixtures must be plain files`);
+  }
+  if (problems.length)
+    throw new InputError(
+      problems,
+      "move it out of the fixture directory, or rename it so it does not end in .yaml",
+    );
+  return sources;
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a named pipe";
+  if (stats.isSocket()) return "a socket";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
+  return "not a file";
+}
+
+/**
+ * The file's text, or what it is instead. Opened non-blocking and checked on the
+ * open descriptor, so a named pipe is never waited on and nothing can swap the
+ * file between the check and the read.
+ */
+function readRegularFile(file: string): string | { kind: string } {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EISDIR") return { kind: "a directory" };
+    return { kind: `unreadable: ${code ?? "error"}` };
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return { kind: kindOf(stats) };
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Validates fixtures, computes values, and registers every secret value for masking. */
