@@ -70,6 +70,40 @@ async function readSources(
       ? [...missingSourceKeys(secret.data), ...secret.binaryKeys.map((k) => `${k} (not UTF-8)`)]
       : [];
     if (secret && lacking.length === 0) {
+      // ESO may not have synced Vault's current values (a rotation while ESO fails):
+      // never hand Flyway credentials Vault no longer holds.
+      const path = esoVaultPath(config, ns, name) ?? db.vaultPath;
+      const current = await vaultValues(options, path);
+      if (current.kind === "unavailable") {
+        log.note(
+          STEP,
+          `could not compare ${ns}/${name} with Vault ${config.vault.mount}/${path} (${current.why}); using it as ESO delivered it`,
+        );
+      } else if (current.kind === "present" && differsFromVault(secret.data, current.data)) {
+        const stale = `secret ${ns}/${name} differs from Vault ${config.vault.mount}/${path} (ESO has not synced Vault's current values)`;
+        if (options.mode === "verify") {
+          missing.push(
+            `${stale} — fix: dev-bootstrap ensure-local-secrets --refresh, then kubectl -n ${ns} describe externalsecret ${esoName(config, ns, name)} to see why ESO cannot reach Vault`,
+          );
+          continue;
+        }
+        if (missingSourceKeys(current.data).length === 0) {
+          for (const v of secretValuesOf(current.data)) masker.register(v);
+          log.note(STEP, `${stale}; using Vault's values, which ESO will converge to`);
+          out.push({
+            ref,
+            source: {
+              label: `Vault ${config.vault.mount}/${path} (ESO secret stale)`,
+              data: current.data,
+            },
+          });
+          continue;
+        }
+        throw new StepError(
+          `${stale}, and Vault's values there are not usable credentials (${missingSourceKeys(current.data).join(", ")} missing)`,
+          `fix the fixtures for ${path} and run 'dev-bootstrap ensure-local-secrets --refresh'`,
+        );
+      }
       out.push({ ref, source: { label: `${name} (ESO)`, data: secret.data } });
       continue;
     }
@@ -112,6 +146,42 @@ async function readSources(
     );
   }
   return out;
+}
+
+/** The Vault path the ExternalSecret that materialises `ns/name` reads, when we configure one. */
+function esoVaultPath(config: Config, ns: string, name: string): string | undefined {
+  return config.eso.externalSecrets.find(
+    (e) => (e.target ?? e.name) === name && (e.namespace ?? config.namespace) === ns,
+  )?.vaultPath;
+}
+
+function esoName(config: Config, ns: string, name: string): string {
+  return (
+    config.eso.externalSecrets.find(
+      (e) => (e.target ?? e.name) === name && (e.namespace ?? config.namespace) === ns,
+    )?.name ?? name
+  );
+}
+
+type VaultValues =
+  | { kind: "present"; data: Record<string, string> }
+  | { kind: "absent" }
+  | { kind: "unavailable"; why: string };
+
+/** Vault's current values at `path`, or why they could not be read (never fatal here). */
+async function vaultValues(options: BootstrapOptions, path: string): Promise<VaultValues> {
+  try {
+    const read = await options.vault().kvRead(options.config.vault.mount, path);
+    return read.kind === "present" ? { kind: "present", data: read.data } : { kind: "absent" };
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    return { kind: "unavailable", why: (error as Error).message.split("\n")[0] ?? "error" };
+  }
+}
+
+/** True when a key Vault holds is missing from, or different in, the Secret ESO wrote. */
+function differsFromVault(secret: Record<string, string>, vault: Record<string, string>): boolean {
+  return Object.entries(vault).some(([k, v]) => secret[k] !== v);
 }
 
 function differs(existing: SecretRead, desired: Record<string, string>): boolean {

@@ -237,6 +237,8 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
   let polls = 0;
   for (;;) {
     statuses = [];
+    // A SecretSyncedError from before our refresh is as old as a Ready from before it.
+    let freshFailures = 0;
     for (const es of config.eso.externalSecrets) {
       const ns = es.namespace ?? config.namespace;
       const obj = await kube
@@ -250,6 +252,7 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
         options.forceSync && (!options.refreshOnly || options.refreshOnly.has(es.name));
       const fresh =
         !refreshed || (r.synced !== undefined && r.synced !== syncedBefore.get(`${ns}/${es.name}`));
+      if (fresh && r.reason === "SecretSyncedError") freshFailures++;
       statuses.push({
         name: es.name,
         namespace: ns,
@@ -258,8 +261,7 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
         message: r.message,
       });
     }
-    const failed = statuses.filter((s) => s.reason === "SecretSyncedError");
-    if (statuses.every((s) => s.ready) || failed.length || now() >= deadline) break;
+    if (statuses.every((s) => s.ready) || freshFailures > 0 || now() >= deadline) break;
     // Ready is usually ~20 ms away: poll soon, then back off (20, 40, 80 … 500 ms).
     await sleep(pollDelay(++polls, ESO_POLL, deadline - now()), options.signal);
   }
