@@ -189,6 +189,48 @@ function differs(existing: SecretRead, desired: Record<string, string>): boolean
   return Object.entries(MANAGED_BY).some(([k, v]) => existing.labels[k] !== v);
 }
 
+/**
+ * Verify mode: reads the secret and fails, naming every key, when ensure would
+ * write anything. Never writes; returns false (nothing written).
+ */
+async function verifyUnchanged(
+  options: BootstrapOptions,
+  desired: Record<string, string>,
+): Promise<false> {
+  const { kube, config } = options;
+  const ns = config.namespace;
+  const name = config.migrations.secretName;
+  const existing = await kube.readSecret(ns, name);
+  const hint = `write it with 'dev-bootstrap bootstrap-db-migrations-secret --mode ensure', or fix what changed it by hand`;
+  if (!existing)
+    throw new InputError(
+      [
+        `secret ${ns}/${name} does not exist (ensure would create it with ${Object.keys(desired).join(", ")})`,
+      ],
+      hint,
+      ExitCode.stepFailed,
+    );
+  const updated = Object.keys(desired).filter(
+    (k) => k in existing.data && existing.data[k] !== desired[k],
+  );
+  const added = Object.keys(desired).filter(
+    (k) => !(k in existing.data) || existing.binaryKeys.includes(k),
+  );
+  const relabel = Object.entries(MANAGED_BY).some(([k, v]) => existing.labels[k] !== v);
+  const changes = [
+    ...(updated.length ? [`${updated.join(", ")} would be updated`] : []),
+    ...(added.length ? [`${added.join(", ")} would be added`] : []),
+    ...(relabel ? ["its managed-by label would be set"] : []),
+  ];
+  if (changes.length)
+    throw new InputError(
+      [`secret ${ns}/${name} differs from what ensure would write: ${changes.join("; ")}`],
+      hint,
+      ExitCode.stepFailed,
+    );
+  return false;
+}
+
 async function write(options: BootstrapOptions, desired: Record<string, string>): Promise<boolean> {
   const { kube, config } = options;
   const ns = config.namespace;
@@ -288,7 +330,17 @@ export async function bootstrapMigrationsSecret(
     `building ${ns}/${name} for ${config.migrations.databases.map((d) => d.name).join(" → ")} (${options.mode} mode)`,
   );
   try {
-    await ensureNamespace(kube, ns, config, log, STEP);
+    if (options.mode === "verify") {
+      // Verify makes no write of any kind: a missing namespace is a finding, not a fix.
+      if (!(await kube.read("v1", "Namespace", undefined, ns)))
+        throw new InputError(
+          [`namespace ${ns} does not exist (ensure would create it; verify mode creates nothing)`],
+          `create it (kubectl create namespace ${ns}) and let ESO deliver the credentials, or run with --mode ensure`,
+          ExitCode.stepFailed,
+        );
+    } else {
+      await ensureNamespace(kube, ns, config, log, STEP);
+    }
     const sources = await readSources(options);
     const built = buildMigrationsData(sources);
     if (!built.ok)
@@ -308,10 +360,13 @@ export async function bootstrapMigrationsSecret(
         "rename the database in config, or shorten the values",
         ExitCode.stepFailed,
       );
-    const written = await write(options, built.data);
+    const written =
+      options.mode === "verify"
+        ? await verifyUnchanged(options, built.data)
+        : await write(options, built.data);
     const labels = sources.map((s) => s.source.label);
     step.ok(
-      `${ENSURED_MESSAGE} (${written ? "written" : "unchanged"}; from ${labels.join(", ")})`,
+      `${ENSURED_MESSAGE} (${options.mode === "verify" ? "verified, unchanged" : written ? "written" : "unchanged"}; from ${labels.join(", ")})`,
       { sources: labels, written, keys: Object.keys(built.data) },
     );
     return { sources: labels, written, keys: Object.keys(built.data) };
