@@ -332,12 +332,19 @@ export async function bootstrapMigrationsSecret(
   try {
     if (options.mode === "verify") {
       // Verify makes no write of any kind: a missing namespace is a finding, not a fix.
-      if (!(await kube.read("v1", "Namespace", undefined, ns)))
+      if (!(await kube.read("v1", "Namespace", undefined, ns))) {
+        const problems = [
+          `namespace ${ns} does not exist (ensure would create it; verify mode creates nothing)`,
+        ];
+        await readSources(options).catch((e) => {
+          if (e instanceof InputError) problems.push(...e.problems);
+        });
         throw new InputError(
-          [`namespace ${ns} does not exist (ensure would create it; verify mode creates nothing)`],
+          problems,
           `create it (kubectl create namespace ${ns}) and let ESO deliver the credentials, or run with --mode ensure`,
           ExitCode.stepFailed,
         );
+      }
     } else {
       await ensureNamespace(kube, ns, config, log, STEP);
     }

@@ -265,11 +265,14 @@ describe("bootstrap-db-migrations-secret", () => {
     expect(world.kube.get("Secret", "ameide", "db-migrations-local")).toBeUndefined();
   });
 
-  it("verify mode writes from ESO sources when they are complete", async () => {
+  it("verify mode writes nothing even when ESO sources are complete: it reports the create", async () => {
     await setUp(["ensure-local-secrets"]);
     const r = await cli(["bootstrap-db-migrations-secret", "--mode", "verify"]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain("db-migrations Flyway secret ensured");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      "secret ameide/db-migrations-local does not exist (ensure would create it",
+    );
+    expect(world.kube.get("Secret", "ameide", "db-migrations-local")).toBeUndefined();
   });
 
   it("re-reads and retries a 409 Conflict on update; fails without losing data when it persists (FAULTS 11)", async () => {
