@@ -45,6 +45,7 @@ interrupted (Ctrl-C): Tilt runs it as a serve_cmd.`,
       poll: ctx.values.poll === true || ctx.env.DEV_BOOTSTRAP_WATCH_POLL === "1",
       skipEso: ctx.values["skip-eso"] === true,
       signal: ctx.signal,
+      reloadConfig: ctx.reloadConfig,
     });
     await watcher.start();
     ctx.log.note(

@@ -32,6 +32,8 @@ export interface CommandContext {
   stderr: Output;
   /** Aborted on SIGINT/SIGTERM so long waits end promptly. */
   signal: AbortSignal;
+  /** Resolves the config again from the same file, environment and flags (the watcher's reload). */
+  reloadConfig(): ResolvedConfig;
 }
 
 export interface CommandSpec {

@@ -126,12 +126,14 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
       import("../log/journal.js"),
       import("../log/logger.js"),
     ]);
-    const resolved = resolveConfig({
-      cwd: io.cwd,
-      env: io.env,
-      flags: flagOverrides(spec, parsed.values),
-      configPath: typeof parsed.values.config === "string" ? parsed.values.config : undefined,
-    });
+    const reloadConfig = () =>
+      resolveConfig({
+        cwd: io.cwd,
+        env: io.env,
+        flags: flagOverrides(spec, parsed.values),
+        configPath: typeof parsed.values.config === "string" ? parsed.values.config : undefined,
+      });
+    const resolved = reloadConfig();
     const { config } = resolved;
     // Before the flows load: their chunks (the Kubernetes client above all) are the cost.
     enableCompileCache(resolved.path(join(config.stateDir, "compile-cache")));
@@ -175,6 +177,7 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
         stdout: io.stdout,
         stderr: io.stderr,
         signal: controller.signal,
+        reloadConfig,
       }),
     );
     // A flow that finished after the signal fired (without an exit code of its own) was

@@ -5,13 +5,19 @@
  * inputs changed. One run at a time, at most one queued; an invalid fixture
  * keeps the last good state and pushes nothing; a deleted file deletes nothing
  * remotely. Each run is a run of its own in the journal.
+ *
+ * A run that failed (a server down longer than its ready timeout) is retried
+ * with bounded backoff, each retry a checkpoint, so Vault converges without
+ * another save. dev-bootstrap.yaml is watched too: a change reloads it and
+ * re-runs the whole flow; an invalid config keeps the last good one.
  */
-import { basename } from "node:path";
+import { basename, resolve as resolvePath } from "node:path";
 import type { FSWatcher } from "chokidar";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { BootstrapError, describeError, InputError } from "../core/errors.js";
 import { parseFixtures, type ResolvedPath, resolveFixtures } from "../core/fixtures.js";
 import type { SecretMasker } from "../core/mask.js";
+import { backoffDelay } from "../core/retry.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { FIXTURE_EXTENSIONS, readFixtureSources } from "./fixtures.js";
 import { bootstrapStep, ensureLocalSecretsStep } from "./steps.js";
@@ -26,9 +32,14 @@ export interface WatchOptions {
   poll: boolean;
   skipEso: boolean;
   signal?: AbortSignal;
+  /** Resolves the config again (same file, env and flags); enables watching dev-bootstrap.yaml. */
+  reloadConfig?: () => ResolvedConfig;
+  /** Retries of a failed run: how many, and the backoff between them. */
+  retry?: { attempts: number; initialMs: number; maxMs: number };
 }
 
 const STEP = "watch:fixtures";
+const DEFAULT_RETRY = { attempts: 6, initialMs: 1000, maxMs: 30_000 };
 
 export class FixtureWatcher {
   private watcher: FSWatcher | undefined;
@@ -41,14 +52,31 @@ export class FixtureWatcher {
   private applied = new Map<string, string>();
   private readonly changedFiles = new Set<string>();
   private readonly removedFiles = new Set<string>();
+  /** The config in force: the last one that resolved without error. */
+  private resolved: ResolvedConfig;
+  private configChanged = false;
+  /** After a config reload: push every path and re-run the bootstrap, not just what changed. */
+  private fullRun = false;
+  /** The bootstrap must run (its inputs changed) but has not succeeded yet. */
+  private bootstrapPending = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryAttempt = 0;
+  private retrying = false;
   runs = 0;
 
-  constructor(private readonly options: WatchOptions) {}
+  constructor(private readonly options: WatchOptions) {
+    this.resolved = options.resolved;
+  }
+
+  private fixturesDir(): string {
+    return this.resolved.path(this.resolved.config.vault.fixturesDir);
+  }
 
   async start(): Promise<void> {
     const { watch } = await import("chokidar");
-    const dir = this.options.resolved.path(this.options.resolved.config.vault.fixturesDir);
-    this.watcher = watch(dir, {
+    const dir = this.fixturesDir();
+    const configFile = this.options.reloadConfig ? this.resolved.file : undefined;
+    this.watcher = watch(configFile ? [dir, configFile] : dir, {
       ignoreInitial: true,
       depth: 0,
       usePolling: this.options.poll,
@@ -59,6 +87,11 @@ export class FixtureWatcher {
       ignored: (path, stats) => Boolean(stats?.isFile()) && !FIXTURE_EXTENSIONS.test(path),
     });
     const onEvent = (kind: "change" | "unlink") => (path: string) => {
+      if (configFile && resolvePath(path) === configFile) {
+        this.configChanged = true;
+        this.schedule();
+        return;
+      }
       if (!FIXTURE_EXTENSIONS.test(path) || basename(path).startsWith(".")) return;
       (kind === "unlink" ? this.removedFiles : this.changedFiles).add(basename(path));
       this.schedule();
@@ -74,6 +107,7 @@ export class FixtureWatcher {
 
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.watcher?.close();
     await this.running;
   }
@@ -109,21 +143,89 @@ export class FixtureWatcher {
     })();
   }
 
+  /** Re-reads dev-bootstrap.yaml; on error keeps the last good config. False when it was invalid. */
+  private reload(log: CheckpointLogger): boolean {
+    const name = basename(this.resolved.file ?? "dev-bootstrap.yaml");
+    const step = log.start("watch:config", `${name} changed; reloading it`);
+    let next: ResolvedConfig;
+    try {
+      next = this.options.reloadConfig!();
+    } catch (error) {
+      const e = error as BootstrapError;
+      step.fail(`${describeError(error)}; keeping the last good config`, e.hint);
+      return false;
+    }
+    const before = this.fixturesDir();
+    this.resolved = next;
+    const after = this.fixturesDir();
+    if (after !== before) {
+      this.watcher?.unwatch(before);
+      this.watcher?.add(after);
+    }
+    this.fullRun = true;
+    step.ok(`${name} reloaded; re-running the whole flow`);
+    return true;
+  }
+
+  /** Schedules the next retry of a failed run (bounded), or says it gave up. */
+  private scheduleRetry(log: CheckpointLogger, error: unknown): void {
+    const policy = this.options.retry ?? DEFAULT_RETRY;
+    const why = describeError(error);
+    if (this.retryAttempt >= policy.attempts) {
+      log.checkpoint(
+        "watch:retry",
+        "fail",
+        `run failed (${why}); gave up after ${policy.attempts} retries`,
+        { hint: "fix the cause, then save a fixture or dev-bootstrap.yaml to run again" },
+      );
+      this.retryAttempt = 0;
+      return;
+    }
+    this.retryAttempt++;
+    const delay = backoffDelay(this.retryAttempt, { ...policy, factor: 2 });
+    log.note(
+      "watch:retry",
+      `run failed (${why}); retry ${this.retryAttempt} of ${policy.attempts} in ${(delay / 1000).toFixed(1)} s`,
+    );
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.retrying = true;
+      this.trigger();
+    }, delay);
+  }
+
   private async cycle(): Promise<void> {
     this.runs++;
     const log = this.options.newRun();
     this.current = log;
-    const { resolved, masker } = this.options;
+    const retry = this.retrying ? this.retryAttempt : 0;
+    this.retrying = false;
+    // A save (or a config change) runs now; a pending retry would only repeat it.
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+    if (this.configChanged) {
+      this.configChanged = false;
+      if (!this.reload(log) && this.changedFiles.size === 0 && this.removedFiles.size === 0) return;
+    }
+    const { masker } = this.options;
+    const resolved = this.resolved;
     const { config } = resolved;
     const files = [...this.changedFiles].sort();
     const removed = [...this.removedFiles].sort();
     this.changedFiles.clear();
     this.removedFiles.clear();
+    const policy = this.options.retry ?? DEFAULT_RETRY;
     const step = log.start(
       STEP,
-      files.length || removed.length
-        ? `fixtures changed: ${[...files, ...removed.map((f) => `${f} (deleted)`)].join(", ")}`
-        : "initial sync of the fixtures",
+      retry
+        ? `retry ${retry} of ${policy.attempts} after a failed run`
+        : files.length || removed.length
+          ? `fixtures changed: ${[...files, ...removed.map((f) => `${f} (deleted)`)].join(", ")}`
+          : this.fullRun
+            ? "config changed: syncing every fixture path"
+            : "initial sync of the fixtures",
     );
     let fixtures: Map<string, ResolvedPath>;
     try {
@@ -153,14 +255,19 @@ export class FixtureWatcher {
       step.note(
         `${removed.join(", ")} deleted: its paths stay in Vault (nothing is deleted remotely)`,
       );
+    const full = this.fullRun;
     const changed = [...fixtures.values()]
-      .filter((p) => this.applied.get(p.path) !== JSON.stringify(p.values))
+      .filter((p) => full || this.applied.get(p.path) !== JSON.stringify(p.values))
       .map((p) => p.path);
-    if (changed.length === 0) {
+    if (changed.length === 0 && !this.bootstrapPending) {
       step.ok("no value changed; nothing to push");
       return;
     }
-    step.ok(`${changed.length} path(s) changed: ${changed.join(", ")}`);
+    step.ok(
+      changed.length
+        ? `${changed.length} path(s) ${full ? "to sync" : "changed"}: ${changed.join(", ")}`
+        : "no value changed; the migrations secret is still to be written",
+    );
     const ctx = {
       resolved,
       log,
@@ -170,22 +277,30 @@ export class FixtureWatcher {
     };
     try {
       await withWorkspaceLock(resolved, log, this.options.env, this.options.signal, async () => {
-        const { writtenPaths } = await ensureLocalSecretsStep(ctx, {
-          only: new Set(changed),
-          skipEso: this.options.skipEso,
-        });
-        for (const path of changed)
-          this.applied.set(path, JSON.stringify(fixtures.get(path)!.values));
-        const inputs = new Set(config.migrations.databases.map((d) => d.vaultPath));
-        if (!this.options.skipEso && writtenPaths.some((p) => inputs.has(p)))
-          await bootstrapStep(ctx);
+        if (changed.length) {
+          const { writtenPaths } = await ensureLocalSecretsStep(ctx, {
+            ...(full ? {} : { only: new Set(changed) }),
+            skipEso: this.options.skipEso,
+          });
+          for (const path of changed)
+            this.applied.set(path, JSON.stringify(fixtures.get(path)!.values));
+          const inputs = new Set(config.migrations.databases.map((d) => d.vaultPath));
+          if (full || writtenPaths.some((p) => inputs.has(p))) this.bootstrapPending = true;
+        }
+        if (this.options.skipEso) this.bootstrapPending = false;
+        if (this.bootstrapPending) await bootstrapStep(ctx);
+        this.bootstrapPending = false;
       });
+      this.fullRun = false;
+      this.retryAttempt = 0;
     } catch (error) {
-      // The step already reported it; keep watching.
+      if (this.options.signal?.aborted) return;
+      // The step already reported it; keep watching, and retry (bounded).
       if (!(error instanceof BootstrapError))
         log.checkpoint(STEP, "fail", describeError(error), {
           hint: "unexpected error; rerun with DEBUG=dev-bootstrap",
         });
+      this.scheduleRetry(log, error);
     }
   }
 }
