@@ -18,9 +18,11 @@ import {
   type Node,
   parseDocument,
   type Scalar,
+  visit,
   type YAMLMap,
 } from "yaml";
 import { ALPHABETS, DEFAULT_DERIVE, type DeriveSpec, deriveSecret } from "./derive.js";
+import { printable, unstorableText } from "./printable.js";
 import {
   parseTemplate,
   renderTemplate,
@@ -98,6 +100,44 @@ class Collector {
   }
 }
 
+/** Tags whose values are stored as written; any other tag would change or drop the value. */
+const PLAIN_TAGS = new Set(
+  ["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`),
+);
+
+function tagName(tag: string): string {
+  return tag.startsWith("tag:yaml.org,2002:") ? `!!${tag.slice(18)}` : tag;
+}
+
+/** Reports every explicit tag that is not a plain core-schema tag. */
+function checkTags(doc: ReturnType<typeof parseDocument>, text: string, c: Collector): void {
+  visit(doc, {
+    Node(_, node) {
+      const tag = (node as { tag?: string }).tag;
+      if (!tag || PLAIN_TAGS.has(tag)) return;
+      // The node's range starts after its tag: point at the tag itself when it is found.
+      const start = node.range?.[0] ?? 0;
+      const at = text.lastIndexOf(tagName(tag), start);
+      c.report(
+        node,
+        `unsupported YAML tag '${printable(tagName(tag))}': write the value as a plain or quoted string`,
+        at >= 0 && !text.slice(at, start).includes("\n") ? at - start : 0,
+      );
+    },
+  });
+}
+
+/** Reports text a Vault value could not hold as written; true when it is storable. */
+function storable(node: Node | null | undefined, text: string, c: Collector): boolean {
+  const why = unstorableText(text);
+  if (why) c.report(node, `value holds ${why}; write it without control characters`);
+  return !why;
+}
+
+function isNullKey(node: unknown): boolean {
+  return isScalar(node) && node.value === null;
+}
+
 function scalarText(node: Scalar): string {
   if (typeof node.value === "string") return node.value;
   // Keep numbers as written: `1.10` stays "1.10", `0123` stays "0123".
@@ -141,7 +181,7 @@ function parseDerive(node: Node | null | undefined, c: Collector): DeriveSpec | 
     } else {
       c.report(
         pair.key as Node,
-        `derive: unknown field '${key}' (known: length, alphabet, rotation)`,
+        `derive: unknown field '${printable(key)}' (known: length, alphabet, rotation)`,
       );
       ok = false;
     }
@@ -155,7 +195,9 @@ function parseValue(node: Node | null | undefined, c: Collector): ValueSpec | un
       c.report(node, "value is empty; write '' for an empty string");
       return undefined;
     }
-    return { kind: "literal", value: scalarText(node), secret: false };
+    const text = scalarText(node);
+    if (!storable(node, text, c)) return undefined;
+    return { kind: "literal", value: text, secret: false };
   }
   if (isSeq(node) || !isMap(node)) {
     c.report(
@@ -170,7 +212,7 @@ function parseValue(node: Node | null | undefined, c: Collector): ValueSpec | un
     if (!["value", "derive", "template", "env", "default", "secret"].includes(key)) {
       c.report(
         pair.key as Node,
-        `unknown field '${key}' (known: value, derive, template, env, default, secret)`,
+        `unknown field '${printable(key)}' (known: value, derive, template, env, default, secret)`,
       );
       return undefined;
     }
@@ -200,6 +242,7 @@ function parseValue(node: Node | null | undefined, c: Collector): ValueSpec | un
       c.report(v ?? node, "value: expected a string");
       return undefined;
     }
+    if (!storable(v, scalarText(v), c)) return undefined;
     return { kind: "literal", value: scalarText(v), secret: secret ?? false };
   }
   if (fields.has("env")) {
@@ -214,6 +257,7 @@ function parseValue(node: Node | null | undefined, c: Collector): ValueSpec | un
       c.report(d ?? node, "default: expected a string");
       return undefined;
     }
+    if (isScalar(d) && !storable(d, scalarText(d), c)) return undefined;
     return {
       kind: "env",
       name,
@@ -234,6 +278,7 @@ function parseValue(node: Node | null | undefined, c: Collector): ValueSpec | un
     c.report(t ?? node, "template: expected a string");
     return undefined;
   }
+  if (!storable(t, t.value, c)) return undefined;
   try {
     return { kind: "template", parts: parseTemplate(t.value), secret };
   } catch (error) {
@@ -258,6 +303,7 @@ function parseFile(source: FixtureSource, set: FixtureSet, problems: string[]): 
     problems.push(`${source.file}:${line}:${col}: invalid YAML: ${error.message.split("\n")[0]}`);
   }
   if (doc.errors.length) return;
+  checkTags(doc, source.text, c);
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return; // an empty file declares nothing
   if (!isMap(root)) {
@@ -273,16 +319,20 @@ function parseFile(source: FixtureSource, set: FixtureSet, problems: string[]): 
       else if (!(isScalar(pair.value) && pair.value.value === null))
         c.report(pair.value as Node, "paths: expected a mapping of Vault paths");
     } else if (key !== "description") {
-      c.report(pair.key as Node, `unknown field '${key}' (known: paths, description)`);
+      c.report(pair.key as Node, `unknown field '${printable(key)}' (known: paths, description)`);
     }
   }
   for (const pathPair of pathsNode?.items ?? []) {
     const keyNode = pathPair.key as Node;
+    if (isNullKey(keyNode)) {
+      c.report(keyNode, "a null key (~ or null): write the key's name");
+      continue;
+    }
     const path = isScalar(keyNode) ? String(keyNode.value) : "";
-    if (!isValidVaultPath(path)) {
+    if (!isValidVaultPath(path) || unstorableText(path)) {
       c.report(
         keyNode,
-        `bad Vault path '${path}': expected a KV path like 'platform/db' (no leading '/', no 'data/' prefix, no '.' or '..' segments, no trailing '.')`,
+        `bad Vault path '${printable(path)}': expected a KV path like 'platform/db' (no leading '/', no 'data/' prefix, no '.' or '..' segments, no trailing '.')`,
       );
       continue;
     }
@@ -302,11 +352,15 @@ function parseFile(source: FixtureSource, set: FixtureSet, problems: string[]): 
     }
     for (const kv of keysNode.items) {
       const kNode = kv.key as Node;
+      if (isNullKey(kNode)) {
+        c.report(kNode, "a null key (~ or null): write the key's name");
+        continue;
+      }
       const key = isScalar(kNode) ? String(kNode.value) : "";
       if (!KEY_NAME.test(key)) {
         c.report(
           kNode,
-          `bad key name '${key}': expected letters, digits, '_', '.', '-' and not starting with a digit`,
+          `bad key name '${printable(key)}': expected letters, digits, '_', '.', '-' and not starting with a digit`,
         );
         continue;
       }

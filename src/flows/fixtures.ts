@@ -19,6 +19,7 @@ import {
   resolveFixtures,
 } from "../core/fixtures.js";
 import type { SecretMasker } from "../core/mask.js";
+import { firstInvalidUtf8, printable } from "../core/printable.js";
 
 export const FIXTURE_EXTENSIONS = /\.ya?ml$/;
 
@@ -41,13 +42,30 @@ export function readFixtureSources(dir: string, root: string): FixtureSource[] {
     const file = join(dir, name);
     const shown = relative(root, file) || file;
     const read = readRegularFile(file);
-    if (typeof read === "string") sources.push({ file: shown, text: read });
-    else problems.push(`${shown}: not a regular file (${read.kind}); fixtures must be plain files`);
+    if (!("bytes" in read)) {
+      problems.push(
+        `${printable(shown)}: not a regular file (${read.kind}); fixtures must be plain files`,
+      );
+      continue;
+    }
+    // Decoding would store invalid bytes as U+FFFD: refuse them where they are.
+    const bytes = read.bytes;
+    const bad = firstInvalidUtf8(bytes);
+    if (bad >= 0) {
+      const before = bytes.subarray(0, bad).toString("utf8");
+      const line = before.split("\n").length;
+      const col = before.length - before.lastIndexOf("\n");
+      problems.push(
+        `${printable(shown)}:${line}:${col}: not valid UTF-8 (byte 0x${bytes[bad]!.toString(16).padStart(2, "0")}); save the file as UTF-8`,
+      );
+      continue;
+    }
+    sources.push({ file: shown, text: bytes.toString("utf8") });
   }
   if (problems.length)
     throw new InputError(
       problems,
-      "move it out of the fixture directory, or rename it so it does not end in .yaml",
+      "fix the file at that position, or move what is not a fixture out of the directory",
     );
   return sources;
 }
@@ -65,7 +83,7 @@ function kindOf(stats: Stats): string {
  * open descriptor, so a named pipe is never waited on and nothing can swap the
  * file between the check and the read.
  */
-function readRegularFile(file: string): string | { kind: string } {
+function readRegularFile(file: string): { bytes: Buffer } | { kind: string } {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -77,7 +95,7 @@ function readRegularFile(file: string): string | { kind: string } {
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) return { kind: kindOf(stats) };
-    return readFileSync(fd, "utf8");
+    return { bytes: readFileSync(fd) };
   } finally {
     closeSync(fd);
   }
