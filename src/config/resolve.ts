@@ -4,13 +4,15 @@
  * or the flag), the key, and what was expected; they never echo a value.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { isAlias, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../core/errors.js";
 import { type Config, configSchema } from "./schema.js";
 
 export const CONFIG_FILE_NAME = "dev-bootstrap.yaml";
+/** Nesting the config file may use; the schema needs six, and YAML's parser recurses per level. */
+export const MAX_NESTING = 64;
 export const CONFIG_ENV = "DEV_BOOTSTRAP_CONFIG";
 
 /** Environment variables that set config keys (after the file, before flags). */
@@ -108,6 +110,17 @@ function loadFile(file: string): {
     );
   }
   const lineCounter = new LineCounter();
+  const tooDeep = nestingBeyond(text, MAX_NESTING);
+  if (tooDeep !== undefined) {
+    lineCounter.addNewLine(0);
+    for (let i = text.indexOf("\n"); i >= 0 && i < tooDeep; i = text.indexOf("\n", i + 1))
+      lineCounter.addNewLine(i + 1);
+    const { line, col } = lineCounter.linePos(tooDeep);
+    throw new ConfigError(
+      `${file}:${line}:${col}: nested deeper than ${MAX_NESTING} levels; ${CONFIG_FILE_NAME} needs only a few`,
+      "fix the YAML structure of the config file",
+    );
+  }
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
@@ -120,7 +133,26 @@ function loadFile(file: string): {
       "fix the YAML syntax in the config file",
     );
   }
-  const values = doc.toJS() as unknown;
+  let values: unknown;
+  try {
+    values = doc.toJS();
+  } catch (error) {
+    // yaml refuses to expand aliases past a bound (a "billion laughs" document).
+    let first: number | undefined;
+    visit(doc, {
+      Alias(_, node) {
+        first ??= node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    if (/alias/i.test((error as Error).message) || first !== undefined) {
+      throw new ConfigError(
+        `${position(first ?? 0)}: too many YAML alias expansions (an alias bomb?); write the values out`,
+        "the config file needs no aliases; write each value where it is used",
+      );
+    }
+    throw error;
+  }
   if (
     values !== null &&
     values !== undefined &&
@@ -141,6 +173,50 @@ function loadFile(file: string): {
       return `${file}:1:1`;
     },
   };
+}
+
+/**
+ * Offset where `text` nests deeper than `limit` levels (block indentation, "- "
+ * entries and flow brackets), or undefined. A pre-scan: yaml's parser recurses per
+ * level and overflows the stack on thousands of them.
+ */
+function nestingBeyond(text: string, limit: number): number | undefined {
+  const indents: number[] = [];
+  let brackets = 0;
+  let offset = 0;
+  for (const line of text.split("\n")) {
+    const start = offset;
+    offset += line.length + 1;
+    const content = line.replace(/^[ ]*/, "");
+    if (brackets === 0) {
+      if (content === "" || content.startsWith("#")) continue;
+      let indent = line.length - content.length;
+      // "- - x" opens a level per dash.
+      for (const dash of content.match(/^(-[ ]+)*/)?.[0].match(/-[ ]+/g) ?? []) {
+        while (indents.length && indents[indents.length - 1]! >= indent + 1) indents.pop();
+        if (!indents.length || indents[indents.length - 1]! < indent) indents.push(indent);
+        indent += dash.length;
+      }
+      while (indents.length && indents[indents.length - 1]! > indent) indents.pop();
+      if (!indents.length || indents[indents.length - 1]! < indent) indents.push(indent);
+      if (indents.length > limit) return start + indent;
+    }
+    let quote: string | undefined;
+    for (let i = line.length - content.length; i < line.length; i++) {
+      const c = line[i]!;
+      if (quote) {
+        if (c === quote) quote = undefined;
+        continue;
+      }
+      if (c === "#" && (i === 0 || line[i - 1] === " ")) break;
+      if (c === '"' || c === "'") quote = c;
+      else if (c === "[" || c === "{") {
+        brackets++;
+        if (indents.length + brackets > limit) return start + i;
+      } else if ((c === "]" || c === "}") && brackets > 0) brackets--;
+    }
+  }
+  return undefined;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -176,6 +252,17 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
       );
     }
   }
+  if (locate) {
+    // The file is checked on its own too: a bad value there is reported even when an
+    // environment variable or flag overrides it today, since it breaks once they are unset.
+    const fileOnly = configSchema.safeParse(structuredClone(merged));
+    if (!fileOnly.success) {
+      const issue = fileOnly.error.issues[0]!;
+      throw new ConfigError(
+        `${locate(issue.path)}: ${dotted(issue.path)}: ${describeIssue(issue)}`,
+      );
+    }
+  }
   for (const [name, key] of ENV_KEYS) {
     const value = options.env[name];
     if (value === undefined || value === "") continue;
@@ -188,19 +275,21 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
     origins.set(key, { kind: "flag", name: `--${key.split(".").pop()}` });
   }
 
+  const whereOf = (path: PropertyKey[]): string => {
+    const origin = origins.get(dotted(path));
+    return origin?.kind === "env"
+      ? `environment variable ${origin.name}`
+      : origin?.kind === "flag"
+        ? `flag ${origin.name}`
+        : locate
+          ? locate(path)
+          : "config";
+  };
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = dotted(issue.path);
-    const origin = origins.get(key);
-    const where =
-      origin?.kind === "env"
-        ? `environment variable ${origin.name}`
-        : origin?.kind === "flag"
-          ? `flag ${origin.name}`
-          : locate
-            ? locate(issue.path)
-            : "config";
+    const where = whereOf(issue.path);
     const more =
       parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : "";
     throw new ConfigError(`${where}: ${key}: ${describeIssue(issue)}${more}`);
@@ -209,6 +298,20 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
   const root = workspaceRoot(options.cwd, file);
   const path = (relative: string) => (isAbsolute(relative) ? relative : join(root, relative));
   const config = parsed.data;
+  // Run state (journal, locks, tilt.pid) belongs to this workspace: a path outside it
+  // would be shared with, or clobber, something else.
+  for (const [key, value] of [
+    ["stateDir", config.stateDir],
+    ["log.journal", config.log.journal],
+  ] as const) {
+    if (value === undefined) continue;
+    const rel = relative(root, path(value));
+    if (rel === ".." || rel.startsWith(`..${"/"}`) || isAbsolute(rel))
+      throw new ConfigError(
+        `${whereOf(key.split("."))}: ${key}: must stay inside the workspace (it resolves outside it)`,
+        `use a path relative to ${root}, e.g. .dev-bootstrap`,
+      );
+  }
   return {
     config,
     root,

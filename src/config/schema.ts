@@ -28,7 +28,16 @@ const httpUrl = z
   .regex(
     /^https?:\/\/[^\s/]+/,
     "expected an http:// or https:// address, e.g. http://127.0.0.1:8200",
-  );
+  )
+  .refine((v) => URL.canParse(v), {
+    message: "not a valid URL (check brackets around an IPv6 host, and the port)",
+    abort: true,
+  })
+  // Vault takes a token, never userinfo; an address holding one would be printed and journaled.
+  .refine((v) => !URL.canParse(v) || (!new URL(v).username && !new URL(v).password), {
+    message:
+      "must not hold a user name or password (user:password@); Vault takes a token: set VAULT_TOKEN",
+  });
 /** A KV v2 secret path relative to the mount: no leading slash, no `data/`, no `.` segments. */
 export const vaultPathSchema = z
   .string()
