@@ -7,7 +7,7 @@ import { type KvRead, type Vault, VaultHttpError, VaultNetworkError } from "../a
 import { StepError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import { backoffDelay, mapPool, sleep } from "../core/retry.js";
-import type { CheckpointLogger } from "../log/logger.js";
+import type { CheckpointLogger, StepHandle } from "../log/logger.js";
 
 export type KeyAction = "create" | "update" | "unchanged" | "kept";
 export type PathAction = "create" | "update" | "unchanged";
@@ -122,9 +122,53 @@ export async function waitForVault(
   throw error;
 }
 
+/** Attempts of a request after the health check when Vault refuses the connection. */
+const REFUSED_ATTEMPTS = 4;
+
+/**
+ * A request after the health check, classified as the health check does: sealed
+ * (503) or uninitialised (501) is a StepError with its fix; a connection refused
+ * (or unanswered) before the request reached Vault is retried, bounded.
+ */
+async function afterHealth<T>(
+  options: Pick<SeedOptions, "vault" | "signal">,
+  step: StepHandle,
+  what: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const addr = options.vault.addr;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof VaultHttpError && (error.status === 503 || error.status === 501)) {
+        throw new StepError(
+          `Vault ${error.status === 503 ? "sealed" : "not initialised"} at ${addr} (at ${what}, after the health check)`,
+          error.status === 503
+            ? "unseal it ('vault operator unseal') or restart the dev server, then rerun; nothing was written"
+            : "initialise it ('vault operator init') or use a dev server, then rerun",
+        );
+      }
+      if (error instanceof VaultNetworkError && !error.mayHaveReachedServer) {
+        if (attempt >= REFUSED_ATTEMPTS)
+          throw new StepError(
+            `Vault unreachable at ${addr} (${error.code} at ${what}, ${REFUSED_ATTEMPTS} attempts)`,
+            "Vault answered its health check, then went away: is it restarting? Check the server, then rerun",
+          );
+        step.note(
+          `Vault refused the connection at ${what} (${error.code}); retry ${attempt} of ${REFUSED_ATTEMPTS - 1}`,
+        );
+        await sleep(backoffDelay(attempt), options.signal);
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
 /** Checks the token and makes sure the mount is KV v2, enabling it when missing. */
 export async function ensureKv2Mount(
-  options: Pick<SeedOptions, "vault" | "mount" | "log" | "plan">,
+  options: Pick<SeedOptions, "vault" | "mount" | "log" | "plan" | "signal">,
 ): Promise<void> {
   const { vault, mount, log } = options;
   const step = log.start("vault:mount", `checking the token and the ${mount}/ mount`);
@@ -134,7 +178,21 @@ export async function ensureKv2Mount(
     throw error;
   };
   try {
-    await vault.lookupSelf();
+    await checkMount(options, step, fail);
+  } catch (error) {
+    if (error instanceof StepError && !error.step) fail(error);
+    throw error;
+  }
+}
+
+async function checkMount(
+  options: Pick<SeedOptions, "vault" | "mount" | "log" | "plan" | "signal">,
+  step: StepHandle,
+  fail: (error: StepError) => never,
+): Promise<void> {
+  const { vault, mount } = options;
+  try {
+    await afterHealth(options, step, "auth/token/lookup-self", () => vault.lookupSelf());
   } catch (error) {
     if (error instanceof VaultHttpError && error.status === 403) {
       fail(
@@ -146,9 +204,11 @@ export async function ensureKv2Mount(
     }
     throw error;
   }
+  const readMount = () =>
+    afterHealth(options, step, `sys/mounts/${mount}`, () => vault.readMount(mount));
   let info: Awaited<ReturnType<Vault["readMount"]>>;
   try {
-    info = await vault.readMount(mount);
+    info = await readMount();
   } catch (error) {
     if (error instanceof VaultHttpError && error.status === 403) {
       step.warn(
@@ -159,32 +219,53 @@ export async function ensureKv2Mount(
     }
     throw error;
   }
+  let raced = false;
   if (!info) {
     if (options.plan) {
       step.ok(`mount ${mount}/ does not exist; it would be enabled as KV v2`);
       return;
     }
     try {
-      await vault.enableKv2(mount);
+      await afterHealth(options, step, `sys/mounts/${mount}`, () => vault.enableKv2(mount));
     } catch (error) {
       if (error instanceof VaultHttpError && error.status === 403)
         fail(denied("create", `/v1/sys/mounts/${mount}`));
-      throw error;
+      // Another run enabled it between our read and our write: it exists now.
+      if (
+        !(
+          error instanceof VaultHttpError &&
+          error.status === 400 &&
+          error.errors.some((e) => /already in use/i.test(e))
+        )
+      )
+        throw error;
+      raced = true;
     }
-    step.ok(`enabled KV v2 at ${mount}/`);
-    return;
+    if (!raced) {
+      step.ok(`enabled KV v2 at ${mount}/`);
+      return;
+    }
+    info = await readMount();
+    if (!info)
+      fail(
+        new StepError(`mount ${mount}/ is in use but cannot be read`, "check 'vault secrets list'"),
+      );
   }
-  if (info.type !== "kv" || info.version !== "2") {
+  if (info!.type !== "kv" || info!.version !== "2") {
     fail(
       new StepError(
-        `mount ${mount}/ is ${info.type === "kv" ? "KV version 1" : `a '${info.type}' engine`}, not KV v2`,
-        info.type === "kv"
+        `mount ${mount}/ is ${info!.type === "kv" ? "KV version 1" : `a '${info!.type}' engine`}, not KV v2`,
+        info!.type === "kv"
           ? `upgrade it: vault kv enable-versioning ${mount}/`
           : "set vault.mount to a KV v2 mount",
       ),
     );
   }
-  step.ok(`mount ${mount}/ is KV v2`);
+  step.ok(
+    raced
+      ? `mount ${mount}/ was enabled by another run meanwhile; it is KV v2`
+      : `mount ${mount}/ is KV v2`,
+  );
 }
 
 function diff(

@@ -1,0 +1,148 @@
+/**
+ * Vault faults after the health check (FAULTS.md 1): sealed or refusing
+ * connections at lookup-self or at the mount check are classified like the
+ * health check does, refused connections are retried (bounded), and a
+ * mount-enable race ("path is already in use") means the mount exists.
+ * A scripted Vault answers each request as the test says.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cleanEnv, runCli } from "../helpers/cli.js";
+import { spawnCli } from "../helpers/spawned.js";
+import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+const TOKEN = "s.scripted-token-1234";
+let server: Server;
+let port = 0;
+let ws: Workspace;
+let routes: Record<string, Handler>;
+const seen: string[] = [];
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { "content-type": "application/json", connection: "close" });
+  res.end(JSON.stringify(body));
+};
+const healthy: Handler = (_, res) =>
+  json(res, 200, { initialized: true, sealed: false, standby: false, version: "1.17.0" });
+const kvStore = new Map<string, Record<string, unknown>>();
+const kv: Handler = (req, res) => {
+  const path = req.url!.replace(/^\/v1\/secret\/data\//, "");
+  if (req.method === "GET") {
+    const data = kvStore.get(path);
+    return data
+      ? json(res, 200, { data: { data, metadata: { version: 1 } } })
+      : json(res, 404, { errors: [] });
+  }
+  let body = "";
+  req.on("data", (d) => (body += d));
+  req.on("end", () => {
+    kvStore.set(path, JSON.parse(body).data);
+    json(res, 200, { data: { version: 1 } });
+  });
+};
+
+async function listen(): Promise<void> {
+  server = createServer((req, res) => {
+    const route = `${req.method} ${req.url!.split("?")[0]}`;
+    seen.push(route);
+    const handler = routes[route] ?? (req.url!.startsWith("/v1/secret/data/") ? kv : undefined);
+    if (handler) return handler(req, res);
+    json(res, 404, { errors: [`no route ${route}`] });
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  port = (server.address() as { port: number }).port;
+}
+
+beforeEach(async () => {
+  port = 0;
+  seen.length = 0;
+  kvStore.clear();
+  routes = {
+    "GET /v1/sys/health": healthy,
+    "GET /v1/auth/token/lookup-self": (_, res) => json(res, 200, { data: { policies: ["root"] } }),
+    "GET /v1/sys/mounts/secret": (_, res) =>
+      json(res, 200, { data: { type: "kv", options: { version: "2" } } }),
+  };
+  await listen();
+  ws = makeWorkspace({
+    "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 2\n",
+    "vault/fixtures/a.yaml": "paths:\n  app/x:\n    A: b\n",
+  });
+});
+afterEach(async () => {
+  await new Promise<void>((resolve) =>
+    server.listening ? server.close(() => resolve()) : resolve(),
+  );
+});
+
+const env = () => cleanEnv({ VAULT_ADDR: `http://127.0.0.1:${port}`, VAULT_TOKEN: TOKEN });
+const seed = () => runCli(["ensure-local-secrets", "--skip-eso"], { cwd: ws.dir, env: env() });
+
+describe("Vault faults after the health check", () => {
+  it("sealed at lookup-self: classified, with the unseal hint, never 'unexpected error'", async () => {
+    routes["GET /v1/auth/token/lookup-self"] = (_, res) =>
+      json(res, 503, { errors: ["Vault is sealed"] });
+    const r = await seed();
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(
+      /\[vault:mount\] ✖ Vault sealed at http:\/\/127\.0\.0\.1:\d+ \(at auth\/token\/lookup-self, after the health check\).*hint: unseal it/,
+    );
+    expect(r.stdout + r.stderr).not.toMatch(/unexpected error|incomplete/);
+  });
+
+  it("sealed at the mount check: classified the same way", async () => {
+    routes["GET /v1/sys/mounts/secret"] = (_, res) =>
+      json(res, 503, { errors: ["Vault is sealed"] });
+    const r = await seed();
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /\[vault:mount\] ✖ Vault sealed at .* \(at sys\/mounts\/secret, after the health check\)/,
+    );
+  });
+
+  it("connection refused after the health check is retried, and succeeds once Vault is back", async () => {
+    routes["GET /v1/sys/health"] = (req, res) => {
+      healthy(req, res);
+      // Stop listening once health has answered: the next requests are refused.
+      res.on("finish", () => server.close());
+    };
+    const run = spawnCli(["ensure-local-secrets", "--skip-eso"], { cwd: ws.dir, env: env() });
+    await run.waitFor(
+      /\[vault:mount\]\s+Vault refused the connection at auth\/token\/lookup-self \(ECONNREFUSED\); retry 1 of \d+/,
+    );
+    routes["GET /v1/sys/health"] = healthy;
+    await listen();
+    expect(await run.exited, run.output()).toBe(0);
+    expect(run.output()).toMatch(/Vault sync success/);
+  });
+
+  it("connection refused that persists fails clearly after bounded retries", async () => {
+    routes["GET /v1/sys/health"] = (req, res) => {
+      healthy(req, res);
+      res.on("finish", () => server.close());
+    };
+    const r = await seed();
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(
+      /\[vault:mount\] ✖ Vault unreachable at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED at auth\/token\/lookup-self, \d+ attempts\)/,
+    );
+    expect(r.stdout + r.stderr).not.toMatch(/unexpected error/);
+  });
+
+  it("a mount-enable race ('path is already in use') means the mount exists", async () => {
+    let reads = 0;
+    routes["GET /v1/sys/mounts/secret"] = (_, res) =>
+      reads++ === 0
+        ? json(res, 400, { errors: ["No secret engine mount at secret/"] })
+        : json(res, 200, { data: { type: "kv", options: { version: "2" } } });
+    routes["POST /v1/sys/mounts/secret"] = (_, res) =>
+      json(res, 400, { errors: ["path is already in use at secret/"] });
+    const r = await seed();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /\[vault:mount\] ✔ mount secret\/ was enabled by another run meanwhile; it is KV v2/,
+    );
+    expect(r.stdout).toMatch(/Vault sync success/);
+  });
+});
