@@ -20,12 +20,46 @@ export class UrlError extends Error {}
 
 const CREDENTIAL_PARAMS = new Set(["user", "password"]);
 
-function decode(text: string): string {
+/** Percent-decodes one part of a URL; like libpq, an invalid escape is an error (never echoed). */
+function decode(text: string, part: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    return text; // a raw '%' not followed by hex digits: take it literally
+    throw new UrlError(
+      `invalid percent-encoding in ${part} ('%' must be followed by two hex digits; write '%25' for a literal '%')`,
+    );
   }
+}
+
+const TARGET_SERVER_TYPE: Record<string, string> = {
+  any: "any",
+  "read-write": "primary",
+  primary: "primary",
+  "read-only": "secondary",
+  standby: "secondary",
+  "prefer-standby": "preferSecondary",
+};
+
+/**
+ * libpq parameters whose pgjdbc names differ. pgjdbc ignores a name it does not know,
+ * so copying `connect_timeout` as is would silently drop it. Sources: libpq's
+ * "Parameter Key Words" and pgjdbc's PGProperty (connectTimeout is in seconds in both).
+ */
+function toPgjdbcParam([key, value]: [string, string]): [string, string] {
+  if (key === "connect_timeout") {
+    if (!/^\d+$/.test(value)) throw new UrlError("connect_timeout expects whole seconds");
+    return ["connectTimeout", value];
+  }
+  if (key === "application_name") return ["ApplicationName", value];
+  if (key === "target_session_attrs") {
+    const mapped = TARGET_SERVER_TYPE[value];
+    if (!mapped)
+      throw new UrlError(
+        `target_session_attrs=${value.replace(/[^\w-]/g, "?")} has no pgjdbc equivalent (expected any, read-write, read-only, primary, standby or prefer-standby)`,
+      );
+    return ["targetServerType", mapped];
+  }
+  return [key, value];
 }
 
 /**
@@ -55,8 +89,8 @@ export function parsePostgresUrl(url: string): ParsedPostgresUrl {
     const userinfo = rest.slice(0, at);
     rest = rest.slice(at + 1);
     const colon = userinfo.indexOf(":");
-    user = decode(colon < 0 ? userinfo : userinfo.slice(0, colon));
-    if (colon >= 0) password = decode(userinfo.slice(colon + 1));
+    user = decode(colon < 0 ? userinfo : userinfo.slice(0, colon), "the user");
+    if (colon >= 0) password = decode(userinfo.slice(colon + 1), "the password");
   }
   const hm = /^(\[[0-9A-Fa-f:.]+\]|[^:/?\s[\]]+)(?::(\d{1,5}))?(?:\/([^?]*))?(?:\?(.*))?$/s.exec(
     rest,
@@ -65,13 +99,13 @@ export function parsePostgresUrl(url: string): ParsedPostgresUrl {
   const hostForUrl = hm[1]!;
   const port = hm[2] ? Number(hm[2]) : 5432;
   if (port < 1 || port > 65535) throw new UrlError(`port ${port} is out of range`);
-  const database = decode(hm[3] ?? "");
+  const database = decode(hm[3] ?? "", "the database name");
   if (!database) throw new UrlError("the URL names no database (expected …/<database>)");
   const params: Array<[string, string]> = [];
   for (const pair of (hm[4] ?? "").split("&").filter(Boolean)) {
     const eq = pair.indexOf("=");
-    const key = decode(eq < 0 ? pair : pair.slice(0, eq));
-    const value = eq < 0 ? "" : decode(pair.slice(eq + 1));
+    const key = decode(eq < 0 ? pair : pair.slice(0, eq), "the query parameters");
+    const value = eq < 0 ? "" : decode(pair.slice(eq + 1), "the query parameters");
     if (key === "user") user = value;
     else if (key === "password") password = value;
     else params.push([key, value]);
@@ -104,6 +138,8 @@ export function formatJdbcUrl(
 /** Converts any supported URL to JDBC, returning the credentials it carried separately. */
 export function toJdbc(url: string): { jdbc: string; user?: string; password?: string } {
   const parsed = parsePostgresUrl(url);
+  // A libpq URL's parameters take pgjdbc's names; a jdbc: URL already has them.
+  if (!url.trim().startsWith("jdbc:")) parsed.params = parsed.params.map(toPgjdbcParam);
   const out: { jdbc: string; user?: string; password?: string } = { jdbc: formatJdbcUrl(parsed) };
   if (parsed.user !== undefined) out.user = parsed.user;
   if (parsed.password !== undefined) out.password = parsed.password;

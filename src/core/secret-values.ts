@@ -17,7 +17,11 @@ export function secretValuesOf(data: Readonly<Record<string, string>>): string[]
         const parsed = parsePostgresUrl(value);
         if (parsed.password) out.push(parsed.password, value);
       } catch {
-        // not a PostgreSQL URL; other URL kinds hold their secrets in secret-named keys
+        // A PostgreSQL URL we cannot parse (a bad percent-escape) may still hold a
+        // password: mask the whole URL and the raw userinfo's password part.
+        const raw = /^(?:jdbc:postgresql|postgresql|postgres):\/\/[^:/@]*:(.*)@[^@]*$/s.exec(value);
+        if (raw?.[1]) out.push(raw[1], value);
+        // Otherwise not a PostgreSQL URL; other URL kinds hold their secrets in secret-named keys.
       }
     }
   }
