@@ -41,7 +41,14 @@ export interface Health {
 export type KvRead =
   | { kind: "missing" }
   | { kind: "deleted"; version: number; deletedAt: string; destroyed: boolean }
-  | { kind: "present"; version: number; data: Record<string, string> };
+  | {
+      kind: "present";
+      version: number;
+      /** Every value as text (non-strings as JSON), for comparing with fixtures. */
+      data: Record<string, string>;
+      /** The values as stored, JSON types kept, for rewriting the path without changing them. */
+      raw: Record<string, unknown>;
+    };
 
 export interface MountInfo {
   type: string;
@@ -66,7 +73,7 @@ export interface Vault {
   readMount(mount: string): Promise<MountInfo | undefined>;
   enableKv2(mount: string): Promise<void>;
   kvRead(mount: string, path: string): Promise<KvRead>;
-  kvWrite(mount: string, path: string, data: Record<string, string>, cas: number): Promise<number>;
+  kvWrite(mount: string, path: string, data: Record<string, unknown>, cas: number): Promise<number>;
 }
 
 function asHttpError(error: unknown, method: string, path: string): unknown {
@@ -171,10 +178,11 @@ export function createVault(options: VaultOptions): Vault {
         const body = await call<{
           data?: { data?: Record<string, unknown> | null; metadata?: { version?: number } };
         }>("GET", apiPath, () => client.read(`${mount}/data/${path}`));
+        const raw = body.data?.data ?? {};
         const data: Record<string, string> = {};
-        for (const [k, v] of Object.entries(body.data?.data ?? {}))
+        for (const [k, v] of Object.entries(raw))
           data[k] = typeof v === "string" ? v : JSON.stringify(v);
-        return { kind: "present", version: body.data?.metadata?.version ?? 0, data };
+        return { kind: "present", version: body.data?.metadata?.version ?? 0, data, raw };
       } catch (error) {
         if (error instanceof VaultHttpError && error.status === 404) {
           // A soft-deleted latest version answers 404 *with* its metadata (FAULTS.md 6).

@@ -271,8 +271,9 @@ async function checkMount(
 function diff(
   found: KvRead,
   desired: Record<string, string>,
-): { action: PathAction; keys: PathPlan["keys"]; merged: Record<string, string> } {
+): { action: PathAction; keys: PathPlan["keys"]; merged: Record<string, unknown> } {
   const current = found.kind === "present" ? found.data : {};
+  const raw = found.kind === "present" ? found.raw : {};
   const keys: PathPlan["keys"] = [];
   for (const [key, value] of Object.entries(desired)) {
     keys.push({
@@ -288,7 +289,12 @@ function diff(
     : found.kind === "present"
       ? "update"
       : "create";
-  return { action, keys, merged: { ...current, ...desired } };
+  // Values are written back exactly as stored (a hand-added 42 stays a number), except
+  // the fixture keys that change.
+  const merged: Record<string, unknown> = { ...raw };
+  for (const k of keys)
+    if (k.action === "create" || k.action === "update") merged[k.key] = desired[k.key];
+  return { action, keys, merged };
 }
 
 async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<PathPlan> {
