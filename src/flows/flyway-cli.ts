@@ -133,6 +133,15 @@ export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
       throwIfInterrupted(options.signal);
       const extra = await preflight(db, options);
       throwIfInterrupted(options.signal);
+      // Flyway reads args > env > config files: a setting the user exported wins over our default.
+      const defaults: Record<string, string> = {
+        FLYWAY_LOCATIONS: flywayLocations(migrationLocations(resolved, db.name)),
+        FLYWAY_CONNECT_RETRIES: "10",
+      };
+      const theirs = Object.keys(defaults).filter((k) => (options.env[k] ?? "") !== "");
+      for (const k of theirs) delete defaults[k];
+      if (theirs.length)
+        log.note(step, `${theirs.join(", ")} from the environment (instead of the default)`);
       const result = await runTool({
         tool: "flyway",
         args: [options.command],
@@ -141,8 +150,7 @@ export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
           FLYWAY_URL: db.connection.url,
           FLYWAY_USER: db.connection.user,
           FLYWAY_PASSWORD: db.connection.password,
-          FLYWAY_LOCATIONS: flywayLocations(migrationLocations(resolved, db.name)),
-          FLYWAY_CONNECT_RETRIES: "10",
+          ...defaults,
           // migrations.flyway (ignoreMigrationPatterns, target, outOfOrder), so Flyway and flyway-status agree.
           ...flywayEnvFromConfig(resolved.config.migrations.flyway, options.env),
           ...extra,

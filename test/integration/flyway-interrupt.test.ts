@@ -124,3 +124,18 @@ describe("run-flyway-cli migrate while another session holds a lock on the histo
     expect(await historyExists()).toBe(true);
   });
 });
+
+describe("run-flyway-cli and the user's own Flyway settings", () => {
+  it("FLYWAY_LOCATIONS and FLYWAY_CONNECT_RETRIES set by the user win (Flyway: args > env > config)", async () => {
+    await holder.query("rollback");
+    const run = spawnCli(["run-flyway-cli", "info", "--from", "env", "--database", "platform"], {
+      cwd: ws.dir,
+      env: { ...env(), FLYWAY_LOCATIONS: "filesystem:/custom/sql", FLYWAY_CONNECT_RETRIES: "2" },
+    });
+    expect(await run.exited, run.output()).toBe(0);
+    const [call] = standins.calls("flyway");
+    expect(call?.env.FLYWAY_LOCATIONS).toBe("filesystem:/custom/sql");
+    expect(call?.env.FLYWAY_CONNECT_RETRIES).toBe("2");
+    expect(run.output()).toMatch(/FLYWAY_LOCATIONS, FLYWAY_CONNECT_RETRIES from the environment/);
+  });
+});
