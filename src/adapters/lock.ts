@@ -1,13 +1,27 @@
 /**
  * A workspace lock so that two runs (post-start and a Tilt resource) never
  * write at once: the second waits (bounded) and says who holds the lock. A lock
- * left by a dead process is taken over. Children we spawn inherit the holder's
- * lock through DEV_BOOTSTRAP_LOCK_HELD instead of waiting on their parent.
+ * left by a process that is gone — dead, or its pid reused by an unrelated
+ * process after a restart (told apart by the recorded start time) — is taken
+ * over atomically: under a takeover guard, a new lock file is renamed over the
+ * stale one, so the lock path never disappears and two runs never both own it.
+ * Children we spawn inherit the holder's lock through DEV_BOOTSTRAP_LOCK_HELD
+ * instead of waiting on their parent.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import { StepError } from "../core/errors.js";
 import { sleep } from "../core/retry.js";
+import { processIdentity, sameProcess } from "./process-identity.js";
 
 export const LOCK_ENV = "DEV_BOOTSTRAP_LOCK_HELD";
 
@@ -15,6 +29,8 @@ interface Holder {
   pid: number;
   runId: string;
   since: string;
+  /** The holder's identity (boot id and start time), when it could be read. */
+  started?: string;
 }
 
 /** Locks this process holds, so an interrupted run that cannot unwind still releases them. */
@@ -34,12 +50,11 @@ export function releaseHeldLocks(): void {
 
 process.once("exit", releaseHeldLocks);
 
-function alive(pid: number): boolean {
+function readText(path: string): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
   }
 }
 
@@ -48,6 +63,46 @@ function readHolder(path: string): Holder | undefined {
     return JSON.parse(readFileSync(path, "utf8")) as Holder;
   } catch {
     return undefined;
+  }
+}
+
+function stale(holder: Holder): boolean {
+  return !sameProcess(holder.pid, holder.started);
+}
+
+/**
+ * Replaces a stale lock with ours, atomically. Only the run holding the takeover
+ * guard may replace, and only while the file still holds the stale content it saw;
+ * the rename swaps the file in one step. False when another run got there first.
+ */
+function takeOver(path: string, seen: string, ours: string): boolean {
+  const guard = `${path}.takeover`;
+  let fd: number;
+  try {
+    fd = openSync(guard, "wx", 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    // A guard left by a run that died mid-takeover is itself stale.
+    const owner = Number(readText(guard));
+    if (!Number.isInteger(owner) || !sameProcess(owner, undefined)) {
+      try {
+        unlinkSync(guard);
+      } catch {}
+    }
+    return false;
+  }
+  try {
+    writeSync(fd, String(process.pid));
+    closeSync(fd);
+    if (readText(path) !== seen) return false;
+    const next = `${path}.${process.pid}.next`;
+    writeFileSync(next, ours, { mode: 0o600 });
+    renameSync(next, path);
+    return true;
+  } finally {
+    try {
+      unlinkSync(guard);
+    } catch {}
   }
 }
 
@@ -66,24 +121,31 @@ export async function withLock<T>(
   mkdirSync(dirname(path), { recursive: true });
   const deadline = Date.now() + options.timeoutMs;
   let told = false;
+  const started = processIdentity(process.pid);
+  const ours = JSON.stringify({
+    pid: process.pid,
+    runId: options.runId,
+    since: new Date().toISOString(),
+    ...(started ? { started } : {}),
+  });
   for (;;) {
     try {
       const fd = openSync(path, "wx", 0o600);
-      writeSync(
-        fd,
-        JSON.stringify({ pid: process.pid, runId: options.runId, since: new Date().toISOString() }),
-      );
+      writeSync(fd, ours);
       closeSync(fd);
       held.add(path);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
+    const seen = readText(path);
     const holder = readHolder(path);
-    if (holder && !alive(holder.pid)) {
-      try {
-        unlinkSync(path); // left behind by a process that died
-      } catch {}
+    if (holder && seen !== undefined && stale(holder)) {
+      if (takeOver(path, seen, ours)) {
+        held.add(path);
+        break;
+      }
+      await sleep(10, options.signal); // another run is taking it over: look again
       continue;
     }
     if (Date.now() >= deadline) {

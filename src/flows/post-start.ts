@@ -5,8 +5,17 @@
  * with its hint and the later ones as skipped.
  */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
+import { processIdentity, sameProcess } from "../adapters/process-identity.js";
 import type { Output } from "../log/logger.js";
 import type { Phase } from "./pipeline.js";
 import { bootstrapStep, ensureLocalSecretsStep, runSummarised, type StepContext } from "./steps.js";
@@ -19,11 +28,18 @@ export interface PostStartOptions extends StepContext {
   extraPhases?: Phase[];
 }
 
-function tiltRunning(pidFile: string): number | undefined {
+/**
+ * The pid of the Tilt we started, when it still runs. Its identity (boot id and
+ * start time) is kept beside the pid, so a pid reused after a restart by an
+ * unrelated process does not count as Tilt.
+ */
+export function tiltRunning(pidFile: string): number | undefined {
   try {
     const pid = Number(readFileSync(pidFile, "utf8").trim());
-    process.kill(pid, 0);
-    return pid;
+    const started = existsSync(`${pidFile}.start`)
+      ? readFileSync(`${pidFile}.start`, "utf8").trim()
+      : undefined;
+    return sameProcess(pid, started || undefined) ? pid : undefined;
   } catch {
     return undefined;
   }
@@ -67,6 +83,9 @@ export async function startTilt(ctx: StepContext): Promise<void> {
   child.unref();
   closeSync(out);
   writeFileSync(pidFile, String(child.pid ?? ""));
+  const started = child.pid ? processIdentity(child.pid) : undefined;
+  if (started) writeFileSync(`${pidFile}.start`, started);
+  else rmSync(`${pidFile}.start`, { force: true });
   log.checkpoint(
     step,
     "ok",

@@ -1,0 +1,112 @@
+/**
+ * FAULTS.md 30 and 43: the workspace lock. Two runs serialise; a lock whose
+ * holder is gone — dead, or its pid reused by an unrelated process after a
+ * restart — is taken over at once and atomically; a live holder makes the
+ * other run wait, then fail naming the holder.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { withLock } from "../../src/adapters/lock.js";
+import { processIdentity } from "../../src/adapters/process-identity.js";
+import { StepError } from "../../src/core/errors.js";
+import { tiltRunning } from "../../src/flows/post-start.js";
+import { REPO } from "../helpers/cli.js";
+
+const dir = () => mkdtempSync(join(tmpdir(), "locks-"));
+const holderFile = (pid: number, runId: string, started?: string) =>
+  JSON.stringify({
+    pid,
+    runId,
+    since: "2026-01-01T00:00:00.000Z",
+    ...(started ? { started } : {}),
+  });
+
+describe("the workspace lock", () => {
+  it("a lock naming a live but unrelated process (pid reused after a restart) is stale: taken over at once", async () => {
+    const lock = join(dir(), "dev-bootstrap.lock");
+    // pid 1 is alive, but it is not the process that wrote this lock before the restart.
+    writeFileSync(lock, holderFile(1, "before-restart", "another-boot:12345"));
+    let waited = false;
+    const seen = await withLock(
+      lock,
+      { runId: "now", timeoutMs: 120_000, env: {}, onWait: () => (waited = true) },
+      async () => JSON.parse(readFileSync(lock, "utf8")) as { runId: string; started?: string },
+    );
+    expect(waited).toBe(false);
+    expect(seen.runId).toBe("now");
+    expect(seen.started).toBe(processIdentity(process.pid));
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it("a live holder makes the next run wait, then fail naming it (lock timeout)", async () => {
+    const lock = join(dir(), "dev-bootstrap.lock");
+    writeFileSync(lock, holderFile(process.pid, "holder", processIdentity(process.pid)));
+    let waited = false;
+    const error = await withLock(
+      lock,
+      { runId: "second", timeoutMs: 300, env: {}, onWait: () => (waited = true) },
+      async () => "ran",
+    ).catch((e: unknown) => e);
+    expect(waited).toBe(true);
+    expect(error).toBeInstanceOf(StepError);
+    expect((error as StepError).message).toMatch(
+      new RegExp(
+        `another run holds the lock .*dev-bootstrap\\.lock \\(pid ${process.pid}, run holder, since `,
+      ),
+    );
+    expect(readFileSync(lock, "utf8")).toContain('"holder"');
+  });
+
+  it("six processes racing for a stale lock: each holds it alone, one at a time", async () => {
+    const d = dir();
+    const lock = join(d, "dev-bootstrap.lock");
+    const trace = join(d, "trace.log");
+    // Left by a process that has exited.
+    const dead = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ["-e", ""]);
+      child.on("close", () => resolve(child.pid!));
+    });
+    writeFileSync(lock, holderFile(dead, "stale"));
+    const script = `
+      const { withLock } = await import(${JSON.stringify(`${REPO}dist/adapters/lock.js`)});
+      const { appendFileSync } = await import("node:fs");
+      await withLock(${JSON.stringify(lock)}, { runId: String(process.pid), timeoutMs: 60000, env: {} }, async () => {
+        appendFileSync(${JSON.stringify(trace)}, "enter " + process.pid + "\\n");
+        await new Promise((r) => setImmediate(r));
+        appendFileSync(${JSON.stringify(trace)}, "exit " + process.pid + "\\n");
+      });`;
+    const runs = Array.from(
+      { length: 6 },
+      () =>
+        new Promise<number>((resolve) =>
+          spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "inherit" }).on(
+            "close",
+            (code) => resolve(code ?? -1),
+          ),
+        ),
+    );
+    expect(await Promise.all(runs)).toEqual([0, 0, 0, 0, 0, 0]);
+    const lines = readFileSync(trace, "utf8").trim().split("\n");
+    expect(lines).toHaveLength(12);
+    for (let i = 0; i < lines.length; i += 2) {
+      const pid = lines[i]!.split(" ")[1];
+      expect([lines[i], lines[i + 1]]).toEqual([`enter ${pid}`, `exit ${pid}`]);
+    }
+    expect(existsSync(lock)).toBe(false);
+  });
+});
+
+describe("tilt.pid", () => {
+  it("a pid reused by an unrelated process does not count as a running Tilt", () => {
+    const pidFile = join(dir(), "tilt.pid");
+    writeFileSync(pidFile, "1");
+    writeFileSync(`${pidFile}.start`, "another-boot:12345");
+    expect(tiltRunning(pidFile)).toBeUndefined();
+    writeFileSync(pidFile, String(process.pid));
+    writeFileSync(`${pidFile}.start`, processIdentity(process.pid)!);
+    expect(tiltRunning(pidFile)).toBe(process.pid);
+  });
+});
