@@ -18,6 +18,7 @@ export const CONFIG_ENV = "DEV_BOOTSTRAP_CONFIG";
 /** Environment variables that set config keys (after the file, before flags). */
 export const ENV_KEYS: ReadonlyArray<readonly [string, string]> = [
   ["VAULT_ADDR", "vault.addr"],
+  ["DEV_BOOTSTRAP_VAULT_CLUSTER_ADDR", "vault.clusterAddress"],
   ["VAULT_TOKEN", "vault.token"],
   ["VAULT_TOKEN_FILE", "vault.tokenFile"],
   ["KUBECONFIG", "kube.kubeconfig"],

@@ -104,6 +104,11 @@ export const configSchema = z.strictObject({
   vault: z
     .strictObject({
       addr: httpUrl.default("http://127.0.0.1:8200"),
+      /**
+       * Vault's address as ESO's pods reach it (the ClusterSecretStore's server): the
+       * in-cluster service, since VAULT_ADDR is usually loopback in a devcontainer.
+       */
+      clusterAddress: httpUrl.default("http://vault.vault.svc.cluster.local:8200"),
       /** Only from VAULT_TOKEN; never put a token in the config file. */
       token: z.string().optional(),
       tokenFile: z.string().optional(),
@@ -135,7 +140,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       store: dnsName.default("ameide-vault"),
       apiVersion: z.enum(["auto", "v1", "v1beta1"]).default("auto"),
-      /** Vault address as seen from inside the cluster; defaults to vault.addr. */
+      /** Overrides vault.clusterAddress for the ClusterSecretStore (kept for older configs). */
       vaultServer: httpUrl.optional(),
       tokenSecret: z
         .strictObject({

@@ -20,6 +20,18 @@ export interface Manifest {
   [key: string]: unknown;
 }
 
+/** The Vault address ESO's pods are given. */
+export function esoVaultAddress(config: Config): string {
+  return config.eso.vaultServer ?? config.vault.clusterAddress;
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost: addresses a pod resolves to itself. */
+export function isLoopbackUrl(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
+}
+
 export function tokenSecretManifest(config: Config, token: string): Manifest {
   const ref = config.eso.tokenSecret;
   return {
@@ -40,7 +52,7 @@ export function clusterSecretStoreManifest(config: Config, apiVersion: string): 
     spec: {
       provider: {
         vault: {
-          server: config.eso.vaultServer ?? config.vault.addr,
+          server: esoVaultAddress(config),
           path: config.vault.mount,
           version: "v2",
           // The namespace is explicit: a ClusterSecretStore has none of its own.

@@ -69,6 +69,7 @@ export async function ensureLocalSecretsStep(
           ),
         }),
     forceConflicts: options.forceConflicts === true,
+    sandbox: ctx.env.DEV_BOOTSTRAP_SANDBOX === "1",
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   return { writtenPaths };

@@ -11,8 +11,10 @@ import { StepError } from "../core/errors.js";
 import {
   changedFields,
   clusterSecretStoreManifest,
+  esoVaultAddress,
   externalSecretManifest,
   FORCE_SYNC_ANNOTATION,
+  isLoopbackUrl,
   type Manifest,
   tokenSecretManifest,
 } from "../core/manifests.js";
@@ -34,6 +36,8 @@ export interface WireEsoOptions {
   forceConflicts: boolean;
   signal?: AbortSignal;
   now?: () => number;
+  /** The cluster is the sandbox, whose ESO stand-in runs on this machine and reaches loopback. */
+  sandbox?: boolean;
 }
 
 export interface EsoStatus {
@@ -153,6 +157,16 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
     throw e;
   }
 
+  const esoAddress = esoVaultAddress(config);
+  if (isLoopbackUrl(esoAddress) && !options.sandbox)
+    log.checkpoint(
+      "eso:address",
+      "warn",
+      `ESO's pods get the loopback Vault address ${esoAddress}, which they cannot reach`,
+      {
+        hint: "set vault.clusterAddress (or DEV_BOOTSTRAP_VAULT_CLUSTER_ADDR) to Vault's in-cluster service, e.g. http://vault.vault.svc.cluster.local:8200",
+      },
+    );
   const apply = log.start(
     "eso:apply",
     `applying ClusterSecretStore ${config.eso.store} and ${config.eso.externalSecrets.length} ExternalSecret(s)`,

@@ -85,6 +85,8 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     const env: NodeJS.ProcessEnv = {
       ...options.env,
       VAULT_ADDR: world.vaultAddr,
+      DEV_BOOTSTRAP_VAULT_CLUSTER_ADDR: world.vaultAddr,
+      DEV_BOOTSTRAP_SANDBOX: "1",
       VAULT_TOKEN: world.vault.rootToken,
       KUBECONFIG: world.kubeconfig,
       DEV_BOOTSTRAP_DB_HOST: pg.host,

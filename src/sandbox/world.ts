@@ -52,7 +52,14 @@ export async function startWorld(
     eso,
     postgres,
     kubeconfig,
-    env: { VAULT_ADDR: vaultAddr, VAULT_TOKEN: vault.rootToken, KUBECONFIG: kubeconfig },
+    env: {
+      VAULT_ADDR: vaultAddr,
+      VAULT_TOKEN: vault.rootToken,
+      KUBECONFIG: kubeconfig,
+      // The ESO stand-in runs on this machine: it reaches Vault on loopback.
+      DEV_BOOTSTRAP_VAULT_CLUSTER_ADDR: vaultAddr,
+      DEV_BOOTSTRAP_SANDBOX: "1",
+    },
     async stop() {
       eso.stop();
       await Promise.allSettled([vault.close(), kube.close(), postgres?.stop()]);
