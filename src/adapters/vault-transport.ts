@@ -1,8 +1,11 @@
 /**
  * The HTTP transport node-vault uses (its documented `request-promise` hook),
  * on node:http(s) — not fetch, whose implementation Node loads and compiles on
- * first use (~25 ms of CPU on every start). We supply our own so that:
- *  - every request has a timeout;
+ * first use (~25 ms of CPU on every start), and takes no CA or verify option
+ * without undici. We supply our own so that:
+ *  - every request has a timeout, and the run's signal (SIGINT/SIGTERM) ends it;
+ *  - TLS follows the vault CLI: VAULT_CACERT's CA, VAULT_SKIP_VERIFY, and
+ *    VAULT_NAMESPACE as X-Vault-Namespace on every request;
  *  - a 429 with Retry-After is waited out (at least that long, capped) a bounded
  *    number of times — except on sys/health, where 429 means "standby" (FAULTS.md 8);
  *  - a network failure becomes a typed error that says whether the request may
@@ -20,6 +23,12 @@ export interface TransportOptions {
   sleep: (ms: number) => Promise<void>;
   /** The run's signal: SIGINT/SIGTERM aborts the request in flight. */
   signal?: AbortSignal | undefined;
+  /** PEM of the CA that signed Vault's certificate (VAULT_CACERT). */
+  ca?: string | undefined;
+  /** Do not verify Vault's certificate (VAULT_SKIP_VERIFY). */
+  skipVerify?: boolean | undefined;
+  /** Vault Enterprise namespace (VAULT_NAMESPACE). */
+  namespace?: string | undefined;
 }
 
 interface RequesterOptions {
@@ -65,6 +74,7 @@ function exchange(
   headers: Record<string, string>,
   body: string | undefined,
   signal: AbortSignal,
+  tls: { ca?: string | undefined; rejectUnauthorized: boolean },
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
@@ -75,6 +85,9 @@ function exchange(
         headers:
           body === undefined ? headers : { ...headers, "content-length": Buffer.byteLength(body) },
         signal,
+        ...(url.protocol === "https:"
+          ? { ...(tls.ca ? { ca: tls.ca } : {}), rejectUnauthorized: tls.rejectUnauthorized }
+          : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -92,6 +105,11 @@ function exchange(
     req.on("error", reject);
     req.end(body);
   });
+}
+
+/** TLS failures: the request never reached Vault, and retrying will not help. */
+export function isTlsCode(code: string): boolean {
+  return /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
 }
 
 /** HTTP status of each parsed response body, for the answers node-vault hides it from. */
@@ -130,15 +148,18 @@ export function createTransport(options: TransportOptions) {
           req.method,
           {
             ...(req.headers ?? {}),
+            ...(options.namespace ? { "x-vault-namespace": options.namespace } : {}),
             ...(req.json !== undefined ? { "content-type": "application/json" } : {}),
           },
           req.json !== undefined ? JSON.stringify(req.json) : undefined,
           options.signal ? AbortSignal.any([limit, options.signal]) : limit,
+          { ca: options.ca, rejectUnauthorized: options.skipVerify !== true },
         );
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
         const code = networkCode(error, limit);
-        const refused = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
+        const refused =
+          code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN" || isTlsCode(code);
         throw new VaultNetworkError(
           `${req.method} ${path}: ${code === "ETIMEDOUT" ? `no answer within ${options.timeoutMs} ms` : `connection failed (${code})`}`,
           code,

@@ -64,6 +64,10 @@ export interface VaultOptions {
   sleep?: (ms: number) => Promise<void>;
   /** The run's signal: SIGINT/SIGTERM aborts the request in flight and any wait. */
   signal?: AbortSignal | undefined;
+  /** TLS and namespace settings, as the vault CLI takes them (VAULT_CACERT …). */
+  ca?: string | undefined;
+  skipVerify?: boolean | undefined;
+  namespace?: string | undefined;
 }
 
 export interface Vault {
@@ -91,6 +95,9 @@ export function createVault(options: VaultOptions): Vault {
     maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
     sleep: options.sleep ?? ((ms) => sleep(ms, options.signal)),
     signal: options.signal,
+    ca: options.ca,
+    skipVerify: options.skipVerify,
+    namespace: options.namespace,
   });
   const client = (nodeVault as (config: Record<string, unknown>) => NodeVaultClient)({
     apiVersion: "v1",

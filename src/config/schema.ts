@@ -112,6 +112,12 @@ export const configSchema = z.strictObject({
       /** Only from VAULT_TOKEN; never put a token in the config file. */
       token: z.string().optional(),
       tokenFile: z.string().optional(),
+      /** CA certificate (PEM file) that signed Vault's certificate, as VAULT_CACERT. */
+      caCert: z.string().min(1).optional(),
+      /** Skip verifying Vault's certificate, as VAULT_SKIP_VERIFY (throwaway dev servers only). */
+      skipVerify: z.union([z.boolean(), z.stringbool()]).default(false),
+      /** Vault Enterprise namespace, as VAULT_NAMESPACE. */
+      namespace: z.string().min(1).optional(),
       mount: z
         .string()
         .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, "expected a mount path like 'secret'")

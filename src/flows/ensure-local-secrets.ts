@@ -2,10 +2,12 @@
  * ensure-local-secrets: validate fixtures, seed Vault, then (unless skipped)
  * wire External Secrets to it. The Layer 15 hook and the first post-start step.
  */
+
+import { readFileSync } from "node:fs";
 import { createVault, type Vault } from "../adapters/vault.js";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { resolveVaultToken } from "../config/vault-token.js";
-import { InputError } from "../core/errors.js";
+import { ConfigError, InputError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import type { SecretMasker } from "../core/mask.js";
 import type { CheckpointLogger } from "../log/logger.js";
@@ -66,10 +68,25 @@ export function vaultFromConfig(
   masker: SecretMasker,
   signal?: AbortSignal,
 ): Vault {
+  const { caCert, skipVerify, namespace } = resolved.config.vault;
+  let ca: string | undefined;
+  if (caCert) {
+    try {
+      ca = readFileSync(resolved.path(caCert), "utf8");
+    } catch (error) {
+      throw new ConfigError(
+        `vault.caCert / VAULT_CACERT: cannot read ${caCert} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+        "point VAULT_CACERT at the PEM file of the CA that signed Vault's certificate",
+      );
+    }
+  }
   return createVault({
     addr: resolved.config.vault.addr,
     token: vaultTokenFor(resolved, masker),
     signal,
+    ca,
+    skipVerify,
+    namespace,
   });
 }
 

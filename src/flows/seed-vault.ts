@@ -4,6 +4,7 @@
  * differs, always with check-and-set. A second run writes nothing.
  */
 import { type KvRead, type Vault, VaultHttpError, VaultNetworkError } from "../adapters/vault.js";
+import { isTlsCode } from "../adapters/vault-transport.js";
 import { StepError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import { backoffDelay, mapPool, sleep } from "../core/retry.js";
@@ -110,7 +111,9 @@ export async function waitForVault(
         : last.startsWith("unreachable")
           ? [
               `Vault unreachable at ${vault.addr} (${last.split(":")[1]})`,
-              `start Vault or fix VAULT_ADDR (is the port-forward running?); waited ${waited}`,
+              isTlsCode(last.split(":")[1] ?? "")
+                ? "Vault's certificate is not trusted: set VAULT_CACERT to the PEM file of its CA (or VAULT_SKIP_VERIFY=true for a throwaway dev server)"
+                : `start Vault or fix VAULT_ADDR (is the port-forward running?); waited ${waited}`,
             ]
           : [
               `Vault not ready at ${vault.addr} (sys/health answered ${last.replace("http-", "HTTP ")})`,
