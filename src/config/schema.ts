@@ -99,8 +99,10 @@ export const configSchema = z.strictObject({
       journal: z.string().min(1).optional(),
       /** Bound of the journal before it is rotated (bytes). */
       journalMaxBytes: z.number().int().min(4096).default(1_048_576),
+      /** Interval of the progress checkpoints long waits print (vault:health, eso:sync). */
+      progressSeconds: z.number().positive().default(5),
     })
-    .default({ format: "human", journalMaxBytes: 1_048_576 }),
+    .default({ format: "human", journalMaxBytes: 1_048_576, progressSeconds: 5 }),
   vault: z
     .strictObject({
       addr: httpUrl.default("http://127.0.0.1:8200"),

@@ -111,6 +111,7 @@ export async function ensureLocalSecrets(
     fixtures,
     concurrency: resolved.config.vault.concurrency,
     readyTimeoutMs: resolved.config.vault.readyTimeoutSeconds * 1000,
+    progressSeconds: resolved.config.log.progressSeconds,
     plan: options.plan,
     log,
     ...(options.signal ? { signal: options.signal } : {}),

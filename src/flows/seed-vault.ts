@@ -9,6 +9,7 @@ import { StepError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import { backoffDelay, mapPool, sleep } from "../core/retry.js";
 import type { CheckpointLogger, StepHandle } from "../log/logger.js";
+import { reportProgress } from "../log/progress.js";
 
 export type KeyAction = "create" | "update" | "unchanged" | "kept";
 export type PathAction = "create" | "update" | "unchanged";
@@ -41,6 +42,8 @@ export interface SeedOptions {
   /** Seed only these paths (the watcher passes the ones that changed). */
   only?: ReadonlySet<string>;
   now?: () => number;
+  /** Interval of progress checkpoints while waiting for Vault (default 5 s). */
+  progressSeconds?: number;
 }
 
 const WRITE_ATTEMPTS = 4;
@@ -61,12 +64,40 @@ function isCasMismatch(error: unknown): boolean {
 
 /** Waits until Vault answers as active or standby, with bounded backoff to a deadline. */
 export async function waitForVault(
-  options: Pick<SeedOptions, "vault" | "readyTimeoutMs" | "log" | "signal" | "now">,
+  options: Pick<
+    SeedOptions,
+    "vault" | "readyTimeoutMs" | "log" | "signal" | "now" | "progressSeconds"
+  >,
 ): Promise<void> {
   const { vault, log } = options;
   const now = options.now ?? Date.now;
   const step = log.start("vault:health", `waiting for Vault at ${vault.addr}`);
   const deadline = now() + options.readyTimeoutMs;
+  let last = "";
+  const stopProgress = reportProgress(
+    step,
+    {
+      intervalMs: (options.progressSeconds ?? 5) * 1000,
+      limitSeconds: Math.round(options.readyTimeoutMs / 1000),
+    },
+    () =>
+      `Vault at ${vault.addr}${last ? ` (${last.replace(/^unreachable:/, "unreachable, ")})` : ""}`,
+  );
+  try {
+    return await pollVault(options, step, deadline, (l) => (last = l));
+  } finally {
+    stopProgress();
+  }
+}
+
+async function pollVault(
+  options: Pick<SeedOptions, "vault" | "readyTimeoutMs" | "log" | "signal" | "now">,
+  step: StepHandle,
+  deadline: number,
+  setLast: (last: string) => void,
+): Promise<void> {
+  const { vault } = options;
+  const now = options.now ?? Date.now;
   let last = "";
   for (let attempt = 1; ; attempt++) {
     try {
@@ -93,6 +124,7 @@ export async function waitForVault(
       if (error instanceof VaultNetworkError) last = `unreachable:${error.code}`;
       else throw error;
     }
+    setLast(last);
     if (now() >= deadline) break;
     await sleep(Math.min(backoffDelay(attempt), Math.max(0, deadline - now())), options.signal);
   }

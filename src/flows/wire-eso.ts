@@ -21,6 +21,7 @@ import {
 import { ESO_POLL, pollDelay } from "../core/poll.js";
 import { mapPool, sleep } from "../core/retry.js";
 import type { CheckpointLogger } from "../log/logger.js";
+import { reportProgress } from "../log/progress.js";
 import { ensureNamespace, explainKubeError } from "./kube-errors.js";
 
 export interface WireEsoOptions {
@@ -249,35 +250,59 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
   const deadline = now() + config.eso.readyTimeoutSeconds * 1000;
   let statuses: EsoStatus[] = [];
   let polls = 0;
-  for (;;) {
-    statuses = [];
-    // A SecretSyncedError from before our refresh is as old as a Ready from before it.
-    let freshFailures = 0;
-    for (const es of config.eso.externalSecrets) {
-      const ns = es.namespace ?? config.namespace;
-      const obj = await kube
-        .read(`${GROUP}/${version}`, "ExternalSecret", ns, es.name)
-        .catch((e) => {
-          throw explainKubeError(e);
+  // The last complete pass, for the progress line (a pass in flight is half-filled).
+  let reported: EsoStatus[] = [];
+  const stopProgress = reportProgress(
+    wait,
+    {
+      intervalMs: config.log.progressSeconds * 1000,
+      limitSeconds: config.eso.readyTimeoutSeconds,
+    },
+    () => {
+      const waiting = reported.filter((s) => !s.ready);
+      const total = config.eso.externalSecrets.length;
+      const shown = waiting
+        .slice(0, 3)
+        .map((s) => `${s.namespace}/${s.name}: ${s.reason}`)
+        .join(", ");
+      return `${waiting.length || total} of ${total} ExternalSecret(s) to be Ready${shown ? ` (${shown}${waiting.length > 3 ? ", …" : ""})` : ""}`;
+    },
+  );
+  try {
+    for (;;) {
+      statuses = [];
+      // A SecretSyncedError from before our refresh is as old as a Ready from before it.
+      let freshFailures = 0;
+      for (const es of config.eso.externalSecrets) {
+        const ns = es.namespace ?? config.namespace;
+        const obj = await kube
+          .read(`${GROUP}/${version}`, "ExternalSecret", ns, es.name)
+          .catch((e) => {
+            throw explainKubeError(e);
+          });
+        const r = readyOf(obj as Record<string, unknown> | undefined);
+        // After a forced refresh, an old Ready from before it does not count.
+        const refreshed =
+          options.forceSync && (!options.refreshOnly || options.refreshOnly.has(es.name));
+        const fresh =
+          !refreshed ||
+          (r.synced !== undefined && r.synced !== syncedBefore.get(`${ns}/${es.name}`));
+        if (fresh && r.reason === "SecretSyncedError") freshFailures++;
+        statuses.push({
+          name: es.name,
+          namespace: ns,
+          ready: r.ready && fresh,
+          reason: r.reason,
+          message: r.message,
         });
-      const r = readyOf(obj as Record<string, unknown> | undefined);
-      // After a forced refresh, an old Ready from before it does not count.
-      const refreshed =
-        options.forceSync && (!options.refreshOnly || options.refreshOnly.has(es.name));
-      const fresh =
-        !refreshed || (r.synced !== undefined && r.synced !== syncedBefore.get(`${ns}/${es.name}`));
-      if (fresh && r.reason === "SecretSyncedError") freshFailures++;
-      statuses.push({
-        name: es.name,
-        namespace: ns,
-        ready: r.ready && fresh,
-        reason: r.reason,
-        message: r.message,
-      });
+      }
+      reported = statuses;
+      if (statuses.every((s) => s.ready) || freshFailures > 0 || now() >= deadline) break;
+      // Ready is usually ~20 ms away: poll soon, then back off (20, 40, 80 … 500 ms).
+      await sleep(pollDelay(++polls, ESO_POLL, deadline - now()), options.signal);
     }
-    if (statuses.every((s) => s.ready) || freshFailures > 0 || now() >= deadline) break;
-    // Ready is usually ~20 ms away: poll soon, then back off (20, 40, 80 … 500 ms).
-    await sleep(pollDelay(++polls, ESO_POLL, deadline - now()), options.signal);
+  } finally {
+    stopProgress();
   }
   // A sync error says more than one not reconciled yet: report it first.
   const notReady = statuses
