@@ -21,8 +21,8 @@ function help(): string {
     "Commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    "Exit codes: 0 ok, 1 a step failed, 2 bad usage or config, 130 interrupted;",
-    "some commands add their own (see each command's --help).",
+    "Exit codes: 0 ok, 1 a step failed, 2 bad usage or config, 130 interrupted (SIGINT),",
+    "143 terminated (SIGTERM); some commands add their own (see each command's --help).",
     "",
   ].join("\n");
 }

@@ -69,7 +69,8 @@ export function renderHelp(spec: CommandSpec): string {
     [1, "a step failed (see the hint)"],
     [2, "bad usage, config or input"],
     ...(spec.exitCodes ?? []),
-    [130, "interrupted"],
+    [130, "interrupted (Ctrl-C, SIGINT)"],
+    [143, "terminated (SIGTERM)"],
   ];
   lines.push("Exit codes:", ...codes.map(([c, d]) => `  ${String(c).padStart(3)}  ${d}`));
   return `${lines.join("\n")}\n`;

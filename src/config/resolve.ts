@@ -8,6 +8,7 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../core/errors.js";
+import { printable } from "../core/printable.js";
 import { type Config, configSchema } from "./schema.js";
 
 export const CONFIG_FILE_NAME = "dev-bootstrap.yaml";
@@ -225,7 +226,7 @@ function nestingBeyond(text: string, limit: number): number | undefined {
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys")
-    return `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}`;
+    return `unknown key(s) ${issue.keys.map((k) => `'${printable(k)}'`).join(", ")}`;
   if (issue.code === "invalid_type") return `expected ${issue.expected}`;
   return issue.message;
 }

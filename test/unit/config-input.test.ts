@@ -83,4 +83,9 @@ describe("config values", () => {
       resolveConfig({ cwd, env: { DEV_BOOTSTRAP_STATE_DIR: join(cwd, "st") } }).config.stateDir,
     ).toBe(join(cwd, "st"));
   });
+
+  it("an unknown key is echoed escaped", () => {
+    const message = messageOf(workspace('"K\\e[2J": 1\n'));
+    expect(message).toBe("<ws>/dev-bootstrap.yaml:1:1: (top level): unknown key(s) 'K\\x1b[2J'");
+  });
 });
