@@ -84,6 +84,17 @@ describe("a Kubernetes API that accepts connections and never answers", () => {
   });
 });
 
+describe("the watcher against a hung Kubernetes API", () => {
+  it("stops on SIGTERM (exit 0, as for Ctrl-C) and releases the lock", async () => {
+    const run = spawnCli(["watch-vault-fixtures"], { cwd: ws.dir, env: env() });
+    await run.waitFor(/Vault sync success/);
+    await hung.connected();
+    run.child.kill("SIGTERM");
+    expect(await run.exited, run.output()).toBe(0);
+    expect(existsSync(lockFile())).toBe(false);
+  });
+});
+
 describe("a Vault that accepts connections and never answers", () => {
   it("SIGTERM ends the seeding with 143 and releases the lock", async () => {
     const run = spawnCli(["ensure-local-secrets", "--skip-eso"], {
