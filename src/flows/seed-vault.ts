@@ -205,7 +205,7 @@ async function afterHealth<T>(
 export async function ensureKv2Mount(
   options: Pick<SeedOptions, "vault" | "mount" | "log" | "plan" | "signal">,
 ): Promise<void> {
-  const { vault, mount, log } = options;
+  const { mount, log } = options;
   const step = log.start("vault:mount", `checking the token and the ${mount}/ mount`);
   const fail = (error: StepError): never => {
     step.fail(error.message, error.hint);

@@ -26,10 +26,10 @@ const devcontainerEnv = (extra: Record<string, string> = {}) => {
 };
 const store = () =>
   (
-    world.kube.get("ClusterSecretStore", undefined, "ameide-vault")?.spec as {
-      provider: { vault: { server: string } };
-    }
-  ).provider.vault.server;
+    world.kube.get("ClusterSecretStore", undefined, "ameide-vault")?.spec as
+      | { provider: { vault: { server: string } } }
+      | undefined
+  )?.provider.vault.server;
 
 describe("vault.clusterAddress", () => {
   it("defaults to the in-cluster Vault service, not VAULT_ADDR", async () => {
