@@ -134,6 +134,8 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
         configPath: typeof parsed.values.config === "string" ? parsed.values.config : undefined,
       });
     const resolved = reloadConfig();
+    for (const w of resolved.warnings)
+      io.stderr.write(`dev-bootstrap ${spec.name}: warning: ${secrets.mask(w)}\n`);
     const { config } = resolved;
     // Before the flows load: their chunks (the Kubernetes client above all) are the cost.
     enableCompileCache(resolved.path(join(config.stateDir, "compile-cache")));

@@ -58,6 +58,8 @@ export interface ResolvedConfig {
   path(relative: string): string;
   /** Where checkpoints are journaled. */
   journalPath: string;
+  /** Things the user should know about the config, printed before the run (stderr). */
+  warnings: string[];
 }
 
 type Origin = { kind: "file" } | { kind: "env"; name: string } | { kind: "flag"; name: string };
@@ -304,18 +306,26 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
   const path = (relative: string) => (isAbsolute(relative) ? relative : join(root, relative));
   const config = parsed.data;
   // Run state (journal, locks, tilt.pid) belongs to this workspace: a path outside it
-  // would be shared with, or clobber, something else.
+  // would be shared with, or clobber, something else. The config file is shared, so
+  // it may not point outside; an env var or flag is this run's own choice (a test or
+  // CI keeping state in a temporary directory), allowed but said loudly.
+  const warnings: string[] = [];
   for (const [key, value] of [
     ["stateDir", config.stateDir],
     ["log.journal", config.log.journal],
   ] as const) {
     if (value === undefined) continue;
     const rel = relative(root, path(value));
-    if (rel === ".." || rel.startsWith(`..${"/"}`) || isAbsolute(rel))
+    if (!(rel === ".." || rel.startsWith(`..${"/"}`) || isAbsolute(rel))) continue;
+    const origin = origins.get(key);
+    if (!origin || origin.kind === "file")
       throw new ConfigError(
         `${whereOf(key.split("."))}: ${key}: must stay inside the workspace (it resolves outside it)`,
         `use a path relative to ${root}, e.g. .dev-bootstrap`,
       );
+    warnings.push(
+      `${key} from ${origin.kind === "env" ? "environment variable" : "flag"} ${origin.name} is outside the workspace (${printable(path(value))}): runs elsewhere will not see its lock or journal`,
+    );
   }
   return {
     config,
@@ -323,5 +333,6 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
     file,
     path,
     journalPath: path(config.log.journal ?? join(config.stateDir, "journal.jsonl")),
+    warnings,
   };
 }

@@ -172,7 +172,13 @@ describe("ensure-local-secrets: ESO wiring", () => {
         },
       ],
     });
-    const r = await cli(["ensure-local-secrets", "--refresh"]);
+    // Both statuses predate the refresh, so neither ends the wait: with ESO stopped it
+    // runs to its deadline (short here), then names the failed one first.
+    const short = ws.write(
+      "short.yaml",
+      CONFIG.replace("readyTimeoutSeconds: 30", "readyTimeoutSeconds: 2"),
+    );
+    const r = await cli(["ensure-local-secrets", "--refresh"], { DEV_BOOTSTRAP_CONFIG: short });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
       /\[eso:sync\] ⚠ ExternalSecret ameide\/agents-db-credentials not Ready: SecretSyncedError: could not get secret data from provider \(and 1 more\)/,
