@@ -159,7 +159,10 @@ export function createTransport(options: TransportOptions) {
         if (options.signal?.aborted) throw options.signal.reason;
         const code = networkCode(error, limit);
         const refused =
-          code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN" || isTlsCode(code);
+          code === "ECONNREFUSED" ||
+          code === "ENOTFOUND" ||
+          code === "EAI_AGAIN" ||
+          isTlsCode(code);
         throw new VaultNetworkError(
           `${req.method} ${path}: ${code === "ETIMEDOUT" ? `no answer within ${options.timeoutMs} ms` : `connection failed (${code})`}`,
           code,
