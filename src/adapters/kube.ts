@@ -145,6 +145,10 @@ export function createKube(options: KubeOptions) {
         pre: async (context) => {
           const limit = AbortSignal.timeout(timeoutMs);
           context.setSignal(runSignal ? AbortSignal.any([limit, runSignal]) : limit);
+          // AbortSignal.any holds its sources weakly: without a strong reference the
+          // timeout signal can be collected before it fires, and the request then
+          // waits forever. The context lives as long as its request.
+          Object.assign(context, { timeLimit: limit });
           return context;
         },
         post: async (context) => context,

@@ -126,6 +126,8 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       `  export VAULT_TOKEN_FILE=${join(root, "vault-token")}`,
       `  export KUBECONFIG=${world.kubeconfig}`,
       `  export DEV_BOOTSTRAP_DB_HOST=${pg.host} DEV_BOOTSTRAP_DB_PORT=${pg.port}`,
+      // The ESO stand-in runs here and reaches Vault on loopback.
+      `  export DEV_BOOTSTRAP_VAULT_CLUSTER_ADDR=${world.vaultAddr} DEV_BOOTSTRAP_SANDBOX=1`,
     ];
     const untilAborted = () =>
       new Promise<void>((resolve) =>
