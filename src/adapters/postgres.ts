@@ -82,14 +82,16 @@ export async function connectPg(
     });
     // An idle client's socket error must not crash the process.
     client.on("error", () => {});
+    // The run's signal closes the connection, during the login (a server that never
+    // answers) as much as during a query waiting on a lock.
+    const signal = options.signal;
+    const onAbort = () => void client.end().catch(() => {});
+    if (signal) {
+      signal.addEventListener("abort", onAbort, { once: true });
+      client.once("end", () => signal.removeEventListener("abort", onAbort));
+    }
     try {
       await client.connect();
-      const signal = options.signal;
-      if (signal) {
-        const onAbort = () => void client.end().catch(() => {});
-        signal.addEventListener("abort", onAbort, { once: true });
-        client.once("end", () => signal.removeEventListener("abort", onAbort));
-      }
       return client;
     } catch (error) {
       await client.end().catch(() => {});

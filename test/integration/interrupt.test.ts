@@ -108,6 +108,22 @@ describe("a Vault that accepts connections and never answers", () => {
   });
 });
 
+describe("a PostgreSQL that accepts connections and never answers", () => {
+  it("SIGTERM while run-flyway-cli logs in exits 143 and starts no Flyway", async () => {
+    const run = spawnCli(["run-flyway-cli", "migrate", "--from", "env", "--database", "platform"], {
+      cwd: ws.dir,
+      env: env({
+        DATABASE_URL: `postgresql://platform:pw-1234@127.0.0.1:${new URL(hung.url).port}/platform`,
+      }),
+    });
+    await hung.connected();
+    run.child.kill("SIGTERM");
+    expect(await run.exited, run.output()).toBe(143);
+    expect(run.output()).toMatch(/interrupted \(SIGTERM\)/);
+    expect(run.output()).not.toContain("pw-1234");
+  });
+});
+
 describe("waiting for the workspace lock", () => {
   it("SIGTERM while another run holds the lock exits 143 and leaves the holder's lock alone", async () => {
     // The holder is this test process: alive, so the lock is not stale.
