@@ -33,7 +33,7 @@ if (wanted("P1")) {
     .sort((a, b) => (a === "dev-bootstrap" ? -1 : b === "dev-bootstrap" ? 1 : a.localeCompare(b)));
   for (const name of names) {
     const args = name === "dev-bootstrap" ? [bin, "--help"] : [bin, name, "--help"];
-    const r = await paired(9, async () => (await run(node, args)).ms);
+    const r = await paired(15, async () => (await run(node, args)).ms);
     rows.push({
       id: "P1",
       name: `${name === "dev-bootstrap" ? "dev-bootstrap" : `dev-bootstrap ${name}`} --help`,

@@ -155,6 +155,10 @@ const result = await build({
   plugins: [nodeVaultWithoutAxios, nodeFetchWithNodeUrl, pgOnNode, lazySocksProxyAgent],
 });
 
+// Node looks up the nearest package.json of every module it loads to learn its type;
+// one right here answers for dist/ without reading the (larger) package.json above.
+writeFileSync(join(dist, "package.json"), '{ "type": "module" }\n');
+
 // dist/.chunks.json: when each chunk was last part of a build.
 const KEEP_MS = 24 * 60 * 60 * 1000;
 const manifestPath = join(dist, ".chunks.json");

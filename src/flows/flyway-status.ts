@@ -5,7 +5,7 @@
  * Flyway's own naming, ordering, checksum and state rules
  * (src/core/flyway-info.ts, flyway-validate.ts).
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { isBootstrapError } from "../core/errors.js";
@@ -44,18 +44,22 @@ export interface StatusResult {
 
 /** The files of one Flyway filesystem location; like Flyway, subdirectories are read too. */
 export function readMigrationDir(dir: string): { migrations: DiskMigration[]; invalid: string[] } {
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = readdirSync(dir, { recursive: true }).map(String);
+    entries = readdirSync(dir, { recursive: true, withFileTypes: true });
   } catch {
     return { migrations: [], invalid: [] };
   }
+  const files = entries
+    .map((d) => ({ entry: d, full: join(d.parentPath, d.name) }))
+    .sort((a, b) => (a.full < b.full ? -1 : a.full > b.full ? 1 : 0));
   const migrations: DiskMigration[] = [];
   const invalid: string[] = [];
-  for (const path of names.sort()) {
-    const full = join(dir, path);
-    const parsed = parseMigrationName(path.split(sep).pop()!);
-    if (parsed.ok === "ignored" || !statSync(full).isFile()) continue;
+  for (const { entry, full } of files) {
+    const parsed = parseMigrationName(entry.name);
+    if (parsed.ok === "ignored") continue;
+    // The entry's type comes with the listing (no stat per file); a symlink is followed.
+    if (!entry.isFile() && !(entry.isSymbolicLink() && statSync(full).isFile())) continue;
     if (parsed.ok === false) {
       invalid.push(parsed.reason);
       continue;
