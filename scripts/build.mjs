@@ -155,6 +155,18 @@ const result = await build({
   plugins: [nodeVaultWithoutAxios, nodeFetchWithNodeUrl, pgOnNode, lazySocksProxyAgent],
 });
 
+const built = new Set(Object.keys(result.metafile.outputs).map((f) => relative(dist, join(root, f))));
+
+// Anything else in dist/ is left from an older build (tsc's per-file output, or a
+// command since removed): gone, so nothing can depend on it by accident.
+for (const entry of readdirSync(dist)) {
+  if (!["bin", "chunks", "package.json", ".chunks.json"].includes(entry))
+    rmSync(join(dist, entry), { recursive: true, force: true });
+}
+for (const entry of readdirSync(join(dist, "bin"))) {
+  if (!built.has(`bin/${entry}`)) rmSync(join(dist, "bin", entry), { force: true });
+}
+
 // Node looks up the nearest package.json of every module it loads to learn its type;
 // one right here answers for dist/ without reading the (larger) package.json above.
 writeFileSync(join(dist, "package.json"), '{ "type": "module" }\n');
@@ -172,7 +184,6 @@ try {
   }
 }
 const now = Date.now();
-const built = new Set(Object.keys(result.metafile.outputs).map((f) => relative(dist, join(root, f))));
 const manifest = {};
 for (const f of built) if (f.startsWith("chunks/")) manifest[f] = now;
 for (const [f, at] of Object.entries(previous)) {

@@ -13,7 +13,7 @@ import { withLock } from "../../src/adapters/lock.js";
 import { processIdentity } from "../../src/adapters/process-identity.js";
 import { StepError } from "../../src/core/errors.js";
 import { tiltRunning } from "../../src/flows/post-start.js";
-import { REPO } from "../helpers/cli.js";
+import { bundleForChild } from "../helpers/bundle.js";
 
 const dir = () => mkdtempSync(join(tmpdir(), "locks-"));
 const holderFile = (pid: number, runId: string, started?: string) =>
@@ -70,8 +70,9 @@ describe("the workspace lock", () => {
       child.on("close", () => resolve(child.pid!));
     });
     writeFileSync(lock, holderFile(dead, "stale"));
+    const lockModule = await bundleForChild("src/adapters/lock.ts");
     const script = `
-      const { withLock } = await import(${JSON.stringify(`${REPO}dist/adapters/lock.js`)});
+      const { withLock } = await import(${JSON.stringify(lockModule)});
       const { appendFileSync } = await import("node:fs");
       await withLock(${JSON.stringify(lock)}, { runId: String(process.pid), timeoutMs: 60000, env: {} }, async () => {
         appendFileSync(${JSON.stringify(trace)}, "enter " + process.pid + "\\n");
