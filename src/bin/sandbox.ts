@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { fileURLToPath } from "node:url";
 import { defineCommand } from "../cli/command.js";
 import { isMain, runMain } from "../cli/run.js";
 import { ExitCode } from "../core/errors.js";
@@ -17,8 +18,15 @@ devcontainer does (only the addresses differ), the health check with --connect,
 and flyway-status on the example migrations, and prints the summary. Everything
 is stopped and its data removed at the end.
 
+The Kubernetes stand-in serves TLS with a CA made at start-up (openssl), so a
+real kubectl works with the printed KUBECONFIG. Database roles follow Vault:
+whenever a path holding DB_USERNAME, DB_PASSWORD and DB_NAME for the sandbox's
+PostgreSQL is written, that role gets that password and its database is
+created when missing.
+
 --keep leaves everything running with the fixture watcher on and prints the
-variables to use from another shell; Ctrl-C stops it. --twice runs the flow a
+variables to use from another shell, and a PATH line that puts dev-bootstrap
+on it; Ctrl-C stops it. --twice runs the flow a
 second time and reports what that run wrote (nothing, when idempotent).
 --services-only starts the stand-ins and PostgreSQL (roles and databases from
 this workspace's fixtures), prints the exports and waits for Ctrl-C without
@@ -41,8 +49,9 @@ Needs the PostgreSQL server binaries (Debian: apt-get install postgresql).`,
       resolved: ctx.resolved,
       env: ctx.env,
       masker: ctx.masker,
-      log: ctx.log,
       newRun: ctx.newRun,
+      // The umbrella sits next to every entrypoint in dist/bin.
+      umbrella: fileURLToPath(new URL("./dev-bootstrap.js", import.meta.url)),
       stdout: ctx.stdout,
       keep: ctx.values.keep === true,
       twice: ctx.values.twice === true,

@@ -23,8 +23,11 @@ export interface CommandContext {
   resolved: ResolvedConfig;
   config: Config;
   log: CheckpointLogger;
-  /** A logger for a new run (fresh run id), for long-running commands such as the watcher. */
-  newRun(): CheckpointLogger;
+  /**
+   * A logger for a new run (fresh run id), for long-running commands such as the
+   * watcher; journaled under `command` (default: this command's name).
+   */
+  newRun(command?: string): CheckpointLogger;
   masker: SecretMasker;
   env: NodeJS.ProcessEnv;
   cwd: string;

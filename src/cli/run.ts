@@ -149,10 +149,10 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
             maxBytes: config.log.journalMaxBytes,
           });
     journal?.rotateIfNeeded();
-    const makeLogger = (runId: string) =>
+    const makeLogger = (runId: string, command = spec.name) =>
       new CheckpointLogger({
         runId,
-        command: spec.name,
+        command,
         format: config.log.format,
         colour: config.log.format === "human" && shouldColour(io.env, io.stdout.isTTY),
         // With --json, stdout carries the JSON document alone; checkpoints go to stderr.
@@ -169,9 +169,9 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
         resolved,
         config,
         log,
-        newRun: () => {
+        newRun: (command?: string) => {
           journal?.rotateIfNeeded();
-          return makeLogger(resolveRunId({}));
+          return makeLogger(resolveRunId({}), command);
         },
         masker: secrets,
         env: io.env,

@@ -12,7 +12,9 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import type { ServerTls } from "./tls.js";
 
 export type Obj = {
   apiVersion: string;
@@ -208,6 +210,8 @@ export class KubeStandIn {
   onChange: ((obj: Obj) => void) | undefined;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Set when serving TLS: the CA the kubeconfig tells clients to trust. */
+  private caPem: string | undefined;
   url = "";
 
   constructor(options: KubeStandInOptions = {}) {
@@ -315,7 +319,11 @@ export class KubeStandIn {
       "  - name: standin",
       "    cluster:",
       `      server: ${this.url}`,
-      "      insecure-skip-tls-verify: true",
+      // Over TLS, clients verify the stand-in against its own CA; over plain HTTP
+      // (tests), @kubernetes/client-node needs this flag to accept http:// at all.
+      this.caPem
+        ? `      certificate-authority-data: ${Buffer.from(this.caPem).toString("base64")}`
+        : "      insecure-skip-tls-verify: true",
       "users:",
       "  - name: standin",
       "    user:",
@@ -331,18 +339,23 @@ export class KubeStandIn {
     ].join("\n");
   }
 
-  async listen(port = 0, host = "127.0.0.1"): Promise<string> {
-    this.server = createServer((req, res) => {
+  /** Serves on loopback; with `tls`, over HTTPS (what kubectl needs to send a bearer token). */
+  async listen(port = 0, host = "127.0.0.1", tls?: ServerTls): Promise<string> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error) =>
         this.send(req, res, 500, statusBody(500, "InternalError", String(error))),
       );
-    });
+    };
+    this.caPem = tls?.ca;
+    this.server = tls
+      ? (createHttpsServer({ key: tls.key, cert: tls.cert }, handler) as unknown as Server)
+      : createServer(handler);
     this.server.on("connection", (s) => {
       this.sockets.add(s);
       s.on("close", () => this.sockets.delete(s));
     });
     await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
-    this.url = `http://${host}:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${tls ? "https" : "http"}://${host}:${(this.server.address() as AddressInfo).port}`;
     return this.url;
   }
 

@@ -49,6 +49,11 @@ export interface PgDatabaseSpec {
   password: string;
 }
 
+export interface PgEnsured extends PgDatabaseSpec {
+  role: "created" | "altered";
+  database: "created" | "exists";
+}
+
 export class ThrowawayPostgres {
   readonly superuser = "postgres";
   readonly superPassword = randomBytes(16).toString("hex");
@@ -117,7 +122,7 @@ export class ThrowawayPostgres {
   }
 
   /** Creates (or updates the password of) roles and databases. Idempotent. */
-  async ensureDatabases(specs: readonly PgDatabaseSpec[]): Promise<void> {
+  async ensureDatabases(specs: readonly PgDatabaseSpec[]): Promise<PgEnsured[]> {
     const pg = (await import("pg")).default;
     const client = new pg.Client({
       host: this.host,
@@ -127,6 +132,7 @@ export class ThrowawayPostgres {
       database: "postgres",
     });
     await client.connect();
+    const out: PgEnsured[] = [];
     try {
       for (const s of specs) {
         const role = await client.query("select 1 from pg_roles where rolname = $1", [s.owner]);
@@ -140,10 +146,16 @@ export class ThrowawayPostgres {
         const db = await client.query("select 1 from pg_database where datname = $1", [s.name]);
         if (!db.rowCount)
           await client.query(`create database ${client.escapeIdentifier(s.name)} owner ${ident}`);
+        out.push({
+          ...s,
+          role: role.rowCount ? "altered" : "created",
+          database: db.rowCount ? "exists" : "created",
+        });
       }
     } finally {
       await client.end();
     }
+    return out;
   }
 
   async stop(): Promise<void> {

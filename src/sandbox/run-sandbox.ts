@@ -6,7 +6,7 @@
  * the addresses differ — followed by the health check with --connect and
  * flyway-status on the example migrations, and prints the summary.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ResolvedConfig, resolveConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
@@ -16,6 +16,7 @@ import { postStart } from "../flows/post-start.js";
 import { flywayStatusPhase, healthCheckPhase } from "../flows/steps.js";
 import { FixtureWatcher } from "../flows/watch-fixtures.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
+import { DatabaseRoles } from "./database-roles.js";
 import { findPgBin, INSTALL_HINT } from "./postgres.js";
 import { startWorld, type World } from "./world.js";
 
@@ -24,9 +25,10 @@ export interface SandboxOptions {
   resolved: ResolvedConfig;
   env: NodeJS.ProcessEnv;
   masker: SecretMasker;
-  /** The command's logger (the first run), and a factory for further runs. */
-  log: CheckpointLogger;
-  newRun: () => CheckpointLogger;
+  /** A logger for a new run, journaled under `command`. */
+  newRun: (command: string) => CheckpointLogger;
+  /** The umbrella entrypoint (dist/bin/dev-bootstrap.js), for the PATH shim --keep prints. */
+  umbrella: string;
   stdout: Output;
   keep: boolean;
   /** Run the flow a second time and report what it wrote (nothing, if idempotent). */
@@ -68,7 +70,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    world = await startWorld({ postgres: true, dir: root });
+    world = await startWorld({ postgres: true, dir: root, tls: true });
     const pg = world.postgres!;
     writeFileSync(join(root, "vault-token"), `${world.vault.rootToken}\n`, { mode: 0o600 });
     options.masker.register(world.vault.rootToken);
@@ -76,11 +78,22 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     out.write(
       [
         `  Vault stand-in (KV v2)            ${world.vaultAddr}`,
-        `  Kubernetes API stand-in + ESO     ${world.kube.url}`,
+        `  Kubernetes API stand-in + ESO     ${world.kube.url} (TLS, CA made at start-up)`,
         `  PostgreSQL (real, throwaway)      ${pg.host}:${pg.port}`,
         "",
       ].join("\n"),
     );
+    // Roles follow Vault: every write of a path holding DB_USERNAME / DB_PASSWORD /
+    // DB_NAME for this server sets that role and creates its database, whoever wrote it.
+    const roles = new DatabaseRoles(pg, (r) =>
+      out.write(
+        `[sandbox:postgres] ${r.ok ? "✔" : "✖"} ${options.masker.mask(r.message)} (Vault path ${r.path})\n`,
+      ),
+    );
+    const mount = options.resolved.config.vault.mount;
+    world.vault.afterWrite = async (m, path, data) => {
+      if (m === mount) await roles.reconcile(path, data);
+    };
     // Only addresses differ from a devcontainer: Vault, the kubeconfig, the database host and port.
     const env: NodeJS.ProcessEnv = {
       ...options.env,
@@ -100,7 +113,8 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       ...(options.resolved.file ? { configPath: options.resolved.file } : {}),
     });
 
-    // The roles and databases use the passwords the fixtures derive.
+    // The configured databases' roles exist before any flow, so a workspace driven by
+    // hand (--services-only) can log in; after that, roles follow Vault.
     const { resolved: fixtures } = loadFixtures(
       readFixtureSources(resolved.path(resolved.config.vault.fixturesDir), resolved.root),
       {
@@ -121,6 +135,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       return { name: v.DB_NAME ?? db.name, owner: v.DB_USERNAME, password: v.DB_PASSWORD };
     });
     await pg.ensureDatabases(specs);
+    const binDir = writePathShim(root, options.umbrella);
     const exportLines = [
       `  export VAULT_ADDR=${world.vaultAddr}`,
       `  export VAULT_TOKEN_FILE=${join(root, "vault-token")}`,
@@ -128,6 +143,14 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       `  export DEV_BOOTSTRAP_DB_HOST=${pg.host} DEV_BOOTSTRAP_DB_PORT=${pg.port}`,
       // The ESO stand-in runs here and reaches Vault on loopback.
       `  export DEV_BOOTSTRAP_VAULT_CLUSTER_ADDR=${world.vaultAddr} DEV_BOOTSTRAP_SANDBOX=1`,
+      `  export PATH=${binDir}:$PATH`,
+    ];
+    const howToCall = [
+      "Then run any command as `dev-bootstrap <command>` (the PATH line adds it; where",
+      "dev-bootstrap is an installed package, `npx dev-bootstrap <command>` works too), and",
+      "kubectl against the Kubernetes stand-in, e.g. `kubectl -n ameide get secret db-migrations-local`.",
+      "Roles and databases follow Vault: a fixture with DB_USERNAME, DB_PASSWORD and DB_NAME",
+      "gets its role and database here as soon as it is seeded.",
     ];
     const untilAborted = () =>
       new Promise<void>((resolve) =>
@@ -138,6 +161,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
         [
           "The stand-ins and PostgreSQL are running; no flow was run. From another shell, in this workspace:",
           ...exportLines,
+          ...howToCall,
           "Ctrl-C stops everything and removes the sandbox's data.",
           "",
         ].join("\n"),
@@ -146,9 +170,10 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       return { ok: true };
     }
 
-    let runs = 0;
     const flow = async () => {
-      const log = runs++ === 0 ? options.log : options.newRun();
+      // The flow is post-start's, so its runs are journaled as post-start runs:
+      // `dev-bootstrap summary` shows the latest of them by default.
+      const log = options.newRun("post-start");
       const ctx = { resolved, log, masker: options.masker, env, signal: options.signal };
       return postStart({
         ...ctx,
@@ -184,7 +209,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
         resolved,
         masker: options.masker,
         env,
-        newRun: options.newRun,
+        newRun: () => options.newRun("watch-vault-fixtures"),
         debounceMs: 300,
         poll: false,
         skipEso: false,
@@ -194,8 +219,9 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       out.write(
         [
           "",
-          "The sandbox keeps running, with the fixture watcher on. From another shell:",
+          "The sandbox keeps running, with the fixture watcher on. In another shell, from this directory:",
           ...exportLines,
+          ...howToCall,
           "Ctrl-C stops everything and removes the sandbox's data.",
           "",
         ].join("\n"),
@@ -207,4 +233,15 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     // Every way out stops the stand-ins and PostgreSQL and removes the sandbox's data.
     await cleanup();
   }
+}
+
+/** A `dev-bootstrap` executable in the sandbox's directory, for the PATH line --keep prints. */
+function writePathShim(root: string, umbrella: string): string {
+  const dir = join(root, "bin");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "dev-bootstrap");
+  const quote = (v: string) => `'${v.replaceAll("'", `'\\''`)}'`;
+  writeFileSync(file, `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(umbrella)} "$@"\n`);
+  chmodSync(file, 0o755);
+  return dir;
 }

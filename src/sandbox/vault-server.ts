@@ -108,6 +108,14 @@ export class VaultStandIn {
   };
   private server: Server | undefined;
   private readonly sockets = new Set<import("node:net").Socket>();
+  /**
+   * Awaited after every KV v2 write made over HTTP, before the write is answered,
+   * so a controller reacting to Vault (the sandbox's database roles) has
+   * converged by the time the writer's next command runs.
+   */
+  afterWrite:
+    | ((mount: string, path: string, data: Record<string, unknown>) => Promise<void>)
+    | undefined;
 
   constructor(options: VaultStandInOptions = {}) {
     this.rootToken = options.rootToken ?? `hvs.${randomBytes(18).toString("base64url")}`;
@@ -386,6 +394,7 @@ export class VaultStandIn {
           return reply(400, errorBody("check-and-set parameter did not match the current version"));
         }
         const version = this.applyWrite(mount, path, body.data as Record<string, unknown>);
+        await this.afterWrite?.(mountPath, path, body.data as Record<string, unknown>);
         if (this.faults.resetAfterWrite > 0) {
           this.faults.resetAfterWrite--;
           this.record(req, req.url ?? "", 0);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { EsoReconciler } from "./eso-reconciler.js";
 import { KubeStandIn, type KubeStandInOptions } from "./kube-server.js";
 import { ThrowawayPostgres } from "./postgres.js";
+import { createServerTls } from "./tls.js";
 import { VaultStandIn } from "./vault-server.js";
 
 export interface World {
@@ -24,15 +25,22 @@ export interface World {
 }
 
 export async function startWorld(
-  options: { kube?: KubeStandInOptions; postgres?: boolean; dir?: string } = {},
+  options: {
+    kube?: KubeStandInOptions;
+    postgres?: boolean;
+    dir?: string;
+    /** Serve the Kubernetes stand-in over TLS with a CA made at start-up (for kubectl). */
+    tls?: boolean;
+  } = {},
 ): Promise<World> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "dbworld-"));
+  const tls = options.tls ? await createServerTls(join(dir, "tls"), "127.0.0.1") : undefined;
   const vault = new VaultStandIn();
   const vaultAddr = await vault.listen();
   const kube = new KubeStandIn(options.kube);
-  await kube.listen();
+  await kube.listen(0, "127.0.0.1", tls);
   const eso = new EsoReconciler(kube);
   let postgres: ThrowawayPostgres | undefined;
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "dbworld-"));
   const kubeconfig = join(dir, "kubeconfig");
   writeFileSync(kubeconfig, kube.kubeconfig(), { mode: 0o600 });
   try {

@@ -1,10 +1,13 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { createKube } from "../../src/adapters/kube.js";
 import { deriveSecret } from "../../src/core/derive.js";
 import { BIN, cleanEnv, REPO, runCli } from "../helpers/cli.js";
+import { kubectlBinary } from "../helpers/helm.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 let child: ChildProcess | undefined;
@@ -31,7 +34,8 @@ describe("sandbox", () => {
     expect(r.stdout).toMatch(
       /stand-ins that follow the Vault and Kubernetes APIs dev-bootstrap uses \(they are not Vault or Kubernetes\)/,
     );
-    expect(r.stdout).toMatch(/run \S+ \(sandbox\) started \S+: OK/);
+    // The flow is post-start's; `summary` shows its latest run by default.
+    expect(r.stdout).toMatch(/run \S+ \(post-start\) started \S+: OK/);
     for (const step of [
       "vault:seed",
       "eso:sync",
@@ -50,7 +54,9 @@ describe("sandbox", () => {
     );
     expect(r.stdout).not.toContain(password("platform/db"));
     // everything is stopped and the sandbox's data removed
-    expect(readFileSync(`${ws.dir}/state/journal.jsonl`, "utf8")).toContain('"command":"sandbox"');
+    expect(readFileSync(`${ws.dir}/state/journal.jsonl`, "utf8")).toContain(
+      '"command":"post-start"',
+    );
     const leftovers = readdirSync(`${ws.dir}/state`).filter((n) => n.startsWith("sandbox-"));
     expect(leftovers).toEqual([]);
   }, 180_000);
@@ -114,6 +120,97 @@ describe("sandbox", () => {
       expect((await c.query("select current_user as u")).rows[0].u).toBe(db);
       await c.end();
     }
+
+    // The PATH line puts a working dev-bootstrap on PATH.
+    const binDir = exported.PATH!.replace(/:\$PATH$/, "");
+    const shell = (cmd: string) =>
+      spawnSync("sh", ["-c", cmd], {
+        encoding: "utf8",
+        cwd: REPO,
+        env: {
+          ...cleanEnv({ DEV_BOOTSTRAP_STATE_DIR: `${ws.dir}/state` }),
+          ...exported,
+          PATH: `${binDir}:${dirname(kubectlBinary())}:${process.env.PATH}`,
+          // kubectl caches discovery under $HOME/.kube
+          HOME: ws.dir,
+        },
+      });
+    expect(shell("dev-bootstrap summary").stdout).toMatch(
+      /^run \S+ \(post-start\) started \S+: OK/,
+    );
+
+    // A real kubectl reaches the stand-in over TLS, trusting the CA in the kubeconfig.
+    const yaml = shell("kubectl get secret db-migrations-local -n ameide -o yaml");
+    expect(yaml.status, yaml.stderr).toBe(0);
+    const got = parse(yaml.stdout) as { data: Record<string, string> };
+    expect(Buffer.from(got.data.FLYWAY_USER!, "base64").toString()).toBe("platform");
+    expect(Buffer.from(got.data.FLYWAY_PASSWORD!, "base64").toString()).toBe(
+      password("platform/db"),
+    );
+    const described = shell("kubectl -n ameide describe externalsecret platform-db-credentials");
+    expect(described.status, described.stderr).toBe(0);
+    expect(described.stdout).toMatch(/Reason: +SecretSynced/);
+    const annotated = shell(
+      "kubectl -n ameide annotate externalsecret agents-db-credentials force-sync=manual-1 --overwrite",
+    );
+    expect(annotated.stdout).toContain(
+      "externalsecret.external-secrets.io/agents-db-credentials annotated",
+    );
+
+    // Roles follow Vault: whoever writes a database path, its role and database follow.
+    const writeVault = (path: string, data: Record<string, string>) =>
+      fetch(`${exported.VAULT_ADDR}/v1/secret/data/${path}`, {
+        method: "POST",
+        headers: { "X-Vault-Token": token },
+        body: JSON.stringify({ data }),
+      }).then((x) => expect(x.status).toBe(200));
+    const login = async (user: string, pw: string, database: string) => {
+      const c = new pg.Client({
+        host: dbLine[1],
+        port: Number(dbLine[2]),
+        user,
+        password: pw,
+        database,
+      });
+      try {
+        await c.connect();
+        return "ok";
+      } catch (error) {
+        return (error as Error).message;
+      } finally {
+        await c.end().catch(() => {});
+      }
+    };
+    const billing = {
+      DB_USERNAME: "billing",
+      DB_NAME: "billing",
+      DB_HOST: dbLine[1]!,
+      DB_PORT: dbLine[2]!,
+    };
+    await writeVault("billing/db", { ...billing, DB_PASSWORD: "first-pw-123" });
+    expect(await login("billing", "first-pw-123", "billing")).toBe("ok");
+    await writeVault("billing/db", { ...billing, DB_PASSWORD: "second-pw-456" });
+    expect(await login("billing", "second-pw-456", "billing")).toBe("ok");
+    expect(await login("billing", "first-pw-123", "billing")).toMatch(
+      /password authentication failed/,
+    );
+    // A path that points at another server is not the sandbox's to manage.
+    await writeVault("remote/db", {
+      ...billing,
+      DB_USERNAME: "remote",
+      DB_NAME: "remote",
+      DB_PORT: "1",
+    });
+    expect(await login("remote", "first-pw-123", "postgres")).toMatch(
+      /password authentication failed|does not exist/,
+    );
+    expect(out).toContain(
+      "[sandbox:postgres] ✔ role billing created, database billing created (Vault path billing/db)",
+    );
+    expect(out).toContain(
+      "[sandbox:postgres] ✔ role billing: password changed (Vault path billing/db)",
+    );
+    expect(out).not.toContain("second-pw-456");
 
     const sandboxDir = exported.KUBECONFIG!.replace(/\/kubeconfig$/, "");
     child.kill("SIGINT");
