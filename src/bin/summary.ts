@@ -5,13 +5,18 @@ import { ExitCode, UsageError } from "../core/errors.js";
 
 export const command = defineCommand({
   name: "summary",
-  summary: "show the latest run (or the last N runs) from the journal",
-  usage: "[--json] [--runs N | --run ID]",
+  summary:
+    "show the latest post-start run (or another command's, or a list of runs) from the journal",
+  usage: "[--json] [--command NAME | --all] [--runs N | --run ID]",
   description: `
-Prints the latest run recorded in the journal as a table: each step, its status,
-its duration, and for failures the hint. Exits 1 when that run failed or did not
-finish, so CI can gate on it. --runs N lists the last N runs instead (start,
-command, result, failed step) to show whether container restarts are stable.`,
+Prints the latest run of post-start recorded in the journal as a table: each
+step, its status, its duration, and for failures the hint (the sandbox's runs
+are post-start runs too). Exits 1 when that run failed or did not finish, so CI
+can gate on it. --command NAME shows the latest run of another command instead
+(e.g. watch-vault-fixtures, smoke). --runs N lists the last N runs of that
+command (start, command, result, failed step) to show whether container
+restarts are stable. --all lists the runs of every command (the last N with
+--runs N). --run ID shows one run, whatever its command.`,
   options: {
     json: { type: "boolean", description: "print JSON instead of a table" },
     runs: { type: "string", placeholder: "N", description: "list the last N runs" },
@@ -20,6 +25,12 @@ command, result, failed step) to show whether container restarts are stable.`,
       placeholder: "ID",
       description: "summarise this run instead of the latest",
     },
+    command: {
+      type: "string",
+      placeholder: "NAME",
+      description: "the latest run of this command (default: post-start)",
+    },
+    all: { type: "boolean", description: "list the runs of every command" },
   },
   journal: false,
   async run(ctx) {
@@ -36,17 +47,30 @@ command, result, failed step) to show whether container restarts are stable.`,
       path: ctx.resolved.journalPath,
       maxBytes: ctx.config.log.journalMaxBytes,
     });
-    if (ctx.values.runs !== undefined) {
-      const count = Number(ctx.values.runs);
-      if (!Number.isInteger(count) || count < 1)
-        throw new UsageError("--runs expects a positive whole number");
-      const runs = recentRuns(journal, count);
+    if (ctx.values.all && ctx.values.command !== undefined)
+      throw new UsageError("--all and --command exclude each other");
+    const command = ctx.values.all
+      ? undefined
+      : typeof ctx.values.command === "string"
+        ? ctx.values.command
+        : "post-start";
+    if (ctx.values.runs !== undefined || ctx.values.all) {
+      let count: number | undefined;
+      if (ctx.values.runs !== undefined) {
+        count = Number(ctx.values.runs);
+        if (!Number.isInteger(count) || count < 1)
+          throw new UsageError("--runs expects a positive whole number");
+      }
+      const runs = recentRuns(journal, count, command);
       ctx.stdout.write(
         ctx.values.json ? `${JSON.stringify({ runs }, null, 2)}\n` : `${renderRunHistory(runs)}\n`,
       );
       return ExitCode.ok;
     }
-    const run = latestRun(journal, typeof ctx.values.run === "string" ? ctx.values.run : undefined);
+    const run = latestRun(
+      journal,
+      typeof ctx.values.run === "string" ? { runId: ctx.values.run } : { command },
+    );
     ctx.stdout.write(
       ctx.values.json ? `${JSON.stringify({ run }, null, 2)}\n` : `${renderRunTable(run)}\n`,
     );

@@ -263,11 +263,6 @@ export class FixtureWatcher {
       step.ok("no value changed; nothing to push");
       return;
     }
-    step.ok(
-      changed.length
-        ? `${changed.length} path(s) ${full ? "to sync" : "changed"}: ${changed.join(", ")}`
-        : "no value changed; the migrations secret is still to be written",
-    );
     const ctx = {
       resolved,
       log,
@@ -277,29 +272,43 @@ export class FixtureWatcher {
     };
     try {
       await withWorkspaceLock(resolved, log, this.options.env, this.options.signal, async () => {
+        let written: string[] = [];
         if (changed.length) {
           const { writtenPaths } = await ensureLocalSecretsStep(ctx, {
             ...(full ? {} : { only: new Set(changed) }),
             skipEso: this.options.skipEso,
           });
+          written = writtenPaths;
           for (const path of changed)
             this.applied.set(path, JSON.stringify(fixtures.get(path)!.values));
           const inputs = new Set(config.migrations.databases.map((d) => d.vaultPath));
           if (full || writtenPaths.some((p) => inputs.has(p))) this.bootstrapPending = true;
         }
         if (this.options.skipEso) this.bootstrapPending = false;
+        const bootstrapped = this.bootstrapPending;
         if (this.bootstrapPending) await bootstrapStep(ctx);
         this.bootstrapPending = false;
+        // What was written, not what was compared: the first sync (and a run after a
+        // config change) compares every path, and usually finds Vault already holding them.
+        const same = changed.length - written.length;
+        step.ok(
+          changed.length
+            ? `${written.length} path(s) written${written.length ? `: ${written.join(", ")}` : ""}${same ? `; ${same} already up to date in Vault` : ""}`
+            : `no value changed${bootstrapped ? "; the migrations secret was brought up to date" : ""}`,
+        );
       });
       this.fullRun = false;
       this.retryAttempt = 0;
     } catch (error) {
       if (this.options.signal?.aborted) return;
-      // The step already reported it; keep watching, and retry (bounded).
-      if (!(error instanceof BootstrapError))
-        log.checkpoint(STEP, "fail", describeError(error), {
-          hint: "unexpected error; rerun with DEBUG=dev-bootstrap",
-        });
+      // The failing step already reported it; close this run's step, keep watching,
+      // and retry (bounded).
+      if (error instanceof BootstrapError)
+        step.fail(
+          `re-seed failed at ${error.step ?? "a step above"}`,
+          "see that step's line; the run is retried with backoff",
+        );
+      else step.fail(describeError(error), "unexpected error; rerun with DEBUG=dev-bootstrap");
       this.scheduleRetry(log, error);
     }
   }

@@ -111,6 +111,45 @@ describe("summary", () => {
     expect(bad.code).toBe(2);
   });
 
+  it("shows the latest post-start run by default, even when the watcher ran since; --command and --all", async () => {
+    const cp = (command: string, runId: string, time: string, status: string, message: string) => ({
+      command,
+      pid: 1,
+      runId,
+      time,
+      step: command === "post-start" ? "vault:seed" : "watch:fixtures",
+      status,
+      message,
+    });
+    const cwd = journalWith([
+      cp("post-start", "p1", "2026-01-01T00:00:00Z", "ok", "Vault sync success"),
+      cp("watch-vault-fixtures", "w1", "2026-01-01T00:01:00Z", "fail", "api.yaml:4:30: bad"),
+      cp("check-db-migrations-secret", "c1", "2026-01-01T00:02:00Z", "ok", "checked"),
+    ]);
+    const latest = await runCli(["summary"], { cwd });
+    expect(latest.code).toBe(0);
+    expect(latest.stdout).toMatch(/^run p1 \(post-start\) started .*: OK\n/);
+    const watcher = await runCli(["summary", "--command", "watch-vault-fixtures"], { cwd });
+    expect(watcher.code).toBe(1);
+    expect(watcher.stdout).toMatch(/^run w1 \(watch-vault-fixtures\)/);
+    const all = await runCli(["summary", "--all", "--json"], { cwd });
+    expect(JSON.parse(all.stdout).runs.map((r: { runId: string }) => r.runId)).toEqual([
+      "p1",
+      "w1",
+      "c1",
+    ]);
+    const lastTwo = await runCli(["summary", "--all", "--runs", "2"], { cwd });
+    expect(lastTwo.stdout).toMatch(/watch-vault-fixtures +failed +watch:fixtures +w1/);
+    expect(lastTwo.stdout).not.toContain(" p1");
+    const none = await runCli(["summary", "--command", "smoke"], { cwd });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(
+      /no smoke run recorded in the journal .* \(it has runs of: post-start, watch-vault-fixtures, check-db-migrations-secret\)\n {2}hint: pick one with --command NAME, or list every run with --all/,
+    );
+    const both = await runCli(["summary", "--all", "--command", "smoke"], { cwd });
+    expect(both.code).toBe(2);
+  });
+
   it("exits 0 when the latest run is green", async () => {
     const cwd = journalWith([
       {
