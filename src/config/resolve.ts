@@ -33,6 +33,7 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string]> = [
   ["DEV_BOOTSTRAP_FIXTURES_DIR", "vault.fixturesDir"],
   ["DEV_BOOTSTRAP_LOG_FORMAT", "log.format"],
   ["DEV_BOOTSTRAP_MIGRATIONS_MODE", "migrations.mode"],
+  ["DEV_BOOTSTRAP_SEED_DATA", "migrations.seedData"],
 ];
 
 export interface ResolveOptions {

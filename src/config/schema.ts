@@ -205,6 +205,18 @@ export const configSchema = z.strictObject({
       lockTimeoutSeconds: z.number().positive().default(10),
       /** The preflight's statement_timeout. */
       statementTimeoutSeconds: z.number().positive().default(60),
+      /**
+       * Demo seed data: Flyway migrations in <seedDir>/<database>, added to Flyway's
+       * locations only when enabled. This tool is for local environments, so on by
+       * default; the chart refuses it for staging and production.
+       */
+      seedData: z
+        .preprocess(
+          (v) => (v === "1" || v === "true" ? true : v === "0" || v === "false" ? false : v),
+          z.boolean(),
+        )
+        .default(true),
+      seedDir: z.string().min(1).default("db/flyway/seed"),
       databases: z
         .array(database)
         .min(1)

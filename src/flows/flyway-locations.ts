@@ -1,12 +1,16 @@
 /**
- * Where Flyway finds a database's migrations: <migrations.sqlDir>/<database>.
- * Flyway reads every location of a database into one set under one history
- * table; each location carries a group name so output can tell them apart.
+ * Where Flyway finds a database's migrations: its schema migrations
+ * (<migrations.sqlDir>/<database>) and, when demo seed data is enabled and the
+ * database has any, its seed migrations (<migrations.seedDir>/<database>).
+ * Flyway treats every location as one set under one history table, so seed
+ * scripts must not reuse a schema migration's version or description;
+ * repeatable R__ scripts are the natural fit (they run after the versioned ones).
  */
+import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
 
-export type LocationGroup = "schema";
+export type LocationGroup = "schema" | "seed";
 
 export interface MigrationLocation {
   group: LocationGroup;
@@ -20,8 +24,15 @@ export function migrationLocations(
   resolved: ResolvedConfig,
   database: string,
 ): MigrationLocation[] {
-  const dir = join(resolved.path(resolved.config.migrations.sqlDir), database);
-  return [{ group: "schema", dir, display: relative(resolved.root, dir) || dir }];
+  const { sqlDir, seedDir, seedData } = resolved.config.migrations;
+  const at = (group: LocationGroup, base: string): MigrationLocation => {
+    const dir = join(resolved.path(base), database);
+    return { group, dir, display: relative(resolved.root, dir) || dir };
+  };
+  const out = [at("schema", sqlDir)];
+  const seed = at("seed", seedDir);
+  if (seedData && existsSync(seed.dir)) out.push(seed);
+  return out;
 }
 
 /** The FLYWAY_LOCATIONS value for these locations. */

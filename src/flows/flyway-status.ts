@@ -230,19 +230,33 @@ export function renderStatus(result: Pick<StatusResult, "databases">): string {
       continue;
     }
     lines.push(`  Schema version: ${r.currentVersion ?? "<< Empty Schema >>"}`);
-    lines.push(
-      ...table(
-        HEADER,
-        r.migrations.map((m) => [
+    const rows = (group: (g: string | undefined) => boolean) =>
+      r.migrations
+        .filter((m) => group(m.group))
+        .map((m) => [
           m.category,
           m.version ?? "",
           m.description,
           m.type,
           (m.installedOn ?? "").slice(0, 19),
           m.state,
-        ]),
+        ]);
+    lines.push(
+      ...table(
+        HEADER,
+        rows((g) => g !== "seed"),
       ),
     );
+    // Demo seed data shares the history table but is shown as its own group.
+    const seed = rows((g) => g === "seed");
+    if (seed.length) {
+      const where = r.locations[r.locations.length - 1];
+      // One line per file: a repeatable's superseded runs are history, not files.
+      const files = r.migrations.filter((m) => m.group === "seed" && m.stateCode !== "SUPERSEDED");
+      const applied = files.filter((m) => m.stateCode === "SUCCESS").length;
+      lines.push(`  seed data (${where}): ${applied} of ${files.length} applied`);
+      lines.push(...table(HEADER, seed));
+    }
     if (r.errors.length === 0) lines.push("  validate: ok");
     else {
       lines.push(`  validate: ${r.errors.length} error${r.errors.length > 1 ? "s" : ""}`);

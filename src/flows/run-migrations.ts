@@ -59,6 +59,8 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<void
           namespace,
           "--values",
           resolved.path(helm.valuesFile),
+          // The values file decides about demo seed data unless this workspace turned it off.
+          ...(resolved.config.migrations.seedData ? [] : ["--set", "seedData.enabled=false"]),
           "--wait",
           "--wait-for-jobs",
           "--atomic",

@@ -12,7 +12,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface StandInPlan {
   exit?: number;
@@ -107,4 +108,16 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A directory holding `flyway`: the stand-in that really migrates a PostgreSQL
+ * database (test/helpers/mini-flyway.cjs), for tests that need applied migrations.
+ */
+export function migratingFlywayDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "mini-flyway-"));
+  const script = join(dirname(fileURLToPath(import.meta.url)), "mini-flyway.cjs");
+  writeFileSync(join(dir, "flyway"), `#!/bin/sh\nexec "${process.execPath}" "${script}" "$@"\n`);
+  chmodSync(join(dir, "flyway"), 0o755);
+  return dir;
 }

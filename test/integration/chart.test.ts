@@ -18,12 +18,25 @@ type Doc = {
   data?: Record<string, string>;
 };
 
-function render(valuesFile: string, release = "db-migrations"): Doc[] {
-  const r = spawnSync(
+function helmTemplate(valuesFile: string, release: string, extra: string[] = []) {
+  return spawnSync(
     helmBinary(),
-    ["template", release, CHART, "--namespace", "ameide", "--values", join(CHART, valuesFile)],
+    [
+      "template",
+      release,
+      CHART,
+      "--namespace",
+      "ameide",
+      "--values",
+      join(CHART, valuesFile),
+      ...extra,
+    ],
     { encoding: "utf8" },
   );
+}
+
+function render(valuesFile: string, release = "db-migrations"): Doc[] {
+  const r = helmTemplate(valuesFile, release);
   expect(r.status, r.stderr).toBe(0);
   return parseAllDocuments(r.stdout)
     .map((d) => d.toJS() as Doc)
@@ -100,6 +113,30 @@ describe("charts/db-migrations, rendered by a real helm", () => {
         dataFrom: [{ extract: { key: path } }],
       });
       expect(envFrom(job(docs))).toEqual(["migrations"]);
+    }
+  });
+
+  it("demo seed data: local mounts each database's seed location; staging and production cannot enable it", () => {
+    const local = job(render("values-local.yaml"));
+    const container = local.spec.template.spec.containers[0];
+    expect(container.env).toContainEqual({ name: "SEED_ROOT", value: "/flyway/seed" });
+    expect(container.volumeMounts).toContainEqual({
+      name: "seed-platform",
+      mountPath: "/flyway/seed/platform",
+    });
+    const seed = render("values-local.yaml").find(
+      (d) => d.metadata.name === "db-migrations-seed-platform",
+    )!;
+    expect(Object.keys(seed.data ?? {})).toEqual(["R__Demo_organizations.sql"]);
+    for (const values of ["values-staging.yaml", "values-production.yaml"]) {
+      const docs = render(values);
+      expect(docs.some((d) => d.metadata.name.includes("-seed-"))).toBe(false);
+      expect(JSON.stringify(job(docs).spec)).not.toContain("SEED_ROOT");
+      const r = helmTemplate(values, "db-migrations", ["--set", "seedData.enabled=true"]);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(
+        /seedData\.enabled is true for environment "(staging|production)": demo seed data is for local environments only/,
+      );
     }
   });
 });

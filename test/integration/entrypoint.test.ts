@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
@@ -72,6 +74,24 @@ describe("the entrypoint as a whole", () => {
       FLYWAY_BASELINE_VERSION: "3",
     });
     expect(r.stdout).toContain("db-migrations: migrate done for platform agents");
+  });
+
+  it("adds a database's demo seed location only when SEED_ROOT is set and it has one", () => {
+    const seedRoot = mkdtempSync(join(tmpdir(), "seed-"));
+    mkdirSync(join(seedRoot, "platform"));
+    const standins = new StandIns(["flyway"]);
+    const r = runEntrypoint({ ...both, SEED_ROOT: seedRoot }, "platform agents", standins);
+    expect(r.status, r.stderr).toBe(0);
+    expect(standins.calls("flyway").map((c) => c.env.FLYWAY_LOCATIONS)).toEqual([
+      `filesystem:/sql/platform,filesystem:${seedRoot}/platform`,
+      "filesystem:/sql/agents",
+    ]);
+    const off = new StandIns(["flyway"]);
+    runEntrypoint(both, "platform agents", off);
+    expect(off.calls("flyway").map((c) => c.env.FLYWAY_LOCATIONS)).toEqual([
+      "filesystem:/sql/platform",
+      "filesystem:/sql/agents",
+    ]);
   });
 
   it("validates every database before the first Flyway call", () => {

@@ -180,6 +180,8 @@ describe("run-migrations", () => {
       "--all-containers",
     ]);
     expect(r.stdout).toMatch(/\[migrations:logs\] Successfully applied 3 migrations/);
+    // The values file decides about demo seed data unless the workspace turns it off.
+    expect(helm.argv).not.toContain("seedData.enabled=false");
     // the databases are not reachable from the test: a warning, not a failure
     expect(r.stdout).toMatch(
       /\[flyway:status\] ⚠ schema versions not readable from here|\[flyway:status\] ✖/,

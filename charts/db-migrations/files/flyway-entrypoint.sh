@@ -15,6 +15,8 @@ ACTION="${FLYWAY_ACTION:-migrate}"
 read -r -a DBS <<< "${DATABASES:?DATABASES is not set (space-separated database names, in order)}"
 PRIMARY="${PRIMARY_DATABASE:-${DBS[0]}}"
 SQL_ROOT="${SQL_ROOT:-/flyway/sql}"
+# Set only when demo seed data is enabled: its migrations join Flyway's locations.
+SEED_ROOT="${SEED_ROOT:-}"
 FLYWAY_BIN="${FLYWAY_BIN:-flyway}"
 
 # Percent-decoding; a '%' not followed by two hex digits stays as it is.
@@ -134,6 +136,9 @@ for db in "${DBS[@]}"; do
   (
     export FLYWAY_URL="${R_URL[$db]}" FLYWAY_USER="${R_USER[$db]}" FLYWAY_PASSWORD="${R_PASSWORD[$db]}"
     export FLYWAY_LOCATIONS="filesystem:${SQL_ROOT}/${db}"
+    if [[ -n "$SEED_ROOT" && -d "${SEED_ROOT}/${db}" ]]; then
+      FLYWAY_LOCATIONS+=",filesystem:${SEED_ROOT}/${db}"
+    fi
     if [[ -n "${!baseline_var:-}" ]]; then
       # Only takes effect on a non-empty schema without history; an empty one migrates from scratch.
       export FLYWAY_BASELINE_ON_MIGRATE=true FLYWAY_BASELINE_VERSION="${!baseline_var}"

@@ -27,6 +27,10 @@ helm.sh/hook-delete-policy: before-hook-creation
   value: {{ (first .Values.databases).name | quote }}
 - name: SQL_ROOT
   value: /flyway/sql
+{{- if .Values.seedData.enabled }}
+- name: SEED_ROOT
+  value: /flyway/seed
+{{- end }}
 - name: FLYWAY_CONNECT_RETRIES
   value: {{ .Values.flyway.connectRetries | quote }}
 {{- range .Values.databases }}
@@ -52,6 +56,11 @@ helm.sh/hook-delete-policy: before-hook-creation
 - name: sql-{{ .name }}
   configMap:
     name: {{ $.Release.Name }}-sql-{{ .name }}
+{{- if $.Values.seedData.enabled }}
+- name: seed-{{ .name }}
+  configMap:
+    name: {{ $.Release.Name }}-seed-{{ .name }}
+{{- end }}
 {{- end }}
 {{- end -}}
 
@@ -61,5 +70,16 @@ helm.sh/hook-delete-policy: before-hook-creation
 {{- range .Values.databases }}
 - name: sql-{{ .name }}
   mountPath: /flyway/sql/{{ .name }}
+{{- if $.Values.seedData.enabled }}
+- name: seed-{{ .name }}
+  mountPath: /flyway/seed/{{ .name }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Demo seed data is for local environments: rendering fails where it must never run. */}}
+{{- define "db-migrations.validate" -}}
+{{- if and .Values.seedData.enabled (has (lower .Values.environment) (list "staging" "production" "prod")) }}
+{{- fail (printf "seedData.enabled is true for environment %q: demo seed data is for local environments only; set seedData.enabled: false" .Values.environment) }}
 {{- end }}
 {{- end -}}
