@@ -1,0 +1,242 @@
+/**
+ * Every guide in docs/ runs as written against one kept sandbox: its fenced
+ * blocks are this test's input (see test/helpers/guides.ts). Commands run in a
+ * shell that first pastes the lines the `sandbox --keep` banner prints, as a
+ * reader would, with a real kubectl and a Flyway stand-in that really migrates
+ * on PATH. After each guide the health check with --connect must pass.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN, cleanEnv, REPO } from "../helpers/cli.js";
+import { type GuideStep, mergeYaml, missingLines, parseGuide } from "../helpers/guides.js";
+import { kubectlBinary } from "../helpers/helm.js";
+import { migratingFlywayDir } from "../helpers/standin.js";
+import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
+
+/** The order a newcomer would follow; guides not named here run after these. */
+const ORDER = [
+  "reopen-in-container.md",
+  "migrations-by-hand.md",
+  "adding-a-database.md",
+  "rotating-a-local-secret.md",
+  "adding-a-fixture.md",
+  "ci.md",
+  "tilt.md",
+];
+const DOCS = join(REPO, "docs");
+const guides = [
+  ...ORDER,
+  ...readdirSync(DOCS)
+    .filter((f) => f.endsWith(".md") && !ORDER.includes(f))
+    .sort(),
+];
+
+let ws: Workspace;
+let sandbox: ChildProcess | undefined;
+let banner = "";
+let prelude = "";
+
+interface Ran {
+  command: string;
+  code: number;
+  /** stdout and stderr, as a terminal shows them. */
+  output: string;
+  stdout: string;
+}
+
+function sh(command: string): Ran {
+  const r = spawnSync("bash", ["-c", `${prelude}\n${command}`], {
+    cwd: ws.dir,
+    encoding: "utf8",
+    env: cleanEnv({ HOME: join(ws.dir, ".home") }),
+  });
+  return { command, code: r.status ?? 128, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
+}
+
+/** Resolves once the watcher has finished a run, started after `since`, for `file`. */
+async function watcherHandled(file: string, since: string): Promise<void> {
+  const journal = join(ws.dir, ".dev-bootstrap/journal.jsonl");
+  for (;;) {
+    const entries = readFileSync(journal, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            runId: string;
+            command: string;
+            step: string;
+            status?: string;
+            message: string;
+            time: string;
+          },
+      )
+      .filter(
+        (e) =>
+          e.command === "watch-vault-fixtures" && e.step === "watch:fixtures" && e.time >= since,
+      );
+    const started = entries.find((e) => e.status === "start" && e.message.includes(file));
+    if (
+      started &&
+      entries.some((e) => e.runId === started.runId && (e.status === "ok" || e.status === "fail"))
+    )
+      return;
+    // The journal line is the event; re-read it when the watcher appends.
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function runStep(step: GuideStep, where: string): Promise<void> {
+  if (step.kind === "skip" || step.kind === "example") {
+    expect(step.reason.length, `${where}: say why it is not run`).toBeGreaterThan(3);
+    return;
+  }
+  if (step.kind === "write" || step.kind === "merge") {
+    const file = join(ws.dir, step.path);
+    mkdirSync(dirname(file), { recursive: true });
+    const since = new Date().toISOString();
+    let current = "";
+    try {
+      current = readFileSync(file, "utf8");
+    } catch {}
+    writeFileSync(file, step.kind === "write" ? step.text : mergeYaml(current, step.text));
+    if (step.path.startsWith("vault/fixtures/")) await watcherHandled(basename(step.path), since);
+    return;
+  }
+  const ran = step.commands.map(sh);
+  const transcript = ran.map((r) => `$ ${r.command}   (exit ${r.code})\n${r.output}`).join("\n");
+  for (const r of ran) expect(r.code, `${where}: ${r.command}\n${transcript}`).toBe(0);
+  if (step.expect) {
+    const missing = missingLines(step.expect, ran.map((r) => r.output).join("\n"));
+    expect(
+      missing,
+      `${where}: expected lines not in the output:\n${missing.join("\n")}\n--- output ---\n${transcript}`,
+    ).toEqual([]);
+  }
+}
+
+beforeAll(async () => {
+  ws = makeWorkspace();
+  cpSync(join(REPO, "vault/fixtures"), join(ws.dir, "vault/fixtures"), { recursive: true });
+  cpSync(join(REPO, "db/flyway"), join(ws.dir, "db/flyway"), { recursive: true });
+  sandbox = spawn(process.execPath, [BIN, "sandbox", "--keep"], {
+    cwd: ws.dir,
+    env: cleanEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  sandbox.stdout!.on("data", (d) => (banner += d));
+  sandbox.stderr!.on("data", (d) => (banner += d));
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (banner.includes("Ctrl-C stops everything")) resolve();
+    };
+    sandbox!.stdout!.on("data", check);
+    sandbox!.on("exit", () => reject(new Error(`sandbox --keep ended early:\n${banner}`)));
+  });
+  const exports = banner
+    .split("\n")
+    .filter((l) => /^ {2}export /.test(l))
+    .map((l) => l.trim());
+  expect(exports.join("\n")).toMatch(/export PATH=\S+:\$PATH/);
+  prelude = [
+    `export PATH=${dirname(kubectlBinary())}:${migratingFlywayDir()}:$PATH`,
+    ...exports,
+  ].join("\n");
+}, 120_000);
+
+afterAll(async () => {
+  if (!sandbox || sandbox.exitCode !== null) return;
+  const exited = new Promise((r) => sandbox!.once("exit", r));
+  sandbox.kill("SIGINT");
+  await exited;
+});
+
+describe("every guide in docs/ runs as written against one kept sandbox", () => {
+  it("knows every guide", () => {
+    expect(guides.length).toBeGreaterThanOrEqual(ORDER.length);
+    for (const g of ORDER) expect(readdirSync(DOCS)).toContain(g);
+  });
+
+  for (const guide of guides) {
+    it(guide, async () => {
+      const steps = parseGuide(join(DOCS, guide));
+      for (const step of steps) await runStep(step, `docs/${guide}:${step.line}`);
+      const check = sh("dev-bootstrap check-db-migrations-secret --connect");
+      expect(check.code, check.output).toBe(0);
+    }, 180_000);
+
+    if (guide === "migrations-by-hand.md") {
+      it("demo seed data: applied as its own group, and a second migrate inserts nothing twice", async () => {
+        const status = JSON.parse(sh("dev-bootstrap flyway-status --json").stdout) as {
+          databases: Array<{
+            database: string;
+            seedLocation?: string;
+            migrations: Array<{ group: string; state: string; script: string }>;
+          }>;
+        };
+        for (const db of status.databases) {
+          expect(db.seedLocation).toBe(`db/flyway/seed/${db.database}`);
+          const seed = db.migrations.filter((m) => m.group === "seed");
+          expect(seed.length).toBeGreaterThan(0);
+          expect(seed.every((m) => m.state === "applied")).toBe(true);
+        }
+        const counts = () => rowCounts();
+        const before = await counts();
+        expect(before).toEqual({ organizations: 2, users: 3, agents: 2 });
+        const again = sh("dev-bootstrap run-flyway-cli migrate");
+        expect(again.output).toMatch(/\[flyway:platform\] .*No migration necessary/);
+        // Even when Flyway reruns the repeatable (its file changed), nothing is inserted twice.
+        appendFileSync(
+          join(ws.dir, "db/flyway/seed/platform/R__Demo_organizations.sql"),
+          "-- touched\n",
+        );
+        const rerun = sh("dev-bootstrap run-flyway-cli migrate --database platform");
+        expect(rerun.code, rerun.output).toBe(0);
+        expect(rerun.output).toContain('with repeatable migration "Demo organizations"');
+        expect(await counts()).toEqual(before);
+        expect(sh("dev-bootstrap flyway-status").code).toBe(0);
+      }, 120_000);
+    }
+  }
+});
+
+/** Rows of demo data, read as each database's own role (credentials from the cluster's secret). */
+async function rowCounts(): Promise<Record<string, number>> {
+  const secret = JSON.parse(
+    sh("kubectl -n ameide get secret db-migrations-local -o json").stdout,
+  ) as { data: Record<string, string> };
+  const value = (k: string) => Buffer.from(secret.data[k]!, "base64").toString("utf8");
+  const count = async (prefix: string, tables: string[]) => {
+    const url = /^jdbc:postgresql:\/\/([^:/]+):(\d+)\/(.+)$/.exec(value(`${prefix}FLYWAY_URL`))!;
+    const c = new pg.Client({
+      host: url[1],
+      port: Number(url[2]),
+      database: url[3],
+      user: value(`${prefix}FLYWAY_USER`),
+      password: value(`${prefix}FLYWAY_PASSWORD`),
+    });
+    await c.connect();
+    try {
+      const out: Record<string, number> = {};
+      for (const t of tables)
+        out[t] = Number((await c.query(`select count(*) as n from ${t}`)).rows[0].n);
+      return out;
+    } finally {
+      await c.end();
+    }
+  };
+  return {
+    ...(await count("", ["organizations", "users"])),
+    ...(await count("AGENTS_", ["agents"])),
+  };
+}
