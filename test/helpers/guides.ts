@@ -87,7 +87,7 @@ function joinContinuations(body: string[]): string[] {
   return out;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const DURATION = "\u0000duration\u0000";
 
@@ -97,7 +97,7 @@ export function expectedLinePattern(line: string): RegExp {
     .trim()
     .split(/…|\.\.\./)
     .map((p) =>
-      escape(p.trim().replace(/\(\d+(?:\.\d+)? m?s\)/g, DURATION))
+      escapeRegex(p.trim().replace(/\(\d+(?:\.\d+)? m?s\)/g, DURATION))
         .replace(/\s+/g, "\\s+")
         .replaceAll(DURATION, "\\(\\d+(?:\\.\\d+)?\\s+m?s\\)"),
     );

@@ -113,6 +113,7 @@ async function runStep(step: GuideStep, where: string): Promise<void> {
     if (step.path.startsWith("vault/fixtures/")) await watcherHandled(basename(step.path), since);
     return;
   }
+  if (step.kind !== "commands") return;
   const ran = step.commands.map(sh);
   const transcript = ran.map((r) => `$ ${r.command}   (exit ${r.code})\n${r.output}`).join("\n");
   for (const r of ran) expect(r.code, `${where}: ${r.command}\n${transcript}`).toBe(0);
