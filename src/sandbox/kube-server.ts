@@ -39,6 +39,8 @@ interface ResourceType {
 const RESOURCES: ResourceType[] = [
   { group: "", plural: "namespaces", kind: "Namespace", namespaced: false },
   { group: "", plural: "secrets", kind: "Secret", namespaced: true },
+  // Never written here; listed (empty) because `kubectl describe` lists an object's events.
+  { group: "", plural: "events", kind: "Event", namespaced: true },
   {
     group: "external-secrets.io",
     plural: "externalsecrets",
