@@ -107,6 +107,18 @@ async function applyIfChanged(
     await kube.apply(manifest, options.config.kube.fieldManager, options.forceConflicts);
     return true;
   } catch (error) {
+    if (
+      error instanceof KubeApiError &&
+      error.status === 409 &&
+      error.causes.length &&
+      error.causes.every((c) => c.field === `.metadata.annotations.${FORCE_SYNC_ANNOTATION}`)
+    ) {
+      // force-sync is a trigger, not state: whoever set it last (`kubectl annotate`,
+      // a UI) only asked ESO for a refresh, so taking it over loses nothing. The
+      // conflict named no other field, so forcing takes over nothing else.
+      await kube.apply(manifest, options.config.kube.fieldManager, true);
+      return true;
+    }
     if (error instanceof KubeApiError && error.status === 409 && error.causes.length) {
       const c = error.causes[0]!;
       throw new StepError(

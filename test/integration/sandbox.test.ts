@@ -47,7 +47,7 @@ describe("sandbox", () => {
     }
     expect(r.stdout).toContain("every login works");
     expect(r.stdout).toMatch(
-      /platform: no version yet, 4 pending; agents: no version yet, 4 pending/,
+      /platform: no version yet, 5 pending; agents: no version yet, 5 pending/,
     );
     expect(r.stdout).toContain(
       "Second run wrote 0 Vault version(s) and made 0 Kubernetes write(s).",
@@ -156,6 +156,11 @@ describe("sandbox", () => {
     expect(annotated.stdout).toContain(
       "externalsecret.external-secrets.io/agents-db-credentials annotated",
     );
+    // kubectl now owns force-sync (an Update by another field manager); our next
+    // refresh takes the trigger over instead of failing on the conflict.
+    const refresh = shell("dev-bootstrap ensure-local-secrets --refresh");
+    expect(refresh.status, refresh.stdout + refresh.stderr).toBe(0);
+    expect(refresh.stdout).toMatch(/\[eso:sync\] ✔ 2 ExternalSecret\(s\) Ready/);
 
     // Roles follow Vault: whoever writes a database path, its role and database follow.
     const writeVault = (path: string, data: Record<string, string>) =>
