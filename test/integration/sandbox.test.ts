@@ -217,6 +217,14 @@ describe("sandbox", () => {
     );
     expect(out).not.toContain("second-pw-456");
 
+    // The watcher's first sync says what it wrote (nothing: post-start had seeded
+    // Vault), and its runs are journaled as watch-vault-fixtures.
+    while (!out.includes("[watch:fixtures] ✔")) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toContain("[watch:fixtures] ✔ 0 path(s) written; 2 already up to date in Vault");
+    expect(shell("dev-bootstrap summary --command watch-vault-fixtures").stdout).toMatch(
+      /^run \S+ \(watch-vault-fixtures\) started \S+: OK/,
+    );
+
     const sandboxDir = exported.KUBECONFIG!.replace(/\/kubeconfig$/, "");
     child.kill("SIGINT");
     const code = await new Promise<number | null>((resolve) =>
