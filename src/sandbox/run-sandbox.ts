@@ -18,6 +18,7 @@ import { FixtureWatcher } from "../flows/watch-fixtures.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { DatabaseRoles } from "./database-roles.js";
 import { findPgBin, INSTALL_HINT } from "./postgres.js";
+import { OPENSSL_HINT, opensslOnPath } from "./tls.js";
 import { startWorld, type World } from "./world.js";
 
 export interface SandboxOptions {
@@ -70,7 +71,9 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    world = await startWorld({ postgres: true, dir: root, tls: true });
+    // TLS lets kubectl in; without openssl the rest of the sandbox still works.
+    const tls = opensslOnPath(options.env);
+    world = await startWorld({ postgres: true, dir: root, tls });
     const pg = world.postgres!;
     writeFileSync(join(root, "vault-token"), `${world.vault.rootToken}\n`, { mode: 0o600 });
     options.masker.register(world.vault.rootToken);
@@ -78,7 +81,10 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     out.write(
       [
         `  Vault stand-in (KV v2)            ${world.vaultAddr}`,
-        `  Kubernetes API stand-in + ESO     ${world.kube.url} (TLS, CA made at start-up)`,
+        `  Kubernetes API stand-in + ESO     ${world.kube.url}${tls ? " (TLS, CA made at start-up)" : ""}`,
+        ...(tls
+          ? []
+          : [`  (plain HTTP: openssl is not on PATH, so kubectl cannot log in; ${OPENSSL_HINT})`]),
         `  PostgreSQL (real, throwaway)      ${pg.host}:${pg.port}`,
         "",
       ].join("\n"),

@@ -10,7 +10,7 @@
  * own directory, which is removed when the sandbox stops.
  */
 import { execFile as execFileCb } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { StepError } from "../core/errors.js";
@@ -19,6 +19,11 @@ const execFile = promisify(execFileCb);
 
 export const OPENSSL_HINT =
   "install openssl (Debian/Ubuntu: sudo apt-get install -y openssl; it comes with postgresql)";
+
+/** Whether the openssl CLI is on PATH. */
+export function opensslOnPath(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.PATH ?? "").split(":").some((d) => d && existsSync(join(d, "openssl")));
+}
 
 export interface ServerTls {
   /** PEM of the CA that signed the server certificate (goes into the kubeconfig). */
