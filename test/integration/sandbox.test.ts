@@ -219,7 +219,13 @@ describe("sandbox", () => {
 
     // The watcher's first sync says what it wrote (nothing: post-start had seeded
     // Vault), and its runs are journaled as watch-vault-fixtures.
-    while (!out.includes("[watch:fixtures] ✔")) await new Promise((r) => setTimeout(r, 50));
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (out.includes("[watch:fixtures] ✔")) resolve();
+      };
+      child!.stdout!.on("data", check);
+      check();
+    });
     expect(out).toContain("[watch:fixtures] ✔ 0 path(s) written; 2 already up to date in Vault");
     expect(shell("dev-bootstrap summary --command watch-vault-fixtures").stdout).toMatch(
       /^run \S+ \(watch-vault-fixtures\) started \S+: OK/,
