@@ -175,6 +175,10 @@ export class VaultStandIn {
       this.sockets.add(s);
       s.on("close", () => this.sockets.delete(s));
     });
+    // Vault keeps idle connections for http_idle_timeout (default 5m). Node's 5 s
+    // default made a client reusing a kept-alive socket on a busy machine race the
+    // server closing it ("other side closed").
+    this.server.keepAliveTimeout = 5 * 60_000;
     await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
     const { port: bound } = this.server.address() as AddressInfo;
     return `http://${host}:${bound}`;
