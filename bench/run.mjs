@@ -74,7 +74,8 @@ if (wanted("P2")) {
   try {
     await ready;
     const env = cleanEnv({ DEV_BOOTSTRAP_STATE_DIR: tempDir("bench-rerun-state-") });
-    for (const [, k, v] of out.matchAll(/\b([A-Z_]+)=(\S+)/g)) env[k] = v;
+    // The banner's exports; its PATH line (a dev-bootstrap shim) is for shells, not this.
+    for (const [, k, v] of out.matchAll(/\b([A-Z_]+)=(\S+)/g)) if (k !== "PATH") env[k] = v;
     const r = await paired(15, async () => {
       const p = await postStart(env);
       const c = counts(p.out);
