@@ -181,15 +181,18 @@ describe("every guide in docs/ runs as written against one kept sandbox", () => 
         const status = JSON.parse(sh("dev-bootstrap flyway-status --json").stdout) as {
           databases: Array<{
             database: string;
-            seedLocation?: string;
-            migrations: Array<{ group: string; state: string; script: string }>;
+            locations: string[];
+            migrations: Array<{ group?: string; stateCode: string; script: string }>;
           }>;
         };
         for (const db of status.databases) {
-          expect(db.seedLocation).toBe(`db/flyway/seed/${db.database}`);
+          expect(db.locations).toEqual([
+            `db/flyway/sql/${db.database}`,
+            `db/flyway/seed/${db.database}`,
+          ]);
           const seed = db.migrations.filter((m) => m.group === "seed");
           expect(seed.length).toBeGreaterThan(0);
-          expect(seed.every((m) => m.state === "applied")).toBe(true);
+          expect(seed.every((m) => m.stateCode === "SUCCESS")).toBe(true);
         }
         const counts = () => rowCounts();
         const before = await counts();
