@@ -64,8 +64,13 @@ beforeAll(async () => {
     { cwd: consumer, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] },
   );
   const out = await outputUntil(sandbox, "Ctrl-C stops everything");
+  // The printed exports; the PATH line (`export PATH=<dir>:$PATH`) is for a shell.
   env = cleanEnv(
-    Object.fromEntries([...out.matchAll(/(?:export | )(\w+)=(\S+)/g)].map((m) => [m[1], m[2]])),
+    Object.fromEntries(
+      [...out.matchAll(/(?:export | )(\w+)=(\S+)/g)]
+        .filter((m) => m[1] !== "PATH")
+        .map((m) => [m[1], m[2]]),
+    ),
   );
 }, 240_000);
 

@@ -27,7 +27,7 @@ helm.sh/hook-delete-policy: before-hook-creation
   value: {{ (first .Values.databases).name | quote }}
 - name: SQL_ROOT
   value: /flyway/sql
-{{- if .Values.seedData.enabled }}
+{{- if include "db-migrations.seedData" . }}
 - name: SEED_ROOT
   value: /flyway/seed
 {{- end }}
@@ -56,7 +56,7 @@ helm.sh/hook-delete-policy: before-hook-creation
 - name: sql-{{ .name }}
   configMap:
     name: {{ $.Release.Name }}-sql-{{ .name }}
-{{- if $.Values.seedData.enabled }}
+{{- if include "db-migrations.seedData" $ }}
 - name: seed-{{ .name }}
   configMap:
     name: {{ $.Release.Name }}-seed-{{ .name }}
@@ -70,7 +70,7 @@ helm.sh/hook-delete-policy: before-hook-creation
 {{- range .Values.databases }}
 - name: sql-{{ .name }}
   mountPath: /flyway/sql/{{ .name }}
-{{- if $.Values.seedData.enabled }}
+{{- if include "db-migrations.seedData" $ }}
 - name: seed-{{ .name }}
   mountPath: /flyway/seed/{{ .name }}
 {{- end }}
@@ -79,7 +79,13 @@ helm.sh/hook-delete-policy: before-hook-creation
 
 {{/* Demo seed data is for local environments: rendering fails where it must never run. */}}
 {{- define "db-migrations.validate" -}}
-{{- if and .Values.seedData.enabled (has (lower .Values.environment) (list "staging" "production" "prod")) }}
-{{- fail (printf "seedData.enabled is true for environment %q: demo seed data is for local environments only; set seedData.enabled: false" .Values.environment) }}
+{{- $environment := default "" .Values.environment }}
+{{- if and (include "db-migrations.seedData" .) (has (lower $environment) (list "staging" "production" "prod")) }}
+{{- fail (printf "seedData.enabled is true for environment %q: demo seed data is for local environments only; set seedData.enabled: false" $environment) }}
 {{- end }}
+{{- end -}}
+
+{{/* "true" when demo seed data is enabled; values files that predate it (a consumer's own) have no seedData. */}}
+{{- define "db-migrations.seedData" -}}
+{{- if (default dict .Values.seedData).enabled }}true{{ end }}
 {{- end -}}
