@@ -3,16 +3,28 @@
  * (retried, bounded), authentication failed, database missing (not retried).
  */
 import pg from "pg";
+import type { Connection } from "../core/connection.js";
 import { backoffDelay, sleep } from "../core/retry.js";
 
-export interface PgTarget {
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  password: string;
-  /** libpq-style ssl flag from the URL params (sslmode=require…). */
-  ssl?: boolean;
+/** Whether a connection's parameters ask for TLS (pgjdbc's ssl=true, or libpq's sslmode=require…). */
+export function wantsSsl(params: Connection["params"]): boolean {
+  const sslmode = params.find(([k]) => k === "sslmode")?.[1];
+  return (
+    params.find(([k]) => k === "ssl")?.[1] === "true" ||
+    (sslmode !== undefined && !["disable", "allow", "prefer"].includes(sslmode))
+  );
+}
+
+/** pg's client settings for a connection: the edge where the structure meets the driver. */
+function pgConfig(target: Connection): pg.ClientConfig {
+  return {
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    user: target.user,
+    password: target.password,
+    ...(wantsSsl(target.params) ? { ssl: { rejectUnauthorized: false } } : {}),
+  };
 }
 
 export type PgFailure = {
@@ -24,7 +36,7 @@ export type PgFailure = {
 export class PgConnectError extends Error {
   constructor(
     readonly failure: PgFailure,
-    readonly target: Pick<PgTarget, "host" | "port" | "database" | "user">,
+    readonly target: Pick<Connection, "host" | "port" | "database" | "user">,
   ) {
     super(failure.message);
     this.name = "PgConnectError";
@@ -55,7 +67,7 @@ export function classifyPgError(error: unknown): PgFailure {
 }
 
 export async function connectPg(
-  target: PgTarget,
+  target: Connection,
   options: {
     attempts?: number;
     connectTimeoutMs?: number;
@@ -72,13 +84,8 @@ export async function connectPg(
     const client = new pg.Client({
       ...(options.lockTimeoutMs ? { lock_timeout: options.lockTimeoutMs } : {}),
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
-      host: target.host,
-      port: target.port,
-      database: target.database,
-      user: target.user,
-      password: target.password,
+      ...pgConfig(target),
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-      ...(target.ssl ? { ssl: { rejectUnauthorized: false } } : {}),
     });
     // An idle client's socket error must not crash the process.
     client.on("error", () => {});
@@ -111,17 +118,4 @@ export async function connectPg(
       );
     }
   }
-}
-
-/** PgTarget from a JDBC URL and credentials. */
-export function pgTargetFromJdbc(
-  parsed: { host: string; port: number; database: string; params: Array<[string, string]> },
-  user: string,
-  password: string,
-): PgTarget {
-  const sslmode = parsed.params.find(([k]) => k === "sslmode")?.[1];
-  const ssl =
-    parsed.params.find(([k]) => k === "ssl")?.[1] === "true" ||
-    (sslmode !== undefined && !["disable", "allow", "prefer"].includes(sslmode));
-  return { host: parsed.host, port: parsed.port, database: parsed.database, user, password, ssl };
 }

@@ -6,11 +6,12 @@
  *
  *   <NAME>_FLYWAY_URL → FLYWAY_URL (primary only) → <NAME>_DATABASE_URL → DATABASE_URL (primary only)
  *
- * A postgresql:// URL becomes JDBC with its credentials removed; they are used
- * as user/password only where no explicit <NAME>_FLYWAY_USER / FLYWAY_USER
- * (primary only) / …_PASSWORD is set.
+ * The URL's credentials are used as user/password only where no explicit
+ * <NAME>_FLYWAY_USER / FLYWAY_USER (primary only) / …_PASSWORD is set. The result
+ * is a structured Connection; Flyway's JDBC URL is rendered from it where it is
+ * handed on (core/connection.ts).
  */
-import { toJdbc, UrlError } from "./jdbc.js";
+import { type Connection, type ParsedUrl, parseConnectionUrl, UrlError } from "./connection.js";
 
 export interface DatabaseRef {
   name: string;
@@ -18,10 +19,10 @@ export interface DatabaseRef {
 }
 
 export interface FlywayConnection {
+  /** The configured database's name (migrations.databases[].name). */
   database: string;
-  url: string;
-  user: string;
-  password: string;
+  /** Where and as whom Flyway connects. */
+  target: Connection;
   /** The keys the URL, user and password came from (names only, never values). */
   from: { url: string; user: string; password: string };
 }
@@ -63,9 +64,9 @@ export function resolveFlywayConnection(
 ): ConnectionResult {
   const urlKey = first(env, urlKeys(db));
   if (!urlKey) return { ok: false, missing: [urlKeys(db).join(" | ")] };
-  let parsed: ReturnType<typeof toJdbc>;
+  let parsed: ParsedUrl;
   try {
-    parsed = toJdbc(env[urlKey]!);
+    parsed = parseConnectionUrl(env[urlKey]!);
   } catch (error) {
     if (error instanceof UrlError)
       return { ok: false, missing: [], invalid: `${urlKey}: ${error.message}` };
@@ -85,9 +86,14 @@ export function resolveFlywayConnection(
     ok: true,
     connection: {
       database: db.name,
-      url: parsed.jdbc,
-      user: user!,
-      password: password!,
+      target: {
+        host: parsed.host,
+        port: parsed.port,
+        database: parsed.database,
+        params: parsed.params,
+        user: user!,
+        password: password!,
+      },
       from: { url: urlKey, user: userKey ?? urlKey, password: passwordKey ?? urlKey },
     },
   };

@@ -1,14 +1,24 @@
 /**
- * What goes into the migrations secret, from each database's credentials.
- * Pure: the flow reads the sources; this decides keys, values and problems.
+ * The migrations secret, both ways: what goes into it from each database's
+ * credentials, and the one reader of it (the health check and Flyway both use
+ * readMigrationsSecret). Pure: the flows fetch the secrets; this decides keys,
+ * values and problems.
  */
 import {
+  type Connection,
+  connectionFromParts,
+  jdbcProblem,
+  parsePostgresUrl,
+  renderJdbcUrl,
+  UrlError,
+} from "./connection.js";
+import {
   type DatabaseRef,
+  type FlywayConnection,
   prefixOf,
   resolveFlywayConnection,
   secretKeysFor,
 } from "./flyway-env.js";
-import { buildPostgresUrl } from "./jdbc.js";
 
 export interface SourceData {
   /** Where the data came from, for the checkpoint ("platform-db-credentials (ESO)"). */
@@ -27,26 +37,37 @@ export function missingSourceKeys(data: Record<string, string>): string[] {
 }
 
 /**
- * The env-style keys a source contributes for one database: its URL as
- * `<NAME>_DATABASE_URL`, and DB_USERNAME / DB_PASSWORD as explicit Flyway
- * credentials, so the precedence table decides the rest.
+ * A source's connection for one database. With DATABASE_URL, the URL goes through
+ * the precedence table as `<NAME>_DATABASE_URL`, DB_USERNAME / DB_PASSWORD as
+ * explicit Flyway credentials; without it, the parts are the connection.
  */
-export function sourceToEnv(db: DatabaseRef, data: Record<string, string>): Record<string, string> {
+export function sourceConnection(
+  db: DatabaseRef,
+  data: Record<string, string>,
+): { ok: true; connection: Connection } | { ok: false; problem: string } {
   const p = prefixOf(db.name);
-  const env: Record<string, string> = {};
-  if (data[SOURCE_URL_KEY]) env[`${p}DATABASE_URL`] = data[SOURCE_URL_KEY];
-  else {
-    env[`${p}DATABASE_URL`] = buildPostgresUrl({
-      user: data.DB_USERNAME ?? "",
-      password: data.DB_PASSWORD ?? "",
-      host: data.DB_HOST ?? "",
-      port: data.DB_PORT || "5432",
-      database: data.DB_NAME ?? db.name,
-    });
+  if (!data[SOURCE_URL_KEY]) {
+    if (!data.DB_USERNAME) return { ok: false, problem: "missing DB_USERNAME" };
+    try {
+      const connection = connectionFromParts({
+        user: data.DB_USERNAME ?? "",
+        password: data.DB_PASSWORD ?? "",
+        host: data.DB_HOST ?? "",
+        port: data.DB_PORT || "5432",
+        database: data.DB_NAME ?? db.name,
+      });
+      return { ok: true, connection };
+    } catch (error) {
+      if (error instanceof UrlError) return { ok: false, problem: error.message };
+      throw error;
+    }
   }
+  const env: Record<string, string> = { [`${p}DATABASE_URL`]: data[SOURCE_URL_KEY] };
   if (data.DB_USERNAME) env[`${p}FLYWAY_USER`] = data.DB_USERNAME;
   if (data.DB_PASSWORD) env[`${p}FLYWAY_PASSWORD`] = data.DB_PASSWORD;
-  return env;
+  const r = resolveFlywayConnection(env, db);
+  if (!r.ok) return { ok: false, problem: r.invalid ?? `missing ${r.missing.join(", ")}` };
+  return { ok: true, connection: r.connection.target };
 }
 
 export type BuildResult =
@@ -60,13 +81,13 @@ export function buildMigrationsData(
   const data: Record<string, string> = {};
   const problems: string[] = [];
   for (const { ref, source } of databases) {
-    const r = resolveFlywayConnection(sourceToEnv(ref, source.data), ref);
+    const r = sourceConnection(ref, source.data);
     if (!r.ok) {
-      problems.push(`${source.label}: ${r.invalid ?? `missing ${r.missing.join(", ")}`}`);
+      problems.push(`${source.label}: ${r.problem}`);
       continue;
     }
     const keys = secretKeysFor(ref);
-    data[keys.url] = r.connection.url;
+    data[keys.url] = renderJdbcUrl(r.connection);
     data[keys.user] = r.connection.user;
     data[keys.password] = r.connection.password;
   }
@@ -88,4 +109,75 @@ export function secretDataProblems(data: Record<string, string>): string[] {
   if (size > SECRET_MAX_BYTES)
     problems.push(`data is ${size} bytes; a Secret holds at most ${SECRET_MAX_BYTES}`);
   return problems;
+}
+
+export type EntryStatus = "ok" | "missing" | "invalid";
+
+/** One database's entry in the migrations secret, as read. */
+export interface SecretEntry {
+  database: string;
+  primary: boolean;
+  keys: { url: string; user: string; password: string };
+  status: EntryStatus;
+  /** One line each, naming keys, never values. */
+  problems: string[];
+  /** The stored JDBC URL, when it is valid (it never holds credentials then). */
+  url?: string;
+  user?: string;
+  /** Set when the entry is ok. */
+  connection?: FlywayConnection;
+}
+
+/**
+ * Reads every database's entry from the migrations secret's data: each key is
+ * present, non-empty and text, and each URL is JDBC without credentials.
+ */
+export function readMigrationsSecret(
+  secret: { data: Readonly<Record<string, string>>; binaryKeys: readonly string[] },
+  databases: readonly DatabaseRef[],
+): SecretEntry[] {
+  return databases.map((db) => {
+    const keys = secretKeysFor(db);
+    const entry: SecretEntry = {
+      database: db.name,
+      primary: db.primary,
+      keys,
+      status: "ok",
+      problems: [],
+    };
+    for (const key of [keys.url, keys.user, keys.password]) {
+      if (secret.binaryKeys.includes(key)) {
+        entry.status = "invalid";
+        entry.problems.push(`${key} is not UTF-8 text`);
+      } else if (!secret.data[key]) {
+        entry.status = "missing";
+        entry.problems.push(`${key} is ${key in secret.data ? "empty" : "missing"}`);
+      }
+    }
+    const url = secret.data[keys.url];
+    if (url) {
+      const problem = jdbcProblem(url);
+      if (problem) {
+        if (entry.status === "ok") entry.status = "invalid";
+        entry.problems.push(`${keys.url} ${problem}`);
+      } else entry.url = url;
+    }
+    if (secret.data[keys.user]) entry.user = secret.data[keys.user];
+    if (entry.status === "ok" && url) {
+      const { host, port, database, params } = parsePostgresUrl(url);
+      entry.connection = {
+        database: db.name,
+        target: {
+          host,
+          port,
+          database,
+          params,
+          user: secret.data[keys.user]!,
+          password: secret.data[keys.password]!,
+        },
+        from: keys,
+      };
+    }
+    return entry;
+  });
 }

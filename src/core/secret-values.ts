@@ -3,7 +3,7 @@
  * value would mask user and database names ("platform") all over the output;
  * so: values of secret-looking keys, and any URL's password (and the URL).
  */
-import { parsePostgresUrl } from "./jdbc.js";
+import { parsePostgresUrl } from "./connection.js";
 
 const SECRET_KEY = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE|CREDENTIAL|_KEY$|^KEY$|APIKEY)/i;
 

@@ -7,8 +7,8 @@ import type { Kube } from "../adapters/kube.js";
 import type { Config } from "../config/schema.js";
 import { StepError } from "../core/errors.js";
 import { secretKeysFor } from "../core/flyway-env.js";
-import { jdbcProblem } from "../core/jdbc.js";
 import type { SecretMasker } from "../core/mask.js";
+import { readMigrationsSecret } from "../core/migrations-secret.js";
 import { secretValuesOf } from "../core/secret-values.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { openDatabase } from "./flyway-db.js";
@@ -70,17 +70,14 @@ export async function checkMigrationsSecret(options: {
     step.fail(e.message, e.hint);
     throw Object.assign(e, { step: STEP });
   }
-  const databases: DatabaseCheck[] = config.migrations.databases.map((db, i) => ({
-    database: db.name,
-    keys: secretKeysFor({ name: db.name, primary: i === 0 }),
-    status: "ok" as CheckStatus,
-    problems: [],
-  }));
+  const refs = config.migrations.databases.map((db, i) => ({ name: db.name, primary: i === 0 }));
   if (!read) {
-    for (const d of databases) {
-      d.status = "missing";
-      d.problems.push(`secret ${namespace}/${secret} does not exist`);
-    }
+    const databases: DatabaseCheck[] = refs.map((ref) => ({
+      database: ref.name,
+      keys: secretKeysFor(ref),
+      status: "missing",
+      problems: [`secret ${namespace}/${secret} does not exist`],
+    }));
     step.fail(
       `secret ${namespace}/${secret} does not exist — Flyway would fail with 'FLYWAY_URL not set'`,
       fix,
@@ -88,42 +85,24 @@ export async function checkMigrationsSecret(options: {
     return { namespace, secret, exists: false, result: "missing", databases };
   }
   for (const v of secretValuesOf(read.data)) masker.register(v);
-  for (const d of databases) {
-    for (const key of [d.keys.url, d.keys.user, d.keys.password]) {
-      if (read.binaryKeys.includes(key)) {
-        d.status = "invalid";
-        d.problems.push(`${key} is not UTF-8 text`);
-      } else if (!read.data[key]) {
-        d.status = "missing";
-        d.problems.push(`${key} is ${key in read.data ? "empty" : "missing"}`);
-      }
-    }
-    const url = read.data[d.keys.url];
-    if (url) {
-      const problem = jdbcProblem(url);
-      if (problem) {
-        if (d.status === "ok") d.status = "invalid";
-        d.problems.push(`${d.keys.url} ${problem}`);
-      } else d.url = url;
-    }
-    if (read.data[d.keys.user]) d.user = read.data[d.keys.user];
-  }
+  const entries = readMigrationsSecret(read, refs);
+  const databases: DatabaseCheck[] = entries.map((e) => ({
+    database: e.database,
+    keys: e.keys,
+    status: e.status,
+    problems: e.problems,
+    ...(e.url !== undefined ? { url: e.url } : {}),
+    ...(e.user !== undefined ? { user: e.user } : {}),
+  }));
   if (options.connect) {
-    for (const d of databases) {
-      if (d.status !== "ok" || !d.url) continue;
+    for (const [i, d] of databases.entries()) {
+      const connection = entries[i]!.connection;
+      if (d.status !== "ok" || !connection) continue;
       try {
-        const client = await openDatabase(
-          {
-            database: d.database,
-            url: d.url,
-            user: read.data[d.keys.user]!,
-            password: read.data[d.keys.password]!,
-          },
-          {
-            attempts: options.connectAttempts ?? 5,
-            ...(options.signal ? { signal: options.signal } : {}),
-          },
-        );
+        const client = await openDatabase(connection, {
+          attempts: options.connectAttempts ?? 5,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
         await client.query("select 1");
         await client.end();
       } catch (error) {

@@ -6,6 +6,7 @@
  */
 import { maskedTail, runTool } from "../adapters/proc.js";
 import type { ResolvedConfig } from "../config/resolve.js";
+import { renderJdbcUrl } from "../core/connection.js";
 import { StepError, throwIfInterrupted } from "../core/errors.js";
 import { flywayEnvFromConfig } from "../core/flyway-settings.js";
 import type { SecretMasker } from "../core/mask.js";
@@ -127,7 +128,7 @@ export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
     const step = `flyway:${db.name}`;
     const handle = log.start(
       step,
-      `flyway ${options.command} on ${db.name} (${db.connection.url})`,
+      `flyway ${options.command} on ${db.name} (${renderJdbcUrl(db.connection.target)})`,
     );
     try {
       throwIfInterrupted(options.signal);
@@ -147,9 +148,9 @@ export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
         args: [options.command],
         baseEnv: options.env,
         env: {
-          FLYWAY_URL: db.connection.url,
-          FLYWAY_USER: db.connection.user,
-          FLYWAY_PASSWORD: db.connection.password,
+          FLYWAY_URL: renderJdbcUrl(db.connection.target),
+          FLYWAY_USER: db.connection.target.user,
+          FLYWAY_PASSWORD: db.connection.target.password,
           ...defaults,
           // migrations.flyway (ignoreMigrationPatterns, target, outOfOrder), so Flyway and flyway-status agree.
           ...flywayEnvFromConfig(resolved.config.migrations.flyway, options.env),

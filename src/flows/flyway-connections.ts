@@ -1,12 +1,14 @@
 /**
  * The Flyway connection of every configured database, in order, from the
- * cluster's migrations secret (default) or from this process's environment —
- * both through the one precedence table in core/flyway-env.
+ * cluster's migrations secret (default; read as check-db-migrations-secret
+ * reads it) or from this process's environment (the precedence table in
+ * core/flyway-env).
  */
 import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
 import { type FlywayConnection, resolveFlywayConnection } from "../core/flyway-env.js";
 import type { SecretMasker } from "../core/mask.js";
+import { readMigrationsSecret } from "../core/migrations-secret.js";
 import { secretValuesOf } from "../core/secret-values.js";
 import { explainKubeError } from "./kube-errors.js";
 import { kubeFromConfig } from "./workspace.js";
@@ -37,7 +39,7 @@ export async function loadConnections(options: {
     );
   }
   let values: Record<string, string | undefined>;
-  let where: string;
+  let resolve: (db: (typeof databases)[number]) => FlywayConnection | string;
   if (options.from === "cluster") {
     const kube = await kubeFromConfig(options.resolved, options.signal);
     const ns = config.namespace;
@@ -52,10 +54,18 @@ export async function loadConnections(options: {
       );
     }
     values = secret.data;
-    where = `secret ${ns}/${name}`;
+    const entries = readMigrationsSecret(secret, databases);
+    resolve = (db) => {
+      const entry = entries.find((e) => e.database === db.name)!;
+      return entry.connection ?? `secret ${ns}/${name}: ${entry.problems.join("; ")}`;
+    };
   } else {
     values = options.env;
-    where = "the environment";
+    resolve = (db) => {
+      const r = resolveFlywayConnection(options.env, db);
+      if (r.ok) return r.connection;
+      return r.invalid ?? `the environment has no ${r.missing.join(", ")}`;
+    };
   }
   for (const v of secretValuesOf(
     Object.fromEntries(
@@ -67,17 +77,17 @@ export async function loadConnections(options: {
   const problems: string[] = [];
   for (const db of databases) {
     if (options.only && db.name !== options.only) continue;
-    const r = resolveFlywayConnection(values, db);
-    if (!r.ok) {
-      problems.push(`${db.name}: ${r.invalid ?? `${where} has no ${r.missing.join(", ")}`}`);
+    const connection = resolve(db);
+    if (typeof connection === "string") {
+      problems.push(`${db.name}: ${connection}`);
       continue;
     }
-    options.masker.register(r.connection.password);
+    options.masker.register(connection.target.password);
     out.push({
       name: db.name,
       primary: db.primary,
       baselineVersion: db.baselineVersion,
-      connection: r.connection,
+      connection,
     });
   }
   if (problems.length) {

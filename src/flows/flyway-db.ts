@@ -3,16 +3,15 @@
  * flyway_schema_history, and the preflight that makes a first run succeed.
  */
 import type pg from "pg";
-import { connectPg, PgConnectError, pgTargetFromJdbc } from "../adapters/postgres.js";
+import { connectPg, PgConnectError } from "../adapters/postgres.js";
 import { StepError, throwIfInterrupted } from "../core/errors.js";
 import type { FlywayConnection } from "../core/flyway-env.js";
 import type { HistoryRow } from "../core/flyway-status.js";
-import { parsePostgresUrl } from "../core/jdbc.js";
 
 export const HISTORY_TABLE = "flyway_schema_history";
 
 export async function openDatabase(
-  c: Pick<FlywayConnection, "database" | "url" | "user" | "password">,
+  c: Pick<FlywayConnection, "database" | "target">,
   options: {
     attempts?: number;
     signal?: AbortSignal;
@@ -20,7 +19,7 @@ export async function openDatabase(
     statementTimeoutMs?: number;
   } = {},
 ): Promise<pg.Client> {
-  const target = pgTargetFromJdbc(parsePostgresUrl(c.url), c.user, c.password);
+  const { target } = c;
   try {
     return await connectPg(target, { ...options, attempts: options.attempts ?? 5 });
   } catch (error) {
@@ -29,7 +28,7 @@ export async function openDatabase(
     const f = error.failure;
     if (f.kind === "auth") {
       throw new StepError(
-        `database ${c.database}: password authentication failed for user "${c.user}" at ${where}`,
+        `database ${c.database}: password authentication failed for user "${target.user}" at ${where}`,
         "the password in the migrations secret does not match the role; rerun ensure-local-secrets and the bootstrap, or reset the role's password",
       );
     }

@@ -8,6 +8,7 @@
 import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
+import { renderJdbcUrl } from "../core/connection.js";
 import { isBootstrapError } from "../core/errors.js";
 import { flywayChecksum, parseMigrationName } from "../core/flyway-files.js";
 import { type FlywaySettings, resolveFlywaySettings } from "../core/flyway-settings.js";
@@ -150,7 +151,7 @@ export async function flywayStatus(options: {
       const invalid = locations.flatMap((l) => l.invalid);
       const base = {
         database: db.name,
-        url: db.connection.url,
+        url: renderJdbcUrl(db.connection.target),
         locations: locations.map((l) => l.display),
         invalidFiles: invalid,
       };

@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
+import { jdbcProblem, renderJdbcUrl, renderLibpqUrl } from "../../src/core/connection.js";
 import { resolveFlywayConnection } from "../../src/core/flyway-env.js";
-import { buildPostgresUrl, jdbcProblem, toJdbc } from "../../src/core/jdbc.js";
 import { PRECEDENCE } from "../helpers/precedence.js";
+import { toJdbc } from "../helpers/to-jdbc.js";
+
+const buildPostgresUrl = (parts: {
+  user: string;
+  password: string;
+  host: string;
+  port: number;
+  database: string;
+}) => renderLibpqUrl({ ...parts, params: [] });
 
 const HARD = "p@ss:w/rd?#%& x"; // every character FAULTS.md 35 names, and a space
 
@@ -115,12 +124,13 @@ describe("resolveFlywayConnection: the precedence table", () => {
       }
       expect(r.ok).toBe(true);
       if (!r.ok) return;
+      const url = renderJdbcUrl(r.connection.target);
       expect({
-        url: r.connection.url,
-        user: r.connection.user,
-        password: r.connection.password,
+        url,
+        user: r.connection.target.user,
+        password: r.connection.target.password,
       }).toEqual(c.expect);
-      expect(r.connection.url).not.toContain(r.connection.password);
+      expect(url).not.toContain(r.connection.target.password);
     });
   }
 

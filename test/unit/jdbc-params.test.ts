@@ -4,7 +4,8 @@
  * unknown ones silently) or refused.
  */
 import { describe, expect, it } from "vitest";
-import { toJdbc, UrlError } from "../../src/core/jdbc.js";
+import { UrlError } from "../../src/core/connection.js";
+import { toJdbc } from "../helpers/to-jdbc.js";
 
 const errorOf = (url: string): string => {
   try {
