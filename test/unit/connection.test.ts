@@ -1,0 +1,271 @@
+import { describe, expect, it } from "vitest";
+import {
+  type Connection,
+  connectionFromParts,
+  parseConnectionUrl,
+  renderJdbcUrl,
+  renderLibpqUrl,
+  UrlError,
+} from "../../src/core/connection.js";
+import {
+  buildMigrationsData,
+  readMigrationsSecret,
+  sourceConnection,
+} from "../../src/core/migrations-secret.js";
+
+// FAULTS.md 35: every character that breaks a naive URL, and a space.
+const HOSTILE = ["p@ss:w/rd?#%& x", "@@@", "::", "/?#", "%25%zz", "a&b=c", " lead", "ü%20é"];
+
+const base: Connection = {
+  host: "db.internal",
+  port: 5432,
+  database: "platform",
+  params: [],
+  user: "app",
+  password: "secret",
+};
+
+describe("Connection ⇄ libpq URL", () => {
+  const cases: Array<[string, Connection]> = [
+    ...HOSTILE.map((password): [string, Connection] => [
+      `password ${JSON.stringify(password)}`,
+      { ...base, password },
+    ]),
+    ["hostile user", { ...base, user: "me@corp:x/y" }],
+    ["IPv6 loopback", { ...base, host: "::1", port: 6543 }],
+    ["IPv6 address", { ...base, host: "fd00::2" }],
+    ["database with a space and a slash", { ...base, database: "my db/x" }],
+    [
+      "params, mapped to libpq and back",
+      {
+        ...base,
+        params: [
+          ["sslmode", "require"],
+          ["connectTimeout", "7"],
+          ["ApplicationName", "flyway local"],
+          ["targetServerType", "preferSecondary"],
+          ["options", "-c search_path=a,b"],
+        ],
+      },
+    ],
+  ];
+  for (const [name, c] of cases) {
+    it(name, () => {
+      const url = renderLibpqUrl(c);
+      expect(url.startsWith("postgresql://")).toBe(true);
+      expect(parseConnectionUrl(url)).toEqual(c);
+    });
+  }
+
+  it("renders libpq's parameter names", () => {
+    expect(
+      renderLibpqUrl({
+        ...base,
+        params: [
+          ["connectTimeout", "7"],
+          ["targetServerType", "secondary"],
+        ],
+      }),
+    ).toBe(
+      "postgresql://app:secret@db.internal:5432/platform?connect_timeout=7&target_session_attrs=standby",
+    );
+  });
+});
+
+describe("Connection → JDBC URL → Connection", () => {
+  const cases: Array<[string, Connection]> = [
+    ["plain", base],
+    ["IPv6", { ...base, host: "fd00::2", port: 6543 }],
+    [
+      "params",
+      {
+        ...base,
+        params: [
+          ["ssl", "true"],
+          ["currentSchema", "a,b"],
+          ["ApplicationName", "x&y=z"],
+        ],
+      },
+    ],
+    ["database with hostile characters", { ...base, database: "d b?#%&" }],
+  ];
+  for (const [name, c] of cases) {
+    it(name, () => {
+      const jdbc = renderJdbcUrl(c);
+      expect(jdbc).not.toContain(c.password);
+      expect(jdbc).not.toContain(c.user);
+      expect(parseConnectionUrl(jdbc)).toEqual({
+        host: c.host,
+        port: c.port,
+        database: c.database,
+        params: c.params,
+      });
+    });
+  }
+
+  it("brackets an IPv6 host and never writes credential params", () => {
+    expect(
+      renderJdbcUrl({
+        ...base,
+        host: "::1",
+        params: [
+          ["password", "leak"],
+          ["ssl", "true"],
+        ],
+      }),
+    ).toBe("jdbc:postgresql://[::1]:5432/platform?ssl=true");
+  });
+});
+
+describe("parseConnectionUrl: our rules on top of WHATWG URL", () => {
+  it("a raw '/' or '#' in the password: the userinfo ends at the last '@'", () => {
+    expect(parseConnectionUrl("postgresql://app:p/s#s@db/platform")).toMatchObject({
+      host: "db",
+      user: "app",
+      password: "p/s#s",
+    });
+  });
+
+  it("refuses what WHATWG would quietly accept", () => {
+    for (const url of [
+      "postgresql://app:pw@db:/platform",
+      "postgresql://app:pw@d\tb/platform",
+      "postgresql://app:pw@/platform",
+      "postgresql://app:pw@db#x/platform",
+    ])
+      expect(() => parseConnectionUrl(url), url).toThrow(/expected host\[:port\]\/database/);
+    expect(() => parseConnectionUrl("postgresql://db:0/platform")).toThrow(
+      /port 0 is out of range/,
+    );
+  });
+
+  it("keeps '+' and decodes escapes in parameters", () => {
+    expect(parseConnectionUrl("jdbc:postgresql://db/p?options=a+b%20c").params).toEqual([
+      ["options", "a+b c"],
+    ]);
+  });
+});
+
+describe("connectionFromParts", () => {
+  it("takes the parts as they are", () => {
+    expect(
+      connectionFromParts({
+        host: "fd00::2",
+        port: "6543",
+        database: "agents",
+        user: "u",
+        password: HOSTILE[0]!,
+      }),
+    ).toEqual({
+      host: "fd00::2",
+      port: 6543,
+      database: "agents",
+      params: [],
+      user: "u",
+      password: HOSTILE[0],
+    });
+  });
+
+  it("names the bad part, never its value", () => {
+    const bad = { host: "db", port: "5432", database: "d", user: "u", password: "pw-secret" };
+    expect(() => connectionFromParts({ ...bad, port: "70000" })).toThrow(
+      new UrlError("DB_PORT is not a port number (1-65535)"),
+    );
+    expect(() => connectionFromParts({ ...bad, host: "a b" })).toThrow(
+      new UrlError("DB_HOST is not a host name or an IP address"),
+    );
+  });
+});
+
+describe("the migrations secret, written and read back", () => {
+  const refs = [
+    { name: "platform", primary: true },
+    { name: "agents", primary: false },
+  ];
+
+  it("every hostile password survives the trip and stays out of the URL", () => {
+    for (const password of HOSTILE) {
+      const built = buildMigrationsData([
+        {
+          ref: refs[0]!,
+          source: {
+            label: "platform-db-credentials",
+            data: {
+              DATABASE_URL: renderLibpqUrl({ ...base, password, params: [["sslmode", "require"]] }),
+            },
+          },
+        },
+        {
+          ref: refs[1]!,
+          source: {
+            label: "agents-db-credentials",
+            data: { DB_USERNAME: "ag", DB_PASSWORD: password, DB_HOST: "::1", DB_NAME: "agents" },
+          },
+        },
+      ]);
+      expect(built.ok).toBe(true);
+      if (!built.ok) return;
+      expect(built.data.FLYWAY_URL).toBe(
+        "jdbc:postgresql://db.internal:5432/platform?sslmode=require",
+      );
+      expect(built.data.AGENTS_FLYWAY_URL).toBe("jdbc:postgresql://[::1]:5432/agents");
+      const entries = readMigrationsSecret({ data: built.data, binaryKeys: [] }, refs);
+      expect(entries.map((e) => [e.status, e.connection?.target])).toEqual([
+        ["ok", { ...base, password, params: [["sslmode", "require"]] }],
+        ["ok", { host: "::1", port: 5432, database: "agents", params: [], user: "ag", password }],
+      ]);
+    }
+  });
+
+  it("reports each key by name: missing, empty, not text, not JDBC, holding credentials", () => {
+    const entries = readMigrationsSecret(
+      {
+        data: {
+          FLYWAY_URL: "postgresql://h/d",
+          FLYWAY_USER: "",
+          FLYWAY_PASSWORD: "pw",
+          AGENTS_FLYWAY_URL: "jdbc:postgresql://h:1/agents?password=oops-leaked",
+          AGENTS_FLYWAY_USER: "ag",
+        },
+        binaryKeys: ["AGENTS_FLYWAY_PASSWORD"],
+      },
+      refs,
+    );
+    expect(entries.map(({ status, problems }) => ({ status, problems }))).toEqual([
+      {
+        status: "missing",
+        problems: [
+          "FLYWAY_USER is empty",
+          "FLYWAY_URL not a JDBC URL (expected jdbc:postgresql://host:port/database)",
+        ],
+      },
+      {
+        status: "invalid",
+        problems: [
+          "AGENTS_FLYWAY_PASSWORD is not UTF-8 text",
+          "AGENTS_FLYWAY_URL holds credentials (user/password belong in FLYWAY_USER / FLYWAY_PASSWORD)",
+        ],
+      },
+    ]);
+    expect(entries.every((e) => e.connection === undefined)).toBe(true);
+    expect(JSON.stringify(entries)).not.toContain("oops-leaked");
+  });
+
+  it("a source with DATABASE_URL lets DB_USERNAME / DB_PASSWORD win over the URL's", () => {
+    expect(
+      sourceConnection(refs[1]!, {
+        DATABASE_URL: "postgresql://urluser:urlpw@db/agents",
+        DB_PASSWORD: "explicit",
+      }),
+    ).toEqual({
+      ok: true,
+      connection: {
+        ...base,
+        host: "db",
+        database: "agents",
+        user: "urluser",
+        password: "explicit",
+      },
+    });
+  });
+});
