@@ -68,8 +68,11 @@ function parseAuthority(authority: string): { host: string; port: number } {
     throw new UrlError(STRUCTURE);
   }
   if (!url.hostname) throw new UrlError(STRUCTURE);
+  // The host as written (WHATWG would rewrite an IPv6 address into its shortest
+  // form), so the JDBC URL matches what the chart's entrypoint renders.
+  const written = portText === undefined ? authority : authority.slice(0, -portText.length - 1);
   return {
-    host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+    host: written.replace(/^\[(.*)\]$/, "$1"),
     port: url.port ? Number(url.port) : DEFAULT_PORT,
   };
 }

@@ -498,6 +498,13 @@ describe("check-db-migrations-secret", () => {
     const invalid = await cli(["check-db-migrations-secret"]);
     expect(invalid.code).toBe(4);
     expect(invalid.stdout).toMatch(/AGENTS_FLYWAY_URL holds credentials/);
+    // Flyway reads the secret as the check does: the same problem, before Flyway starts.
+    const flyway = await cli(["run-flyway-cli", "info"]);
+    expect(flyway.code).toBe(1);
+    expect(flyway.stdout + flyway.stderr).toMatch(
+      /no usable Flyway connection for agents: secret ameide\/db-migrations-local: AGENTS_FLYWAY_URL holds credentials/,
+    );
+    expect(flyway.stdout + flyway.stderr).not.toContain("oops-leaked");
     delete (s.data as Record<string, string>).FLYWAY_USER;
     world.kube.put(s, "kubectl-edit");
     const missingKey = await cli(["check-db-migrations-secret", "--json"]);

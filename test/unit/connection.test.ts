@@ -139,6 +139,15 @@ describe("parseConnectionUrl: our rules on top of WHATWG URL", () => {
     );
   });
 
+  it("keeps an IPv6 address as written, as the chart's entrypoint does", () => {
+    expect(renderJdbcUrl(parseConnectionUrl("postgresql://u:p@[FD00:0:0::2]:6543/d"))).toBe(
+      "jdbc:postgresql://[FD00:0:0::2]:6543/d",
+    );
+    expect(() => parseConnectionUrl("postgresql://u:p@[fd00::zz]/d")).toThrow(
+      /expected host\[:port\]\/database/,
+    );
+  });
+
   it("keeps '+' and decodes escapes in parameters", () => {
     expect(parseConnectionUrl("jdbc:postgresql://db/p?options=a+b%20c").params).toEqual([
       ["options", "a+b c"],
