@@ -11,8 +11,13 @@ import { kubectlBinary } from "../helpers/helm.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 let child: ChildProcess | undefined;
-afterAll(() => {
-  child?.kill("SIGKILL");
+// Ctrl-C, not SIGKILL: a killed sandbox cannot stop its PostgreSQL, which a failed
+// assertion would otherwise leave running.
+afterAll(async () => {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child!.once("exit", resolve));
+  child.kill("SIGINT");
+  await exited;
 });
 
 const password = (path: string) =>
