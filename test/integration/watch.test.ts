@@ -153,8 +153,9 @@ describe("watch-vault-fixtures with real files on disk", { timeout: 90_000 }, ()
     save("paths:\n  platform/db:\n    DB_NAME: [unclosed\n");
     const failed = await w.endedRun("the run for the bad save", /platform\.yaml/, 1);
     expect(failed.lines.at(-1)).toMatchObject({ step: "watch:fixtures", status: "fail" });
-    expect(w.output).toMatch(
-      /\[watch:fixtures\] ✖ vault\/fixtures\/platform\.yaml:\d+:\d+: invalid YAML/,
+    // The journal line is written just before the printed one: wait for the print.
+    await w.waitFor("the printed error", () =>
+      /\[watch:fixtures\] ✖ vault\/fixtures\/platform\.yaml:\d+:\d+: invalid YAML/.test(w.output),
     );
     expect(world.vault.totalVersions()).toBe(versions);
     expect(dbName()).toBe("platform");
