@@ -3,7 +3,7 @@
 // Why a bundler: loading @kubernetes/client-node file by file (800+ modules)
 // costs 0.5–1.4 s per process on small machines; as one chunk it is ~0.1 s.
 // Code-splitting ESM keeps each command's static part small (`--help` loads no
-// dependency) and leaves the heavy parts (client-node, node-vault, pg, execa)
+// dependency) and leaves the heavy parts (client-node, pg, execa, our Vault client)
 // in chunks that load only when a flow imports them. tsc only type-checks.
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
@@ -33,25 +33,6 @@ for (const file of readdirSync(join(root, "src"), { recursive: true })) {
     process.exit(1);
   }
 }
-
-// node-vault requires axios for its default transport; we always hand it ours (the
-// documented `request-promise` option, src/adapters/vault-transport.ts), so axios and
-// its dependencies (~600 KB) would only cost load time. The stand-in fails loudly if used.
-const nodeVaultWithoutAxios = {
-  name: "node-vault-without-axios",
-  setup(b) {
-    b.onResolve({ filter: /^axios$/ }, (args) =>
-      /[\\/]node_modules[\\/]node-vault[\\/]/.test(args.importer)
-        ? { path: "axios", namespace: "no-axios" }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "no-axios" }, () => ({
-      contents:
-        'module.exports = { create() { throw new Error("node-vault was called without the request-promise transport dev-bootstrap supplies"); } };',
-      loader: "js",
-    }));
-  },
-};
 
 // node-fetch 2 (under @kubernetes/client-node) takes URL from node:url and keeps
 // whatwg-url only as a fallback for runtimes without one; Node always has it, and
@@ -152,7 +133,7 @@ const result = await build({
   legalComments: "none",
   logLevel: "warning",
   metafile: true,
-  plugins: [nodeVaultWithoutAxios, nodeFetchWithNodeUrl, pgOnNode, lazySocksProxyAgent],
+  plugins: [nodeFetchWithNodeUrl, pgOnNode, lazySocksProxyAgent],
 });
 
 const built = new Set(Object.keys(result.metafile.outputs).map((f) => relative(dist, join(root, f))));

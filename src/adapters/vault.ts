@@ -1,34 +1,12 @@
 /**
- * Vault over node-vault: the few KV v2 and sys calls the flows need, with
- * answers turned into tagged results and typed errors.
+ * Vault: the few KV v2 and sys calls the flows need, over our own HTTP layer
+ * (vault-http.ts), with answers turned into tagged results and typed errors.
  */
-import nodeVault from "node-vault";
 import { sleep } from "../core/retry.js";
-import { createTransport, statusOfBody, VaultNetworkError } from "./vault-transport.js";
+import { createVaultRequest, ok, VaultHttpError, VaultNetworkError } from "./vault-http.js";
 
-export { VaultNetworkError };
-
-type NodeVaultClient = {
-  request(o: { path: string; method: string; json?: unknown }): Promise<unknown>;
-  read(path: string): Promise<unknown>;
-  write(path: string, data: unknown): Promise<unknown>;
-  health(): Promise<unknown>;
-  tokenLookupSelf(): Promise<unknown>;
-  mount(args: Record<string, unknown>): Promise<unknown>;
-};
-
-export class VaultHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errors: string[],
-    readonly method: string,
-    readonly path: string,
-    readonly body: unknown,
-  ) {
-    super(`${method} ${path}: HTTP ${status}${errors.length ? `: ${errors.join("; ")}` : ""}`);
-    this.name = "VaultHttpError";
-  }
-}
+export { isTlsCode } from "./vault-http.js";
+export { VaultHttpError, VaultNetworkError };
 
 export type HealthState = "active" | "standby" | "sealed" | "uninitialized" | "other";
 
@@ -80,16 +58,10 @@ export interface Vault {
   kvWrite(mount: string, path: string, data: Record<string, unknown>, cas: number): Promise<number>;
 }
 
-function asHttpError(error: unknown, method: string, path: string): unknown {
-  const e = error as { response?: { statusCode?: number; body?: unknown } };
-  if (!e?.response?.statusCode) return error;
-  const body = e.response.body as { errors?: unknown } | undefined;
-  const errors = Array.isArray(body?.errors) ? body.errors.map(String) : [];
-  return new VaultHttpError(e.response.statusCode, errors, method, path, body);
-}
-
 export function createVault(options: VaultOptions): Vault {
-  const transport = createTransport({
+  const request = createVaultRequest({
+    addr: options.addr,
+    token: options.token,
     timeoutMs: options.timeoutMs ?? 10_000,
     rateLimitAttempts: options.rateLimitAttempts ?? 5,
     maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
@@ -99,35 +71,20 @@ export function createVault(options: VaultOptions): Vault {
     skipVerify: options.skipVerify,
     namespace: options.namespace,
   });
-  const client = (nodeVault as (config: Record<string, unknown>) => NodeVaultClient)({
-    apiVersion: "v1",
-    endpoint: options.addr,
-    token: options.token,
-    "request-promise": transport,
-    // node-vault's debug output prints request bodies (secret values) under DEBUG=*.
-    debug: () => {},
-  });
-
-  async function call<T>(method: string, path: string, fn: () => Promise<unknown>): Promise<T> {
-    try {
-      return (await fn()) as T;
-    } catch (error) {
-      throw asHttpError(error, method, path);
-    }
-  }
+  const get = async <T>(path: string): Promise<T> => ok<T>(await request("GET", path), "GET", path);
+  const post = async <T>(path: string, json: unknown): Promise<T> =>
+    ok<T>(await request("POST", path, json), "POST", path);
 
   return {
     addr: options.addr,
 
     async health() {
-      // node-vault resolves every sys/health answer; the status code is what tells
+      // Every sys/health answer carries a body; the status code is what tells
       // active (200), standby (429), uninitialised (501) and sealed (503) apart.
-      const body = (await client.health()) as {
-        version?: string;
-        sealed?: boolean;
-        initialized?: boolean;
+      const { status, body } = (await request("GET", "/sys/health")) as {
+        status: number;
+        body: { version?: string } | undefined;
       };
-      const status = (body && typeof body === "object" && statusOfBody.get(body)) || 0;
       const state: HealthState =
         status === 200
           ? "active"
@@ -142,22 +99,17 @@ export function createVault(options: VaultOptions): Vault {
     },
 
     async lookupSelf() {
-      const body = await call<{ data?: { policies?: string[] } }>(
-        "GET",
-        "/v1/auth/token/lookup-self",
-        () => client.tokenLookupSelf(),
-      );
+      const body = await get<{ data?: { policies?: string[] } }>("/auth/token/lookup-self");
       return { policies: body.data?.policies ?? [] };
     },
 
     async readMount(mount) {
-      const path = `/v1/sys/mounts/${mount}`;
       try {
-        const body = await call<{
+        const body = await get<{
           type?: string;
           options?: { version?: string } | null;
           data?: { type?: string; options?: { version?: string } | null };
-        }>("GET", path, () => client.request({ path: `/sys/mounts/${mount}`, method: "GET" }));
+        }>(`/sys/mounts/${mount}`);
         const info = body.data ?? body;
         return { type: info.type ?? "unknown", version: info.options?.version ?? undefined };
       } catch (error) {
@@ -169,22 +121,18 @@ export function createVault(options: VaultOptions): Vault {
     },
 
     async enableKv2(mount) {
-      await call("POST", `/v1/sys/mounts/${mount}`, () =>
-        client.mount({
-          mount_point: mount,
-          type: "kv",
-          options: { version: "2" },
-          description: "local secrets (dev-bootstrap)",
-        }),
-      );
+      await post(`/sys/mounts/${mount}`, {
+        type: "kv",
+        options: { version: "2" },
+        description: "local secrets (dev-bootstrap)",
+      });
     },
 
     async kvRead(mount, path) {
-      const apiPath = `/v1/${mount}/data/${path}`;
       try {
-        const body = await call<{
+        const body = await get<{
           data?: { data?: Record<string, unknown> | null; metadata?: { version?: number } };
-        }>("GET", apiPath, () => client.read(`${mount}/data/${path}`));
+        }>(`/${mount}/data/${path}`);
         const raw = body.data?.data ?? {};
         const data: Record<string, string> = {};
         for (const [k, v] of Object.entries(raw))
@@ -215,11 +163,10 @@ export function createVault(options: VaultOptions): Vault {
     },
 
     async kvWrite(mount, path, data, cas) {
-      const body = await call<{ data?: { version?: number } }>(
-        "POST",
-        `/v1/${mount}/data/${path}`,
-        () => client.write(`${mount}/data/${path}`, { data, options: { cas } }),
-      );
+      const body = await post<{ data?: { version?: number } }>(`/${mount}/data/${path}`, {
+        data,
+        options: { cas },
+      });
       return body.data?.version ?? cas + 1;
     },
   };

@@ -3,8 +3,14 @@
  * the KV v2 mount exists, then per path read → compare → write only what
  * differs, always with check-and-set. A second run writes nothing.
  */
-import { type KvRead, type Vault, VaultHttpError, VaultNetworkError } from "../adapters/vault.js";
-import { isTlsCode } from "../adapters/vault-transport.js";
+import {
+  isTlsCode,
+  type KvRead,
+  type Vault,
+  VaultHttpError,
+  VaultNetworkError,
+} from "../adapters/vault.js";
+
 import { StepError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import { backoffDelay, mapPool, sleep } from "../core/retry.js";

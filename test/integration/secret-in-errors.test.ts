@@ -1,6 +1,6 @@
 /**
  * FAULTS.md 29 with the real clients: a secret value inside an error object that
- * @kubernetes/client-node (ApiException embeds the response body) or node-vault
+ * @kubernetes/client-node (ApiException embeds the response body) or our Vault client
  * (the response body's errors) builds never reaches the output or the journal,
  * not even with DEBUG's stack traces.
  */
@@ -46,7 +46,7 @@ describe("a secret echoed back in a client's error", () => {
     expect(everything).not.toContain(encodeURIComponent(password));
   });
 
-  it("node-vault: a Vault error body quoting the value is masked, stack included", async () => {
+  it("the Vault client: a Vault error body quoting the value is masked, stack included", async () => {
     const canary = "canary-S3cr3t-4f9a/@:";
     server = createServer((req, res) => {
       const send = (status: number, body: unknown) => {

@@ -1,20 +1,24 @@
 /**
- * The HTTP transport node-vault uses (its documented `request-promise` hook),
- * on node:http(s) — not fetch, whose implementation Node loads and compiles on
- * first use (~25 ms of CPU on every start), and takes no CA or verify option
- * without undici. We supply our own so that:
- *  - every request has a timeout, and the run's signal (SIGINT/SIGTERM) ends it;
- *  - TLS follows the vault CLI: VAULT_CACERT's CA, VAULT_SKIP_VERIFY, and
- *    VAULT_NAMESPACE as X-Vault-Namespace on every request;
- *  - a 429 with Retry-After is waited out (at least that long, capped) a bounded
- *    number of times — except on sys/health, where 429 means "standby" (FAULTS.md 8);
- *  - a network failure becomes a typed error that says whether the request may
- *    have reached Vault (FAULTS.md 7: re-read before retrying a write);
- *  - the HTTP status of every answer is known, even where node-vault resolves
- *    the body of a non-200 sys/health answer as if it were a success (FAULTS.md 1).
+ * The HTTP layer of our Vault client, on node:http(s). Each request:
+ *  - has a time limit, and the run's signal (SIGINT/SIGTERM) ends it;
+ *  - follows the vault CLI's TLS and namespace settings: VAULT_CACERT's CA,
+ *    VAULT_SKIP_VERIFY, and VAULT_NAMESPACE as X-Vault-Namespace;
+ *  - waits out a 429 with Retry-After (at least that long, capped) a bounded
+ *    number of times, except on sys/health, where 429 means "standby" (FAULTS.md 8);
+ *  - turns a network failure into a typed error that says whether the request
+ *    may have reached Vault (FAULTS.md 7: re-read before retrying a write);
+ *  - answers with the status code and the parsed body, always.
+ *
+ * Why not fetch: Node compiles its fetch implementation on first use (~25 ms of
+ * CPU on every start), and fetch takes no CA or verify option without undici.
  */
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { request as httpsRequest } from "node:https";
 
-export interface TransportOptions {
+export interface VaultHttpOptions {
+  /** Vault's address, e.g. http://127.0.0.1:8200 (a trailing slash is ignored). */
+  addr: string;
+  token: string;
   timeoutMs: number;
   /** How many 429 answers in a row are waited out before giving up. */
   rateLimitAttempts: number;
@@ -31,17 +35,9 @@ export interface TransportOptions {
   namespace?: string | undefined;
 }
 
-interface RequesterOptions {
-  method: string;
-  uri: string;
-  headers?: Record<string, string>;
-  json?: unknown;
-}
-
-export interface RequesterResponse {
-  statusCode: number;
+export interface VaultAnswer {
+  status: number;
   body: unknown;
-  request: { path: string };
 }
 
 export class VaultNetworkError extends Error {
@@ -58,10 +54,20 @@ export class VaultNetworkError extends Error {
   }
 }
 
-import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { request as httpsRequest } from "node:https";
+export class VaultHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errors: string[],
+    readonly method: string,
+    readonly path: string,
+    readonly body: unknown,
+  ) {
+    super(`${method} ${path}: HTTP ${status}${errors.length ? `: ${errors.join("; ")}` : ""}`);
+    this.name = "VaultHttpError";
+  }
+}
 
-interface Answer {
+interface Exchange {
   status: number;
   headers: IncomingHttpHeaders;
   text: string;
@@ -75,7 +81,7 @@ function exchange(
   body: string | undefined,
   signal: AbortSignal,
   tls: { ca?: string | undefined; rejectUnauthorized: boolean },
-): Promise<Answer> {
+): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
     const req = send(
@@ -112,9 +118,6 @@ export function isTlsCode(code: string): boolean {
   return /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
 }
 
-/** HTTP status of each parsed response body, for the answers node-vault hides it from. */
-export const statusOfBody = new WeakMap<object, number>();
-
 function retryAfterMs(header: string | string[] | undefined): number | undefined {
   if (Array.isArray(header)) return retryAfterMs(header[0]);
   if (!header) return undefined;
@@ -132,26 +135,40 @@ function networkCode(error: unknown, limit: AbortSignal): string {
   return cause?.code ?? (error as { code?: string }).code ?? "ENETWORK";
 }
 
-export function createTransport(options: TransportOptions) {
-  async function send(req: RequesterOptions): Promise<RequesterResponse> {
-    const url = new URL(req.uri);
+export type VaultRequest = (
+  method: "GET" | "POST",
+  /** API path below /v1, e.g. "/sys/health". */
+  path: string,
+  json?: unknown,
+) => Promise<VaultAnswer>;
+
+/**
+ * A request function bound to one Vault. It resolves with every answer, 4xx and 5xx
+ * included: the caller decides what a status means (see `ok`).
+ */
+export function createVaultRequest(options: VaultHttpOptions): VaultRequest {
+  const base = options.addr.replace(/\/+$/, "");
+  return async (method, apiPath, json) => {
+    const url = new URL(`${base}/v1${apiPath}`);
     const path = url.pathname;
     const isHealth = /\/sys\/health$/.test(path);
-    const writes = req.method !== "GET" && req.method !== "LIST";
+    const writes = method !== "GET";
+    const body = json !== undefined ? JSON.stringify(json) : undefined;
+    const headers: Record<string, string> = {
+      ...(options.token ? { "x-vault-token": options.token } : {}),
+      ...(options.namespace ? { "x-vault-namespace": options.namespace } : {}),
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+    };
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw options.signal.reason;
       const limit = AbortSignal.timeout(options.timeoutMs);
-      let answer: Answer;
+      let answer: Exchange;
       try {
         answer = await exchange(
           url,
-          req.method,
-          {
-            ...(req.headers ?? {}),
-            ...(options.namespace ? { "x-vault-namespace": options.namespace } : {}),
-            ...(req.json !== undefined ? { "content-type": "application/json" } : {}),
-          },
-          req.json !== undefined ? JSON.stringify(req.json) : undefined,
+          method,
+          headers,
+          body,
           options.signal ? AbortSignal.any([limit, options.signal]) : limit,
           { ca: options.ca, rejectUnauthorized: options.skipVerify !== true },
         );
@@ -164,29 +181,34 @@ export function createTransport(options: TransportOptions) {
           code === "EAI_AGAIN" ||
           isTlsCode(code);
         throw new VaultNetworkError(
-          `${req.method} ${path}: ${code === "ETIMEDOUT" ? `no answer within ${options.timeoutMs} ms` : `connection failed (${code})`}`,
+          `${method} ${path}: ${code === "ETIMEDOUT" ? `no answer within ${options.timeoutMs} ms` : `connection failed (${code})`}`,
           code,
-          req.method,
+          method,
           path,
           writes && !refused,
         );
       }
       const { status, text } = answer;
-      let body: unknown = text;
-      try {
-        body = text ? JSON.parse(text) : {};
-      } catch {
-        body = { errors: [`non-JSON answer (HTTP ${status})`] };
-      }
-      if (body && typeof body === "object") statusOfBody.set(body, status);
       if (status === 429 && !isHealth && attempt < options.rateLimitAttempts) {
         const wait = retryAfterMs(answer.headers["retry-after"]) ?? 1000 * attempt;
         await options.sleep(Math.min(wait, options.maxRetryAfterMs));
         continue;
       }
-      return { statusCode: status, body, request: { path } };
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : {};
+      } catch {
+        parsed = { errors: [`non-JSON answer (HTTP ${status})`] };
+      }
+      return { status, body: parsed };
     }
-  }
-  // node-vault calls `.defaults(rpDefaults)` on the object passed as `request-promise`.
-  return { defaults: () => send };
+  };
+}
+
+/** The body of a 2xx answer; any other status becomes a VaultHttpError. */
+export function ok<T>(answer: VaultAnswer, method: string, apiPath: string): T {
+  if (answer.status >= 200 && answer.status < 300) return answer.body as T;
+  const body = answer.body as { errors?: unknown } | undefined;
+  const errors = Array.isArray(body?.errors) ? body.errors.map(String) : [];
+  throw new VaultHttpError(answer.status, errors, method, `/v1${apiPath}`, answer.body);
 }
