@@ -11,7 +11,7 @@ import { ConfigError, InputError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import type { SecretMasker } from "../core/mask.js";
 import type { CheckpointLogger } from "../log/logger.js";
-import { loadFixtures, readFixtureSources } from "./fixtures.js";
+import { loadFixtureDirectory } from "./fixtures.js";
 import { type SeedResult, seedVault } from "./seed-vault.js";
 
 export interface EnsureLocalSecretsOptions {
@@ -38,15 +38,9 @@ export function loadFixtureDir(
   env: NodeJS.ProcessEnv,
 ): Map<string, ResolvedPath> {
   const { config } = resolved;
-  const dir = resolved.path(config.vault.fixturesDir);
   const step = log.start("vault:fixtures", `validating fixtures in ${config.vault.fixturesDir}`);
   try {
-    const { resolved: fixtures } = loadFixtures(readFixtureSources(dir, resolved.root), {
-      seed: config.vault.seed,
-      mount: config.vault.mount,
-      masker,
-      env,
-    });
+    const fixtures = loadFixtureDirectory(resolved, { masker, env });
     step.ok(`${fixtures.size} path(s) valid`);
     return fixtures;
   } catch (error) {

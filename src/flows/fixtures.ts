@@ -9,6 +9,7 @@ import {
   type Stats,
 } from "node:fs";
 import { join, relative } from "node:path";
+import type { ResolvedConfig } from "../config/resolve.js";
 import { InputError } from "../core/errors.js";
 import {
   FixtureResolveError,
@@ -101,16 +102,25 @@ function readRegularFile(file: string): { bytes: Buffer } | { kind: string } {
   }
 }
 
+export interface LoadFixturesOptions {
+  seed: string;
+  mount: string;
+  masker: SecretMasker;
+  env: NodeJS.ProcessEnv;
+  /** What to tell the user when a fixture is invalid (the watcher keeps the last good values). */
+  invalidHint?: string;
+}
+
 /** Validates fixtures, computes values, and registers every secret value for masking. */
 export function loadFixtures(
   sources: FixtureSource[],
-  options: { seed: string; mount: string; masker: SecretMasker; env: NodeJS.ProcessEnv },
+  options: LoadFixturesOptions,
 ): { set: FixtureSet; resolved: Map<string, ResolvedPath> } {
   const { set, problems } = parseFixtures(sources);
   if (problems.length) {
     throw new InputError(
       problems,
-      "fix the fixture file at that position; nothing was written to Vault",
+      options.invalidHint ?? "fix the fixture file at that position; nothing was written to Vault",
     );
   }
   let resolved: Map<string, ResolvedPath>;
@@ -124,4 +134,17 @@ export function loadFixtures(
   for (const p of resolved.values())
     for (const key of p.secretKeys) options.masker.register(p.values[key]);
   return { set, resolved };
+}
+
+/**
+ * The one way fixtures are loaded (seed, watcher, sandbox): read the configured
+ * directory, validate, compute every value, register the secrets for masking.
+ */
+export function loadFixtureDirectory(
+  resolved: Pick<ResolvedConfig, "config" | "path" | "root">,
+  options: Omit<LoadFixturesOptions, "seed" | "mount">,
+): Map<string, ResolvedPath> {
+  const { vault } = resolved.config;
+  const sources = readFixtureSources(resolved.path(vault.fixturesDir), resolved.root);
+  return loadFixtures(sources, { ...options, seed: vault.seed, mount: vault.mount }).resolved;
 }

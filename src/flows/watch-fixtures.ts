@@ -15,11 +15,11 @@ import { basename, resolve as resolvePath } from "node:path";
 import type { FSWatcher } from "chokidar";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { BootstrapError, describeError, InputError } from "../core/errors.js";
-import { parseFixtures, type ResolvedPath, resolveFixtures } from "../core/fixtures.js";
+import type { ResolvedPath } from "../core/fixtures.js";
 import type { SecretMasker } from "../core/mask.js";
 import { backoffDelay } from "../core/retry.js";
 import type { CheckpointLogger } from "../log/logger.js";
-import { FIXTURE_EXTENSIONS, readFixtureSources } from "./fixtures.js";
+import { FIXTURE_EXTENSIONS, loadFixtureDirectory } from "./fixtures.js";
 import { bootstrapStep, ensureLocalSecretsStep } from "./steps.js";
 import { withWorkspaceLock } from "./workspace.js";
 
@@ -229,19 +229,11 @@ export class FixtureWatcher {
     );
     let fixtures: Map<string, ResolvedPath>;
     try {
-      const sources = readFixtureSources(resolved.path(config.vault.fixturesDir), resolved.root);
-      const { set, problems } = parseFixtures(sources);
-      if (problems.length)
-        throw new InputError(
-          problems,
-          "fix it and save again; Vault keeps the last good values, nothing was pushed",
-        );
-      fixtures = resolveFixtures(set, {
-        seed: config.vault.seed,
-        mount: config.vault.mount,
+      fixtures = loadFixtureDirectory(resolved, {
+        masker,
         env: this.options.env,
+        invalidHint: "fix it and save again; Vault keeps the last good values, nothing was pushed",
       });
-      for (const p of fixtures.values()) for (const k of p.secretKeys) masker.register(p.values[k]);
     } catch (error) {
       const e = error as BootstrapError;
       step.fail(

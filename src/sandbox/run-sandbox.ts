@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { type ResolvedConfig, resolveConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
 import type { SecretMasker } from "../core/mask.js";
-import { loadFixtures, readFixtureSources } from "../flows/fixtures.js";
+import { loadFixtureDirectory } from "../flows/fixtures.js";
 import { postStart } from "../flows/post-start.js";
 import { flywayStatusPhase, healthCheckPhase } from "../flows/steps.js";
 import { FixtureWatcher } from "../flows/watch-fixtures.js";
@@ -121,15 +121,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
 
     // The configured databases' roles exist before any flow, so a workspace driven by
     // hand (--services-only) can log in; after that, roles follow Vault.
-    const { resolved: fixtures } = loadFixtures(
-      readFixtureSources(resolved.path(resolved.config.vault.fixturesDir), resolved.root),
-      {
-        seed: resolved.config.vault.seed,
-        mount: resolved.config.vault.mount,
-        masker: options.masker,
-        env,
-      },
-    );
+    const fixtures = loadFixtureDirectory(resolved, { masker: options.masker, env });
     const specs = resolved.config.migrations.databases.map((db) => {
       const v = fixtures.get(db.vaultPath)?.values ?? {};
       if (!v.DB_USERNAME || !v.DB_PASSWORD) {
