@@ -5,10 +5,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { LineCounter, parseDocument, visit } from "yaml";
-import type { z } from "zod";
+import { LineCounter, visit } from "yaml";
 import { ConfigError } from "../core/errors.js";
 import { printable } from "../core/printable.js";
+import { describeIssue, formatPosition, parseYamlSource } from "../core/yaml-source.js";
 import { type Config, configSchema } from "./schema.js";
 
 export const CONFIG_FILE_NAME = "dev-bootstrap.yaml";
@@ -129,11 +129,9 @@ function loadFile(file: string): {
       "fix the YAML structure of the config file",
     );
   }
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const position = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return `${file}:${line}:${col}`;
-  };
+  const source = parseYamlSource(file, text, lineCounter);
+  const { doc } = source;
+  const position = (offset: number) => formatPosition(source.position(offset));
   const firstError = doc.errors[0];
   if (firstError) {
     throw new ConfigError(
@@ -170,16 +168,7 @@ function loadFile(file: string): {
   }
   return {
     values: (values ?? {}) as Record<string, unknown>,
-    locate(path) {
-      // Walk up to the deepest node that exists so a missing key points at its parent.
-      for (let depth = path.length; depth >= 0; depth--) {
-        const node =
-          depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth) as unknown[], true);
-        const range = (node as { range?: [number, number, number] } | undefined)?.range;
-        if (range) return position(range[0]);
-      }
-      return `${file}:1:1`;
-    },
+    locate: (path) => formatPosition(source.locate(path)),
   };
 }
 
@@ -225,13 +214,6 @@ function nestingBeyond(text: string, limit: number): number | undefined {
     }
   }
   return undefined;
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === "unrecognized_keys")
-    return `unknown key(s) ${issue.keys.map((k) => `'${printable(k)}'`).join(", ")}`;
-  if (issue.code === "invalid_type") return `expected ${issue.expected}`;
-  return issue.message;
 }
 
 function dotted(path: PropertyKey[]): string {

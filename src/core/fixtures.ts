@@ -10,17 +10,7 @@
  *       DATABASE_URL:
  *         template: "postgresql://${DB_USERNAME}:${DB_PASSWORD | urlencode}@${DB_HOST}/${DB_NAME}"
  */
-import {
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-  type Scalar,
-  visit,
-  type YAMLMap,
-} from "yaml";
+import { isMap, isScalar, isSeq, type Node, type Scalar, visit, type YAMLMap } from "yaml";
 import { ALPHABETS, DEFAULT_DERIVE, type DeriveSpec, deriveSecret } from "./derive.js";
 import { printable, unstorableText } from "./printable.js";
 import {
@@ -30,12 +20,9 @@ import {
   TemplateSyntaxError,
 } from "./template.js";
 import { isValidVaultPath } from "./vault-path.js";
+import { formatPosition, type Position, parseYamlSource, type YamlSource } from "./yaml-source.js";
 
-export interface Position {
-  file: string;
-  line: number;
-  col: number;
-}
+export { formatPosition, type Position };
 
 export type ValueSpec =
   | { kind: "literal"; value: string; secret: boolean }
@@ -74,20 +61,11 @@ export interface FixtureSource {
 
 const KEY_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-export function formatPosition(at: Position): string {
-  return `${at.file}:${at.line}:${at.col}`;
-}
-
 class Collector {
   private readonly found: Array<{ at: Position; message: string }> = [];
-  constructor(
-    readonly file: string,
-    private readonly lines: LineCounter,
-  ) {}
+  constructor(private readonly source: YamlSource) {}
   at(node: Node | undefined | null, offset = 0): Position {
-    const start = (node?.range?.[0] ?? 0) + offset;
-    const { line, col } = this.lines.linePos(start);
-    return { file: this.file, line, col };
+    return this.source.position((node?.range?.[0] ?? 0) + offset);
   }
   report(node: Node | undefined | null, message: string, offset = 0): void {
     this.found.push({ at: this.at(node, offset), message });
@@ -110,7 +88,7 @@ function tagName(tag: string): string {
 }
 
 /** Reports every explicit tag that is not a plain core-schema tag. */
-function checkTags(doc: ReturnType<typeof parseDocument>, text: string, c: Collector): void {
+function checkTags(doc: YamlSource["doc"], text: string, c: Collector): void {
   visit(doc, {
     Node(_, node) {
       const tag = (node as { tag?: string }).tag;
@@ -291,16 +269,13 @@ function parseValue(node: Node | null | undefined, c: Collector): ValueSpec | un
 }
 
 function parseFile(source: FixtureSource, set: FixtureSet, problems: string[]): void {
-  const lines = new LineCounter();
-  const c = new Collector(source.file, lines);
-  const doc = parseDocument(source.text, {
-    lineCounter: lines,
-    uniqueKeys: true,
-    prettyErrors: false,
-  });
+  const yaml = parseYamlSource(source.file, source.text);
+  const { doc } = yaml;
+  const c = new Collector(yaml);
   for (const error of doc.errors) {
-    const { line, col } = lines.linePos(error.pos[0]);
-    problems.push(`${source.file}:${line}:${col}: invalid YAML: ${error.message.split("\n")[0]}`);
+    problems.push(
+      `${formatPosition(yaml.position(error.pos[0]))}: invalid YAML: ${error.message.split("\n")[0]}`,
+    );
   }
   if (doc.errors.length) return;
   checkTags(doc, source.text, c);
