@@ -10,18 +10,22 @@
  *       DATABASE_URL:
  *         template: "postgresql://${DB_USERNAME}:${DB_PASSWORD | urlencode}@${DB_HOST}/${DB_NAME}"
  */
-import { isMap, isScalar, isSeq, type Node, type Scalar, visit, type YAMLMap } from "yaml";
-import { ALPHABETS, DEFAULT_DERIVE, type DeriveSpec, deriveSecret } from "./derive.js";
-import { printable, unstorableText } from "./printable.js";
+import { isMap, isScalar, type Node, type Scalar, visit } from "yaml";
+import type { DeriveSpec } from "./derive.js";
+import { DEFAULT_DERIVE } from "./derive.js";
 import {
-  parseTemplate,
-  renderTemplate,
-  type TemplatePart,
-  TemplateSyntaxError,
-} from "./template.js";
-import { isValidVaultPath } from "./vault-path.js";
+  fileSchema,
+  type Problem,
+  plainData,
+  problemOf,
+  type SpecData,
+  valueSchemaFor,
+} from "./fixture-schema.js";
+import { printable } from "./printable.js";
+import { parseTemplate, type TemplatePart, TemplateSyntaxError } from "./template.js";
 import { formatPosition, type Position, parseYamlSource, type YamlSource } from "./yaml-source.js";
 
+export { FixtureResolveError, resolveFixtures } from "./fixture-resolve.js";
 export { formatPosition, type Position };
 
 export type ValueSpec =
@@ -59,25 +63,6 @@ export interface FixtureSource {
   text: string;
 }
 
-const KEY_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-
-class Collector {
-  private readonly found: Array<{ at: Position; message: string }> = [];
-  constructor(private readonly source: YamlSource) {}
-  at(node: Node | undefined | null, offset = 0): Position {
-    return this.source.position((node?.range?.[0] ?? 0) + offset);
-  }
-  report(node: Node | undefined | null, message: string, offset = 0): void {
-    this.found.push({ at: this.at(node, offset), message });
-  }
-  /** Problems in file order, as an editor would list them. */
-  get problems(): string[] {
-    return [...this.found]
-      .sort((a, b) => a.at.line - b.at.line || a.at.col - b.at.col)
-      .map((p) => `${formatPosition(p.at)}: ${p.message}`);
-  }
-}
-
 /** Tags whose values are stored as written; any other tag would change or drop the value. */
 const PLAIN_TAGS = new Set(
   ["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`),
@@ -87,264 +72,154 @@ function tagName(tag: string): string {
   return tag.startsWith("tag:yaml.org,2002:") ? `!!${tag.slice(18)}` : tag;
 }
 
-/** Reports every explicit tag that is not a plain core-schema tag. */
-function checkTags(doc: YamlSource["doc"], text: string, c: Collector): void {
-  visit(doc, {
+/** Every explicit tag that is not a plain core-schema tag, at the tag itself. */
+function tagProblems(source: YamlSource): Problem[] {
+  const found: Problem[] = [];
+  visit(source.doc, {
     Node(_, node) {
       const tag = (node as { tag?: string }).tag;
       if (!tag || PLAIN_TAGS.has(tag)) return;
       // The node's range starts after its tag: point at the tag itself when it is found.
       const start = node.range?.[0] ?? 0;
-      const at = text.lastIndexOf(tagName(tag), start);
-      c.report(
-        node,
-        `unsupported YAML tag '${printable(tagName(tag))}': write the value as a plain or quoted string`,
-        at >= 0 && !text.slice(at, start).includes("\n") ? at - start : 0,
-      );
+      const at = source.text.lastIndexOf(tagName(tag), start);
+      found.push({
+        at: source.position(at >= 0 && !source.text.slice(at, start).includes("\n") ? at : start),
+        message: `unsupported YAML tag '${printable(tagName(tag))}': write the value as a plain or quoted string`,
+      });
     },
   });
+  return found;
 }
 
-/** Reports text a Vault value could not hold as written; true when it is storable. */
-function storable(node: Node | null | undefined, text: string, c: Collector): boolean {
-  const why = unstorableText(text);
-  if (why) c.report(node, `value holds ${why}; write it without control characters`);
-  return !why;
-}
-
-function isNullKey(node: unknown): boolean {
-  return isScalar(node) && node.value === null;
-}
-
-function scalarText(node: Scalar): string {
-  if (typeof node.value === "string") return node.value;
+function scalarText(node: Node | null | undefined): string {
+  const s = node as Scalar;
+  if (typeof s.value === "string") return s.value;
   // Keep numbers as written: `1.10` stays "1.10", `0123` stays "0123".
-  return node.source ?? String(node.value);
+  return s.source ?? String(s.value);
 }
 
-function parseDerive(node: Node | null | undefined, c: Collector): DeriveSpec | undefined {
-  if (isScalar(node) && node.value === true) return { ...DEFAULT_DERIVE };
-  if (!isMap(node)) {
-    c.report(node, "derive: expected a mapping like { length: 32, alphabet: alnum } or true");
-    return undefined;
-  }
-  const spec = { ...DEFAULT_DERIVE };
-  let ok = true;
-  for (const pair of node.items) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : "";
-    const value = pair.value as Node | null;
-    const num = isScalar(value) && typeof value.value === "number" ? value.value : undefined;
-    if (key === "length") {
-      if (num === undefined || !Number.isInteger(num) || num < 8 || num > 512) {
-        c.report(value, "derive.length: expected a whole number from 8 to 512");
-        ok = false;
-      } else spec.length = num;
-    } else if (key === "rotation") {
-      if (num === undefined || !Number.isInteger(num) || num < 0) {
-        c.report(value, "derive.rotation: expected a whole number ≥ 0");
-        ok = false;
-      } else spec.rotation = num;
-    } else if (key === "alphabet") {
-      const text = isScalar(value) && typeof value.value === "string" ? value.value : undefined;
-      if (text === undefined || (!(text in ALPHABETS) && new Set(text).size < 2)) {
-        c.report(
-          value,
-          `derive.alphabet: expected one of ${Object.keys(ALPHABETS).join(", ")} or a string of at least 2 distinct characters`,
-        );
-        ok = false;
-      } else if (!(text in ALPHABETS) && new Set(text).size !== text.length) {
-        c.report(value, "derive.alphabet: characters must not repeat");
-        ok = false;
-      } else spec.alphabet = text;
-    } else {
-      c.report(
-        pair.key as Node,
-        `derive: unknown field '${printable(key)}' (known: length, alphabet, rotation)`,
-      );
-      ok = false;
-    }
-  }
-  return ok ? spec : undefined;
-}
-
-function parseValue(node: Node | null | undefined, c: Collector): ValueSpec | undefined {
-  if (isScalar(node)) {
-    if (node.value === null) {
-      c.report(node, "value is empty; write '' for an empty string");
-      return undefined;
-    }
-    const text = scalarText(node);
-    if (!storable(node, text, c)) return undefined;
-    return { kind: "literal", value: text, secret: false };
-  }
-  if (isSeq(node) || !isMap(node)) {
-    c.report(
-      node,
-      "expected a value: a string, or { value | derive | template } (lists are not allowed)",
-    );
-    return undefined;
-  }
-  const fields = new Map<string, Node | null>();
-  for (const pair of node.items) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : "";
-    if (!["value", "derive", "template", "env", "default", "secret"].includes(key)) {
-      c.report(
-        pair.key as Node,
-        `unknown field '${printable(key)}' (known: value, derive, template, env, default, secret)`,
-      );
-      return undefined;
-    }
-    fields.set(key, pair.value as Node | null);
-  }
-  const kinds = ["value", "derive", "template", "env"].filter((k) => fields.has(k));
-  if (kinds.length !== 1) {
-    c.report(node, "expected exactly one of 'value', 'derive', 'template' or 'env'");
-    return undefined;
-  }
-  if (fields.has("default") && !fields.has("env")) {
-    c.report(fields.get("default"), "'default' only goes with 'env'");
-    return undefined;
-  }
-  let secret: boolean | undefined;
-  if (fields.has("secret")) {
-    const s = fields.get("secret");
-    if (!isScalar(s) || typeof s.value !== "boolean") {
-      c.report(s, "secret: expected true or false");
-      return undefined;
-    }
-    secret = s.value;
-  }
-  if (fields.has("value")) {
-    const v = fields.get("value");
-    if (!isScalar(v) || v.value === null) {
-      c.report(v ?? node, "value: expected a string");
-      return undefined;
-    }
-    if (!storable(v, scalarText(v), c)) return undefined;
-    return { kind: "literal", value: scalarText(v), secret: secret ?? false };
-  }
-  if (fields.has("env")) {
-    const e = fields.get("env");
-    const name = isScalar(e) && typeof e.value === "string" ? e.value : "";
-    if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) {
-      c.report(e ?? node, "env: expected an environment variable name like DEV_DB_HOST");
-      return undefined;
-    }
-    const d = fields.get("default");
-    if (fields.has("default") && (!isScalar(d) || d.value === null)) {
-      c.report(d ?? node, "default: expected a string");
-      return undefined;
-    }
-    if (isScalar(d) && !storable(d, scalarText(d), c)) return undefined;
+/** The ValueSpec of a value that passed its schema; a template is parsed here. */
+function specOf(
+  source: YamlSource,
+  at: string[],
+  data: unknown,
+  problems: Problem[],
+): ValueSpec | undefined {
+  const node = (path: string[]) => source.nodesAt(path)?.value;
+  if (typeof data !== "object" || data === null)
+    return { kind: "literal", value: scalarText(node(at)), secret: false };
+  const spec = data as SpecData;
+  if (spec.value !== undefined)
+    return {
+      kind: "literal",
+      value: scalarText(node([...at, "value"])),
+      secret: spec.secret ?? false,
+    };
+  if (spec.env !== undefined) {
+    const d = node([...at, "default"]);
     return {
       kind: "env",
-      name,
-      default: isScalar(d) ? scalarText(d) : undefined,
-      secret: secret ?? false,
+      name: spec.env,
+      default: spec.default !== undefined ? scalarText(d) : undefined,
+      secret: spec.secret ?? false,
     };
   }
-  if (fields.has("derive")) {
-    if (secret === false) {
-      c.report(fields.get("secret"), "a derived value is always a secret; drop 'secret: false'");
-      return undefined;
-    }
-    const derive = parseDerive(fields.get("derive"), c);
-    return derive ? { kind: "derive", derive } : undefined;
-  }
-  const t = fields.get("template");
-  if (!isScalar(t) || typeof t.value !== "string") {
-    c.report(t ?? node, "template: expected a string");
-    return undefined;
-  }
-  if (!storable(t, t.value, c)) return undefined;
+  if (spec.derive !== undefined)
+    return { kind: "derive", derive: { ...DEFAULT_DERIVE, ...spec.derive } as DeriveSpec };
+  const t = node([...at, "template"]) as Scalar;
   try {
-    return { kind: "template", parts: parseTemplate(t.value), secret };
+    return { kind: "template", parts: parseTemplate(String(t.value)), secret: spec.secret };
   } catch (error) {
     if (!(error instanceof TemplateSyntaxError)) throw error;
     // +1 for the opening quote when the template is quoted
     const quoted = t.type === "QUOTE_DOUBLE" || t.type === "QUOTE_SINGLE" ? 1 : 0;
-    c.report(t, error.message, error.offset + quoted);
+    problems.push({
+      at: source.position((t.range?.[0] ?? 0) + error.offset + quoted),
+      message: error.message,
+    });
     return undefined;
   }
 }
 
-function parseFile(source: FixtureSource, set: FixtureSet, problems: string[]): void {
-  const yaml = parseYamlSource(source.file, source.text);
-  const { doc } = yaml;
-  const c = new Collector(yaml);
-  for (const error of doc.errors) {
-    problems.push(
-      `${formatPosition(yaml.position(error.pos[0]))}: invalid YAML: ${error.message.split("\n")[0]}`,
+function parseFile(file: FixtureSource, set: FixtureSet, out: string[]): void {
+  const source = parseYamlSource(file.file, file.text);
+  for (const error of source.doc.errors) {
+    out.push(
+      `${formatPosition(source.position(error.pos[0]))}: invalid YAML: ${error.message.split("\n")[0]}`,
     );
   }
-  if (doc.errors.length) return;
-  checkTags(doc, source.text, c);
-  const root = doc.contents;
-  if (root === null || (isScalar(root) && root.value === null)) return; // an empty file declares nothing
-  if (!isMap(root)) {
-    c.report(root, "expected a mapping with a 'paths' key");
-    problems.push(...c.problems);
-    return;
+  if (source.doc.errors.length) return;
+  // Problems in file order, as an editor would list them.
+  const problems = [...tagProblems(source), ...checkFile(source, set)];
+  problems.sort((a, b) => a.at.line - b.at.line || a.at.col - b.at.col);
+  out.push(...problems.map((p) => `${formatPosition(p.at)}: ${p.message}`));
+}
+
+/** Checks a parsed file against the schema and adds its paths to `set`. */
+function checkFile(source: YamlSource, set: FixtureSet): Problem[] {
+  const problems: Problem[] = [];
+  const root = source.doc.contents as Node | null;
+  if (root === null || (isScalar(root) && root.value === null)) return problems; // an empty file declares nothing
+  const data = plainData(root, (key) =>
+    problems.push({
+      at: source.position(key.range?.[0] ?? 0),
+      message: "a null key (~ or null): write the key's name",
+    }),
+  );
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    problems.push({ at: source.locate([]), message: "expected a mapping with a 'paths' key" });
+    return problems;
   }
-  let pathsNode: YAMLMap | undefined;
-  for (const pair of root.items) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : "";
-    if (key === "paths") {
-      if (isMap(pair.value)) pathsNode = pair.value;
-      else if (!(isScalar(pair.value) && pair.value.value === null))
-        c.report(pair.value as Node, "paths: expected a mapping of Vault paths");
-    } else if (key !== "description") {
-      c.report(pair.key as Node, `unknown field '${printable(key)}' (known: paths, description)`);
-    }
+  const shape = fileSchema.safeParse(data);
+  // A path or key that is badly named is reported once; nothing under it is checked.
+  const skipped = new Set<string>();
+  for (const issue of shape.error?.issues ?? []) {
+    problems.push(problemOf(source, issue));
+    skipped.add(JSON.stringify(issue.path));
   }
-  for (const pathPair of pathsNode?.items ?? []) {
-    const keyNode = pathPair.key as Node;
-    if (isNullKey(keyNode)) {
-      c.report(keyNode, "a null key (~ or null): write the key's name");
-      continue;
-    }
-    const path = isScalar(keyNode) ? String(keyNode.value) : "";
-    if (!isValidVaultPath(path) || unstorableText(path)) {
-      c.report(
-        keyNode,
-        `bad Vault path '${printable(path)}': expected a KV path like 'platform/db' (no leading '/', no 'data/' prefix, no '.' or '..' segments, no trailing '.')`,
-      );
-      continue;
-    }
+  const paths = (data as { paths?: unknown }).paths;
+  if (typeof paths !== "object" || paths === null) return problems;
+  for (const [path, keys] of Object.entries(paths as Record<string, unknown>)) {
+    if (skipped.has(JSON.stringify(["paths", path]))) continue;
+    const keyNode = source.nodesAt(["paths", path])?.key;
+    const at = keyNode ? source.position(keyNode.range?.[0] ?? 0) : source.locate(["paths", path]);
     const existing = set.paths.get(path);
     if (existing) {
-      c.report(
-        keyNode,
-        `duplicate path '${path}' (first declared at ${formatPosition(existing.at)})`,
-      );
+      problems.push({
+        at,
+        message: `duplicate path '${path}' (first declared at ${formatPosition(existing.at)})`,
+      });
       continue;
     }
-    const entry: FixturePath = { path, at: c.at(keyNode), keys: new Map() };
-    const keysNode = pathPair.value as Node | null;
+    const keysNode = source.nodesAt(["paths", path])?.value;
     if (!isMap(keysNode) || keysNode.items.length === 0) {
-      c.report(keysNode ?? keyNode, `path '${path}': expected a mapping of at least one key`);
+      problems.push({
+        at: keysNode ? source.locate(["paths", path]) : at,
+        message: `path '${path}': expected a mapping of at least one key`,
+      });
       continue;
     }
-    for (const kv of keysNode.items) {
-      const kNode = kv.key as Node;
-      if (isNullKey(kNode)) {
-        c.report(kNode, "a null key (~ or null): write the key's name");
-        continue;
-      }
-      const key = isScalar(kNode) ? String(kNode.value) : "";
-      if (!KEY_NAME.test(key)) {
-        c.report(
-          kNode,
-          `bad key name '${printable(key)}': expected letters, digits, '_', '.', '-' and not starting with a digit`,
+    const entry: FixturePath = { path, at, keys: new Map() };
+    for (const [key, value] of Object.entries(keys as Record<string, unknown>)) {
+      const where = ["paths", path, key];
+      if (skipped.has(JSON.stringify(where))) continue;
+      const checked = valueSchemaFor(value).safeParse(value);
+      if (!checked.success) {
+        // A value reports its first problem (a derive mapping, each field's).
+        const issues = checked.error.issues;
+        const first = issues.filter(
+          (i) => i.path[0] === "derive" && issues[0]?.path[0] === "derive",
         );
+        for (const issue of first.length ? first : issues.slice(0, 1))
+          problems.push(problemOf(source, { ...issue, path: [...where, ...issue.path] }));
         continue;
       }
-      const spec = parseValue(kv.value as Node | null, c);
-      if (spec) entry.keys.set(key, { key, spec, at: c.at(kv.value as Node) });
+      const spec = specOf(source, where, checked.data, problems);
+      if (spec) entry.keys.set(key, { key, spec, at: source.locate(where) });
     }
     set.paths.set(path, entry);
   }
-  problems.push(...c.problems);
+  return problems;
 }
 
 /** Checks that every template reference exists and that templates form no cycle. */
@@ -398,64 +273,4 @@ export function parseFixtures(sources: readonly FixtureSource[]): {
   for (const source of sources) parseFile(source, set, problems);
   if (problems.length === 0) checkReferences(set, problems);
   return { set, problems };
-}
-
-export class FixtureResolveError extends Error {}
-
-/**
- * Computes every value. Assumes `parseFixtures` reported no problems. `env` feeds
- * `{ env: NAME, default: … }` values: addresses that differ per machine (the
- * sandbox's PostgreSQL port), never secrets that must be deterministic.
- */
-export function resolveFixtures(
-  set: FixtureSet,
-  options: { seed: string; mount: string; env?: Readonly<Record<string, string | undefined>> },
-): Map<string, ResolvedPath> {
-  const cache = new Map<string, { value: string; secret: boolean }>();
-  const resolveKey = (path: string, key: string): { value: string; secret: boolean } => {
-    const cacheKey = `${path}#${key}`;
-    const hit = cache.get(cacheKey);
-    if (hit) return hit;
-    const spec = set.paths.get(path)?.keys.get(key)?.spec;
-    if (!spec) throw new Error(`unresolved fixture reference ${cacheKey}`);
-    let result: { value: string; secret: boolean };
-    if (spec.kind === "literal") result = { value: spec.value, secret: spec.secret };
-    else if (spec.kind === "env") {
-      const value = options.env?.[spec.name] || spec.default;
-      if (value === undefined) {
-        const at = set.paths.get(path)?.keys.get(key)?.at;
-        throw new FixtureResolveError(
-          `${at ? `${formatPosition(at)}: ` : ""}${path}#${key}: environment variable ${spec.name} is not set and there is no default`,
-        );
-      }
-      result = { value, secret: spec.secret };
-    } else if (spec.kind === "derive") {
-      result = {
-        value: deriveSecret(options.seed, options.mount, path, key, spec.derive),
-        secret: true,
-      };
-    } else {
-      let fromSecret = false;
-      const value = renderTemplate(spec.parts, (ref) => {
-        const r = resolveKey(ref.path ?? path, ref.key);
-        fromSecret ||= r.secret;
-        return r.value;
-      });
-      result = { value, secret: spec.secret ?? fromSecret };
-    }
-    cache.set(cacheKey, result);
-    return result;
-  };
-  const out = new Map<string, ResolvedPath>();
-  for (const p of set.paths.values()) {
-    const values: Record<string, string> = {};
-    const secretKeys = new Set<string>();
-    for (const key of p.keys.keys()) {
-      const r = resolveKey(p.path, key);
-      values[key] = r.value;
-      if (r.secret) secretKeys.add(key);
-    }
-    out.set(p.path, { path: p.path, file: p.at.file, values, secretKeys });
-  }
-  return out;
 }

@@ -31,6 +31,11 @@ export interface YamlSource {
   locate(path: readonly PropertyKey[]): Position;
 }
 
+/** A mapping key as the name it is known by (a key that is no scalar has none). */
+export function keyText(key: unknown): string {
+  return isScalar(key) ? String(key.value) : "";
+}
+
 /** Parses YAML with unique keys and positions; syntax errors are in `doc.errors`. */
 export function parseYamlSource(file: string, text: string, lines = new LineCounter()): YamlSource {
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
@@ -43,9 +48,7 @@ export function parseYamlSource(file: string, text: string, lines = new LineCoun
     for (const segment of path) {
       const parent = found.value;
       if (isMap(parent)) {
-        const pair = parent.items.find(
-          (p) => isScalar(p.key) && String(p.key.value) === String(segment),
-        );
+        const pair = parent.items.find((p) => keyText(p.key) === String(segment));
         if (!pair) return undefined;
         found = { key: pair.key as Node, value: pair.value as Node | null };
       } else if (parent && "items" in parent && typeof segment === "number") {
