@@ -9,13 +9,18 @@
  * `MigrationInfoServiceImpl.current()` for the current version. Pure.
  */
 import { compareVersions, type MigrationFile } from "./flyway-files.js";
-import type { Target } from "./flyway-settings.js";
 import {
-  isApplied,
-  isBaselineType,
-  isSyntheticType,
-  type MigrationState,
-} from "./flyway-states.js";
+  type Context,
+  cmp,
+  compareInfos,
+  current,
+  stateOf,
+  VERSION,
+  versionKey,
+  versionOf,
+} from "./flyway-info-state.js";
+import type { Target } from "./flyway-settings.js";
+import { isBaselineType, isSyntheticType, type MigrationState } from "./flyway-states.js";
 
 /** A row of flyway_schema_history, as Flyway 10 creates the table on PostgreSQL. */
 export interface HistoryRow {
@@ -65,104 +70,6 @@ export interface InfoResult {
   /** The highest BASELINE row's version: files at or below it are never applied. */
   appliedBaseline: string | undefined;
 }
-
-/** Version comparison where undefined is Flyway's MigrationVersion.EMPTY (below every version). */
-function cmp(a: string | undefined, b: string | undefined): number {
-  if (a === undefined) return b === undefined ? 0 : -1;
-  if (b === undefined) return 1;
-  return compareVersions(a, b);
-}
-
-const VERSION = /^\d+(?:\.\d+)*$/;
-
-/** One key per version by Flyway's equality (1.0 = 1, 01 = 1). */
-function versionKey(version: string): string {
-  const parts = version.split(".").map((p) => BigInt(p));
-  while (parts.length > 1 && parts[parts.length - 1] === 0n) parts.pop();
-  return parts.join(".");
-}
-
-interface Context {
-  outOfOrder: boolean;
-  /** undefined: no target; "next": resolved after sorting; otherwise a version (EMPTY = undefined inside). */
-  target: { kind: "none" } | { kind: "next" } | { kind: "version"; version: string | undefined };
-  appliedBaseline: string | undefined;
-  lastResolved: string | undefined;
-  lastApplied: string | undefined;
-  latestRepeatableRuns: Map<string, number>;
-}
-
-/** ResolvedMigration.getState: a file without a row. */
-function resolvedState(file: DiskMigration, ctx: Context): MigrationState {
-  if (file.version === undefined) return "PENDING";
-  // The baseline a file is measured against is the applied BASELINE row; a
-  // pending baseline migration (B-prefixed, which we do not read) would count
-  // only on an empty history.
-  const baseline = ctx.lastApplied === undefined ? undefined : ctx.appliedBaseline;
-  if (baseline !== undefined) {
-    const c = compareVersions(file.version, baseline);
-    if (c < 0) return "BELOW_BASELINE";
-    if (c === 0) return "BASELINE_IGNORED";
-  }
-  if (ctx.target.kind === "version" && cmp(file.version, ctx.target.version) > 0)
-    return "ABOVE_TARGET";
-  if (cmp(file.version, ctx.lastApplied) < 0 && !ctx.outOfOrder) return "IGNORED";
-  return "PENDING";
-}
-
-/** BaseAppliedMigration.getState: a row, with or without its file. */
-function appliedState(info: MigrationInfo, row: HistoryRow, ctx: Context): MigrationState {
-  if (row.type === "DELETE") return "SUCCESS";
-  if (isBaselineType(row.type)) return "BASELINE";
-  const latestRun =
-    row.version !== null || ctx.latestRepeatableRuns.get(row.description) === row.installed_rank;
-  if (!info.resolved && latestRun) {
-    if (row.type === "SCHEMA") return "SUCCESS";
-    if (row.version === null || cmp(row.version, ctx.lastResolved) < 0)
-      return row.success ? "MISSING_SUCCESS" : "MISSING_FAILED";
-    return row.success ? "FUTURE_SUCCESS" : "FUTURE_FAILED";
-  }
-  if (!row.success) return "FAILED";
-  if (row.version === null) {
-    if (!latestRun) return "SUPERSEDED";
-    return info.resolved?.checksum === row.checksum ? "SUCCESS" : "OUTDATED";
-  }
-  return info.outOfOrder ? "OUT_OF_ORDER" : "SUCCESS";
-}
-
-function stateOf(info: MigrationInfo, ctx: Context): MigrationState {
-  if (info.deleted) return "DELETED";
-  if (!info.applied) return resolvedState(info.resolved!, ctx);
-  return appliedState(info, info.applied, ctx);
-}
-
-const versionOf = (i: MigrationInfo): string | undefined =>
-  i.applied ? (i.applied.version ?? undefined) : i.resolved?.version;
-const descriptionOf = (i: MigrationInfo): string =>
-  i.applied ? i.applied.description : (i.resolved?.description ?? "");
-
-/** MigrationInfoImpl.compareTo (Flyway 10). */
-function compareInfos(a: MigrationInfo, b: MigrationInfo): number {
-  const ra = a.applied?.installed_rank;
-  const rb = b.applied?.installed_rank;
-  if (ra !== undefined && rb !== undefined) return ra - rb;
-  // Below-baseline files come before applied rows.
-  if (a.state === "BELOW_BASELINE" && isApplied(b.state)) return -1;
-  if (isApplied(a.state) && b.state === "BELOW_BASELINE") return 1;
-  // Installed before pending.
-  if (ra !== undefined) return -1;
-  if (rb !== undefined) return 1;
-  const va = versionOf(a);
-  const vb = versionOf(b);
-  if (va !== undefined && vb !== undefined) return compareVersions(va, vb);
-  // Versioned before repeatable; repeatables by description (Java String.compareTo).
-  if (va !== undefined) return -1;
-  if (vb !== undefined) return 1;
-  const da = descriptionOf(a);
-  const db = descriptionOf(b);
-  return da < db ? -1 : da > db ? 1 : 0;
-}
-
 export function computeInfo(
   history: readonly HistoryRow[],
   files: readonly DiskMigration[],
@@ -320,21 +227,4 @@ export function computeInfo(
     currentVersion: current(all),
     appliedBaseline: ctx.appliedBaseline,
   };
-}
-
-/** MigrationInfoServiceImpl.current(): the highest applied, not deleted, versioned migration. */
-function current(all: readonly MigrationInfo[]): string | undefined {
-  let best: string | undefined;
-  for (const info of all) {
-    const v = versionOf(info);
-    if (
-      isApplied(info.state) &&
-      info.state !== "DELETED" &&
-      info.applied?.type !== "DELETE" &&
-      v !== undefined &&
-      cmp(v, best) > 0
-    )
-      best = v;
-  }
-  return best;
 }
