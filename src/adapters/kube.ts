@@ -4,13 +4,13 @@
  * body (its message embeds the whole response body and headers otherwise).
  * Loaded only by commands that talk to Kubernetes: importing it costs ~250 ms.
  */
-import { existsSync } from "node:fs";
-import { delimiter } from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { ConfigError, StepError } from "../core/errors.js";
+import { StepError } from "../core/errors.js";
 import { backoffDelay, sleep } from "../core/retry.js";
 import { KubeApiError } from "./kube-api-error.js";
+import { type KubeOptions, loadKubeConfig } from "./kube-config.js";
 
+export { type KubeOptions, loadKubeConfig } from "./kube-config.js";
 export { KubeApiError };
 
 export type KubeObject = k8s.KubernetesObject & { [key: string]: unknown };
@@ -27,18 +27,6 @@ export interface SecretRead {
   binaryKeys: string[];
   raw: k8s.V1Secret;
 }
-
-export interface KubeOptions {
-  kubeconfig?: string | undefined;
-  context?: string | undefined;
-  /** Time limit of one request (default 10 s). */
-  timeoutMs?: number;
-  /** Attempts per request when the API times out or refuses connections (default 3). */
-  attempts?: number;
-  /** The run's signal: SIGINT/SIGTERM aborts the request in flight and any retry wait. */
-  signal?: AbortSignal | undefined;
-}
-
 /** A network failure worth retrying: no answer in time, or no connection at all. */
 function networkFailure(error: unknown): { code: string; timedOut: boolean } | undefined {
   const e = error as { name?: string; type?: string; code?: string; cause?: { code?: string } };
@@ -79,55 +67,6 @@ function parseBody(body: unknown): {
   }
   return (body ?? {}) as ReturnType<typeof parseBody>;
 }
-
-export function loadKubeConfig(options: KubeOptions): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  try {
-    if (options.kubeconfig) {
-      const files = options.kubeconfig.split(delimiter).filter(Boolean);
-      kc.loadFromFile(files[0]!);
-      for (const file of files.slice(1)) {
-        const more = new k8s.KubeConfig();
-        more.loadFromFile(file);
-        kc.mergeConfig(more, true);
-      }
-    } else {
-      kc.loadFromDefault();
-      // Without any kubeconfig, client-node falls back to http://localhost:8080 and
-      // fails later with a TLS message that names neither cause nor fix.
-      const home = process.env.HOME ?? "";
-      const inCluster = Boolean(process.env.KUBERNETES_SERVICE_HOST);
-      if (!inCluster && !existsSync(`${home}/.kube/config`)) {
-        throw new ConfigError(
-          "no kubeconfig: KUBECONFIG is unset and ~/.kube/config does not exist",
-          "point KUBECONFIG at your cluster's kubeconfig (or kube.kubeconfig); ensure-local-secrets --skip-eso seeds Vault only",
-        );
-      }
-    }
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError(
-      `cannot load the kubeconfig ${options.kubeconfig ?? "(default)"}: ${(error as Error).message.split("\n")[0]}`,
-      "fix KUBECONFIG or kube.kubeconfig, or check 'kubectl config view'",
-    );
-  }
-  if (options.context) {
-    if (!kc.getContexts().some((c) => c.name === options.context)) {
-      throw new ConfigError(
-        `no context '${options.context}' in the kubeconfig (have: ${
-          kc
-            .getContexts()
-            .map((c) => c.name)
-            .join(", ") || "none"
-        })`,
-        "list them with 'kubectl config get-contexts'",
-      );
-    }
-    kc.setCurrentContext(options.context);
-  }
-  return kc;
-}
-
 export function createKube(options: KubeOptions) {
   const kc = loadKubeConfig(options);
   const server = kc.getCurrentCluster()?.server ?? "(no cluster)";
