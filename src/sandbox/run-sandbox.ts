@@ -154,10 +154,11 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       new Promise<void>((resolve) =>
         options.signal.addEventListener("abort", () => resolve(), { once: true }),
       );
-    if (options.servicesOnly) {
+    // Says how to use the running sandbox, then waits for Ctrl-C.
+    const keepRunning = async (...lead: string[]) => {
       out.write(
         [
-          "The stand-ins and PostgreSQL are running; no flow was run. From another shell, in this workspace:",
+          ...lead,
           ...exportLines,
           ...howToCall,
           "Ctrl-C stops everything and removes the sandbox's data.",
@@ -165,6 +166,11 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
         ].join("\n"),
       );
       await untilAborted();
+    };
+    if (options.servicesOnly) {
+      await keepRunning(
+        "The stand-ins and PostgreSQL are running; no flow was run. From another shell, in this workspace:",
+      );
       return { ok: true };
     }
 
@@ -214,17 +220,10 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
         signal: options.signal,
       });
       await watcher.start();
-      out.write(
-        [
-          "",
-          "The sandbox keeps running, with the fixture watcher on. In another shell, from this directory:",
-          ...exportLines,
-          ...howToCall,
-          "Ctrl-C stops everything and removes the sandbox's data.",
-          "",
-        ].join("\n"),
+      await keepRunning(
+        "",
+        "The sandbox keeps running, with the fixture watcher on. In another shell, from this directory:",
       );
-      await untilAborted();
     }
     return rerun ? { ok: true, rerun } : { ok: true };
   } finally {
