@@ -1,0 +1,256 @@
+/**
+ * Before seeding: wait until Vault answers as active or standby (bounded backoff
+ * to a deadline), and make sure the KV v2 mount exists.
+ */
+import { isTlsCode, type Vault, VaultHttpError, VaultNetworkError } from "../adapters/vault.js";
+import { StepError } from "../core/errors.js";
+import { backoffDelay, sleep } from "../core/retry.js";
+import type { StepHandle } from "../log/logger.js";
+import { reportProgress } from "../log/progress.js";
+import type { SeedOptions } from "./seed-vault.js";
+
+export const denied = (capability: string, apiPath: string) =>
+  new StepError(
+    `permission denied: the Vault token lacks '${capability}' on ${apiPath}`,
+    `grant a policy with capabilities ["${capability}"] on path "${apiPath.replace(/^\/v1\//, "")}", or use another token`,
+  );
+/** Waits until Vault answers as active or standby, with bounded backoff to a deadline. */
+export async function waitForVault(
+  options: Pick<
+    SeedOptions,
+    "vault" | "readyTimeoutMs" | "log" | "signal" | "now" | "progressSeconds"
+  >,
+): Promise<void> {
+  const { vault, log } = options;
+  const now = options.now ?? Date.now;
+  const step = log.start("vault:health", `waiting for Vault at ${vault.addr}`);
+  const deadline = now() + options.readyTimeoutMs;
+  let last = "";
+  const stopProgress = reportProgress(
+    step,
+    {
+      intervalMs: (options.progressSeconds ?? 5) * 1000,
+      limitSeconds: Math.round(options.readyTimeoutMs / 1000),
+    },
+    () =>
+      `Vault at ${vault.addr}${last ? ` (${last.replace(/^unreachable:/, "unreachable, ")})` : ""}`,
+  );
+  try {
+    return await pollVault(options, step, deadline, (l) => (last = l));
+  } finally {
+    stopProgress();
+  }
+}
+
+async function pollVault(
+  options: Pick<SeedOptions, "vault" | "readyTimeoutMs" | "log" | "signal" | "now">,
+  step: StepHandle,
+  deadline: number,
+  setLast: (last: string) => void,
+): Promise<void> {
+  const { vault } = options;
+  const now = options.now ?? Date.now;
+  let last = "";
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const health = await vault.health();
+      if (health.state === "active") {
+        step.ok(`Vault ready at ${vault.addr}${health.version ? ` (${health.version})` : ""}`);
+        return;
+      }
+      if (health.state === "standby") {
+        // 429 from sys/health means a standby node: not fatal, it forwards requests.
+        step.warn(
+          `Vault at ${vault.addr} is a standby node (HTTP ${health.status}); continuing`,
+          "point VAULT_ADDR at the active node to avoid forwarding",
+        );
+        return;
+      }
+      last =
+        health.state === "sealed"
+          ? "sealed"
+          : health.state === "uninitialized"
+            ? "uninitialized"
+            : `http-${health.status}`;
+    } catch (error) {
+      if (error instanceof VaultNetworkError) last = `unreachable:${error.code}`;
+      else throw error;
+    }
+    setLast(last);
+    if (now() >= deadline) break;
+    await sleep(Math.min(backoffDelay(attempt), Math.max(0, deadline - now())), options.signal);
+  }
+  const waited = `${Math.round(options.readyTimeoutMs / 1000)} s`;
+  const [message, hint] =
+    last === "sealed"
+      ? [
+          `Vault sealed at ${vault.addr}`,
+          `unseal it ('vault operator unseal') or restart the dev server; waited ${waited}, nothing was written`,
+        ]
+      : last === "uninitialized"
+        ? [
+            `Vault not initialised at ${vault.addr}`,
+            `initialise it ('vault operator init') or use a dev server; waited ${waited}`,
+          ]
+        : last.startsWith("unreachable")
+          ? [
+              `Vault unreachable at ${vault.addr} (${last.split(":")[1]})`,
+              isTlsCode(last.split(":")[1] ?? "")
+                ? "Vault's certificate is not trusted: set VAULT_CACERT to the PEM file of its CA (or VAULT_SKIP_VERIFY=true for a throwaway dev server)"
+                : `start Vault or fix VAULT_ADDR (is the port-forward running?); waited ${waited}`,
+            ]
+          : [
+              `Vault not ready at ${vault.addr} (sys/health answered ${last.replace("http-", "HTTP ")})`,
+              `check the server's logs; waited ${waited}`,
+            ];
+  step.fail(message, hint);
+  const error = new StepError(message, hint);
+  error.step = "vault:health";
+  throw error;
+}
+
+/** Attempts of a request after the health check when Vault refuses the connection. */
+const REFUSED_ATTEMPTS = 4;
+
+/**
+ * A request after the health check, classified as the health check does: sealed
+ * (503) or uninitialised (501) is a StepError with its fix; a connection refused
+ * (or unanswered) before the request reached Vault is retried, bounded.
+ */
+async function afterHealth<T>(
+  options: Pick<SeedOptions, "vault" | "signal">,
+  step: StepHandle,
+  what: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const addr = options.vault.addr;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof VaultHttpError && (error.status === 503 || error.status === 501)) {
+        throw new StepError(
+          `Vault ${error.status === 503 ? "sealed" : "not initialised"} at ${addr} (at ${what}, after the health check)`,
+          error.status === 503
+            ? "unseal it ('vault operator unseal') or restart the dev server, then rerun; nothing was written"
+            : "initialise it ('vault operator init') or use a dev server, then rerun",
+        );
+      }
+      if (error instanceof VaultNetworkError && !error.mayHaveReachedServer) {
+        if (attempt >= REFUSED_ATTEMPTS)
+          throw new StepError(
+            `Vault unreachable at ${addr} (${error.code} at ${what}, ${REFUSED_ATTEMPTS} attempts)`,
+            "Vault answered its health check, then went away: is it restarting? Check the server, then rerun",
+          );
+        step.note(
+          `Vault refused the connection at ${what} (${error.code}); retry ${attempt} of ${REFUSED_ATTEMPTS - 1}`,
+        );
+        await sleep(backoffDelay(attempt), options.signal);
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+/** Checks the token and makes sure the mount is KV v2, enabling it when missing. */
+export async function ensureKv2Mount(
+  options: Pick<SeedOptions, "vault" | "mount" | "log" | "plan" | "signal">,
+): Promise<void> {
+  const { mount, log } = options;
+  const step = log.start("vault:mount", `checking the token and the ${mount}/ mount`);
+  const fail = (error: StepError): never => {
+    step.fail(error.message, error.hint);
+    error.step = "vault:mount";
+    throw error;
+  };
+  try {
+    await checkMount(options, step, fail);
+  } catch (error) {
+    if (error instanceof StepError && !error.step) fail(error);
+    throw error;
+  }
+}
+
+async function checkMount(
+  options: Pick<SeedOptions, "vault" | "mount" | "log" | "plan" | "signal">,
+  step: StepHandle,
+  fail: (error: StepError) => never,
+): Promise<void> {
+  const { vault, mount } = options;
+  try {
+    await afterHealth(options, step, "auth/token/lookup-self", () => vault.lookupSelf());
+  } catch (error) {
+    if (error instanceof VaultHttpError && error.status === 403) {
+      fail(
+        new StepError(
+          `Vault rejected the token (permission denied on auth/token/lookup-self)`,
+          "set VAULT_TOKEN, VAULT_TOKEN_FILE or ~/.vault-token to a valid token",
+        ),
+      );
+    }
+    throw error;
+  }
+  const readMount = () =>
+    afterHealth(options, step, `sys/mounts/${mount}`, () => vault.readMount(mount));
+  let info: Awaited<ReturnType<Vault["readMount"]>>;
+  try {
+    info = await readMount();
+  } catch (error) {
+    if (error instanceof VaultHttpError && error.status === 403) {
+      step.warn(
+        `cannot read sys/mounts/${mount} with this token; assuming it is KV v2`,
+        "grant 'read' on sys/mounts/* to let dev-bootstrap check it",
+      );
+      return;
+    }
+    throw error;
+  }
+  let raced = false;
+  if (!info) {
+    if (options.plan) {
+      step.ok(`mount ${mount}/ does not exist; it would be enabled as KV v2`);
+      return;
+    }
+    try {
+      await afterHealth(options, step, `sys/mounts/${mount}`, () => vault.enableKv2(mount));
+    } catch (error) {
+      if (error instanceof VaultHttpError && error.status === 403)
+        fail(denied("create", `/v1/sys/mounts/${mount}`));
+      // Another run enabled it between our read and our write: it exists now.
+      if (
+        !(
+          error instanceof VaultHttpError &&
+          error.status === 400 &&
+          error.errors.some((e) => /already in use/i.test(e))
+        )
+      )
+        throw error;
+      raced = true;
+    }
+    if (!raced) {
+      step.ok(`enabled KV v2 at ${mount}/`);
+      return;
+    }
+    info = await readMount();
+    if (!info)
+      fail(
+        new StepError(`mount ${mount}/ is in use but cannot be read`, "check 'vault secrets list'"),
+      );
+  }
+  if (info!.type !== "kv" || info!.version !== "2") {
+    fail(
+      new StepError(
+        `mount ${mount}/ is ${info!.type === "kv" ? "KV version 1" : `a '${info!.type}' engine`}, not KV v2`,
+        info!.type === "kv"
+          ? `upgrade it: vault kv enable-versioning ${mount}/`
+          : "set vault.mount to a KV v2 mount",
+      ),
+    );
+  }
+  step.ok(
+    raced
+      ? `mount ${mount}/ was enabled by another run meanwhile; it is KV v2`
+      : `mount ${mount}/ is KV v2`,
+  );
+}
