@@ -9,6 +9,7 @@ import type { StepHandle } from "../log/logger.js";
 import { reportProgress } from "../log/progress.js";
 import type { SeedOptions } from "./seed-vault.js";
 
+/** 403: names the capability the token lacks on the path, and how to grant it (FAULTS.md 2). */
 export const denied = (capability: string, apiPath: string) =>
   new StepError(
     `permission denied: the Vault token lacks '${capability}' on ${apiPath}`,
