@@ -5,11 +5,9 @@
  * when fixtures changed, and wait (bounded) for each to report Ready.
  */
 import type { Kube } from "../adapters/kube.js";
-import { KubeApiError } from "../adapters/kube-api-error.js";
 import type { Config } from "../config/schema.js";
 import { StepError } from "../core/errors.js";
 import {
-  changedFields,
   clusterSecretStoreManifest,
   esoVaultAddress,
   externalSecretManifest,
@@ -22,8 +20,17 @@ import { ESO_POLL, pollDelay } from "../core/poll.js";
 import { mapPool, sleep } from "../core/retry.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { reportProgress } from "../log/progress.js";
+import {
+  APPLY_CONCURRENCY,
+  applyIfChanged,
+  detectEsoVersion,
+  GROUP,
+  readCurrent,
+  readyOf,
+} from "./eso-objects.js";
 import { ensureNamespace, explainKubeError } from "./kube-errors.js";
 
+export { detectEsoVersion };
 export interface WireEsoOptions {
   kube: Kube;
   config: Config;
@@ -55,100 +62,6 @@ export interface WireEsoResult {
   unchanged: string[];
   statuses: EsoStatus[];
 }
-
-const GROUP = "external-secrets.io";
-
-export async function detectEsoVersion(
-  kube: Kube,
-  wanted: Config["eso"]["apiVersion"],
-): Promise<{ version: string; note?: string }> {
-  const served = await kube.servedVersions(GROUP).catch((e) => {
-    throw explainKubeError(e);
-  });
-  if (!served || served.versions.length === 0) {
-    throw new StepError(
-      `External Secrets Operator is not installed: the cluster serves no ${GROUP} API`,
-      "install ESO (helm install external-secrets external-secrets/external-secrets -n external-secrets --create-namespace), or rerun with --skip-eso",
-    );
-  }
-  if (wanted !== "auto") {
-    if (!served.versions.includes(wanted)) {
-      throw new StepError(
-        `ESO serves ${served.versions.map((v) => `${GROUP}/${v}`).join(", ")}, but config asks for ${GROUP}/${wanted}`,
-        `set eso.apiVersion to ${served.versions[0]} or auto, or upgrade ESO`,
-      );
-    }
-    return { version: wanted };
-  }
-  const version = served.versions.includes("v1") ? "v1" : (served.preferred ?? served.versions[0]!);
-  return version === "v1"
-    ? { version }
-    : { version, note: `this ESO is older: it serves ${GROUP}/${version}, not v1` };
-}
-
-/** At most this many requests in flight while applying (a handful of objects in practice). */
-const APPLY_CONCURRENCY = 8;
-
-function readCurrent(kube: Kube, manifest: Manifest) {
-  const { metadata } = manifest;
-  return kube.read(manifest.apiVersion, manifest.kind, metadata.namespace, metadata.name);
-}
-
-/** Applies `manifest` unless `existing` (read just before) already holds every field of it. */
-async function applyIfChanged(
-  kube: Kube,
-  manifest: Manifest,
-  existing: Awaited<ReturnType<Kube["read"]>>,
-  options: WireEsoOptions,
-): Promise<boolean> {
-  const { metadata } = manifest;
-  if (existing && changedFields(manifest, existing).length === 0) return false;
-  try {
-    await kube.apply(manifest, options.config.kube.fieldManager, options.forceConflicts);
-    return true;
-  } catch (error) {
-    if (
-      error instanceof KubeApiError &&
-      error.status === 409 &&
-      error.causes.length &&
-      error.causes.every((c) => c.field === `.metadata.annotations.${FORCE_SYNC_ANNOTATION}`)
-    ) {
-      // force-sync is a trigger, not state: whoever set it last (`kubectl annotate`,
-      // a UI) only asked ESO for a refresh, so taking it over loses nothing. The
-      // conflict named no other field, so forcing takes over nothing else.
-      await kube.apply(manifest, options.config.kube.fieldManager, true);
-      return true;
-    }
-    if (error instanceof KubeApiError && error.status === 409 && error.causes.length) {
-      const c = error.causes[0]!;
-      throw new StepError(
-        `${manifest.kind} ${metadata.namespace ? `${metadata.namespace}/` : ""}${metadata.name}: field ${c.field ?? "?"} is owned by another field manager (${c.message ?? error.statusMessage})`,
-        "rerun with --force-conflicts to take it over, or change it back with the tool that owns it",
-      );
-    }
-    throw explainKubeError(error);
-  }
-}
-
-function readyOf(obj: Record<string, unknown> | undefined): {
-  ready: boolean;
-  reason: string;
-  message: string;
-  synced?: string;
-} {
-  const status = (obj?.status ?? {}) as {
-    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
-    syncedResourceVersion?: string;
-  };
-  const cond = status.conditions?.find((c) => c.type === "Ready");
-  const out = {
-    ready: cond?.status === "True",
-    reason: cond?.reason ?? "Pending",
-    message: cond?.message ?? "not reconciled yet",
-  };
-  return status.syncedResourceVersion ? { ...out, synced: status.syncedResourceVersion } : out;
-}
-
 export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
   const { kube, config, log } = options;
   const now = options.now ?? Date.now;
