@@ -4,7 +4,7 @@
  * runs in its own process group so a timeout or Ctrl-C ends the whole tree:
  * SIGTERM, then SIGKILL after a grace period. Output is streamed line by line.
  */
-import { accessSync, constants } from "node:fs";
+import { accessSync, closeSync, constants, openSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { createInterface } from "node:readline";
 import { execa } from "execa";
@@ -87,6 +87,9 @@ export async function runTool(options: RunToolOptions): Promise<RunToolResult> {
   const started = Date.now();
   const tailSize = options.tailLines ?? 20;
   const tail: string[] = [];
+  // execa owns the timing: the time limit, the run's signal, and SIGKILL after the
+  // grace period when SIGTERM was not enough. The process group is ours: the child
+  // leads its own group, and every signal execa sends it reaches the whole tree.
   const child = execa(executable, options.args, {
     env: { ...baseEnv, ...options.env },
     extendEnv: false,
@@ -96,7 +99,16 @@ export async function runTool(options: RunToolOptions): Promise<RunToolResult> {
     buffer: false,
     detached: true,
     cleanup: true,
+    timeout: options.timeoutMs,
+    killSignal: "SIGTERM",
+    forceKillAfterDelay: options.killGraceMs ?? 5000,
+    ...(options.signal ? { cancelSignal: options.signal } : {}),
   });
+  const killChild = child.kill.bind(child) as (...args: unknown[]) => boolean;
+  child.kill = ((...args: unknown[]) => {
+    killGroup(child.pid, typeof args[0] === "string" ? (args[0] as NodeJS.Signals) : "SIGTERM");
+    return killChild(...args);
+  }) as typeof child.kill;
   for (const [stream, name] of [
     [child.stdout, "stdout"],
     [child.stderr, "stderr"],
@@ -108,30 +120,11 @@ export async function runTool(options: RunToolOptions): Promise<RunToolResult> {
       options.onLine?.(line, name);
     });
   }
-  let timedOut = false;
-  let interrupted = false;
-  let graceTimer: NodeJS.Timeout | undefined;
-  const terminate = () => {
-    killGroup(child.pid, "SIGTERM");
-    graceTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), options.killGraceMs ?? 5000);
-  };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    terminate();
-  }, options.timeoutMs);
-  const onAbort = () => {
-    interrupted = true;
-    terminate();
-  };
-  options.signal?.addEventListener("abort", onAbort, { once: true });
   const result = await child;
-  clearTimeout(timer);
-  options.signal?.removeEventListener("abort", onAbort);
+  const timedOut = result.timedOut === true;
+  const interrupted = result.isCanceled === true;
   // Descendants may outlive the direct child (a shell's background jobs): end the group.
-  if (timedOut || interrupted) {
-    killGroup(child.pid, "SIGKILL");
-  }
-  if (graceTimer) clearTimeout(graceTimer);
+  if (timedOut || interrupted) killGroup(child.pid, "SIGKILL");
   return {
     exitCode: typeof result.exitCode === "number" ? result.exitCode : undefined,
     signal: result.signal ?? undefined,
@@ -143,17 +136,31 @@ export async function runTool(options: RunToolOptions): Promise<RunToolResult> {
 }
 
 /**
- * The last lines a child printed, masked and joined on one line, for the error
- * that reports its failure; "(no output)" when it printed nothing.
+ * Starts a process that must outlive this one (Tilt): detached in its own session,
+ * its output appended to `logFile`, never waited for. Returns its pid.
  */
-export function maskedTail(
-  result: RunToolResult,
-  masker: { mask(text: string): string },
-  lines = 5,
-): string {
-  const tail = result.tail
-    .slice(-lines)
-    .map((l) => masker.mask(l))
-    .join(" | ");
-  return tail || "(no output)";
+export async function startDetached(options: {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logFile: string;
+}): Promise<number | undefined> {
+  // A descriptor of our own, not a pipe: the output must keep flowing after we exit.
+  // (execa's types name only literal descriptors; any open descriptor is valid at run time.)
+  const output = openSync(options.logFile, "a") as 3;
+  const child = execa(options.file, options.args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    detached: true,
+    stdin: "ignore",
+    stdout: output,
+    stderr: output,
+    reject: false,
+  });
+  closeSync(output);
+  child.catch(() => {});
+  child.unref();
+  return child.pid;
 }

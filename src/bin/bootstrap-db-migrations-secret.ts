@@ -32,12 +32,9 @@ Modes:
     },
   },
   async run(ctx) {
-    const [{ bootstrapStep }, { withWorkspaceLock }] = await Promise.all([
-      import("../flows/steps.js"),
-      import("../flows/workspace.js"),
-    ]);
-    await withWorkspaceLock(ctx.resolved, ctx.log, ctx.env, ctx.signal, () =>
-      bootstrapStep(ctx, { recreate: ctx.values.recreate === true }),
+    const { bootstrapStep } = await import("../flows/phases.js");
+    await ctx.host.withWorkspaceLock(ctx.log, () =>
+      bootstrapStep(ctx.host, ctx.resolved, ctx.log, { recreate: ctx.values.recreate === true }),
     );
     return undefined;
   },

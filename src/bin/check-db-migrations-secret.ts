@@ -18,18 +18,22 @@ retries while PostgreSQL is not reachable yet). Read-only.`,
     connect: { type: "boolean", description: "also log in to each database" },
     json: { type: "boolean", description: "print the result as JSON (checkpoints go to stderr)" },
   },
-  exitCodes: [
-    [3, "missing: the secret, or a required key, does not exist"],
-    [4, "invalid: a value is present but unusable (not JDBC, holds credentials, not UTF-8)"],
-    [5, "cannot connect: a database refused the login or is unreachable"],
-  ],
+  outcomes: {
+    missing: [ExitCode.missing, "missing: the secret, or a required key, does not exist"],
+    invalid: [
+      ExitCode.invalid,
+      "invalid: a value is present but unusable (not JDBC, holds credentials, not UTF-8)",
+    ],
+    "cannot-connect": [
+      ExitCode.cannotConnect,
+      "cannot connect: a database refused the login or is unreachable",
+    ],
+  },
   async run(ctx) {
-    const [{ checkMigrationsSecret }, { kubeFromConfig }] = await Promise.all([
-      import("../flows/check-migrations-secret.js"),
-      import("../flows/workspace.js"),
-    ]);
+    const { checkMigrationsSecret } = await import("../flows/check-migrations-secret.js");
     const result = await checkMigrationsSecret({
-      kube: await kubeFromConfig(ctx.resolved, ctx.signal),
+      kube: await ctx.host.kube(),
+      db: ctx.host.db,
       config: ctx.config,
       connect: ctx.values.connect === true,
       log: ctx.log,
@@ -44,12 +48,7 @@ retries while PostgreSQL is not reachable yet). Read-only.`,
         ctx.stdout.write(`${d.database.padEnd(12)} ${d.status.padEnd(14)} ${line}\n`);
       }
     }
-    return {
-      ok: ExitCode.ok,
-      missing: ExitCode.missing,
-      invalid: ExitCode.invalid,
-      "cannot-connect": ExitCode.cannotConnect,
-    }[result.result];
+    return result.result;
   },
 });
 

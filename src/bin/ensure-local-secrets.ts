@@ -56,13 +56,8 @@ left unchanged — never the values. It touches neither Vault nor Kubernetes.`,
         import("../flows/ensure-local-secrets.js"),
         import("../flows/render-plan.js"),
       ]);
-      const result = await ensureLocalSecrets({
-        resolved: ctx.resolved,
-        log: ctx.log,
-        masker: ctx.masker,
-        env: ctx.env,
+      const result = await ensureLocalSecrets(ctx.host, ctx.resolved, ctx.log, {
         plan: true,
-        signal: ctx.signal,
         ...(only ? { only } : {}),
       });
       ctx.stdout.write(
@@ -72,12 +67,9 @@ left unchanged — never the values. It touches neither Vault nor Kubernetes.`,
       );
       return undefined;
     }
-    const [{ ensureLocalSecretsStep }, { withWorkspaceLock }] = await Promise.all([
-      import("../flows/steps.js"),
-      import("../flows/workspace.js"),
-    ]);
-    await withWorkspaceLock(ctx.resolved, ctx.log, ctx.env, ctx.signal, () =>
-      ensureLocalSecretsStep(ctx, {
+    const { ensureLocalSecretsStep } = await import("../flows/phases.js");
+    await ctx.host.withWorkspaceLock(ctx.log, () =>
+      ensureLocalSecretsStep(ctx.host, ctx.resolved, ctx.log, {
         refresh: ctx.values.refresh === true,
         skipEso: ctx.values["skip-eso"] === true,
         forceConflicts: ctx.values["force-conflicts"] === true,

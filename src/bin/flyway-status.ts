@@ -2,7 +2,6 @@
 import { defineCommand } from "../cli/command.js";
 import { connectionSource, FROM_OPTION } from "../cli/options.js";
 import { isMain, runMain } from "../cli/run.js";
-import { ExitCode } from "../core/errors.js";
 
 export const command = defineCommand({
   name: "flyway-status",
@@ -36,15 +35,10 @@ as Flyway does, over migrations.flyway in the config file.`,
   async run(ctx) {
     const from = connectionSource(ctx.values.from);
     const { flywayStatus, renderStatus } = await import("../flows/flyway-status.js");
-    const result = await flywayStatus({
-      resolved: ctx.resolved,
+    const result = await flywayStatus(ctx.host, ctx.resolved, ctx.log, {
       from,
       ...(typeof ctx.values.database === "string" ? { database: ctx.values.database } : {}),
-      log: ctx.log,
-      masker: ctx.masker,
-      env: ctx.env,
       allowPending: ctx.values["allow-pending"] === true,
-      signal: ctx.signal,
     });
     const { settings } = result;
     ctx.stdout.write(
@@ -66,7 +60,7 @@ as Flyway does, over migrations.flyway in the config file.`,
           )}\n`
         : renderStatus(result),
     );
-    return result.databases.every((r) => r.healthy) ? ExitCode.ok : ExitCode.stepFailed;
+    return result.databases.every((r) => r.healthy) ? "ok" : "failed";
   },
 });
 

@@ -33,11 +33,11 @@ overwritten: it is reported as kept. --dry-run only shows what would be written.
   journal: false,
   async run(ctx) {
     const { findPackageRoot, initWorkspace } = await import("../flows/init.js");
-    const result = initWorkspace({
+    const result = initWorkspace(ctx.host.fs, {
       resolved: ctx.resolved,
       databases: (ctx.values.database as string[] | undefined) ?? [],
       dryRun: ctx.values["dry-run"] === true,
-      packageRoot: findPackageRoot(fileURLToPath(import.meta.url)),
+      packageRoot: findPackageRoot(ctx.host.fs, fileURLToPath(import.meta.url)),
     });
     if (ctx.values.json) {
       ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { defineCommand } from "../cli/command.js";
 import { isMain, runMain } from "../cli/run.js";
-import { ExitCode } from "../core/errors.js";
 
 export const command = defineCommand({
   name: "lint-docs",
@@ -31,7 +30,7 @@ notes, not errors. Exits 1 while errors remain.`,
       import("node:path"),
     ]);
     const root = resolve(ctx.cwd, ctx.positionals[0] ?? ".");
-    const { files, findings } = await lintDocs(root);
+    const { files, findings } = await lintDocs(ctx.host.fs, root);
     const errors = findings.filter((f) => f.severity === "error").length;
     const notes = findings.length - errors;
     if (ctx.values.json) {
@@ -40,7 +39,7 @@ notes, not errors. Exits 1 while errors remain.`,
       for (const f of findings) ctx.stdout.write(`${formatFinding(f)}\n`);
       ctx.stdout.write(`${files} file(s) checked: ${errors} error(s), ${notes} note(s)\n`);
     }
-    return errors ? ExitCode.stepFailed : ExitCode.ok;
+    return errors ? "failed" : "ok";
   },
 });
 

@@ -19,14 +19,12 @@ whether the environment is usable (0) or not (1).`,
   },
   async run(ctx) {
     const { postStart } = await import("../flows/post-start.js");
-    const result = await postStart({
-      ...ctx,
+    const result = await postStart(ctx.host, ctx.resolved, ctx.log, {
       stdout: ctx.stdout,
       noTilt: ctx.values["no-tilt"] === true,
-      signal: ctx.signal,
     });
     if (result.failed) throw result.error;
-    return 0;
+    return "ok";
   },
 });
 

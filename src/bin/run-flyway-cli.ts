@@ -46,17 +46,12 @@ scratch.`,
     if (!Number.isFinite(timeout) || timeout <= 0)
       throw new UsageError("--timeout expects a number of seconds");
     const { runFlywayCli } = await import("../flows/flyway-cli.js");
-    await runFlywayCli({
-      resolved: ctx.resolved,
+    await runFlywayCli(ctx.host, ctx.resolved, ctx.log, {
       command: commandName as "info",
       from,
       ...(typeof ctx.values.database === "string" ? { database: ctx.values.database } : {}),
-      log: ctx.log,
-      masker: ctx.masker,
-      env: ctx.env,
       stdout: ctx.stdout,
       timeoutMs: timeout * 1000,
-      signal: ctx.signal,
     });
     return undefined;
   },

@@ -18,12 +18,12 @@ A test pod whose log is gone after a passing suite is a warning, not a failure.`
   options: {},
   positionals: [1, 1],
   async run(ctx) {
-    const [{ runHelmLayer }, { withWorkspaceLock }] = await Promise.all([
-      import("../flows/helm-layer.js"),
-      import("../flows/workspace.js"),
-    ]);
-    await withWorkspaceLock(ctx.resolved, ctx.log, ctx.env, ctx.signal, () =>
-      runHelmLayer({ ...ctx, layer: ctx.positionals[0]!, stdout: ctx.stdout, signal: ctx.signal }),
+    const { runHelmLayer } = await import("../flows/helm-layer.js");
+    await ctx.host.withWorkspaceLock(ctx.log, () =>
+      runHelmLayer(ctx.host, ctx.resolved, ctx.log, {
+        layer: ctx.positionals[0]!,
+        stdout: ctx.stdout,
+      }),
     );
     return undefined;
   },

@@ -21,16 +21,11 @@ directly when the databases are reachable from here). Nothing needs exporting.`,
     },
   },
   async run(ctx) {
-    const [{ runMigrations }, { withWorkspaceLock }] = await Promise.all([
-      import("../flows/run-migrations.js"),
-      import("../flows/workspace.js"),
-    ]);
-    await withWorkspaceLock(ctx.resolved, ctx.log, ctx.env, ctx.signal, () =>
-      runMigrations({
-        ...ctx,
+    const { runMigrations } = await import("../flows/run-migrations.js");
+    await ctx.host.withWorkspaceLock(ctx.log, () =>
+      runMigrations(ctx.host, ctx.resolved, ctx.log, {
         verify: ctx.values.verify === true,
         stdout: ctx.stdout,
-        signal: ctx.signal,
       }),
     );
     return undefined;

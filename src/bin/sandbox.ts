@@ -2,7 +2,6 @@
 import { fileURLToPath } from "node:url";
 import { defineCommand } from "../cli/command.js";
 import { isMain, runMain } from "../cli/run.js";
-import { ExitCode } from "../core/errors.js";
 
 export const command = defineCommand({
   name: "sandbox",
@@ -63,9 +62,9 @@ Needs the PostgreSQL server binaries (Debian: apt-get install postgresql).`,
       ctx.stderr.write(
         "dev-bootstrap sandbox: error: the second run wrote something; the flow is not idempotent\n",
       );
-      return ExitCode.stepFailed;
+      return "failed";
     }
-    return ExitCode.ok;
+    return "ok";
   },
 });
 

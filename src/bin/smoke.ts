@@ -24,15 +24,13 @@ skipped. Exit 0 only when every step passed. Ends with the summary of the run.`,
   },
   async run(ctx) {
     const { smoke } = await import("../flows/smoke.js");
-    const result = await smoke({
-      ...ctx,
+    const result = await smoke(ctx.host, ctx.resolved, ctx.log, {
       stdout: ctx.stdout,
       connect: ctx.values.connect === true,
       skipLayer: ctx.values["skip-layer"] === true,
-      signal: ctx.signal,
     });
     if (result.failed) throw result.error;
-    return 0;
+    return "ok";
   },
 });
 

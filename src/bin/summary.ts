@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { defineCommand } from "../cli/command.js";
 import { isMain, runMain } from "../cli/run.js";
-import { ExitCode, UsageError } from "../core/errors.js";
+import { UsageError } from "../core/errors.js";
 
 export const command = defineCommand({
   name: "summary",
@@ -65,7 +65,7 @@ restarts are stable. --all lists the runs of every command (the last N with
       ctx.stdout.write(
         ctx.values.json ? `${JSON.stringify({ runs }, null, 2)}\n` : `${renderRunHistory(runs)}\n`,
       );
-      return ExitCode.ok;
+      return "ok";
     }
     const run = latestRun(
       journal,
@@ -74,7 +74,7 @@ restarts are stable. --all lists the runs of every command (the last N with
     ctx.stdout.write(
       ctx.values.json ? `${JSON.stringify({ run }, null, 2)}\n` : `${renderRunTable(run)}\n`,
     );
-    return runFailed(run) ? ExitCode.stepFailed : ExitCode.ok;
+    return runFailed(run) ? "failed" : "ok";
   },
 });
 

@@ -38,13 +38,11 @@ interrupted (Ctrl-C): Tilt runs it as a serve_cmd.`,
     const { FixtureWatcher } = await import("../flows/watch-fixtures.js");
     const watcher = new FixtureWatcher({
       resolved: ctx.resolved,
-      masker: ctx.masker,
-      env: ctx.env,
+      hostFor: ctx.hostFor,
       newRun: ctx.newRun,
       debounceMs,
       poll: ctx.values.poll === true || ctx.env.DEV_BOOTSTRAP_WATCH_POLL === "1",
       skipEso: ctx.values["skip-eso"] === true,
-      signal: ctx.signal,
       reloadConfig: ctx.reloadConfig,
     });
     await watcher.start();
@@ -56,7 +54,7 @@ interrupted (Ctrl-C): Tilt runs it as a serve_cmd.`,
       ctx.signal.addEventListener("abort", () => resolve(), { once: true }),
     );
     await watcher.stop();
-    return 0;
+    return "ok";
   },
 });
 

@@ -2,6 +2,7 @@
 import type { ResolvedConfig } from "../config/resolve.js";
 import type { Config } from "../config/schema.js";
 import type { SecretMasker } from "../core/mask.js";
+import type { Host } from "../flows/host.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 
 export interface OptionSpec {
@@ -29,6 +30,10 @@ export interface CommandContext {
    */
   newRun(command?: string): CheckpointLogger;
   masker: SecretMasker;
+  /** The run's ports (Vault, Kubernetes, databases, processes, files, watch, clock), built lazily. */
+  host: Host;
+  /** Ports for another config (the watcher's reload), with the same signal and masker. */
+  hostFor(resolved: ResolvedConfig): Host;
   env: NodeJS.ProcessEnv;
   cwd: string;
   stdout: Output;
@@ -49,11 +54,18 @@ export interface CommandSpec {
   options: Record<string, OptionSpec>;
   /** Positional arguments allowed: [min, max]. */
   positionals?: [number, number];
-  /** Extra exit codes this command uses beyond 0/1/2. */
-  exitCodes?: Array<[number, string]>;
+  /**
+   * Outcomes of this command beyond "ok" and "failed", with their exit codes (and the
+   * line --help shows). `run` returns the outcome's name; src/cli/exit-codes.ts maps it.
+   */
+  outcomes?: Record<string, readonly [number, string]>;
   /** Whether journal/log setup applies (false for read-only commands like summary). */
   journal?: boolean;
-  run(ctx: CommandContext): Promise<number | undefined>;
+  /**
+   * Runs the command. Returns an outcome name ("ok", "failed" or one in `outcomes`), or
+   * nothing: then the run's checkpoints decide (any failed step: "failed"). Throws typed errors.
+   */
+  run(ctx: CommandContext): Promise<string | undefined>;
 }
 
 export function defineCommand(spec: CommandSpec): CommandSpec {

@@ -1,6 +1,7 @@
 /** Flags every command accepts, and --help rendering. */
 import { UsageError } from "../core/errors.js";
 import type { CommandSpec, OptionSpec } from "./command.js";
+import { exitCodeTable } from "./exit-codes.js";
 
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   help: { type: "boolean", short: "h", description: "show this help and exit" },
@@ -64,14 +65,7 @@ export function renderHelp(spec: CommandSpec): string {
   ];
   if (Object.keys(spec.options).length) lines.push("Options:", ...optionLines(spec.options), "");
   lines.push("Common options:", ...optionLines(COMMON_OPTIONS), "");
-  const codes: Array<[number, string]> = [
-    [0, "ok"],
-    [1, "a step failed (see the hint)"],
-    [2, "bad usage, config or input"],
-    ...(spec.exitCodes ?? []),
-    [130, "interrupted (Ctrl-C, SIGINT)"],
-    [143, "terminated (SIGTERM)"],
-  ];
+  const codes = exitCodeTable(spec);
   lines.push("Exit codes:", ...codes.map(([c, d]) => `  ${String(c).padStart(3)}  ${d}`));
   return `${lines.join("\n")}\n`;
 }

@@ -8,16 +8,12 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { releaseHeldLocks } from "../adapters/lock.js";
 import { shouldColour } from "../core/checkpoint.js";
-import {
-  describeError,
-  ExitCode,
-  InterruptedError,
-  isBootstrapError,
-  UsageError,
-} from "../core/errors.js";
+import { describeError, InterruptedError, isBootstrapError, UsageError } from "../core/errors.js";
+import { UNEXPECTED_HINT } from "../flows/step.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { secrets } from "../log/secrets.js";
 import type { CommandSpec, OptionSpec, OptionValues } from "./command.js";
+import { exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
 import { COMMON_OPTIONS, renderHelp } from "./options.js";
 import { enableCompileCache, enableSourceMapsForDebug } from "./runtime.js";
 
@@ -91,11 +87,11 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
   } catch (error) {
     const e = error as UsageError;
     printError(io.stderr, spec.name, e.message, e.hint);
-    return ExitCode.usage;
+    return exitCodeForError(e);
   }
   if (parsed.values.help) {
     io.stdout.write(renderHelp(spec));
-    return ExitCode.ok;
+    return exitCodeForOutcome(spec, "ok");
   }
 
   // One AbortSignal per run, fired by SIGINT/SIGTERM and passed to every request,
@@ -113,19 +109,21 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
     if (log && spec.journal !== false) {
       // Journaled like any failure; in human format that line is what the user sees.
       log.checkpoint(spec.name, "fail", reason.message, { hint: reason.hint });
-      if (log.format === "human") return reason.exitCode;
+      if (log.format === "human") return exitCodeForError(reason);
     }
     printError(io.stderr, spec.name, reason.message, reason.hint);
-    return reason.exitCode;
+    return exitCodeForError(reason);
   };
   let log: CheckpointLogger | undefined;
   try {
     // Loaded only past --help, so help stays fast (yaml, zod and pino cost ~100 ms).
-    const [{ resolveConfig }, { Journal }, { CheckpointLogger, resolveRunId }] = await Promise.all([
-      import("../config/resolve.js"),
-      import("../log/journal.js"),
-      import("../log/logger.js"),
-    ]);
+    const [{ resolveConfig }, { Journal }, { CheckpointLogger, resolveRunId }, { createHost }] =
+      await Promise.all([
+        import("../config/resolve.js"),
+        import("../log/journal.js"),
+        import("../log/logger.js"),
+        import("./host.js"),
+      ]);
     const reloadConfig = () =>
       resolveConfig({
         cwd: io.cwd,
@@ -161,7 +159,9 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
         masker: secrets,
       });
     log = makeLogger(resolveRunId(io.env));
-    const code = await untilInterrupted(
+    const hostFor = (r: typeof resolved) =>
+      createHost({ resolved: r, masker: secrets, env: io.env, signal: controller.signal });
+    const outcome = await untilInterrupted(
       controller.signal,
       spec.run({
         values: parsed.values,
@@ -174,6 +174,8 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
           return makeLogger(resolveRunId({}), command);
         },
         masker: secrets,
+        host: hostFor(resolved),
+        hostFor,
         env: io.env,
         cwd: io.cwd,
         stdout: io.stdout,
@@ -182,24 +184,22 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
         reloadConfig,
       }),
     );
-    // A flow that finished after the signal fired (without an exit code of its own) was
+    // A flow that finished after the signal fired (without an outcome of its own) was
     // cut short: it must not look like success.
-    if (code === undefined && controller.signal.aborted) return interrupted();
-    return code ?? (log.anyFailed ? ExitCode.stepFailed : ExitCode.ok);
+    if (outcome === undefined && controller.signal.aborted) return interrupted();
+    return exitCodeForOutcome(spec, outcome ?? (log.anyFailed ? "failed" : "ok"));
   } catch (error) {
     if (controller.signal.aborted) return interrupted();
     const known = isBootstrapError(error);
     const message = known ? error.message : describeError(error);
     // An unexpected error is a bug or an unhandled fault: say so, masked, with the stack
     // only when asked for, since stacks from client libraries can embed response bodies.
-    const hint = known
-      ? error.hint
-      : "unexpected error; rerun with DEBUG=dev-bootstrap to see the stack";
+    const hint = known ? error.hint : UNEXPECTED_HINT;
     const step = (known ? error.step : undefined) ?? spec.name;
     const usage = error instanceof UsageError;
     let shown = false;
     if (log && spec.journal !== false && !usage) {
-      if (!log.hasFailed(step)) log.checkpoint(step, "fail", message, { hint });
+      log.reportFailure(step, message, hint);
       // In human format that fail line already told the user what and why.
       shown = log.format === "human";
     }
@@ -216,7 +216,7 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
     ) {
       io.stderr.write(`${secrets.mask(error.stack)}\n`);
     }
-    return known ? error.exitCode : ExitCode.stepFailed;
+    return exitCodeForError(error);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -2,7 +2,27 @@
  * The Kubernetes objects dev-bootstrap applies, rendered from config. Pure, so
  * tests can validate them against the real ESO CRD schemas.
  */
-import type { Config, ExternalSecretConfig } from "../config/schema.js";
+/**
+ * The parts of the config the manifests are rendered from. Structural, so core
+ * depends on no layer above it; config/schema's Config satisfies it.
+ */
+export interface ExternalSecretConfig {
+  name: string;
+  namespace?: string | undefined;
+  vaultPath: string;
+  target?: string | undefined;
+}
+
+export interface Config {
+  namespace: string;
+  vault: { mount: string; clusterAddress: string };
+  eso: {
+    store: string;
+    vaultServer?: string | undefined;
+    tokenSecret: { name: string; namespace: string; key: string };
+    refreshInterval: string;
+  };
+}
 
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "dev-bootstrap" } as const;
 /** ESO refreshes an ExternalSecret when this annotation changes (ESO docs: "force-sync"). */

@@ -12,6 +12,7 @@ import { readMigrationsSecret } from "../core/migrations-secret.js";
 import { secretValuesOf } from "../core/secret-values.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { openDatabase } from "./flyway-db.js";
+import type { Host } from "./host.js";
 import { explainKubeError } from "./kube-errors.js";
 
 export type CheckStatus = "ok" | "missing" | "invalid" | "cannot-connect";
@@ -47,6 +48,8 @@ const worst = (statuses: CheckStatus[]): CheckStatus =>
 
 export async function checkMigrationsSecret(options: {
   kube: Kube;
+  /** The database port, for --connect. */
+  db: Host["db"];
   config: Config;
   connect: boolean;
   log: CheckpointLogger;
@@ -99,7 +102,7 @@ export async function checkMigrationsSecret(options: {
       const connection = entries[i]!.connection;
       if (d.status !== "ok" || !connection) continue;
       try {
-        const client = await openDatabase(connection, {
+        const client = await openDatabase(options.db, connection, {
           attempts: options.connectAttempts ?? 5,
           ...(options.signal ? { signal: options.signal } : {}),
         });

@@ -1,13 +1,4 @@
 /** Loads the fixture directory from disk and validates it before any network call. */
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  type Stats,
-} from "node:fs";
 import { join, relative } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { InputError } from "../core/errors.js";
@@ -21,13 +12,18 @@ import {
 } from "../core/fixtures.js";
 import type { SecretMasker } from "../core/mask.js";
 import { firstInvalidUtf8, printable } from "../core/printable.js";
+import type { FsPort } from "./host.js";
 
 export const FIXTURE_EXTENSIONS = /\.ya?ml$/;
 
-export function readFixtureSources(dir: string, root: string): FixtureSource[] {
+export function readFixtureSources(
+  dir: string,
+  root: string,
+  fs: Pick<FsPort, "readdir" | "readRegular">,
+): FixtureSource[] {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => FIXTURE_EXTENSIONS.test(n) && !n.startsWith("."));
+    names = fs.readdir(dir).filter((n) => FIXTURE_EXTENSIONS.test(n) && !n.startsWith("."));
   } catch (error) {
     throw new InputError(
       [
@@ -42,7 +38,7 @@ export function readFixtureSources(dir: string, root: string): FixtureSource[] {
   for (const name of names.sort()) {
     const file = join(dir, name);
     const shown = relative(root, file) || file;
-    const read = readRegularFile(file);
+    const read = fs.readRegular(file);
     if (!("bytes" in read)) {
       problems.push(
         `${printable(shown)}: not a regular file (${read.kind}); fixtures must be plain files`,
@@ -69,37 +65,6 @@ export function readFixtureSources(dir: string, root: string): FixtureSource[] {
       "fix the file at that position, or move what is not a fixture out of the directory",
     );
   return sources;
-}
-
-function kindOf(stats: Stats): string {
-  if (stats.isDirectory()) return "a directory";
-  if (stats.isFIFO()) return "a named pipe";
-  if (stats.isSocket()) return "a socket";
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
-  return "not a file";
-}
-
-/**
- * The file's text, or what it is instead. Opened non-blocking and checked on the
- * open descriptor, so a named pipe is never waited on and nothing can swap the
- * file between the check and the read.
- */
-function readRegularFile(file: string): { bytes: Buffer } | { kind: string } {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EISDIR") return { kind: "a directory" };
-    return { kind: `unreadable: ${code ?? "error"}` };
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) return { kind: kindOf(stats) };
-    return { bytes: readFileSync(fd) };
-  } finally {
-    closeSync(fd);
-  }
 }
 
 export interface LoadFixturesOptions {
@@ -142,9 +107,11 @@ export function loadFixtures(
  */
 export function loadFixtureDirectory(
   resolved: Pick<ResolvedConfig, "config" | "path" | "root">,
-  options: Omit<LoadFixturesOptions, "seed" | "mount">,
+  options: Omit<LoadFixturesOptions, "seed" | "mount"> & {
+    fs: Pick<FsPort, "readdir" | "readRegular">;
+  },
 ): Map<string, ResolvedPath> {
   const { vault } = resolved.config;
-  const sources = readFixtureSources(resolved.path(vault.fixturesDir), resolved.root);
+  const sources = readFixtureSources(resolved.path(vault.fixturesDir), resolved.root, options.fs);
   return loadFixtures(sources, { ...options, seed: vault.seed, mount: vault.mount }).resolved;
 }

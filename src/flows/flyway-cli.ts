@@ -4,12 +4,11 @@
  * to Flyway through its environment variables, never argv. Before each call,
  * a preflight over a real connection makes a first run succeed.
  */
-import { maskedTail, runTool } from "../adapters/proc.js";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { renderJdbcUrl } from "../core/connection.js";
 import { StepError, throwIfInterrupted } from "../core/errors.js";
 import { flywayEnvFromConfig } from "../core/flyway-settings.js";
-import type { SecretMasker } from "../core/mask.js";
+import { maskedTail } from "../core/tail.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import {
   type ConnectionSource,
@@ -18,32 +17,35 @@ import {
 } from "./flyway-connections.js";
 import { dropEmptyHistory, inspectSchema, openDatabase } from "./flyway-db.js";
 import { flywayLocations, migrationLocations } from "./flyway-locations.js";
+import type { Host } from "./host.js";
 
 export const FLYWAY_COMMANDS = ["info", "migrate", "validate", "baseline", "repair"] as const;
 export type FlywayCommand = (typeof FLYWAY_COMMANDS)[number];
 
 export interface FlywayCliOptions {
-  resolved: ResolvedConfig;
   command: FlywayCommand;
   from: ConnectionSource;
   database?: string;
-  log: CheckpointLogger;
-  masker: SecretMasker;
-  env: NodeJS.ProcessEnv;
   stdout: Output;
   timeoutMs: number;
-  signal?: AbortSignal;
+}
+
+interface Run {
+  host: Host;
+  resolved: ResolvedConfig;
+  log: CheckpointLogger;
+  options: FlywayCliOptions;
 }
 
 /** Decides, from the schema's state, what Flyway needs to be told (FAULTS.md 33–34). */
 async function preflight(
   db: DatabaseConnection,
-  options: FlywayCliOptions,
+  { host, resolved, log, options }: Run,
 ): Promise<Record<string, string>> {
   const step = `flyway:${db.name}`;
-  const { lockTimeoutSeconds, statementTimeoutSeconds } = options.resolved.config.migrations;
-  const client = await openDatabase(db.connection, {
-    ...(options.signal ? { signal: options.signal } : {}),
+  const { lockTimeoutSeconds, statementTimeoutSeconds } = resolved.config.migrations;
+  const client = await openDatabase(host.db, db.connection, {
+    ...(host.signal ? { signal: host.signal } : {}),
     lockTimeoutMs: lockTimeoutSeconds * 1000,
     statementTimeoutMs: statementTimeoutSeconds * 1000,
   });
@@ -55,9 +57,9 @@ async function preflight(
     const writes = options.command === "migrate" || options.command === "baseline";
     if (state.historyExists && state.historyRows === 0) {
       if (writes) {
-        throwIfInterrupted(options.signal);
-        const dropped = await dropEmptyHistory(client, state.schema, options.signal);
-        options.log.note(
+        throwIfInterrupted(host.signal);
+        const dropped = await dropEmptyHistory(client, state.schema, host.signal);
+        log.note(
           step,
           dropped
             ? `dropped an empty ${state.schema}.flyway_schema_history (left by a failed first run) so Flyway can baseline`
@@ -65,7 +67,7 @@ async function preflight(
         );
         state.historyExists = !dropped;
       } else {
-        options.log.note(
+        log.note(
           step,
           `${state.schema}.flyway_schema_history exists but is empty (a failed first run); 'migrate' will clear it`,
         );
@@ -82,18 +84,18 @@ async function preflight(
       } else {
         extra.FLYWAY_BASELINE_ON_MIGRATE = "true";
         extra.FLYWAY_BASELINE_VERSION = db.baselineVersion;
-        options.log.note(
+        log.note(
           step,
           `schema ${state.schema} exists without history: baselining at version ${db.baselineVersion}`,
         );
       }
     } else if (!state.historyExists) {
-      options.log.note(step, `schema ${state.schema} is empty: migrating from scratch`);
+      log.note(step, `schema ${state.schema} is empty: migrating from scratch`);
     }
     if (options.command === "baseline" && db.baselineVersion)
       extra.FLYWAY_BASELINE_VERSION = db.baselineVersion;
   } catch (error) {
-    throwIfInterrupted(options.signal);
+    throwIfInterrupted(host.signal);
     const code = (error as { code?: string }).code;
     // 55P03 lock_not_available: lock_timeout; 57014 query_canceled: statement_timeout.
     if (code === "55P03")
@@ -113,15 +115,15 @@ async function preflight(
   return extra;
 }
 
-export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
-  const { resolved, log } = options;
-  const connections = await loadConnections({
-    resolved,
+export async function runFlywayCli(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: FlywayCliOptions,
+): Promise<void> {
+  const connections = await loadConnections(host, resolved, {
     from: options.from,
-    env: options.env,
-    masker: options.masker,
     ...(options.database ? { only: options.database } : {}),
-    signal: options.signal,
   });
   const names = connections.map((c) => c.name);
   for (const [i, db] of connections.entries()) {
@@ -131,35 +133,33 @@ export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
       `flyway ${options.command} on ${db.name} (${renderJdbcUrl(db.connection.target)})`,
     );
     try {
-      throwIfInterrupted(options.signal);
-      const extra = await preflight(db, options);
-      throwIfInterrupted(options.signal);
+      throwIfInterrupted(host.signal);
+      const extra = await preflight(db, { host, resolved, log, options });
+      throwIfInterrupted(host.signal);
       // Flyway reads args > env > config files: a setting the user exported wins over our default.
       const defaults: Record<string, string> = {
-        FLYWAY_LOCATIONS: flywayLocations(migrationLocations(resolved, db.name)),
+        FLYWAY_LOCATIONS: flywayLocations(migrationLocations(host.fs, resolved, db.name)),
         FLYWAY_CONNECT_RETRIES: "10",
       };
-      const theirs = Object.keys(defaults).filter((k) => (options.env[k] ?? "") !== "");
+      const theirs = Object.keys(defaults).filter((k) => (host.env[k] ?? "") !== "");
       for (const k of theirs) delete defaults[k];
       if (theirs.length)
         log.note(step, `${theirs.join(", ")} from the environment (instead of the default)`);
-      const result = await runTool({
+      const result = await host.proc.run({
         tool: "flyway",
         args: [options.command],
-        baseEnv: options.env,
         env: {
           FLYWAY_URL: renderJdbcUrl(db.connection.target),
           FLYWAY_USER: db.connection.target.user,
           FLYWAY_PASSWORD: db.connection.target.password,
           ...defaults,
           // migrations.flyway (ignoreMigrationPatterns, target, outOfOrder), so Flyway and flyway-status agree.
-          ...flywayEnvFromConfig(resolved.config.migrations.flyway, options.env),
+          ...flywayEnvFromConfig(resolved.config.migrations.flyway, host.env),
           ...extra,
         },
         cwd: resolved.root,
         timeoutMs: options.timeoutMs,
-        onLine: (line) => options.stdout.write(`[${step}] ${options.masker.mask(line)}\n`),
-        ...(options.signal ? { signal: options.signal } : {}),
+        onLine: (line) => options.stdout.write(`[${step}] ${host.masker.mask(line)}\n`),
       });
       if (result.timedOut)
         throw new StepError(
@@ -167,7 +167,7 @@ export async function runFlywayCli(options: FlywayCliOptions): Promise<void> {
           "check the database for locks, or raise --timeout",
         );
       if (result.exitCode !== 0) {
-        const tail = maskedTail(result, options.masker);
+        const tail = maskedTail(result, host.masker);
         throw new StepError(
           `flyway ${options.command} on ${db.name} exited ${result.exitCode ?? result.signal}: ${tail}`,
           `fix it, then rerun 'dev-bootstrap run-flyway-cli ${options.command} --database ${db.name}'`,

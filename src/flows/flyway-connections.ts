@@ -7,11 +7,10 @@
 import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
 import { type FlywayConnection, resolveFlywayConnection } from "../core/flyway-env.js";
-import type { SecretMasker } from "../core/mask.js";
 import { readMigrationsSecret } from "../core/migrations-secret.js";
 import { secretValuesOf } from "../core/secret-values.js";
+import type { Host } from "./host.js";
 import { explainKubeError } from "./kube-errors.js";
-import { kubeFromConfig } from "./workspace.js";
 
 export type ConnectionSource = "cluster" | "env";
 
@@ -22,15 +21,12 @@ export interface DatabaseConnection {
   connection: FlywayConnection;
 }
 
-export async function loadConnections(options: {
-  resolved: ResolvedConfig;
-  from: ConnectionSource;
-  env: NodeJS.ProcessEnv;
-  masker: SecretMasker;
-  only?: string;
-  signal?: AbortSignal | undefined;
-}): Promise<DatabaseConnection[]> {
-  const { config } = options.resolved;
+export async function loadConnections(
+  host: Host,
+  resolved: ResolvedConfig,
+  options: { from: ConnectionSource; only?: string },
+): Promise<DatabaseConnection[]> {
+  const { config } = resolved;
   const databases = config.migrations.databases.map((db, i) => ({ ...db, primary: i === 0 }));
   if (options.only && !databases.some((d) => d.name === options.only)) {
     throw new StepError(
@@ -41,7 +37,7 @@ export async function loadConnections(options: {
   let values: Record<string, string | undefined>;
   let resolve: (db: (typeof databases)[number]) => FlywayConnection | string;
   if (options.from === "cluster") {
-    const kube = await kubeFromConfig(options.resolved, options.signal);
+    const kube = await host.kube();
     const ns = config.namespace;
     const name = config.migrations.secretName;
     const secret = await kube.readSecret(ns, name).catch((e) => {
@@ -60,9 +56,9 @@ export async function loadConnections(options: {
       return entry.connection ?? `secret ${ns}/${name}: ${entry.problems.join("; ")}`;
     };
   } else {
-    values = options.env;
+    values = host.env;
     resolve = (db) => {
-      const r = resolveFlywayConnection(options.env, db);
+      const r = resolveFlywayConnection(host.env, db);
       if (r.ok) return r.connection;
       return r.invalid ?? `the environment has no ${r.missing.join(", ")}`;
     };
@@ -72,7 +68,7 @@ export async function loadConnections(options: {
       Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined),
     ),
   ))
-    options.masker.register(v);
+    host.masker.register(v);
   const out: DatabaseConnection[] = [];
   const problems: string[] = [];
   for (const db of databases) {
@@ -82,7 +78,7 @@ export async function loadConnections(options: {
       problems.push(`${db.name}: ${connection}`);
       continue;
     }
-    options.masker.register(connection.target.password);
+    host.masker.register(connection.target.password);
     out.push({
       name: db.name,
       primary: db.primary,

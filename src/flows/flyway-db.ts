@@ -2,15 +2,16 @@
  * Talking to a database Flyway manages: log in (bounded retries), read
  * flyway_schema_history, and the preflight that makes a first run succeed.
  */
-import type pg from "pg";
-import { connectPg, PgConnectError } from "../adapters/postgres.js";
+import { PgConnectError } from "../adapters/postgres.js";
 import { StepError, throwIfInterrupted } from "../core/errors.js";
 import type { FlywayConnection } from "../core/flyway-env.js";
 import type { HistoryRow } from "../core/flyway-status.js";
+import type { DbClient, Host } from "./host.js";
 
 export const HISTORY_TABLE = "flyway_schema_history";
 
 export async function openDatabase(
+  db: Host["db"],
   c: Pick<FlywayConnection, "database" | "target">,
   options: {
     attempts?: number;
@@ -18,10 +19,10 @@ export async function openDatabase(
     lockTimeoutMs?: number;
     statementTimeoutMs?: number;
   } = {},
-): Promise<pg.Client> {
+): Promise<DbClient> {
   const { target } = c;
   try {
-    return await connectPg(target, { ...options, attempts: options.attempts ?? 5 });
+    return await (await db()).connect(target, { ...options, attempts: options.attempts ?? 5 });
   } catch (error) {
     if (!(error instanceof PgConnectError)) throw error;
     const where = `${target.host}:${target.port}`;
@@ -55,7 +56,7 @@ export interface SchemaState {
   otherObjects: number;
 }
 
-export async function inspectSchema(client: pg.Client): Promise<SchemaState> {
+export async function inspectSchema(client: DbClient): Promise<SchemaState> {
   const schema = String(
     (await client.query("select current_schema() as s")).rows[0]?.s ?? "public",
   );
@@ -89,7 +90,7 @@ export async function inspectSchema(client: pg.Client): Promise<SchemaState> {
 
 /** Every row of a history table (Flyway's own, unless another is named); none when the table does not exist. */
 export async function readHistory(
-  client: pg.Client,
+  client: DbClient,
   schema: string,
   table: string = HISTORY_TABLE,
 ): Promise<HistoryRow[]> {
@@ -97,12 +98,12 @@ export async function readHistory(
   const exists = await client.query("select to_regclass($1) is not null as e", [qualified]);
   if (exists.rows[0]?.e !== true) return [];
   // installed_on is a TIMESTAMP without time zone: formatted here, it stays as stored (no time zone applied).
-  const r = await client.query(
+  const r = await client.query<HistoryRow>(
     `select installed_rank, version, description, type, script, checksum, installed_by,
             to_char(installed_on, 'YYYY-MM-DD HH24:MI:SS.US') as installed_on, execution_time, success
        from ${qualified} order by installed_rank`,
   );
-  return r.rows as HistoryRow[];
+  return r.rows;
 }
 
 /**
@@ -111,7 +112,7 @@ export async function readHistory(
  * under an exclusive lock, so a table that has rows is never dropped.
  */
 export async function dropEmptyHistory(
-  client: pg.Client,
+  client: DbClient,
   schema: string,
   signal?: AbortSignal,
 ): Promise<boolean> {

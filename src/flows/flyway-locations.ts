@@ -6,9 +6,9 @@
  * scripts must not reuse a schema migration's version or description;
  * repeatable R__ scripts are the natural fit (they run after the versioned ones).
  */
-import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
+import type { FsPort } from "./host.js";
 
 export type LocationGroup = "schema" | "seed";
 
@@ -21,6 +21,7 @@ export interface MigrationLocation {
 }
 
 export function migrationLocations(
+  fs: Pick<FsPort, "exists">,
   resolved: ResolvedConfig,
   database: string,
 ): MigrationLocation[] {
@@ -31,7 +32,7 @@ export function migrationLocations(
   };
   const out = [at("schema", sqlDir)];
   const seed = at("seed", seedDir);
-  if (seedData && existsSync(seed.dir)) out.push(seed);
+  if (seedData && fs.exists(seed.dir)) out.push(seed);
   return out;
 }
 

@@ -5,8 +5,7 @@
  * Flyway's own naming, ordering, checksum and state rules
  * (src/core/flyway-info.ts, flyway-validate.ts).
  */
-import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { relative, sep } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { renderJdbcUrl } from "../core/connection.js";
 import { isBootstrapError } from "../core/errors.js";
@@ -19,11 +18,11 @@ import {
   type HistoryRow,
   type StatusError,
 } from "../core/flyway-status.js";
-import type { SecretMasker } from "../core/mask.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { type ConnectionSource, loadConnections } from "./flyway-connections.js";
 import { inspectSchema, openDatabase, readHistory } from "./flyway-db.js";
 import { migrationLocations } from "./flyway-locations.js";
+import type { FsPort, Host, TreeEntry } from "./host.js";
 
 export interface DatabaseReport extends DatabaseStatus {
   database: string;
@@ -44,30 +43,32 @@ export interface StatusResult {
 }
 
 /** The files of one Flyway filesystem location; like Flyway, subdirectories are read too. */
-export function readMigrationDir(dir: string): { migrations: DiskMigration[]; invalid: string[] } {
-  let entries: Dirent[];
+export function readMigrationDir(
+  fs: Pick<FsPort, "listTree" | "readBytes">,
+  dir: string,
+): { migrations: DiskMigration[]; invalid: string[] } {
+  let entries: TreeEntry[];
   try {
-    entries = readdirSync(dir, { recursive: true, withFileTypes: true });
+    entries = fs.listTree(dir);
   } catch {
     return { migrations: [], invalid: [] };
   }
   const files = entries
-    .map((d) => ({ entry: d, full: join(d.parentPath, d.name) }))
+    .map((entry) => ({ entry, full: entry.path }))
     .sort((a, b) => (a.full < b.full ? -1 : a.full > b.full ? 1 : 0));
   const migrations: DiskMigration[] = [];
   const invalid: string[] = [];
   for (const { entry, full } of files) {
     const parsed = parseMigrationName(entry.name);
     if (parsed.ok === "ignored") continue;
-    // The entry's type comes with the listing (no stat per file); a symlink is followed.
-    if (!entry.isFile() && !(entry.isSymbolicLink() && statSync(full).isFile())) continue;
+    if (!entry.isFile) continue;
     if (parsed.ok === false) {
       invalid.push(parsed.reason);
       continue;
     }
     // Flyway records a script by its path relative to the location.
     const script = relative(dir, full).split(sep).join("/");
-    migrations.push({ ...parsed.file, script, checksum: flywayChecksum(readFileSync(full)) });
+    migrations.push({ ...parsed.file, script, checksum: flywayChecksum(fs.readBytes(full)) });
   }
   return { migrations, invalid };
 }
@@ -104,34 +105,29 @@ export function hintFor(error: StatusError): string {
   }
 }
 
-export async function flywayStatus(options: {
-  resolved: ResolvedConfig;
-  from: ConnectionSource;
-  database?: string;
-  log: CheckpointLogger;
-  masker: SecretMasker;
-  env: NodeJS.ProcessEnv;
-  /** Validate as `migrate` does before migrating: pending and outdated migrations are fine. */
-  allowPending?: boolean;
-  signal?: AbortSignal;
-}): Promise<StatusResult> {
-  const { resolved, log } = options;
+export async function flywayStatus(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: {
+    from: ConnectionSource;
+    database?: string;
+    /** Validate as `migrate` does before migrating: pending and outdated migrations are fine. */
+    allowPending?: boolean;
+  },
+): Promise<StatusResult> {
   const step = log.start("flyway:status", "reading flyway_schema_history of each database");
   let connections: Awaited<ReturnType<typeof loadConnections>>;
   let settings: FlywaySettings;
   try {
     settings = resolveFlywaySettings({
-      env: options.env,
+      env: host.env,
       config: resolved.config.migrations.flyway,
       allowPending: options.allowPending === true,
     });
-    connections = await loadConnections({
-      resolved,
+    connections = await loadConnections(host, resolved, {
       from: options.from,
-      env: options.env,
-      masker: options.masker,
       ...(options.database ? { only: options.database } : {}),
-      signal: options.signal,
     });
   } catch (error) {
     if (isBootstrapError(error)) {
@@ -143,9 +139,9 @@ export async function flywayStatus(options: {
   const databases = await Promise.all(
     connections.map(async (db): Promise<DatabaseReport> => {
       // Flyway reads every location into one set; each file keeps its location's group.
-      const locations = migrationLocations(resolved, db.name).map((l) => ({
+      const locations = migrationLocations(host.fs, resolved, db.name).map((l) => ({
         ...l,
-        ...readMigrationDir(l.dir),
+        ...readMigrationDir(host.fs, l.dir),
       }));
       const files = locations.flatMap((l) => l.migrations.map((m) => ({ ...m, group: l.group })));
       const invalid = locations.flatMap((l) => l.invalid);
@@ -158,9 +154,9 @@ export async function flywayStatus(options: {
       let history: HistoryRow[];
       let baselineOnMigrate: string | undefined;
       try {
-        const client = await openDatabase(db.connection, {
+        const client = await openDatabase(host.db, db.connection, {
           attempts: 3,
-          ...(options.signal ? { signal: options.signal } : {}),
+          ...(host.signal ? { signal: host.signal } : {}),
         });
         try {
           const schema = await inspectSchema(client);

@@ -5,13 +5,16 @@
  * child streams into the pane with its step prefix and runs under a timeout that
  * ends its whole process tree; a failed phase skips the later ones.
  */
-import { maskedTail, runTool } from "../adapters/proc.js";
+import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
-import type { Output } from "../log/logger.js";
+import { maskedTail } from "../core/tail.js";
+import type { CheckpointLogger, Output } from "../log/logger.js";
+import type { Host } from "./host.js";
+import { bootstrapStep, ensureLocalSecretsStep } from "./phases.js";
 import { type Phase, runPipeline } from "./pipeline.js";
-import { bootstrapStep, ensureLocalSecretsStep, type StepContext } from "./steps.js";
+import { step } from "./step.js";
 
-export interface HelmLayerOptions extends StepContext {
+export interface HelmLayerOptions {
   layer: string;
   stdout: Output;
   /** Skip the layer's own steps (a caller that already ran them, like smoke). */
@@ -33,8 +36,12 @@ export function isBenignLogRace(output: readonly string[]): boolean {
   return passed && logGone;
 }
 
-export async function runHelmLayer(options: HelmLayerOptions): Promise<void> {
-  const { resolved, log } = options;
+export async function runHelmLayer(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: HelmLayerOptions,
+): Promise<void> {
   const layer = resolved.config.helm.layers[options.layer];
   if (!layer) {
     throw new StepError(
@@ -44,32 +51,27 @@ export async function runHelmLayer(options: HelmLayerOptions): Promise<void> {
   }
   const ns = resolved.config.namespace;
   const prefix = `layer:${options.layer}`;
-  const child = async (step: string, tool: string, args: string[]) => {
-    const handle = log.start(step, `${tool} ${args.join(" ")}`);
+  // Runs one child as the step's work; a time-out is the step's failure.
+  const child = async (name: string, tool: string, args: string[]) => {
     const lines: string[] = [];
-    const result = await runTool({
+    const result = await host.proc.run({
       tool,
       args,
-      baseEnv: options.env,
       cwd: resolved.root,
       timeoutMs: layer.timeoutSeconds * 1000,
       tailLines: 200,
       onLine: (line) => {
         lines.push(line);
-        options.stdout.write(`[${step}] ${options.masker.mask(line)}\n`);
+        options.stdout.write(`[${name}] ${host.masker.mask(line)}\n`);
       },
-      ...(options.signal ? { signal: options.signal } : {}),
     });
     if (result.timedOut) {
-      const e = new StepError(
+      throw new StepError(
         `${tool} did not finish within ${layer.timeoutSeconds} s; it and its children were stopped`,
         `raise helm.layers.${options.layer}.timeoutSeconds, or look for a stuck hook`,
       );
-      handle.fail(e.message, e.hint);
-      e.step = step;
-      throw e;
     }
-    return { handle, result, lines };
+    return { result, lines };
   };
 
   const phases: Phase[] = [];
@@ -78,63 +80,60 @@ export async function runHelmLayer(options: HelmLayerOptions): Promise<void> {
       step: before === "ensure-local-secrets" ? "vault:seed" : "db-migrations-secret",
       run: () =>
         before === "ensure-local-secrets"
-          ? ensureLocalSecretsStep(options)
-          : bootstrapStep(options),
+          ? ensureLocalSecretsStep(host, resolved, log)
+          : bootstrapStep(host, resolved, log),
     });
   }
+  const helmfileStep = `${prefix}:helmfile`;
+  const helmfileArgs = [
+    "--file",
+    resolved.path(layer.helmfile),
+    "--environment",
+    layer.environment,
+    "sync",
+  ];
   phases.push({
-    step: `${prefix}:helmfile`,
-    run: async () => {
-      const { handle, result } = await child(`${prefix}:helmfile`, "helmfile", [
-        "--file",
-        resolved.path(layer.helmfile),
-        "--environment",
-        layer.environment,
-        "sync",
-      ]);
-      if (result.exitCode !== 0) {
-        const tail = maskedTail(result, options.masker);
-        const e = new StepError(
-          `helmfile sync for layer ${options.layer} exited ${result.exitCode ?? result.signal}: ${tail}`,
-          `fix the release, then rerun 'dev-bootstrap run-helm-layer ${options.layer}'`,
-        );
-        handle.fail(e.message, e.hint);
-        e.step = `${prefix}:helmfile`;
-        throw e;
-      }
-      handle.ok(`helmfile sync for layer ${options.layer} done`);
-    },
-  });
-  for (const release of layer.tests) {
-    const step = `${prefix}:test:${release}`;
-    phases.push({
-      step,
-      run: async () => {
-        const { handle, result, lines } = await child(step, "helm", [
-          "test",
-          release,
-          "--namespace",
-          ns,
-          "--logs",
-          "--timeout",
-          `${layer.timeoutSeconds}s`,
-        ]);
-        if (result.exitCode === 0) return handle.ok(`helm test ${release} passed`);
-        if (isBenignLogRace(lines)) {
-          return handle.warn(
-            `helm test ${release} passed; its pod's log was already gone (a known benign race)`,
-            "nothing to do; 'helm test' itself succeeded",
+    step: helmfileStep,
+    run: () =>
+      step(log, helmfileStep, `helmfile ${helmfileArgs.join(" ")}`, async (handle) => {
+        const { result } = await child(helmfileStep, "helmfile", helmfileArgs);
+        if (result.exitCode !== 0) {
+          throw new StepError(
+            `helmfile sync for layer ${options.layer} exited ${result.exitCode ?? result.signal}: ${maskedTail(result, host.masker)}`,
+            `fix the release, then rerun 'dev-bootstrap run-helm-layer ${options.layer}'`,
           );
         }
-        const tail = maskedTail(result, options.masker);
-        const e = new StepError(
-          `helm test ${release} failed (exit ${result.exitCode ?? result.signal}): ${tail}`,
-          `inspect: kubectl -n ${ns} get pods -l helm.sh/chart; rerun 'dev-bootstrap run-helm-layer ${options.layer}'`,
-        );
-        handle.fail(e.message, e.hint);
-        e.step = step;
-        throw e;
-      },
+        handle.ok(`helmfile sync for layer ${options.layer} done`);
+      }),
+  });
+  for (const release of layer.tests) {
+    const name = `${prefix}:test:${release}`;
+    const args = [
+      "test",
+      release,
+      "--namespace",
+      ns,
+      "--logs",
+      "--timeout",
+      `${layer.timeoutSeconds}s`,
+    ];
+    phases.push({
+      step: name,
+      run: () =>
+        step(log, name, `helm ${args.join(" ")}`, async (handle) => {
+          const { result, lines } = await child(name, "helm", args);
+          if (result.exitCode === 0) return handle.ok(`helm test ${release} passed`);
+          if (isBenignLogRace(lines)) {
+            return handle.warn(
+              `helm test ${release} passed; its pod's log was already gone (a known benign race)`,
+              "nothing to do; 'helm test' itself succeeded",
+            );
+          }
+          throw new StepError(
+            `helm test ${release} failed (exit ${result.exitCode ?? result.signal}): ${maskedTail(result, host.masker)}`,
+            `inspect: kubectl -n ${ns} get pods -l helm.sh/chart; rerun 'dev-bootstrap run-helm-layer ${options.layer}'`,
+          );
+        }),
     });
   }
   const { failed } = await runPipeline(phases, log);

@@ -3,7 +3,6 @@
  * (exclusive create, so a file appearing meanwhile is not overwritten either),
  * and reports what it did, or with `dryRun` what it would do.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { UsageError } from "../core/errors.js";
@@ -13,6 +12,9 @@ import {
   type ScaffoldFile,
   scaffold,
 } from "../core/scaffold.js";
+import type { FsPort } from "./host.js";
+
+type InitFs = Pick<FsPort, "exists" | "readText" | "mkdirp" | "createExclusive">;
 
 export interface InitOptions {
   resolved: ResolvedConfig;
@@ -33,11 +35,11 @@ export interface InitResult {
 /** The Feature's files, copied under .devcontainer/ where local Features must live. */
 const FEATURE_FILES = ["devcontainer-feature.json", "install.sh", "post-start.sh"];
 
-function featureFiles(packageRoot: string): Array<ScaffoldFile & { mode: number }> {
+function featureFiles(fs: InitFs, packageRoot: string): Array<ScaffoldFile & { mode: number }> {
   const dir = join(packageRoot, "devcontainer-feature/src/dev-bootstrap");
-  return FEATURE_FILES.filter((f) => existsSync(join(dir, f))).map((f) => ({
+  return FEATURE_FILES.filter((f) => fs.exists(join(dir, f))).map((f) => ({
     path: `.devcontainer/dev-bootstrap/${f}`,
-    content: readFileSync(join(dir, f), "utf8"),
+    content: fs.readText(join(dir, f)),
     mode: f.endsWith(".sh") ? 0o755 : 0o644,
   }));
 }
@@ -65,11 +67,11 @@ function chosenDatabases(options: InitOptions): ScaffoldDatabase[] {
  * The installed package's root: the nearest folder above `file` whose package.json is
  * dev-bootstrap's. Searched, not assumed, since the bundler decides which file the code is in.
  */
-export function findPackageRoot(file: string): string {
+export function findPackageRoot(fs: Pick<FsPort, "readText">, file: string): string {
   let dir = dirname(file);
   for (;;) {
     try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string };
+      const pkg = JSON.parse(fs.readText(join(dir, "package.json"))) as { name?: string };
       if (pkg.name === "dev-bootstrap") return dir;
     } catch {
       // no package.json here: keep looking upward
@@ -80,7 +82,7 @@ export function findPackageRoot(file: string): string {
   }
 }
 
-export function initWorkspace(options: InitOptions): InitResult {
+export function initWorkspace(fs: InitFs, options: InitOptions): InitResult {
   const { resolved } = options;
   const root = resolved.root;
   // Relative when the package is installed in the workspace (node_modules), so the
@@ -96,7 +98,7 @@ export function initWorkspace(options: InitOptions): InitResult {
   });
   const files = [
     ...plan.files.map((f) => ({ ...f, mode: 0o644 })),
-    ...featureFiles(options.packageRoot),
+    ...featureFiles(fs, options.packageRoot),
   ];
   const result: InitResult = {
     root,
@@ -106,7 +108,7 @@ export function initWorkspace(options: InitOptions): InitResult {
   };
   for (const file of files) {
     const target = join(root, file.path);
-    if (existsSync(target)) {
+    if (fs.exists(target)) {
       result.files.push({ path: file.path, action: "exists, kept" });
       continue;
     }
@@ -114,9 +116,9 @@ export function initWorkspace(options: InitOptions): InitResult {
       result.files.push({ path: file.path, action: "would create" });
       continue;
     }
-    mkdirSync(dirname(target), { recursive: true });
+    fs.mkdirp(dirname(target));
     try {
-      writeFileSync(target, file.content, { flag: "wx", mode: file.mode });
+      fs.createExclusive(target, file.content, file.mode);
       result.files.push({ path: file.path, action: "created" });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;

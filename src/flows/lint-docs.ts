@@ -1,33 +1,34 @@
 /** lint-docs: walks a repository's Markdown and YAML and collects Azure Key Vault findings. */
-import { readdir, readFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import { type Finding, lintDocument } from "../core/docs-lint.js";
-import { mapPool } from "../core/retry.js";
+import type { FsPort, TreeEntry } from "./host.js";
 
 const SKIP_DIRS = new Set(["node_modules", ".git", "dist", ".dev-bootstrap", "coverage"]);
 const DOC_FILE = /\.(md|markdown|mdx|ya?ml)$/i;
 
-async function collect(dir: string, out: string[]): Promise<void> {
-  let entries: import("node:fs").Dirent[];
+function collect(fs: Pick<FsPort, "list">, dir: string, out: string[]): void {
+  let entries: TreeEntry[];
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = fs.list(dir);
   } catch {
     return;
   }
-  const subdirs: string[] = [];
   for (const e of entries) {
-    if (e.isDirectory()) {
-      if (!SKIP_DIRS.has(e.name)) subdirs.push(join(dir, e.name));
-    } else if (e.isFile() && DOC_FILE.test(e.name)) out.push(join(dir, e.name));
+    if (e.isDirectory) {
+      if (!SKIP_DIRS.has(e.name)) collect(fs, e.path, out);
+      // Symlinks are not followed: a link into another tree is that tree's business.
+    } else if (e.isFile && !e.isSymlink && DOC_FILE.test(e.name)) out.push(e.path);
   }
-  await Promise.all(subdirs.map((d) => collect(d, out)));
 }
 
-export async function lintDocs(root: string): Promise<{ files: number; findings: Finding[] }> {
+export async function lintDocs(
+  fs: Pick<FsPort, "list" | "readText">,
+  root: string,
+): Promise<{ files: number; findings: Finding[] }> {
   const files: string[] = [];
-  await collect(root, files);
-  const results = await mapPool(files.sort(), 32, async (file) =>
-    lintDocument(relative(root, file), await readFile(file, "utf8")),
-  );
-  return { files: files.length, findings: results.flat() };
+  collect(fs, root, files);
+  const findings = files
+    .sort()
+    .flatMap((file) => lintDocument(relative(root, file), fs.readText(file)));
+  return { files: files.length, findings };
 }

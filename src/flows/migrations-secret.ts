@@ -28,7 +28,7 @@ export const ENSURED_MESSAGE = "db-migrations Flyway secret ensured";
 export interface BootstrapOptions {
   kube: Kube;
   /** Needed in ensure mode, for the fallback; created lazily so verify never touches Vault. */
-  vault: () => Vault;
+  vault: () => Promise<Vault>;
   config: Config;
   mode: "ensure" | "verify";
   log: CheckpointLogger;
@@ -120,7 +120,7 @@ async function readSources(
     const path = db.vaultPath;
     let data: Record<string, string> | undefined;
     try {
-      const read = await options.vault().kvRead(config.vault.mount, path);
+      const read = await (await options.vault()).kvRead(config.vault.mount, path);
       if (read.kind === "present") data = read.data;
     } catch (error) {
       throw new StepError(
@@ -171,7 +171,7 @@ type VaultValues =
 /** Vault's current values at `path`, or why they could not be read (never fatal here). */
 async function vaultValues(options: BootstrapOptions, path: string): Promise<VaultValues> {
   try {
-    const read = await options.vault().kvRead(options.config.vault.mount, path);
+    const read = await (await options.vault()).kvRead(options.config.vault.mount, path);
     return read.kind === "present" ? { kind: "present", data: read.data } : { kind: "absent" };
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;

@@ -5,6 +5,7 @@
  */
 import { BootstrapError, describeError, StepError } from "../core/errors.js";
 import type { CheckpointLogger } from "../log/logger.js";
+import { UNEXPECTED_HINT } from "./step.js";
 
 export interface Phase {
   /** Checkpoint step name; used for the skip line when an earlier phase failed. */
@@ -30,13 +31,11 @@ export async function runPipeline(
       await phase.run();
     } catch (error) {
       const step = error instanceof BootstrapError && error.step ? error.step : phase.step;
-      if (!log.hasFailed(step)) {
-        const hint =
-          error instanceof BootstrapError
-            ? error.hint
-            : "unexpected error; rerun with DEBUG=dev-bootstrap for the stack";
-        log.checkpoint(step, "fail", describeError(error), { hint });
-      }
+      log.reportFailure(
+        step,
+        describeError(error),
+        error instanceof BootstrapError ? error.hint : UNEXPECTED_HINT,
+      );
       failed = {
         step,
         error:

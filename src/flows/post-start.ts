@@ -4,23 +4,14 @@
  * Tiltfile and tilt exist), then the summary of this run. A failed step shows
  * with its hint and the later ones as skipped.
  */
-import { spawn } from "node:child_process";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
 import { dirname, join } from "node:path";
-import { processIdentity, sameProcess } from "../adapters/process-identity.js";
-import type { Output } from "../log/logger.js";
+import type { ResolvedConfig } from "../config/resolve.js";
+import type { CheckpointLogger, Output } from "../log/logger.js";
+import type { Host } from "./host.js";
+import { bootstrapStep, ensureLocalSecretsStep, runSummarised } from "./phases.js";
 import type { Phase } from "./pipeline.js";
-import { bootstrapStep, ensureLocalSecretsStep, runSummarised, type StepContext } from "./steps.js";
 
-export interface PostStartOptions extends StepContext {
+export interface PostStartOptions {
   stdout: Output;
   /** Do not start Tilt even when it is available. */
   noTilt: boolean;
@@ -33,30 +24,35 @@ export interface PostStartOptions extends StepContext {
  * start time) is kept beside the pid, so a pid reused after a restart by an
  * unrelated process does not count as Tilt.
  */
-export function tiltRunning(pidFile: string): number | undefined {
+export function tiltRunning(host: Pick<Host, "fs" | "proc">, pidFile: string): number | undefined {
+  const { fs, proc } = host;
   try {
-    const pid = Number(readFileSync(pidFile, "utf8").trim());
-    const started = existsSync(`${pidFile}.start`)
-      ? readFileSync(`${pidFile}.start`, "utf8").trim()
+    const pid = Number(fs.readText(pidFile).trim());
+    const started = fs.exists(`${pidFile}.start`)
+      ? fs.readText(`${pidFile}.start`).trim()
       : undefined;
-    return sameProcess(pid, started || undefined) ? pid : undefined;
+    return proc.sameProcess(pid, started || undefined) ? pid : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** Starts `tilt up` detached, its output in <stateDir>/tilt.log, so the editor is not blocked. */
-export async function startTilt(ctx: StepContext): Promise<void> {
-  const { resolved, log } = ctx;
-  // The process helpers (and execa) load only when Tilt may start: not with --no-tilt.
-  const { findOnPath } = await import("../adapters/proc.js");
+export async function startTilt(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+): Promise<void> {
+  const { fs, proc } = host;
   const step = "tilt";
   const tiltfile = join(resolved.root, "Tiltfile");
-  if (!existsSync(tiltfile)) {
+  if (!fs.exists(tiltfile)) {
     log.checkpoint(step, "skip", "no Tiltfile in the workspace; Tilt not started");
     return;
   }
-  if (!findOnPath("tilt", ctx.env)) {
+  // The process library loads only when Tilt may start: not with --no-tilt.
+  const tilt = await proc.which("tilt");
+  if (!tilt) {
     log.checkpoint(step, "skip", "tilt not found on PATH; Tilt not started", {
       hint: "install Tilt (docs.tilt.dev/install.html), then run 'tilt up'",
     });
@@ -64,50 +60,44 @@ export async function startTilt(ctx: StepContext): Promise<void> {
   }
   const stateDir = resolved.path(resolved.config.stateDir);
   const pidFile = join(stateDir, "tilt.pid");
-  const running = tiltRunning(pidFile);
+  const running = tiltRunning(host, pidFile);
   if (running) {
     log.checkpoint(step, "ok", `Tilt already running (pid ${running})`);
     return;
   }
-  mkdirSync(dirname(pidFile), { recursive: true });
+  fs.mkdirp(dirname(pidFile));
   const logFile = join(stateDir, "tilt.log");
-  const out = openSync(logFile, "a");
-  // A plain detached spawn: Tilt must outlive this process, unlike the children runTool manages.
-  const child = spawn(findOnPath("tilt", ctx.env)!, ["up", "--file", tiltfile], {
+  // Detached: Tilt must outlive this process, unlike the children proc.run manages.
+  const pid = await proc.startDetached({
+    file: tilt,
+    args: ["up", "--file", tiltfile],
     cwd: resolved.root,
-    env: ctx.env,
-    detached: true,
-    stdio: ["ignore", out, out],
+    logFile,
   });
-  child.on("error", () => {});
-  child.unref();
-  closeSync(out);
-  writeFileSync(pidFile, String(child.pid ?? ""));
-  const started = child.pid ? processIdentity(child.pid) : undefined;
-  if (started) writeFileSync(`${pidFile}.start`, started);
-  else rmSync(`${pidFile}.start`, { force: true });
-  log.checkpoint(
-    step,
-    "ok",
-    `Tilt started in the background (pid ${child.pid}); its log: ${logFile}`,
-  );
+  fs.writeText(pidFile, String(pid ?? ""));
+  const started = pid ? proc.identity(pid) : undefined;
+  if (started) fs.writeText(`${pidFile}.start`, started);
+  else fs.remove(`${pidFile}.start`);
+  log.checkpoint(step, "ok", `Tilt started in the background (pid ${pid}); its log: ${logFile}`);
 }
 
 export async function postStart(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
   options: PostStartOptions,
 ): Promise<{ failed: boolean; error?: unknown }> {
-  const { log } = options;
   const phases: Phase[] = [
-    { step: "vault:seed", run: () => ensureLocalSecretsStep(options) },
-    { step: "db-migrations-secret", run: () => bootstrapStep(options) },
+    { step: "vault:seed", run: () => ensureLocalSecretsStep(host, resolved, log) },
+    { step: "db-migrations-secret", run: () => bootstrapStep(host, resolved, log) },
     ...(options.extraPhases ?? []),
     {
       step: "tilt",
       run: async () => {
         if (options.noTilt) log.checkpoint("tilt", "skip", "Tilt not started (--no-tilt)");
-        else await startTilt(options);
+        else await startTilt(host, resolved, log);
       },
     },
   ];
-  return runSummarised(options, phases, options.stdout);
+  return runSummarised(host, resolved, log, phases, options.stdout);
 }

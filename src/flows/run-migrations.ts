@@ -3,22 +3,29 @@
  * that it is valid), install/upgrade the db-migrations release and wait for its
  * Flyway Job, stream the Job's logs, and print each database's schema version.
  */
-import { maskedTail, runTool } from "../adapters/proc.js";
+import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
-import type { Output } from "../log/logger.js";
+import { maskedTail } from "../core/tail.js";
+import type { CheckpointLogger, Output } from "../log/logger.js";
 import { checkMigrationsSecret } from "./check-migrations-secret.js";
 import { flywayStatus } from "./flyway-status.js";
+import type { Host } from "./host.js";
+import { bootstrapStep } from "./phases.js";
 import { type Phase, runPipeline } from "./pipeline.js";
-import { bootstrapStep, type StepContext } from "./steps.js";
-import { kubeFromConfig } from "./workspace.js";
+import { step as runStep } from "./step.js";
 
-export interface RunMigrationsOptions extends StepContext {
+export interface RunMigrationsOptions {
   verify: boolean;
   stdout: Output;
 }
 
-export async function runMigrations(options: RunMigrationsOptions): Promise<void> {
-  const { resolved, log, masker } = options;
+export async function runMigrations(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: RunMigrationsOptions,
+): Promise<void> {
+  const { masker } = host;
   const { helm, namespace } = resolved.config;
   const stream = (step: string) => (line: string) =>
     options.stdout.write(`[${step}] ${masker.mask(line)}\n`);
@@ -26,14 +33,15 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<void
     {
       step: "db-migrations-secret",
       run: async () => {
-        if (!options.verify) return bootstrapStep(options);
+        if (!options.verify) return bootstrapStep(host, resolved, log);
         const result = await checkMigrationsSecret({
-          kube: await kubeFromConfig(resolved, options.signal),
+          kube: await host.kube(),
+          db: host.db,
           config: resolved.config,
           connect: false,
           log,
           masker,
-          ...(options.signal ? { signal: options.signal } : {}),
+          ...(host.signal ? { signal: host.signal } : {}),
         });
         if (result.result !== "ok") {
           throw Object.assign(
@@ -67,31 +75,29 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<void
           "--timeout",
           `${helm.timeoutSeconds}s`,
         ];
-        const handle = log.start(
+        await runStep(
+          log,
           step,
           `helm ${args.slice(0, 4).join(" ")} … (waits for the Flyway Job)`,
+          async (handle) => {
+            const r = await host.proc.run({
+              tool: "helm",
+              args,
+              cwd: resolved.root,
+              timeoutMs: (helm.timeoutSeconds + 30) * 1000,
+              onLine: stream(step),
+            });
+            if (r.exitCode !== 0 || r.timedOut) {
+              throw new StepError(
+                r.timedOut
+                  ? `helm did not finish within ${helm.timeoutSeconds + 30} s; stopped`
+                  : `helm upgrade of ${helm.release} failed (exit ${r.exitCode ?? r.signal}); --atomic rolled it back: ${maskedTail(r, masker)}`,
+                `see the Job's log: kubectl -n ${namespace} logs job/${helm.release}-migrate`,
+              );
+            }
+            handle.ok(`release ${helm.release} installed; the Flyway Job completed`);
+          },
         );
-        const r = await runTool({
-          tool: "helm",
-          args,
-          baseEnv: options.env,
-          cwd: resolved.root,
-          timeoutMs: (helm.timeoutSeconds + 30) * 1000,
-          onLine: stream(step),
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
-        if (r.exitCode !== 0 || r.timedOut) {
-          const tail = maskedTail(r, masker);
-          const e = new StepError(
-            r.timedOut
-              ? `helm did not finish within ${helm.timeoutSeconds + 30} s; stopped`
-              : `helm upgrade of ${helm.release} failed (exit ${r.exitCode ?? r.signal}); --atomic rolled it back: ${tail}`,
-            `see the Job's log: kubectl -n ${namespace} logs job/${helm.release}-migrate`,
-          );
-          handle.fail(e.message, e.hint);
-          throw Object.assign(e, { step });
-        }
-        handle.ok(`release ${helm.release} installed; the Flyway Job completed`);
       },
     },
     {
@@ -99,7 +105,7 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<void
       run: async () => {
         const step = "migrations:logs";
         const handle = log.start(step, `logs of job/${helm.release}-migrate`);
-        const r = await runTool({
+        const r = await host.proc.run({
           tool: "kubectl",
           args: [
             "logs",
@@ -108,11 +114,9 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<void
             `job/${helm.release}-migrate`,
             "--all-containers",
           ],
-          baseEnv: options.env,
           cwd: resolved.root,
           timeoutMs: 60_000,
           onLine: stream(step),
-          ...(options.signal ? { signal: options.signal } : {}),
         });
         if (r.exitCode === 0) handle.ok("Job logs shown above");
         else
@@ -126,14 +130,7 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<void
       step: "flyway:status",
       run: async () => {
         try {
-          const { databases } = await flywayStatus({
-            resolved,
-            from: "cluster",
-            log,
-            masker,
-            env: options.env,
-            ...(options.signal ? { signal: options.signal } : {}),
-          });
+          const { databases } = await flywayStatus(host, resolved, log, { from: "cluster" });
           for (const r of databases)
             options.stdout.write(
               `${r.database}: schema version ${r.currentVersion ?? "(none)"}${r.error ? ` (unreadable: ${r.error})` : ""}\n`,

@@ -1,34 +1,42 @@
 /** The CI smoke target: the bootstrap steps, the health check, layer 42, flyway-status. */
-import type { Output } from "../log/logger.js";
+import type { ResolvedConfig } from "../config/resolve.js";
+import type { CheckpointLogger, Output } from "../log/logger.js";
 import { runHelmLayer } from "./helm-layer.js";
-import type { Phase } from "./pipeline.js";
+import type { Host } from "./host.js";
 import {
   bootstrapStep,
   ensureLocalSecretsStep,
   flywayStatusPhase,
   healthCheckPhase,
   runSummarised,
-  type StepContext,
-} from "./steps.js";
+} from "./phases.js";
+import type { Phase } from "./pipeline.js";
 
 export async function smoke(
-  options: StepContext & { stdout: Output; connect: boolean; skipLayer: boolean },
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: { stdout: Output; connect: boolean; skipLayer: boolean },
 ) {
   const phases: Phase[] = [
-    { step: "vault:seed", run: () => ensureLocalSecretsStep(options) },
-    { step: "db-migrations-secret", run: () => bootstrapStep(options) },
-    healthCheckPhase(options, { connect: options.connect }),
+    { step: "vault:seed", run: () => ensureLocalSecretsStep(host, resolved, log) },
+    { step: "db-migrations-secret", run: () => bootstrapStep(host, resolved, log) },
+    healthCheckPhase(host, resolved, log, { connect: options.connect }),
     ...(options.skipLayer
       ? []
       : [
           {
             step: "layer:42",
             run: () =>
-              runHelmLayer({ ...options, layer: "42", stdout: options.stdout, skipBefore: true }),
+              runHelmLayer(host, resolved, log, {
+                layer: "42",
+                stdout: options.stdout,
+                skipBefore: true,
+              }),
           },
         ]),
     // After layer 42 nothing may be pending; without the layer this is a pre-migrate check.
-    flywayStatusPhase(options, { allowPending: options.skipLayer }),
+    flywayStatusPhase(host, resolved, log, { allowPending: options.skipLayer }),
   ];
-  return runSummarised(options, phases, options.stdout);
+  return runSummarised(host, resolved, log, phases, options.stdout);
 }

@@ -12,26 +12,23 @@
  * re-runs the whole flow; an invalid config keeps the last good one.
  */
 import { basename, resolve as resolvePath } from "node:path";
-import type { FSWatcher } from "chokidar";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { BootstrapError, describeError, InputError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
-import type { SecretMasker } from "../core/mask.js";
 import { backoffDelay } from "../core/retry.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { FIXTURE_EXTENSIONS, loadFixtureDirectory } from "./fixtures.js";
-import { bootstrapStep, ensureLocalSecretsStep } from "./steps.js";
-import { withWorkspaceLock } from "./workspace.js";
+import type { Host, Watcher } from "./host.js";
+import { bootstrapStep, ensureLocalSecretsStep } from "./phases.js";
 
 export interface WatchOptions {
   resolved: ResolvedConfig;
-  masker: SecretMasker;
-  env: NodeJS.ProcessEnv;
+  /** The ports for a run under this config (a reload brings new addresses and token). */
+  hostFor: (resolved: ResolvedConfig) => Host;
   newRun: () => CheckpointLogger;
   debounceMs: number;
   poll: boolean;
   skipEso: boolean;
-  signal?: AbortSignal;
   /** Resolves the config again (same file, env and flags); enables watching dev-bootstrap.yaml. */
   reloadConfig?: () => ResolvedConfig;
   /** Retries of a failed run: how many, and the backoff between them. */
@@ -42,7 +39,9 @@ const STEP = "watch:fixtures";
 const DEFAULT_RETRY = { attempts: 6, initialMs: 1000, maxMs: 30_000 };
 
 export class FixtureWatcher {
-  private watcher: FSWatcher | undefined;
+  private watcher: Watcher | undefined;
+  /** Ports of the first run: the watch itself, the signal, the masker. */
+  private readonly host: Host;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private queued = false;
@@ -66,6 +65,7 @@ export class FixtureWatcher {
 
   constructor(private readonly options: WatchOptions) {
     this.resolved = options.resolved;
+    this.host = options.hostFor(options.resolved);
   }
 
   private fixturesDir(): string {
@@ -73,10 +73,9 @@ export class FixtureWatcher {
   }
 
   async start(): Promise<void> {
-    const { watch } = await import("chokidar");
     const dir = this.fixturesDir();
     const configFile = this.options.reloadConfig ? this.resolved.file : undefined;
-    this.watcher = watch(configFile ? [dir, configFile] : dir, {
+    this.watcher = await this.host.watch.watch(configFile ? [dir, configFile] : dir, {
       ignoreInitial: true,
       depth: 0,
       usePolling: this.options.poll,
@@ -138,7 +137,7 @@ export class FixtureWatcher {
       do {
         this.queued = false;
         await this.cycle().catch(() => {});
-      } while (this.queued && !this.options.signal?.aborted);
+      } while (this.queued && !this.host.signal?.aborted);
       this.running = undefined;
     })();
   }
@@ -209,7 +208,7 @@ export class FixtureWatcher {
       this.configChanged = false;
       if (!this.reload(log) && this.changedFiles.size === 0 && this.removedFiles.size === 0) return;
     }
-    const { masker } = this.options;
+    const { masker } = this.host;
     const resolved = this.resolved;
     const { config } = resolved;
     const files = [...this.changedFiles].sort();
@@ -231,7 +230,8 @@ export class FixtureWatcher {
     try {
       fixtures = loadFixtureDirectory(resolved, {
         masker,
-        env: this.options.env,
+        env: this.host.env,
+        fs: this.host.fs,
         invalidHint: "fix it and save again; Vault keeps the last good values, nothing was pushed",
       });
     } catch (error) {
@@ -255,18 +255,13 @@ export class FixtureWatcher {
       step.ok("no value changed; nothing to push");
       return;
     }
-    const ctx = {
-      resolved,
-      log,
-      masker,
-      env: this.options.env,
-      ...(this.options.signal ? { signal: this.options.signal } : {}),
-    };
+    // One run, one set of ports: the Vault token is found once for it.
+    const host = this.options.hostFor(resolved);
     try {
-      await withWorkspaceLock(resolved, log, this.options.env, this.options.signal, async () => {
+      await host.withWorkspaceLock(log, async () => {
         let written: string[] = [];
         if (changed.length) {
-          const { writtenPaths } = await ensureLocalSecretsStep(ctx, {
+          const { writtenPaths } = await ensureLocalSecretsStep(host, resolved, log, {
             ...(full ? {} : { only: new Set(changed) }),
             skipEso: this.options.skipEso,
           });
@@ -278,7 +273,7 @@ export class FixtureWatcher {
         }
         if (this.options.skipEso) this.bootstrapPending = false;
         const bootstrapped = this.bootstrapPending;
-        if (this.bootstrapPending) await bootstrapStep(ctx);
+        if (this.bootstrapPending) await bootstrapStep(host, resolved, log);
         this.bootstrapPending = false;
         // What was written, not what was compared: the first sync (and a run after a
         // config change) compares every path, and usually finds Vault already holding them.
@@ -292,7 +287,7 @@ export class FixtureWatcher {
       this.fullRun = false;
       this.retryAttempt = 0;
     } catch (error) {
-      if (this.options.signal?.aborted) return;
+      if (this.host.signal?.aborted) return;
       // The failing step already reported it; close this run's step, keep watching,
       // and retry (bounded).
       if (error instanceof BootstrapError)

@@ -155,6 +155,17 @@ export class CheckpointLogger {
     return this.failedSteps.has(step);
   }
 
+  /**
+   * Writes the fail checkpoint for an error that ended `step` (or the step the error
+   * names), unless that step already reported its failure: each failure is shown
+   * once, whichever layer sees it last. The step runner, the pipeline and the CLI
+   * all report through here.
+   */
+  reportFailure(step: string, message: string, hint: string | undefined): void {
+    if (this.failedSteps.has(step)) return;
+    this.checkpoint(step, "fail", message, hint === undefined ? {} : { hint });
+  }
+
   get anyFailed(): boolean {
     return this.failedSteps.size > 0;
   }

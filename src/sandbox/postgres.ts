@@ -4,16 +4,16 @@
  * server binaries (/usr/lib/postgresql/<v>/bin) or those on PATH. initdb
  * refuses to run as root, so as root the cluster runs as the `postgres` user.
  */
-import { execFile as execFileCb, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { execa, execaSync } from "execa";
 import { StepError } from "../core/errors.js";
 
-const execFile = promisify(execFileCb);
+/** initdb and pg_ctl (which waits up to its own -t 30) finish well within this; a hang does not. */
+const TOOL_TIMEOUT_MS = 120_000;
 
 export const INSTALL_HINT =
   "install the PostgreSQL server: sudo apt-get install -y postgresql (Debian/Ubuntu), or put initdb and pg_ctl on PATH";
@@ -73,8 +73,8 @@ export class ThrowawayPostgres {
     const pwfile = join(this.dir, "pw");
     writeFileSync(pwfile, `${this.superPassword}\n`, { mode: 0o600 });
     if (this.runAs) {
-      const uid = Number(spawnSync("id", ["-u", this.runAs], { encoding: "utf8" }).stdout.trim());
-      const gid = Number(spawnSync("id", ["-g", this.runAs], { encoding: "utf8" }).stdout.trim());
+      const uid = Number(execaSync("id", ["-u", this.runAs]).stdout.trim());
+      const gid = Number(execaSync("id", ["-g", this.runAs]).stdout.trim());
       chownSync(this.dir, uid, gid);
       chownSync(pwfile, uid, gid);
     }
@@ -109,13 +109,19 @@ export class ThrowawayPostgres {
   private async run(tool: string, args: string[]): Promise<void> {
     const cmd = join(this.bin, tool);
     try {
-      if (this.runAs)
-        await execFile("runuser", ["-u", this.runAs, "--", cmd, ...args], { cwd: tmpdir() });
-      else await execFile(cmd, args, { cwd: tmpdir() });
+      const [file, argv] = this.runAs
+        ? ["runuser", ["-u", this.runAs, "--", cmd, ...args]]
+        : [cmd, args];
+      await execa(file, argv, {
+        cwd: tmpdir(),
+        stdin: "ignore",
+        timeout: TOOL_TIMEOUT_MS,
+        forceKillAfterDelay: 5000,
+      });
     } catch (error) {
-      const e = error as { stderr?: string; message: string };
+      const e = error as { stderr?: string; shortMessage?: string; message: string };
       throw new StepError(
-        `${tool} failed: ${(e.stderr || e.message).trim().split("\n").slice(-2).join(" ")}`,
+        `${tool} failed: ${(e.stderr || e.shortMessage || e.message).trim().split("\n").slice(-2).join(" ")}`,
         INSTALL_HINT,
       );
     }

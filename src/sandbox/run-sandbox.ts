@@ -8,12 +8,14 @@
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { nodeFs } from "../adapters/files.js";
+import { createHost } from "../cli/host.js";
 import { type ResolvedConfig, resolveConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
 import type { SecretMasker } from "../core/mask.js";
 import { loadFixtureDirectory } from "../flows/fixtures.js";
+import { flywayStatusPhase, healthCheckPhase } from "../flows/phases.js";
 import { postStart } from "../flows/post-start.js";
-import { flywayStatusPhase, healthCheckPhase } from "../flows/steps.js";
 import { FixtureWatcher } from "../flows/watch-fixtures.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { DatabaseRoles } from "./database-roles.js";
@@ -113,6 +115,8 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     };
     delete env.DEV_BOOTSTRAP_RUN_ID;
     delete env.DEV_BOOTSTRAP_LOCK_HELD;
+    const hostFor = (r: ResolvedConfig) =>
+      createHost({ resolved: r, masker: options.masker, env, signal: options.signal });
     const resolved = resolveConfig({
       cwd: options.resolved.root,
       env,
@@ -121,7 +125,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
 
     // The configured databases' roles exist before any flow, so a workspace driven by
     // hand (--services-only) can log in; after that, roles follow Vault.
-    const fixtures = loadFixtureDirectory(resolved, { masker: options.masker, env });
+    const fixtures = loadFixtureDirectory(resolved, { masker: options.masker, env, fs: nodeFs });
     const specs = resolved.config.migrations.databases.map((db) => {
       const v = fixtures.get(db.vaultPath)?.values ?? {};
       if (!v.DB_USERNAME || !v.DB_PASSWORD) {
@@ -178,15 +182,14 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       // The flow is post-start's, so its runs are journaled as post-start runs:
       // `dev-bootstrap summary` shows the latest of them by default.
       const log = options.newRun("post-start");
-      const ctx = { resolved, log, masker: options.masker, env, signal: options.signal };
-      return postStart({
-        ...ctx,
+      const host = hostFor(resolved);
+      return postStart(host, resolved, log, {
         stdout: out,
         noTilt: true,
         extraPhases: [
-          healthCheckPhase(ctx, { connect: true }),
+          healthCheckPhase(host, resolved, log, { connect: true }),
           // The sandbox migrates nothing (no Flyway here): a pre-migrate check.
-          flywayStatusPhase(ctx, { stdout: out, allowPending: true }),
+          flywayStatusPhase(host, resolved, log, { stdout: out, allowPending: true }),
         ],
       });
     };
@@ -211,13 +214,11 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     if (options.keep) {
       watcher = new FixtureWatcher({
         resolved,
-        masker: options.masker,
-        env,
+        hostFor,
         newRun: () => options.newRun("watch-vault-fixtures"),
         debounceMs: 300,
         poll: false,
         skipEso: false,
-        signal: options.signal,
       });
       await watcher.start();
       await keepRunning(

@@ -70,3 +70,33 @@ export async function setUpWith(
   });
   if (code !== 0) throw new Error(`set-up step '${args.join(" ")}' exited ${code}:\n${output}`);
 }
+
+/**
+ * Runs a command inside the test process, as the built entrypoint would run it
+ * (the same runCommand, the same command spec and flows), with stdout and stderr
+ * captured apart. For flow tests against the in-process stand-ins: no node start
+ * and no bundle load per call. Each command keeps one end-to-end test through the
+ * built CLI (runCli) elsewhere.
+ */
+export async function runInProcess(
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<CliResult> {
+  const [name, ...rest] = args;
+  const [{ runCommand }, { command }] = await Promise.all([
+    import("../../src/cli/run.js"),
+    import(`../../src/bin/${name}.ts`) as Promise<{
+      command: import("../../src/cli/command.js").CommandSpec;
+    }>,
+  ]);
+  let stdout = "";
+  let stderr = "";
+  const code = await runCommand(command, {
+    argv: rest,
+    env: { ...options.env },
+    cwd: options.cwd,
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  });
+  return { code, stdout, stderr };
+}

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deriveSecret } from "../../src/core/derive.js";
 import { VaultStandIn } from "../../src/sandbox/vault-server.js";
-import { cleanEnv, runCli } from "../helpers/cli.js";
+import { cleanEnv, runCli, runInProcess } from "../helpers/cli.js";
 import { FAST_CONFIG, makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const FIXTURE = `paths:
@@ -32,7 +32,11 @@ afterEach(async () => {
 
 const env = (extra: Record<string, string> = {}) =>
   cleanEnv({ VAULT_ADDR: addr, VAULT_TOKEN: vault.rootToken, ...extra });
+// The flow runs in-process against the in-process stand-in; the built CLI keeps the
+// end-to-end run (first test) and what depends on the process (DEBUG, HOME).
 const seed = (args: string[] = [], extra: Record<string, string> = {}) =>
+  runInProcess(["ensure-local-secrets", "--skip-eso", ...args], { cwd: ws.dir, env: env(extra) });
+const seedProcess = (args: string[] = [], extra: Record<string, string> = {}) =>
   runCli(["ensure-local-secrets", "--skip-eso", ...args], { cwd: ws.dir, env: env(extra) });
 
 const platformPassword = () =>
@@ -54,7 +58,7 @@ function expectNoSecrets(...texts: string[]) {
 
 describe("ensure-local-secrets against the Vault stand-in", () => {
   it("seeds deterministic values and ends with 'Vault sync success' and counts", async () => {
-    const r = await seed();
+    const r = await seedProcess();
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
@@ -335,7 +339,7 @@ describe("ensure-local-secrets against the Vault stand-in", () => {
 
   it("masks every secret value even with DEBUG=* (FAULTS 29)", async () => {
     vault.faults.resetAfterWrite = 1;
-    const r = await seed(["--log-format", "json"], { DEBUG: "*" });
+    const r = await seedProcess(["--log-format", "json"], { DEBUG: "*" });
     expect(r.code).toBe(0);
     expectNoSecrets(r.stdout, r.stderr, ws.journal());
     for (const line of r.stdout.trim().split("\n")) expect(() => JSON.parse(line)).not.toThrow();

@@ -17,7 +17,7 @@ import {
 } from "../../src/core/flyway-files.js";
 import { historyTableDdl } from "../../src/flows/flyway-db.js";
 import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
-import { cleanEnv, REPO, runCli } from "../helpers/cli.js";
+import { cleanEnv, REPO, runCli, runInProcess } from "../helpers/cli.js";
 import {
   BASELINE_DESCRIPTION,
   FLYWAY_CASES,
@@ -301,7 +301,7 @@ describe("flyway-status on the example migrations", () => {
     cleanEnv({ DATABASE_URL: url("platform"), AGENTS_DATABASE_URL: url("agents"), ...extra });
   const ws = makeWorkspace({ "dev-bootstrap.yaml": `migrations:\n  sqlDir: ${SQL}\n` });
   const cli = (args: string[], extra: Record<string, string> = {}) =>
-    runCli(["flyway-status", "--from", "env", ...args], { cwd: ws.dir, env: env(extra) });
+    runInProcess(["flyway-status", "--from", "env", ...args], { cwd: ws.dir, env: env(extra) });
 
   /** Runs the example files as Flyway would (versioned in order, then repeatables) and records them. */
   async function migrate(db: "platform" | "agents") {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { compareVersions, parseMigrationName } from "../../src/core/flyway-files.js";
 import { historyTableDdl } from "../../src/flows/flyway-db.js";
 import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
-import { cleanEnv, REPO, runCli } from "../helpers/cli.js";
+import { cleanEnv, REPO, runCli, runInProcess } from "../helpers/cli.js";
 import { referenceChecksums } from "../helpers/flyway-reference.js";
 import { StandIns } from "../helpers/standin.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -95,7 +95,10 @@ const dbEnv = () => ({
   AGENTS_DATABASE_URL: url("agents", PASSWORDS.agents),
 });
 const cli = (args: string[], extra: Record<string, string> = {}) =>
-  runCli(args, { cwd: ws.dir, env: cleanEnv({ ...dbEnv(), PATH: standins.path(), ...extra }) });
+  runInProcess(args, {
+    cwd: ws.dir,
+    env: cleanEnv({ ...dbEnv(), PATH: standins.path(), ...extra }),
+  });
 
 beforeAll(async () => {
   server = new ThrowawayPostgres();

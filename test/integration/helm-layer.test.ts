@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
-import { cleanEnv, runCli, setUpWith } from "../helpers/cli.js";
+import { cleanEnv, runCli, runInProcess, setUpWith } from "../helpers/cli.js";
 import { alive, StandIns } from "../helpers/standin.js";
 import { until } from "../helpers/wait.js";
 import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -21,7 +21,7 @@ beforeEach(async () => {
 afterEach(async () => world.stop());
 
 const cli = (args: string[]) =>
-  runCli(args, { cwd: ws.dir, env: cleanEnv({ ...world.env, PATH: standins.path() }) });
+  runInProcess(args, { cwd: ws.dir, env: cleanEnv({ ...world.env, PATH: standins.path() }) });
 /** A set-up step (its output is not under test), run in-process. */
 const setUp = (args: string[]) =>
   setUpWith(args, { cwd: ws.dir, env: cleanEnv({ ...world.env, PATH: standins.path() }) });

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { nodeFs } from "../../src/adapters/files.js";
 import { resolveConfig } from "../../src/config/resolve.js";
 import { SecretMasker } from "../../src/core/mask.js";
 import { loadFixtures, readFixtureSources } from "../../src/flows/fixtures.js";
@@ -53,7 +54,7 @@ describe("dev-bootstrap init", () => {
       "audit-db-credentials",
     ]);
     const { resolved: fixtures } = loadFixtures(
-      readFixtureSources(resolved.path(resolved.config.vault.fixturesDir), resolved.root),
+      readFixtureSources(resolved.path(resolved.config.vault.fixturesDir), resolved.root, nodeFs),
       { seed: "s", mount: "secret", masker: new SecretMasker(), env: {} },
     );
     expect(fixtures.get("billing/db")?.values).toMatchObject({

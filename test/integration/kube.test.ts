@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
-import { cleanEnv, runCli, setUpWith } from "../helpers/cli.js";
+import { cleanEnv, runCli, runInProcess, setUpWith } from "../helpers/cli.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const FIXTURES = `paths:
@@ -29,8 +29,11 @@ beforeEach(async () => {
 });
 afterEach(async () => world.stop());
 
+// The flows run in-process against the in-process stand-ins (the same command code
+// as the built entrypoint); the race between two runs uses real processes.
 const cli = (args: string[], extra: Record<string, string> = {}) =>
-  runCli(args, { cwd: ws.dir, env: cleanEnv({ ...world.env, ...extra }) });
+  runInProcess(args, { cwd: ws.dir, env: cleanEnv({ ...world.env, ...extra }) });
+const spawned = (args: string[]) => runCli(args, { cwd: ws.dir, env: cleanEnv({ ...world.env }) });
 /** A set-up step (its output is not under test), run in-process. */
 const setUp = (args: string[]) => setUpWith(args, { cwd: ws.dir, env: cleanEnv({ ...world.env }) });
 const writes = () =>
@@ -450,8 +453,8 @@ describe("bootstrap-db-migrations-secret", () => {
   it("serialises two runs at once: both succeed, one write (FAULTS 30)", async () => {
     await setUp(["ensure-local-secrets"]);
     const [a, b] = await Promise.all([
-      cli(["bootstrap-db-migrations-secret"]),
-      cli(["bootstrap-db-migrations-secret"]),
+      spawned(["bootstrap-db-migrations-secret"]),
+      spawned(["bootstrap-db-migrations-secret"]),
     ]);
     expect(a.code).toBe(0);
     expect(b.code).toBe(0);

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { withLock } from "../../src/adapters/lock.js";
 import { processIdentity } from "../../src/adapters/process-identity.js";
+import { nodeFs, processPort } from "../../src/cli/host.js";
 import { StepError } from "../../src/core/errors.js";
 import { tiltRunning } from "../../src/flows/post-start.js";
 import { bundleForChild } from "../helpers/bundle.js";
@@ -102,12 +103,13 @@ describe("the workspace lock", () => {
 
 describe("tilt.pid", () => {
   it("a pid reused by an unrelated process does not count as a running Tilt", () => {
+    const ports = { fs: nodeFs, proc: processPort(process.env) };
     const pidFile = join(dir(), "tilt.pid");
     writeFileSync(pidFile, "1");
     writeFileSync(`${pidFile}.start`, "another-boot:12345");
-    expect(tiltRunning(pidFile)).toBeUndefined();
+    expect(tiltRunning(ports, pidFile)).toBeUndefined();
     writeFileSync(pidFile, String(process.pid));
     writeFileSync(`${pidFile}.start`, processIdentity(process.pid)!);
-    expect(tiltRunning(pidFile)).toBe(process.pid);
+    expect(tiltRunning(ports, pidFile)).toBe(process.pid);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
-import { cleanEnv, runCli } from "../helpers/cli.js";
+import { cleanEnv, runInProcess } from "../helpers/cli.js";
 import { spawnCli } from "../helpers/spawned.js";
 import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -20,7 +20,7 @@ afterEach(async () => world.stop());
 
 const env = (extra: Record<string, string> = {}) => cleanEnv({ ...world.env, ...extra });
 const cli = (args: string[], extra: Record<string, string> = {}) =>
-  runCli(args, { cwd: ws.dir, env: env(extra) });
+  runInProcess(args, { cwd: ws.dir, env: env(extra) });
 const vaultPassword = () => String(world.vault.read("secret", "platform/db")?.DB_PASSWORD);
 const esoPassword = () => world.kube.secretData("ameide", "platform-db-credentials")?.DB_PASSWORD;
 const flywayPassword = () =>

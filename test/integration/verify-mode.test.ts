@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
-import { cleanEnv, runCli } from "../helpers/cli.js";
+import { cleanEnv, runInProcess } from "../helpers/cli.js";
 import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 let world: World;
@@ -18,7 +18,8 @@ beforeEach(async () => {
 });
 afterEach(async () => world.stop());
 
-const cli = (args: string[]) => runCli(args, { cwd: ws.dir, env: cleanEnv(world.env) });
+// In-process against the in-process stand-ins; each command's end-to-end run is elsewhere.
+const cli = (args: string[]) => runInProcess(args, { cwd: ws.dir, env: cleanEnv(world.env) });
 const kubeWrites = (from: number) =>
   world.kube.requests
     .slice(from)

@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { nodeFs } from "../../src/adapters/files.js";
 import { InputError } from "../../src/core/errors.js";
 import { parseFixtures } from "../../src/core/fixtures.js";
 import { readFixtureSources } from "../../src/flows/fixtures.js";
@@ -24,7 +25,7 @@ describe("fixture values that would be stored differently than written", () => {
     writeFileSync(join(ws.dir, "fx/a.yaml"), bytes);
     let found: string[] = [];
     try {
-      readFixtureSources(join(ws.dir, "fx"), ws.dir);
+      readFixtureSources(join(ws.dir, "fx"), ws.dir, nodeFs);
     } catch (error) {
       if (error instanceof InputError) found = error.problems;
     }

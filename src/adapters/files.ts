@@ -1,0 +1,84 @@
+/**
+ * The file system as the flows use it (through the Host's fs port): plain reads
+ * and writes, a recursive listing that follows symlinks to files, and a read
+ * that refuses anything but a regular file without ever blocking on it.
+ */
+import {
+  closeSync,
+  constants,
+  type Dirent,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import type { FsPort, TreeEntry } from "../flows/host.js";
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a named pipe";
+  if (stats.isSocket()) return "a socket";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
+  return "not a file";
+}
+
+/**
+ * The file's bytes, or what it is instead. Opened non-blocking and checked on the
+ * open descriptor, so a named pipe is never waited on and nothing can swap the
+ * file between the check and the read.
+ */
+export function readRegularFile(file: string): { bytes: Buffer } | { kind: string } {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EISDIR") return { kind: "a directory" };
+    return { kind: `unreadable: ${code ?? "error"}` };
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return { kind: kindOf(stats) };
+    return { bytes: readFileSync(fd) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const entryOf = (d: Dirent, full: string): TreeEntry => ({
+  name: d.name,
+  path: full,
+  // The entry's type comes with the listing (no stat per file); a symlink is followed.
+  isFile:
+    d.isFile() ||
+    (d.isSymbolicLink() && statSync(full, { throwIfNoEntry: false })?.isFile() === true),
+  isDirectory: d.isDirectory(),
+  isSymlink: d.isSymbolicLink(),
+});
+
+export const nodeFs: FsPort = {
+  readText: (path) => readFileSync(path, "utf8"),
+  readBytes: (path) => readFileSync(path),
+  readRegular: readRegularFile,
+  writeText: (path, text) => writeFileSync(path, text),
+  createExclusive: (path, text, mode) => writeFileSync(path, text, { flag: "wx", mode }),
+  exists: (path) => existsSync(path),
+  mkdirp: (path) => {
+    mkdirSync(path, { recursive: true });
+  },
+  remove: (path) => rmSync(path, { force: true }),
+  readdir: (path) => readdirSync(path),
+  list: (dir) =>
+    readdirSync(dir, { withFileTypes: true }).map((d) => entryOf(d, join(dir, d.name))),
+  listTree: (dir) =>
+    readdirSync(dir, { recursive: true, withFileTypes: true }).map((d) =>
+      entryOf(d, join(d.parentPath, d.name)),
+    ),
+};

@@ -1,0 +1,124 @@
+/**
+ * Builds the Host of ports a run's flows do their I/O through, once, from the
+ * resolved config. Every client is built lazily and memoised: the Vault token is
+ * found once per run, and the Kubernetes, Vault, PostgreSQL and process libraries
+ * load only when a flow first asks for them (they are most of a cold start).
+ */
+import { readFileSync } from "node:fs";
+import { nodeFs } from "../adapters/files.js";
+import { withLock } from "../adapters/lock.js";
+import { processIdentity, sameProcess } from "../adapters/process-identity.js";
+import type { ResolvedConfig } from "../config/resolve.js";
+import { resolveVaultToken } from "../config/vault-token.js";
+import { ConfigError } from "../core/errors.js";
+import type { SecretMasker } from "../core/mask.js";
+import type { Host, ProcPort, WatchPort } from "../flows/host.js";
+
+export { nodeFs };
+
+export interface HostOptions {
+  resolved: ResolvedConfig;
+  masker: SecretMasker;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal | undefined;
+}
+
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => {
+    if (!made) made = { value: make() };
+    return made.value;
+  };
+}
+
+export function processPort(env: NodeJS.ProcessEnv, signal?: AbortSignal): ProcPort {
+  // The process helpers (and execa) load only when a flow starts a child.
+  const proc = () => import("../adapters/proc.js");
+  return {
+    run: async (options) =>
+      (await proc()).runTool({ ...options, baseEnv: env, ...(signal ? { signal } : {}) }),
+    which: async (tool) => (await proc()).findOnPath(tool, env),
+    startDetached: async (options) => (await proc()).startDetached({ ...options, env }),
+    identity: processIdentity,
+    sameProcess,
+  };
+}
+
+export const chokidarWatch: WatchPort = {
+  async watch(paths, options) {
+    const { watch } = await import("chokidar");
+    return watch(paths, options);
+  },
+};
+
+export function createHost(options: HostOptions): Host {
+  const { resolved, masker, env, signal } = options;
+  const { config } = resolved;
+  const vaultToken = once(() => masker.register(resolveVaultToken(config, resolved.path)));
+  const vault = once(async () => {
+    const { caCert, skipVerify, namespace } = config.vault;
+    let ca: string | undefined;
+    if (caCert) {
+      try {
+        ca = readFileSync(resolved.path(caCert), "utf8");
+      } catch (error) {
+        throw new ConfigError(
+          `vault.caCert / VAULT_CACERT: cannot read ${caCert} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+          "point VAULT_CACERT at the PEM file of the CA that signed Vault's certificate",
+        );
+      }
+    }
+    const { createVault } = await import("../adapters/vault.js");
+    return createVault({
+      addr: config.vault.addr,
+      token: vaultToken(),
+      signal,
+      ca,
+      skipVerify,
+      namespace,
+    });
+  });
+  const kube = once(async () => {
+    const { createKube } = await import("../adapters/kube.js");
+    return createKube({
+      kubeconfig: config.kube.kubeconfig,
+      context: config.kube.context,
+      timeoutMs: config.kube.requestTimeoutSeconds * 1000,
+      attempts: config.kube.requestAttempts,
+      signal,
+    });
+  });
+  const db = once(async () => {
+    const { connectPg } = await import("../adapters/postgres.js");
+    return { connect: connectPg };
+  });
+  return {
+    env,
+    signal,
+    masker,
+    vaultToken,
+    vault,
+    kube,
+    db,
+    proc: processPort(env, signal),
+    fs: nodeFs,
+    watch: chokidarWatch,
+    clock: { now: () => Date.now() },
+    withWorkspaceLock: (log, fn) =>
+      withLock(
+        resolved.path(`${config.stateDir}/dev-bootstrap.lock`),
+        {
+          runId: log.runId,
+          timeoutMs: 120_000,
+          env,
+          ...(signal ? { signal } : {}),
+          onWait: (h) =>
+            log.note(
+              "lock",
+              `waiting for another run to finish${h ? ` (pid ${h.pid}, run ${h.runId})` : ""}`,
+            ),
+        },
+        fn,
+      ),
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * Our own steps as phases other flows compose (run-helm-layer, post-start,
+ * smoke, the watcher): the same code the entrypoints run, in-process, under one
+ * run id, over the run's Host of ports.
+ */
+import type { ResolvedConfig } from "../config/resolve.js";
+import { StepError } from "../core/errors.js";
+import { renderRunTable } from "../core/summary.js";
+import { Journal } from "../log/journal.js";
+import type { CheckpointLogger, Output } from "../log/logger.js";
+import { checkMigrationsSecret } from "./check-migrations-secret.js";
+import { ensureLocalSecrets } from "./ensure-local-secrets.js";
+import { flywayStatus, renderStatus } from "./flyway-status.js";
+import type { Host } from "./host.js";
+import { bootstrapMigrationsSecret } from "./migrations-secret.js";
+import { type Phase, runPipeline } from "./pipeline.js";
+import { latestRun } from "./summary.js";
+import { wireEso } from "./wire-eso.js";
+
+/** ensure-local-secrets: seed Vault, then wire ESO (requesting a refresh when Vault changed). */
+export async function ensureLocalSecretsStep(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: {
+    refresh?: boolean;
+    skipEso?: boolean;
+    forceConflicts?: boolean;
+    only?: ReadonlySet<string>;
+  } = {},
+): Promise<{ writtenPaths: string[] }> {
+  // Load the Kubernetes client while Vault answers: its code is the largest part of a
+  // start, and compiling it fills time otherwise spent waiting on the network.
+  const kube = options.skipEso ? undefined : host.kube();
+  kube?.catch(() => {}); // a load error surfaces below, where it is awaited
+  const result = await ensureLocalSecrets(host, resolved, log, {
+    plan: false,
+    ...(options.only ? { only: options.only } : {}),
+  });
+  const writtenPaths = result.seed.paths.filter((p) => p.written).map((p) => p.path);
+  if (!kube) {
+    log.checkpoint("eso:apply", "skip", "ESO wiring skipped (--skip-eso)");
+    return { writtenPaths };
+  }
+  await wireEso({
+    kube: await kube,
+    config: resolved.config,
+    vaultToken: host.vaultToken(),
+    log,
+    forceSync: options.refresh === true || writtenPaths.length > 0,
+    // Only the ExternalSecrets that read a path this run wrote need a refresh.
+    ...(options.refresh
+      ? {}
+      : {
+          refreshOnly: new Set(
+            resolved.config.eso.externalSecrets
+              .filter((e) => writtenPaths.includes(e.vaultPath))
+              .map((e) => e.name),
+          ),
+        }),
+    forceConflicts: options.forceConflicts === true,
+    sandbox: host.env.DEV_BOOTSTRAP_SANDBOX === "1",
+    ...(host.signal ? { signal: host.signal } : {}),
+  });
+  return { writtenPaths };
+}
+
+export async function bootstrapStep(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: { mode?: "ensure" | "verify"; recreate?: boolean } = {},
+): Promise<void> {
+  await bootstrapMigrationsSecret({
+    kube: await host.kube(),
+    vault: () => host.vault(),
+    config: resolved.config,
+    mode: options.mode ?? resolved.config.migrations.mode,
+    log,
+    masker: host.masker,
+    recreate: options.recreate === true,
+    ...(host.signal ? { signal: host.signal } : {}),
+  });
+}
+
+/** The health check as a phase: fails unless the migrations secret is complete and valid. */
+export function healthCheckPhase(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: { connect: boolean },
+): Phase {
+  const step = "db-migrations-secret:check";
+  return {
+    step,
+    run: async () => {
+      const r = await checkMigrationsSecret({
+        kube: await host.kube(),
+        db: host.db,
+        config: resolved.config,
+        connect: options.connect,
+        log,
+        masker: host.masker,
+        ...(host.signal ? { signal: host.signal } : {}),
+      });
+      if (r.result !== "ok")
+        throw Object.assign(
+          new StepError(`health check: ${r.result}`, "see the check's line above"),
+          { step },
+        );
+    },
+  };
+}
+
+/**
+ * flyway-status from the cluster's secret as a phase: fails where `flyway validate`
+ * would. After migrating (the smoke target) nothing may be pending; before
+ * migrating (`allowPending`) pending and outdated migrations are fine.
+ */
+export function flywayStatusPhase(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: { stdout?: Output; allowPending?: boolean } = {},
+): Phase {
+  const step = "flyway:status";
+  return {
+    step,
+    run: async () => {
+      const result = await flywayStatus(host, resolved, log, {
+        from: "cluster",
+        allowPending: options.allowPending === true,
+      });
+      options.stdout?.write(renderStatus(result));
+      if (!result.databases.every((r) => r.healthy)) {
+        throw Object.assign(
+          new StepError("flyway-status found problems", "see the flyway:status line above"),
+          { step },
+        );
+      }
+    },
+  };
+}
+
+/** Runs phases under the workspace lock, then prints the run's summary table. */
+export async function runSummarised(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  phases: readonly Phase[],
+  stdout: Output,
+): Promise<{ failed: boolean; error?: unknown }> {
+  const { failed } = await host.withWorkspaceLock(log, () => runPipeline(phases, log));
+  const journal = new Journal({
+    path: resolved.journalPath,
+    maxBytes: resolved.config.log.journalMaxBytes,
+  });
+  stdout.write(`\n${renderRunTable(latestRun(journal, log.runId))}\n`);
+  return failed ? { failed: true, error: failed.error } : { failed: false };
+}
