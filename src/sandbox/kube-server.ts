@@ -39,6 +39,8 @@ export class KubeStandIn extends KubeApi {
   }> = [];
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Connections accepted so far (a client that reuses connections opens few). */
+  connections = 0;
   /** Set when serving TLS: the CA the kubeconfig tells clients to trust. */
   private caPem: string | undefined;
   url = "";
@@ -87,6 +89,9 @@ export class KubeStandIn extends KubeApi {
     this.server = tls
       ? (createHttpsServer({ key: tls.key, cert: tls.cert }, handler) as unknown as Server)
       : createServer(handler);
+    this.server.on(tls ? "secureConnection" : "connection", () => {
+      this.connections++;
+    });
     this.server.on("connection", (s) => {
       this.sockets.add(s);
       s.on("close", () => this.sockets.delete(s));

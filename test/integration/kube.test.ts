@@ -55,6 +55,25 @@ const expectNoSecrets = (...texts: string[]) => {
       expect(t).not.toContain(s);
 };
 
+describe("connections to the Kubernetes API", () => {
+  it("are reused across requests, over TLS: one handshake serves many requests", async () => {
+    const tlsWorld = await startWorld({ tls: true });
+    try {
+      const r = await runCli(["ensure-local-secrets"], {
+        cwd: ws.dir,
+        env: cleanEnv(tlsWorld.env),
+      });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const requests = tlsWorld.kube.requests.length;
+      expect(requests).toBeGreaterThanOrEqual(10);
+      // At most one connection per request running at the same time, not one per request.
+      expect(tlsWorld.kube.connections).toBeLessThanOrEqual(8);
+    } finally {
+      await tlsWorld.stop();
+    }
+  });
+});
+
 describe("ensure-local-secrets: ESO wiring", () => {
   it("applies the store and its token before any ExternalSecret that names the store", async () => {
     const r = await cli(["ensure-local-secrets"]);
