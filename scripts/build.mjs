@@ -136,6 +136,20 @@ const result = await build({
   plugins: [nodeFetchWithNodeUrl, pgOnNode, lazySocksProxyAgent],
 });
 
+// `import { z } from "zod"` keeps all of zod's ~50 locales (~400 KB) in the bundle;
+// `import * as z from "zod"` lets esbuild keep the English one zod configures.
+const bundled = Object.values(result.metafile.outputs).flatMap((o) =>
+  Object.entries(o.inputs)
+    .filter(([, i]) => i.bytesInOutput > 0)
+    .map(([f]) => f),
+);
+const locales = bundled.filter((f) => /zod[\\/]v4[\\/]locales[\\/](?!en\.js$)/.test(f));
+if (locales.length) {
+  console.error(`build: zod's locales are in the bundle (${locales.length} files)`);
+  console.error('  hint: import zod as a namespace: import * as z from "zod"');
+  process.exit(1);
+}
+
 const built = new Set(Object.keys(result.metafile.outputs).map((f) => relative(dist, join(root, f))));
 
 // Anything else in dist/ is left from an older build (tsc's per-file output, or a

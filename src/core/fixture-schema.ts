@@ -6,7 +6,7 @@
  * value never. `{key}` in a message stands for the key the issue is about.
  */
 import { isMap, isScalar, isSeq, type Node } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { ALPHABETS } from "./derive.js";
 import { printable, unstorableText } from "./printable.js";
 import { isValidVaultPath } from "./vault-path.js";
