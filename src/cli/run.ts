@@ -6,10 +6,14 @@ import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { releaseHeldLocks } from "../adapters/lock.js";
 import { shouldColour } from "../core/checkpoint.js";
-import { describeError, InterruptedError, isBootstrapError, UsageError } from "../core/errors.js";
-import { UNEXPECTED_HINT } from "../flows/step.js";
+import {
+  describeError,
+  InterruptedError,
+  isBootstrapError,
+  UNEXPECTED_HINT,
+  UsageError,
+} from "../core/errors.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { secrets } from "../log/secrets.js";
 import type { CommandSpec, OptionSpec, OptionValues } from "./command.js";
@@ -236,7 +240,10 @@ function untilInterrupted<T>(signal: AbortSignal, flow: Promise<T>): Promise<T> 
   return new Promise<T>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const onAbort = () => {
-      timer = setTimeout(() => {
+      timer = setTimeout(async () => {
+        // Loaded already by whichever flow took a lock; imported here so that commands
+        // that take none (and --help) do not load the lock code.
+        const { releaseHeldLocks } = await import("../adapters/lock.js");
         releaseHeldLocks();
         reject(signal.reason);
       }, INTERRUPT_GRACE_MS);

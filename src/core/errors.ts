@@ -91,3 +91,6 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.split("\n")[0] ?? error.name;
   return String(error).split("\n")[0] ?? "unknown error";
 }
+
+/** The hint for an error we did not foresee (not a BootstrapError). */
+export const UNEXPECTED_HINT = "unexpected error; rerun with DEBUG=dev-bootstrap to see the stack";

@@ -4,7 +4,7 @@
  * error naming the step. Flows return or throw typed errors; they do not write their
  * own fail lines, set `error.step`, or decide whether a failure was already shown.
  */
-import { describeError, isBootstrapError } from "../core/errors.js";
+import { describeError, isBootstrapError, UNEXPECTED_HINT } from "../core/errors.js";
 import type { CheckpointLogger, StepHandle } from "../log/logger.js";
 
 export async function step<T>(
@@ -27,4 +27,5 @@ export async function step<T>(
 }
 
 /** The hint of an error that is not ours: a bug or an unhandled fault. */
-export const UNEXPECTED_HINT = "unexpected error; rerun with DEBUG=dev-bootstrap to see the stack";
+
+export { UNEXPECTED_HINT };
