@@ -10,6 +10,7 @@ import type { CheckpointLogger } from "../log/logger.js";
 import { loadFixtureDirectory } from "./fixtures.js";
 import type { Host } from "./host.js";
 import { type SeedResult, seedVault } from "./seed-vault.js";
+import { step } from "./step.js";
 
 export interface EnsureLocalSecretsOptions {
   plan: boolean;
@@ -26,21 +27,20 @@ export function loadFixtureDir(
   host: Pick<Host, "fs" | "masker" | "env">,
   resolved: ResolvedConfig,
   log: CheckpointLogger,
-): Map<string, ResolvedPath> {
+): Promise<Map<string, ResolvedPath>> {
   const { fs, masker, env } = host;
   const { config } = resolved;
-  const step = log.start("vault:fixtures", `validating fixtures in ${config.vault.fixturesDir}`);
-  try {
-    const fixtures = loadFixtureDirectory(resolved, { masker, env, fs });
-    step.ok(`${fixtures.size} path(s) valid`);
-    return fixtures;
-  } catch (error) {
-    if (error instanceof InputError) {
-      step.fail(error.message, error.hint);
-      error.step = "vault:fixtures";
-    }
-    throw error;
-  }
+  return step(
+    log,
+    "vault:fixtures",
+    `validating fixtures in ${config.vault.fixturesDir}`,
+    (handle) => {
+      const fixtures = loadFixtureDirectory(resolved, { masker, env, fs });
+      handle.ok(`${fixtures.size} path(s) valid`);
+      return fixtures;
+    },
+    { owns: (e) => e instanceof InputError },
+  );
 }
 
 export async function ensureLocalSecrets(
@@ -50,7 +50,7 @@ export async function ensureLocalSecrets(
   options: EnsureLocalSecretsOptions,
 ): Promise<EnsureLocalSecretsResult> {
   // `{ env: NAME }` fixture values come from the run's environment.
-  const fixtures = loadFixtureDir(host, resolved, log);
+  const fixtures = await loadFixtureDir(host, resolved, log);
   if (options.only) {
     const unknown = [...options.only].filter((p) => !fixtures.has(p));
     if (unknown.length) {

@@ -18,6 +18,7 @@ import {
 import { dropEmptyHistory, inspectSchema, openDatabase } from "./flyway-db.js";
 import { flywayLocations, migrationLocations } from "./flyway-locations.js";
 import type { Host } from "./host.js";
+import { step as runStep } from "./step.js";
 
 export const FLYWAY_COMMANDS = ["info", "migrate", "validate", "baseline", "repair"] as const;
 export type FlywayCommand = (typeof FLYWAY_COMMANDS)[number];
@@ -128,59 +129,60 @@ export async function runFlywayCli(
   const names = connections.map((c) => c.name);
   for (const [i, db] of connections.entries()) {
     const step = `flyway:${db.name}`;
-    const handle = log.start(
-      step,
-      `flyway ${options.command} on ${db.name} (${renderJdbcUrl(db.connection.target)})`,
-    );
     try {
-      throwIfInterrupted(host.signal);
-      const extra = await preflight(db, { host, resolved, log, options });
-      throwIfInterrupted(host.signal);
-      // Flyway reads args > env > config files: a setting the user exported wins over our default.
-      const defaults: Record<string, string> = {
-        FLYWAY_LOCATIONS: flywayLocations(migrationLocations(host.fs, resolved, db.name)),
-        FLYWAY_CONNECT_RETRIES: "10",
-      };
-      const theirs = Object.keys(defaults).filter((k) => (host.env[k] ?? "") !== "");
-      for (const k of theirs) delete defaults[k];
-      if (theirs.length)
-        log.note(step, `${theirs.join(", ")} from the environment (instead of the default)`);
-      const result = await host.proc.run({
-        tool: "flyway",
-        args: [options.command],
-        env: {
-          FLYWAY_URL: renderJdbcUrl(db.connection.target),
-          FLYWAY_USER: db.connection.target.user,
-          FLYWAY_PASSWORD: db.connection.target.password,
-          ...defaults,
-          // migrations.flyway (ignoreMigrationPatterns, target, outOfOrder), so Flyway and flyway-status agree.
-          ...flywayEnvFromConfig(resolved.config.migrations.flyway, host.env),
-          ...extra,
+      await runStep(
+        log,
+        step,
+        `flyway ${options.command} on ${db.name} (${renderJdbcUrl(db.connection.target)})`,
+        async (handle) => {
+          throwIfInterrupted(host.signal);
+          const extra = await preflight(db, { host, resolved, log, options });
+          throwIfInterrupted(host.signal);
+          // Flyway reads args > env > config files: a setting the user exported wins over our default.
+          const defaults: Record<string, string> = {
+            FLYWAY_LOCATIONS: flywayLocations(migrationLocations(host.fs, resolved, db.name)),
+            FLYWAY_CONNECT_RETRIES: "10",
+          };
+          const theirs = Object.keys(defaults).filter((k) => (host.env[k] ?? "") !== "");
+          for (const k of theirs) delete defaults[k];
+          if (theirs.length)
+            log.note(step, `${theirs.join(", ")} from the environment (instead of the default)`);
+          const result = await host.proc.run({
+            tool: "flyway",
+            args: [options.command],
+            env: {
+              FLYWAY_URL: renderJdbcUrl(db.connection.target),
+              FLYWAY_USER: db.connection.target.user,
+              FLYWAY_PASSWORD: db.connection.target.password,
+              ...defaults,
+              // migrations.flyway (ignoreMigrationPatterns, target, outOfOrder), so Flyway and flyway-status agree.
+              ...flywayEnvFromConfig(resolved.config.migrations.flyway, host.env),
+              ...extra,
+            },
+            cwd: resolved.root,
+            timeoutMs: options.timeoutMs,
+            onLine: (line) => options.stdout.write(`[${step}] ${host.masker.mask(line)}\n`),
+          });
+          if (result.timedOut)
+            throw new StepError(
+              `flyway ${options.command} on ${db.name} did not finish within ${Math.round(options.timeoutMs / 1000)} s; it was stopped`,
+              "check the database for locks, or raise --timeout",
+            );
+          if (result.exitCode !== 0) {
+            const tail = maskedTail(result, host.masker);
+            throw new StepError(
+              `flyway ${options.command} on ${db.name} exited ${result.exitCode ?? result.signal}: ${tail}`,
+              `fix it, then rerun 'dev-bootstrap run-flyway-cli ${options.command} --database ${db.name}'`,
+            );
+          }
+          handle.ok(`flyway ${options.command} on ${db.name} succeeded`);
         },
-        cwd: resolved.root,
-        timeoutMs: options.timeoutMs,
-        onLine: (line) => options.stdout.write(`[${step}] ${host.masker.mask(line)}\n`),
-      });
-      if (result.timedOut)
-        throw new StepError(
-          `flyway ${options.command} on ${db.name} did not finish within ${Math.round(options.timeoutMs / 1000)} s; it was stopped`,
-          "check the database for locks, or raise --timeout",
-        );
-      if (result.exitCode !== 0) {
-        const tail = maskedTail(result, host.masker);
-        throw new StepError(
-          `flyway ${options.command} on ${db.name} exited ${result.exitCode ?? result.signal}: ${tail}`,
-          `fix it, then rerun 'dev-bootstrap run-flyway-cli ${options.command} --database ${db.name}'`,
-        );
-      }
-      handle.ok(`flyway ${options.command} on ${db.name} succeeded`);
+        { owns: (e) => e instanceof StepError },
+      );
     } catch (error) {
-      if (error instanceof StepError) {
-        handle.fail(error.message, error.hint);
+      if (error instanceof StepError)
         for (const later of names.slice(i + 1))
           log.checkpoint(`flyway:${later}`, "skip", `skipped: ${db.name} failed`);
-        error.step = step;
-      }
       throw error;
     }
   }

@@ -21,6 +21,7 @@ import { backoffDelay, sleep } from "../core/retry.js";
 import { secretValuesOf } from "../core/secret-values.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { ensureNamespace, explainKubeError } from "./kube-errors.js";
+import { step as runStep } from "./step.js";
 
 export const STEP = "db-migrations-secret";
 export const ENSURED_MESSAGE = "db-migrations Flyway secret ensured";
@@ -325,65 +326,65 @@ export async function bootstrapMigrationsSecret(
   const { config, log, kube } = options;
   const ns = config.namespace;
   const name = config.migrations.secretName;
-  const step = log.start(
+  return runStep(
+    log,
     STEP,
     `building ${ns}/${name} for ${config.migrations.databases.map((d) => d.name).join(" → ")} (${options.mode} mode)`,
-  );
-  try {
-    if (options.mode === "verify") {
-      // Verify makes no write of any kind: a missing namespace is a finding, not a fix.
-      if (!(await kube.read("v1", "Namespace", undefined, ns))) {
-        const problems = [
-          `namespace ${ns} does not exist (ensure would create it; verify mode creates nothing)`,
-        ];
-        await readSources(options).catch((e) => {
-          if (e instanceof InputError) problems.push(...e.problems);
-        });
-        throw new InputError(
-          problems,
-          `create it (kubectl create namespace ${ns}) and let ESO deliver the credentials, or run with --mode ensure`,
-          ExitCode.stepFailed,
+    async (step) => {
+      try {
+        if (options.mode === "verify") {
+          // Verify makes no write of any kind: a missing namespace is a finding, not a fix.
+          if (!(await kube.read("v1", "Namespace", undefined, ns))) {
+            const problems = [
+              `namespace ${ns} does not exist (ensure would create it; verify mode creates nothing)`,
+            ];
+            await readSources(options).catch((e) => {
+              if (e instanceof InputError) problems.push(...e.problems);
+            });
+            throw new InputError(
+              problems,
+              `create it (kubectl create namespace ${ns}) and let ESO deliver the credentials, or run with --mode ensure`,
+              ExitCode.stepFailed,
+            );
+          }
+        } else {
+          await ensureNamespace(kube, ns, config, log, STEP);
+        }
+        const sources = await readSources(options);
+        const built = buildMigrationsData(sources);
+        if (!built.ok)
+          throw new InputError(
+            built.problems,
+            "fix the source credentials (the fixtures, or what ESO delivers) and rerun",
+            ExitCode.stepFailed,
+          );
+        for (const [i, db] of config.migrations.databases.entries())
+          options.masker.register(
+            built.data[secretKeysFor({ name: db.name, primary: i === 0 }).password],
+          );
+        const problems = secretDataProblems(built.data);
+        if (problems.length)
+          throw new InputError(
+            problems.map((p) => `secret ${ns}/${name}: ${p}`),
+            "rename the database in config, or shorten the values",
+            ExitCode.stepFailed,
+          );
+        const written =
+          options.mode === "verify"
+            ? await verifyUnchanged(options, built.data)
+            : await write(options, built.data);
+        const labels = sources.map((s) => s.source.label);
+        step.ok(
+          `${ENSURED_MESSAGE} (${options.mode === "verify" ? "verified, unchanged" : written ? "written" : "unchanged"}; from ${labels.join(", ")})`,
+          { sources: labels, written, keys: Object.keys(built.data) },
         );
+        return { sources: labels, written, keys: Object.keys(built.data) };
+      } catch (error) {
+        throw error instanceof StepError || error instanceof InputError
+          ? error
+          : explainKubeError(error);
       }
-    } else {
-      await ensureNamespace(kube, ns, config, log, STEP);
-    }
-    const sources = await readSources(options);
-    const built = buildMigrationsData(sources);
-    if (!built.ok)
-      throw new InputError(
-        built.problems,
-        "fix the source credentials (the fixtures, or what ESO delivers) and rerun",
-        ExitCode.stepFailed,
-      );
-    for (const [i, db] of config.migrations.databases.entries())
-      options.masker.register(
-        built.data[secretKeysFor({ name: db.name, primary: i === 0 }).password],
-      );
-    const problems = secretDataProblems(built.data);
-    if (problems.length)
-      throw new InputError(
-        problems.map((p) => `secret ${ns}/${name}: ${p}`),
-        "rename the database in config, or shorten the values",
-        ExitCode.stepFailed,
-      );
-    const written =
-      options.mode === "verify"
-        ? await verifyUnchanged(options, built.data)
-        : await write(options, built.data);
-    const labels = sources.map((s) => s.source.label);
-    step.ok(
-      `${ENSURED_MESSAGE} (${options.mode === "verify" ? "verified, unchanged" : written ? "written" : "unchanged"}; from ${labels.join(", ")})`,
-      { sources: labels, written, keys: Object.keys(built.data) },
-    );
-    return { sources: labels, written, keys: Object.keys(built.data) };
-  } catch (error) {
-    const e =
-      error instanceof StepError || error instanceof InputError ? error : explainKubeError(error);
-    if (e instanceof StepError || e instanceof InputError) {
-      step.fail(e.message, e.hint);
-      e.step = STEP;
-    }
-    throw e;
-  }
+    },
+    { owns: (e) => e instanceof StepError || e instanceof InputError },
+  );
 }

@@ -8,6 +8,7 @@ import { StepError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import { backoffDelay, mapPool, sleep } from "../core/retry.js";
 import type { CheckpointLogger } from "../log/logger.js";
+import { step as runStep } from "./step.js";
 import { denied, ensureKv2Mount, waitForVault } from "./vault-ready.js";
 
 export { ensureKv2Mount, waitForVault };
@@ -149,39 +150,35 @@ export async function seedPaths(options: SeedOptions): Promise<SeedResult> {
   const targets = [...options.fixtures.values()].filter(
     (p) => !options.only || options.only.has(p.path),
   );
-  const step = log.start(
+  return runStep(
+    log,
     "vault:seed",
     `${options.plan ? "planning" : "seeding"} ${targets.length} path(s) under ${options.mount}/`,
+    async (step) => {
+      let paths: PathPlan[];
+      try {
+        paths = await mapPool(targets, options.concurrency, (p) => seedPath(options, p));
+      } catch (error) {
+        if (error instanceof VaultHttpError || error instanceof VaultNetworkError)
+          throw new StepError(
+            `Vault request failed: ${error.message}`,
+            "check Vault's state and rerun; paths already written stay written",
+          );
+        throw error;
+      }
+      const written = paths.filter((p) => p.written).length;
+      const unchanged = paths.length - written;
+      const counts = `written ${written}, unchanged ${unchanged}, paths ${paths.length}`;
+      if (options.plan) {
+        const changes = paths.filter((p) => p.action !== "unchanged").length;
+        step.ok(`plan: ${changes} path(s) would change, ${paths.length - changes} unchanged`);
+      } else {
+        step.ok(`Vault sync success (${counts})`, { written, unchanged, paths: paths.length });
+      }
+      return { paths, written, unchanged };
+    },
+    { owns: (e) => e instanceof StepError },
   );
-  let paths: PathPlan[];
-  try {
-    paths = await mapPool(targets, options.concurrency, (p) => seedPath(options, p));
-  } catch (error) {
-    const e = error instanceof StepError ? error : undefined;
-    if (e) {
-      step.fail(e.message, e.hint);
-      e.step = "vault:seed";
-    } else if (error instanceof VaultHttpError || error instanceof VaultNetworkError) {
-      const wrapped = new StepError(
-        `Vault request failed: ${error.message}`,
-        "check Vault's state and rerun; paths already written stay written",
-      );
-      wrapped.step = "vault:seed";
-      step.fail(wrapped.message, wrapped.hint);
-      throw wrapped;
-    }
-    throw error;
-  }
-  const written = paths.filter((p) => p.written).length;
-  const unchanged = paths.length - written;
-  const counts = `written ${written}, unchanged ${unchanged}, paths ${paths.length}`;
-  if (options.plan) {
-    const changes = paths.filter((p) => p.action !== "unchanged").length;
-    step.ok(`plan: ${changes} path(s) would change, ${paths.length - changes} unchanged`);
-  } else {
-    step.ok(`Vault sync success (${counts})`, { written, unchanged, paths: paths.length });
-  }
-  return { paths, written, unchanged };
 }
 
 /** The whole Vault half of ensure-local-secrets. */

@@ -7,16 +7,29 @@
 import { describeError, isBootstrapError, UNEXPECTED_HINT } from "../core/errors.js";
 import type { CheckpointLogger, StepHandle } from "../log/logger.js";
 
+/** The hint of an error that is not ours (kept with the errors, so --help loads no flow). */
+export { UNEXPECTED_HINT };
+
+export interface StepOptions {
+  /**
+   * Which errors are this step's failure (default: every error). Others pass through
+   * unreported, for the layer that knows them (the pipeline, the CLI) to report.
+   */
+  owns?: (error: unknown) => boolean;
+}
+
 export async function step<T>(
   log: CheckpointLogger,
   name: string,
   message: string,
   fn: (handle: StepHandle) => Promise<T> | T,
+  options: StepOptions = {},
 ): Promise<T> {
   const handle = log.start(name, message);
   try {
     return await fn(handle);
   } catch (error) {
+    if (options.owns && !options.owns(error)) throw error;
     // A step nested inside this one may have reported the error already, under its name.
     const at = isBootstrapError(error) && error.step ? error.step : name;
     if (at === name && !log.hasFailed(name))
@@ -25,7 +38,3 @@ export async function step<T>(
     throw error;
   }
 }
-
-/** The hint of an error that is not ours: a bug or an unhandled fault. */
-
-export { UNEXPECTED_HINT };

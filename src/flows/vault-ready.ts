@@ -8,6 +8,7 @@ import { backoffDelay, sleep } from "../core/retry.js";
 import type { StepHandle } from "../log/logger.js";
 import { reportProgress } from "../log/progress.js";
 import type { SeedOptions } from "./seed-vault.js";
+import { step as runStep } from "./step.js";
 
 /** 403: names the capability the token lacks on the path, and how to grant it (FAULTS.md 2). */
 export const denied = (capability: string, apiPath: string) =>
@@ -24,23 +25,30 @@ export async function waitForVault(
 ): Promise<void> {
   const { vault, log } = options;
   const now = options.now ?? Date.now;
-  const step = log.start("vault:health", `waiting for Vault at ${vault.addr}`);
-  const deadline = now() + options.readyTimeoutMs;
-  let last = "";
-  const stopProgress = reportProgress(
-    step,
-    {
-      intervalMs: (options.progressSeconds ?? 5) * 1000,
-      limitSeconds: Math.round(options.readyTimeoutMs / 1000),
+  return runStep(
+    log,
+    "vault:health",
+    `waiting for Vault at ${vault.addr}`,
+    async (step) => {
+      const deadline = now() + options.readyTimeoutMs;
+      let last = "";
+      const stopProgress = reportProgress(
+        step,
+        {
+          intervalMs: (options.progressSeconds ?? 5) * 1000,
+          limitSeconds: Math.round(options.readyTimeoutMs / 1000),
+        },
+        () =>
+          `Vault at ${vault.addr}${last ? ` (${last.replace(/^unreachable:/, "unreachable, ")})` : ""}`,
+      );
+      try {
+        return await pollVault(options, step, deadline, (l) => (last = l));
+      } finally {
+        stopProgress();
+      }
     },
-    () =>
-      `Vault at ${vault.addr}${last ? ` (${last.replace(/^unreachable:/, "unreachable, ")})` : ""}`,
+    { owns: (e) => e instanceof StepError },
   );
-  try {
-    return await pollVault(options, step, deadline, (l) => (last = l));
-  } finally {
-    stopProgress();
-  }
 }
 
 async function pollVault(
@@ -104,10 +112,7 @@ async function pollVault(
               `Vault not ready at ${vault.addr} (sys/health answered ${last.replace("http-", "HTTP ")})`,
               `check the server's logs; waited ${waited}`,
             ];
-  step.fail(message, hint);
-  const error = new StepError(message, hint);
-  error.step = "vault:health";
-  throw error;
+  throw new StepError(message, hint);
 }
 
 /** Attempts of a request after the health check when Vault refuses the connection. */
@@ -159,18 +164,16 @@ export async function ensureKv2Mount(
   options: Pick<SeedOptions, "vault" | "mount" | "log" | "plan" | "signal">,
 ): Promise<void> {
   const { mount, log } = options;
-  const step = log.start("vault:mount", `checking the token and the ${mount}/ mount`);
-  const fail = (error: StepError): never => {
-    step.fail(error.message, error.hint);
-    error.step = "vault:mount";
-    throw error;
-  };
-  try {
-    await checkMount(options, step, fail);
-  } catch (error) {
-    if (error instanceof StepError && !error.step) fail(error);
-    throw error;
-  }
+  await runStep(
+    log,
+    "vault:mount",
+    `checking the token and the ${mount}/ mount`,
+    (step) =>
+      checkMount(options, step, (error: StepError): never => {
+        throw error;
+      }),
+    { owns: (e) => e instanceof StepError },
+  );
 }
 
 async function checkMount(

@@ -29,6 +29,7 @@ import {
   readyOf,
 } from "./eso-objects.js";
 import { ensureNamespace, explainKubeError } from "./kube-errors.js";
+import { step as runStep } from "./step.js";
 
 export { detectEsoVersion };
 export interface WireEsoOptions {
@@ -65,23 +66,26 @@ export interface WireEsoResult {
 export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
   const { kube, config, log } = options;
   const now = options.now ?? Date.now;
-  const detect = log.start("eso:detect", `looking for External Secrets Operator on ${kube.server}`);
-  let version: string;
-  try {
-    const found = await detectEsoVersion(kube, config.eso.apiVersion);
-    version = found.version;
-    if (found.note)
-      detect.warn(
-        `using ${GROUP}/${version}: ${found.note}`,
-        "upgrade ESO to a release serving v1",
-      );
-    else detect.ok(`ESO serves ${GROUP}/${version}`);
-  } catch (error) {
-    const e = error instanceof StepError ? error : new StepError(String(error), "");
-    detect.fail(e.message, e.hint);
-    e.step = "eso:detect";
-    throw e;
-  }
+  const version = await runStep(
+    log,
+    "eso:detect",
+    `looking for External Secrets Operator on ${kube.server}`,
+    async (detect) => {
+      let found: Awaited<ReturnType<typeof detectEsoVersion>>;
+      try {
+        found = await detectEsoVersion(kube, config.eso.apiVersion);
+      } catch (error) {
+        throw error instanceof StepError ? error : new StepError(String(error), "");
+      }
+      if (found.note)
+        detect.warn(
+          `using ${GROUP}/${found.version}: ${found.note}`,
+          "upgrade ESO to a release serving v1",
+        );
+      else detect.ok(`ESO serves ${GROUP}/${found.version}`);
+      return found.version;
+    },
+  );
 
   const esoAddress = esoVaultAddress(config);
   if (isLoopbackUrl(esoAddress) && !options.sandbox)
@@ -93,10 +97,6 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
         hint: "set vault.clusterAddress (or DEV_BOOTSTRAP_VAULT_CLUSTER_ADDR) to Vault's in-cluster service, e.g. http://vault.vault.svc.cluster.local:8200",
       },
     );
-  const apply = log.start(
-    "eso:apply",
-    `applying ClusterSecretStore ${config.eso.store} and ${config.eso.externalSecrets.length} ExternalSecret(s)`,
-  );
   const applied: string[] = [];
   const unchanged: string[] = [];
   // Any new value makes ESO refresh; milliseconds so two refreshes in one second differ.
@@ -104,68 +104,72 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
   // ESO's status.syncedResourceVersion hashes the object's metadata: it changes once
   // ESO has reconciled our new annotation. What it was before tells a fresh sync apart.
   const syncedBefore = new Map<string, string | undefined>();
-  try {
-    // Independent requests run concurrently: each is a round trip to the API server.
-    const targets = config.eso.externalSecrets.map((es) => ({
-      es,
-      ns: es.namespace ?? config.namespace,
-    }));
-    const namespaces = [
-      ...new Set([config.eso.tokenSecret.namespace, ...targets.map((t) => t.ns)]),
-    ];
-    await mapPool(namespaces, APPLY_CONCURRENCY, (ns) =>
-      ensureNamespace(kube, ns, config, log, "eso:apply"),
-    );
-    const store: Manifest[] = [
-      tokenSecretManifest(config, options.vaultToken),
-      clusterSecretStoreManifest(config, version),
-    ];
-    const [storeCurrent, esCurrent] = await Promise.all([
-      mapPool(store, APPLY_CONCURRENCY, (m) => readCurrent(kube, m)),
-      mapPool(targets, APPLY_CONCURRENCY, ({ es, ns }) =>
-        kube.read(`${GROUP}/${version}`, "ExternalSecret", ns, es.name),
-      ),
-    ]);
-    const externalSecrets = targets.map(({ es, ns }, i) => {
-      const current = esCurrent[i];
-      // Keep the last refresh stamp unless a refresh is asked for, so a rerun changes nothing.
-      const kept = current?.metadata?.annotations?.[FORCE_SYNC_ANNOTATION];
-      syncedBefore.set(
-        `${ns}/${es.name}`,
-        (current?.status as { syncedResourceVersion?: string } | undefined)?.syncedResourceVersion,
+  await runStep(
+    log,
+    "eso:apply",
+    `applying ClusterSecretStore ${config.eso.store} and ${config.eso.externalSecrets.length} ExternalSecret(s)`,
+    async (apply) => {
+      try {
+        // Independent requests run concurrently: each is a round trip to the API server.
+        const targets = config.eso.externalSecrets.map((es) => ({
+          es,
+          ns: es.namespace ?? config.namespace,
+        }));
+        const namespaces = [
+          ...new Set([config.eso.tokenSecret.namespace, ...targets.map((t) => t.ns)]),
+        ];
+        await mapPool(namespaces, APPLY_CONCURRENCY, (ns) =>
+          ensureNamespace(kube, ns, config, log, "eso:apply"),
+        );
+        const store: Manifest[] = [
+          tokenSecretManifest(config, options.vaultToken),
+          clusterSecretStoreManifest(config, version),
+        ];
+        const [storeCurrent, esCurrent] = await Promise.all([
+          mapPool(store, APPLY_CONCURRENCY, (m) => readCurrent(kube, m)),
+          mapPool(targets, APPLY_CONCURRENCY, ({ es, ns }) =>
+            kube.read(`${GROUP}/${version}`, "ExternalSecret", ns, es.name),
+          ),
+        ]);
+        const externalSecrets = targets.map(({ es, ns }, i) => {
+          const current = esCurrent[i];
+          // Keep the last refresh stamp unless a refresh is asked for, so a rerun changes nothing.
+          const kept = current?.metadata?.annotations?.[FORCE_SYNC_ANNOTATION];
+          syncedBefore.set(
+            `${ns}/${es.name}`,
+            (current?.status as { syncedResourceVersion?: string } | undefined)
+              ?.syncedResourceVersion,
+          );
+          return externalSecretManifest(
+            config,
+            es,
+            version,
+            options.forceSync && (!options.refreshOnly || options.refreshOnly.has(es.name))
+              ? refreshStamp
+              : kept,
+          );
+        });
+        // The store (and its token) before the ExternalSecrets that name it, so ESO never
+        // sees an ExternalSecret whose store is missing.
+        const storeApplied = await mapPool(store, APPLY_CONCURRENCY, (m, i) =>
+          applyIfChanged(kube, m, storeCurrent[i], options),
+        );
+        const esApplied = await mapPool(externalSecrets, APPLY_CONCURRENCY, (m, i) =>
+          applyIfChanged(kube, m, esCurrent[i], options),
+        );
+        [...store, ...externalSecrets].forEach((m, i) => {
+          const label = `${m.kind}/${m.metadata.namespace ? `${m.metadata.namespace}/` : ""}${m.metadata.name}`;
+          ([...storeApplied, ...esApplied][i] ? applied : unchanged).push(label);
+        });
+      } catch (error) {
+        throw explainKubeError(error);
+      }
+      apply.ok(
+        `applied ${applied.length}, unchanged ${unchanged.length}${options.forceSync ? "; refresh requested" : ""}`,
+        { applied, unchanged },
       );
-      return externalSecretManifest(
-        config,
-        es,
-        version,
-        options.forceSync && (!options.refreshOnly || options.refreshOnly.has(es.name))
-          ? refreshStamp
-          : kept,
-      );
-    });
-    // The store (and its token) before the ExternalSecrets that name it, so ESO never
-    // sees an ExternalSecret whose store is missing.
-    const storeApplied = await mapPool(store, APPLY_CONCURRENCY, (m, i) =>
-      applyIfChanged(kube, m, storeCurrent[i], options),
-    );
-    const esApplied = await mapPool(externalSecrets, APPLY_CONCURRENCY, (m, i) =>
-      applyIfChanged(kube, m, esCurrent[i], options),
-    );
-    [...store, ...externalSecrets].forEach((m, i) => {
-      const label = `${m.kind}/${m.metadata.namespace ? `${m.metadata.namespace}/` : ""}${m.metadata.name}`;
-      ([...storeApplied, ...esApplied][i] ? applied : unchanged).push(label);
-    });
-  } catch (error) {
-    const e = explainKubeError(error);
-    if (e instanceof StepError) {
-      apply.fail(e.message, e.hint);
-      e.step = "eso:apply";
-    }
-    throw e;
-  }
-  apply.ok(
-    `applied ${applied.length}, unchanged ${unchanged.length}${options.forceSync ? "; refresh requested" : ""}`,
-    { applied, unchanged },
+    },
+    { owns: (e) => e instanceof StepError },
   );
 
   const wait = log.start(
