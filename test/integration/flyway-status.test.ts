@@ -125,7 +125,9 @@ describe("every Flyway state over a real PostgreSQL (flyway info state, flyway v
     // Rule: see c.rule (cited in test/helpers/flyway-cases.ts).
     await writeHistory(c);
     const ws = caseWorkspace(c.files);
-    const r = await runCli(
+    // In-process (the command's code over a real PostgreSQL); the table and JSON tests
+    // below run the built CLI.
+    const r = await runInProcess(
       ["flyway-status", "--from", "env", "--json", ...(c.allowPending ? ["--allow-pending"] : [])],
       { cwd: ws.dir, env: cleanEnv({ DATABASE_URL: url("cases"), ...c.env }) },
     );
@@ -424,7 +426,7 @@ describe("migrations.flyway in the config file", () => {
     ws.write("dev-bootstrap.yaml", config);
     const env = (extra: Record<string, string> = {}) =>
       cleanEnv({ DATABASE_URL: url("cases"), ...extra });
-    const fromConfig = await runCli(["flyway-status", "--from", "env", "--json"], {
+    const fromConfig = await runInProcess(["flyway-status", "--from", "env", "--json"], {
       cwd: ws.dir,
       env: env(),
     });
@@ -433,7 +435,7 @@ describe("migrations.flyway in the config file", () => {
       "*:missing",
       "*:future",
     ]);
-    const fromEnv = await runCli(["flyway-status", "--from", "env"], {
+    const fromEnv = await runInProcess(["flyway-status", "--from", "env"], {
       cwd: ws.dir,
       env: env({ FLYWAY_IGNORE_MIGRATION_PATTERNS: "*:future" }),
     });
@@ -446,7 +448,7 @@ describe("migrations.flyway in the config file", () => {
     const ws = caseWorkspace({ "V1__First.sql": "select 1;\n" });
     ws.write("dev-bootstrap.yaml", config);
     const standins = new StandIns(["flyway"]);
-    const r = await runCli(["run-flyway-cli", "validate", "--from", "env"], {
+    const r = await runInProcess(["run-flyway-cli", "validate", "--from", "env"], {
       cwd: ws.dir,
       env: cleanEnv({
         DATABASE_URL: url("cases"),

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
-import { cleanEnv, runCli, setUpWith } from "../helpers/cli.js";
+import { cleanEnv, runCli, runInProcess, setUpWith } from "../helpers/cli.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 let world: World;
 let ws: Workspace;
 const cli = (args: string[]) => runCli(args, { cwd: ws.dir, env: cleanEnv(world.env) });
+// The failure cases run the command in-process; the login test above runs the built CLI.
+const inProcess = (args: string[]) => runInProcess(args, { cwd: ws.dir, env: cleanEnv(world.env) });
 const pw = (path: string) => String(world.vault.read("secret", path)?.DB_PASSWORD);
 
 beforeAll(async () => {
@@ -53,7 +55,7 @@ describe("check-db-migrations-secret --connect against a real PostgreSQL", () =>
     await world.postgres!.ensureDatabases([
       { name: "agents", owner: "agents", password: "rotated-elsewhere" },
     ]);
-    const r = await cli(["check-db-migrations-secret", "--connect", "--json"]);
+    const r = await inProcess(["check-db-migrations-secret", "--connect", "--json"]);
     expect(r.code).toBe(5);
     const json = JSON.parse(r.stdout);
     expect(json.databases[0].status).toBe("ok");
@@ -69,7 +71,7 @@ describe("check-db-migrations-secret --connect against a real PostgreSQL", () =>
 
   it("retries an unreachable server a bounded number of times, then says so (FAULTS 31)", async () => {
     await world.postgres!.stop();
-    const r = await cli(["check-db-migrations-secret", "--connect"]);
+    const r = await inProcess(["check-db-migrations-secret", "--connect"]);
     expect(r.code).toBe(5);
     expect(r.stdout).toMatch(
       /database platform: PostgreSQL unreachable at 127\.0\.0\.1:\d+ \(ECONNREFUSED\) after retries/,
