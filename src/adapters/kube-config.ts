@@ -1,6 +1,7 @@
 /**
  * The kubeconfig as kubectl reads it: KUBECONFIG's files merged (or ~/.kube/config,
- * or in-cluster), with a context chosen, and a clear error when there is none.
+ * or in-cluster), with a context chosen, and a clear error when there is none; and
+ * one keep-alive connection per cluster for all of a run's requests.
  */
 import { existsSync } from "node:fs";
 import { delimiter } from "node:path";
@@ -63,4 +64,32 @@ export function loadKubeConfig(options: KubeOptions): k8s.KubeConfig {
     kc.setCurrentContext(options.context);
   }
   return kc;
+}
+
+type AgentFactory = (cluster: unknown, options: Record<string, unknown>) => unknown;
+
+/**
+ * client-node builds a new agent for every request (KubeConfig's private createAgent),
+ * so every request opened a new connection and, over TLS, paid a full handshake:
+ * about fifteen per post-start. One keep-alive agent per distinct set of agent options
+ * (CA, client certificate, verification, server name) serves them all; new options (a
+ * credential plugin handing out a new client certificate) get a new agent.
+ */
+export function reuseConnections(kc: k8s.KubeConfig): void {
+  const target = kc as unknown as { createAgent: AgentFactory };
+  const create = target.createAgent.bind(kc);
+  const agents = new Map<string, unknown>();
+  target.createAgent = (cluster, options) => {
+    // Certificates may be Buffers: keyed by their base64, not by toJSON's byte arrays.
+    const key = JSON.stringify([cluster, options], function (this: Record<string, unknown>, k, v) {
+      const raw = this[k];
+      return Buffer.isBuffer(raw) ? raw.toString("base64") : v;
+    });
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = create(cluster, { ...options, keepAlive: true });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
 }

@@ -8,9 +8,9 @@ import * as k8s from "@kubernetes/client-node";
 import { StepError } from "../core/errors.js";
 import { backoffDelay, sleep } from "../core/retry.js";
 import { KubeApiError } from "./kube-api-error.js";
-import { type KubeOptions, loadKubeConfig } from "./kube-config.js";
+import { type KubeOptions, loadKubeConfig, reuseConnections } from "./kube-config.js";
 
-export { type KubeOptions, loadKubeConfig } from "./kube-config.js";
+export { type KubeOptions, loadKubeConfig, reuseConnections } from "./kube-config.js";
 export { KubeApiError };
 
 export type KubeObject = k8s.KubernetesObject & { [key: string]: unknown };
@@ -66,34 +66,6 @@ function parseBody(body: unknown): {
     }
   }
   return (body ?? {}) as ReturnType<typeof parseBody>;
-}
-
-type AgentFactory = (cluster: unknown, options: Record<string, unknown>) => unknown;
-
-/**
- * client-node builds a new agent for every request (KubeConfig's private createAgent),
- * so every request opened a new connection and, over TLS, paid a full handshake:
- * about fifteen per post-start. One keep-alive agent per distinct set of agent options
- * (CA, client certificate, verification, server name) serves them all; new options (a
- * credential plugin handing out a new client certificate) get a new agent.
- */
-export function reuseConnections(kc: k8s.KubeConfig): void {
-  const target = kc as unknown as { createAgent: AgentFactory };
-  const create = target.createAgent.bind(kc);
-  const agents = new Map<string, unknown>();
-  target.createAgent = (cluster, options) => {
-    // Certificates may be Buffers: keyed by their base64, not by toJSON's byte arrays.
-    const key = JSON.stringify([cluster, options], function (this: Record<string, unknown>, k, v) {
-      const raw = this[k];
-      return Buffer.isBuffer(raw) ? raw.toString("base64") : v;
-    });
-    let agent = agents.get(key);
-    if (!agent) {
-      agent = create(cluster, { ...options, keepAlive: true });
-      agents.set(key, agent);
-    }
-    return agent;
-  };
 }
 
 export function createKube(options: KubeOptions) {
