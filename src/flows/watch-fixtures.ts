@@ -16,6 +16,7 @@ import type { ResolvedConfig } from "../config/resolve.js";
 import { BootstrapError, describeError, InputError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import { backoffDelay } from "../core/retry.js";
+import { runDoneMessage, runStartMessage } from "../core/watch-run.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { FIXTURE_EXTENSIONS, loadFixtureDirectory } from "./fixtures.js";
 import type { Host, Watcher } from "./host.js";
@@ -218,13 +219,7 @@ export class FixtureWatcher {
     const policy = this.options.retry ?? DEFAULT_RETRY;
     const step = log.start(
       STEP,
-      retry
-        ? `retry ${retry} of ${policy.attempts} after a failed run`
-        : files.length || removed.length
-          ? `fixtures changed: ${[...files, ...removed.map((f) => `${f} (deleted)`)].join(", ")}`
-          : this.fullRun
-            ? "config changed: syncing every fixture path"
-            : "initial sync of the fixtures",
+      runStartMessage({ retry, attempts: policy.attempts, files, removed, fullRun: this.fullRun }),
     );
     let fixtures: Map<string, ResolvedPath>;
     try {
@@ -275,14 +270,7 @@ export class FixtureWatcher {
         const bootstrapped = this.bootstrapPending;
         if (this.bootstrapPending) await bootstrapStep(host, resolved, log);
         this.bootstrapPending = false;
-        // What was written, not what was compared: the first sync (and a run after a
-        // config change) compares every path, and usually finds Vault already holding them.
-        const same = changed.length - written.length;
-        step.ok(
-          changed.length
-            ? `${written.length} path(s) written${written.length ? `: ${written.join(", ")}` : ""}${same ? `; ${same} already up to date in Vault` : ""}`
-            : `no value changed${bootstrapped ? "; the migrations secret was brought up to date" : ""}`,
-        );
+        step.ok(runDoneMessage(changed.length, written, bootstrapped));
       });
       this.fullRun = false;
       this.retryAttempt = 0;
