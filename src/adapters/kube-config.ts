@@ -17,6 +17,8 @@ export interface KubeOptions {
   attempts?: number;
   /** The run's signal: SIGINT/SIGTERM aborts the request in flight and any retry wait. */
   signal?: AbortSignal | undefined;
+  /** How the backoff between attempts waits (the run's clock). */
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
 }
 export function loadKubeConfig(options: KubeOptions): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();

@@ -124,7 +124,7 @@ export function createKube(options: KubeOptions) {
               : "is the cluster running? check 'kubectl cluster-info', KUBECONFIG and the current context",
           );
         }
-        await sleep(backoffDelay(attempt), runSignal);
+        await (options.sleep ?? sleep)(backoffDelay(attempt), runSignal);
       }
     }
   }

@@ -76,8 +76,11 @@ export async function connectPg(
     /** Session settings sent at login (milliseconds): lock_timeout, statement_timeout. */
     lockTimeoutMs?: number;
     statementTimeoutMs?: number;
+    /** How the backoff between attempts waits (the run's clock). */
+    sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   } = {},
 ): Promise<pg.Client> {
+  const wait = options.sleep ?? sleep;
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw options.signal.reason;
@@ -112,10 +115,7 @@ export async function connectPg(
           user: target.user,
         });
       }
-      await sleep(
-        backoffDelay(attempt, { initialMs: 250, maxMs: 2000, factor: 2 }),
-        options.signal,
-      );
+      await wait(backoffDelay(attempt, { initialMs: 250, maxMs: 2000, factor: 2 }), options.signal);
     }
   }
 }

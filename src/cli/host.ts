@@ -12,7 +12,8 @@ import type { ResolvedConfig } from "../config/resolve.js";
 import { resolveVaultToken } from "../config/vault-token.js";
 import { ConfigError } from "../core/errors.js";
 import type { SecretMasker } from "../core/mask.js";
-import type { Host, ProcPort, WatchPort } from "../flows/host.js";
+import { sleep } from "../core/retry.js";
+import type { Clock, DbPort, Host, ProcPort, WatchPort } from "../flows/host.js";
 
 export { nodeFs };
 
@@ -21,7 +22,11 @@ export interface HostOptions {
   masker: SecretMasker;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal | undefined;
+  /** The clock flows wait on (default: the system's); tests pass one that never waits. */
+  clock?: Clock | undefined;
 }
+
+export const systemClock: Clock = { now: () => Date.now(), sleep };
 
 function once<T>(make: () => T): () => T {
   let made: { value: T } | undefined;
@@ -53,6 +58,7 @@ export const chokidarWatch: WatchPort = {
 
 export function createHost(options: HostOptions): Host {
   const { resolved, masker, env, signal } = options;
+  const clock = options.clock ?? systemClock;
   const { config } = resolved;
   const vaultToken = once(() => masker.register(resolveVaultToken(config, resolved.path)));
   const vault = once(async () => {
@@ -76,6 +82,7 @@ export function createHost(options: HostOptions): Host {
       ca,
       skipVerify,
       namespace,
+      sleep: (ms) => clock.sleep(ms, signal),
     });
   });
   const kube = once(async () => {
@@ -86,11 +93,15 @@ export function createHost(options: HostOptions): Host {
       timeoutMs: config.kube.requestTimeoutSeconds * 1000,
       attempts: config.kube.requestAttempts,
       signal,
+      sleep: clock.sleep,
     });
   });
   const db = once(async () => {
     const { connectPg } = await import("../adapters/postgres.js");
-    return { connect: connectPg };
+    return {
+      connect: ((target, options) =>
+        connectPg(target, { sleep: clock.sleep, ...options })) satisfies DbPort["connect"],
+    };
   });
   return {
     env,
@@ -103,7 +114,7 @@ export function createHost(options: HostOptions): Host {
     proc: processPort(env, signal),
     fs: nodeFs,
     watch: chokidarWatch,
-    clock: { now: () => Date.now() },
+    clock,
     withWorkspaceLock: (log, fn) =>
       withLock(
         resolved.path(`${config.stateDir}/dev-bootstrap.lock`),

@@ -14,6 +14,7 @@ import {
   UNEXPECTED_HINT,
   UsageError,
 } from "../core/errors.js";
+import type { Clock } from "../flows/host.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { secrets } from "../log/secrets.js";
 import type { CommandSpec, OptionSpec, OptionValues } from "./command.js";
@@ -30,6 +31,8 @@ export interface RunIO {
   cwd: string;
   stdout: Output & { isTTY?: boolean };
   stderr: Output;
+  /** The clock flows wait on (default: the system's); a test's clock advances without waiting. */
+  clock?: Clock;
 }
 
 function parse(spec: CommandSpec, argv: string[]): { values: OptionValues; positionals: string[] } {
@@ -164,7 +167,13 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
       });
     log = makeLogger(resolveRunId(io.env));
     const hostFor = (r: typeof resolved) =>
-      createHost({ resolved: r, masker: secrets, env: io.env, signal: controller.signal });
+      createHost({
+        resolved: r,
+        masker: secrets,
+        env: io.env,
+        signal: controller.signal,
+        clock: io.clock,
+      });
     const outcome = await untilInterrupted(
       controller.signal,
       spec.run({

@@ -69,6 +69,8 @@ export async function ensureLocalSecrets(
     progressSeconds: resolved.config.log.progressSeconds,
     plan: options.plan,
     log,
+    now: host.clock.now,
+    sleep: host.clock.sleep,
     ...(host.signal ? { signal: host.signal } : {}),
     ...(options.only ? { only: options.only } : {}),
   });

@@ -102,8 +102,14 @@ export interface WatchPort {
   watch(paths: string | string[], options: WatchOptions): Promise<Watcher>;
 }
 
+/**
+ * Time as flows see it: every retry backoff, Retry-After wait, poll interval and
+ * connect retry sleeps through here, so a test can run them without waiting.
+ */
 export interface Clock {
   now(): number;
+  /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export interface Host {

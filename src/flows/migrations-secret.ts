@@ -37,6 +37,8 @@ export interface BootstrapOptions {
   /** Delete and recreate an immutable secret whose data must change. */
   recreate: boolean;
   signal?: AbortSignal;
+  /** How a conflict's backoff waits (the run's clock). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface BootstrapResult {
@@ -298,7 +300,7 @@ async function write(options: BootstrapOptions, desired: Record<string, string>)
           STEP,
           `secret ${ns}/${name}: ${error.reason || "conflict"}; re-reading (attempt ${attempt} of ${UPDATE_ATTEMPTS})`,
         );
-        await sleep(backoffDelay(attempt), options.signal);
+        await (options.sleep ?? sleep)(backoffDelay(attempt), options.signal);
         continue;
       }
       if (error instanceof KubeApiError && error.status === 422) {

@@ -60,6 +60,8 @@ export async function ensureLocalSecretsStep(
         }),
     forceConflicts: options.forceConflicts === true,
     sandbox: host.env.DEV_BOOTSTRAP_SANDBOX === "1",
+    now: host.clock.now,
+    sleep: host.clock.sleep,
     ...(host.signal ? { signal: host.signal } : {}),
   });
   return { writtenPaths };
@@ -79,6 +81,7 @@ export async function bootstrapStep(
     log,
     masker: host.masker,
     recreate: options.recreate === true,
+    sleep: host.clock.sleep,
     ...(host.signal ? { signal: host.signal } : {}),
   });
 }

@@ -44,6 +44,8 @@ export interface SeedOptions {
   /** Seed only these paths (the watcher passes the ones that changed). */
   only?: ReadonlySet<string>;
   now?: () => number;
+  /** How retry backoffs wait (the run's clock). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Interval of progress checkpoints while waiting for Vault (default 5 s). */
   progressSeconds?: number;
 }
@@ -136,7 +138,7 @@ async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<P
         throw error;
       }
     }
-    await sleep(backoffDelay(attempt), options.signal);
+    await (options.sleep ?? sleep)(backoffDelay(attempt), options.signal);
   }
   throw new StepError(
     `gave up writing ${mount}/${resolved.path} after ${WRITE_ATTEMPTS} attempts: it keeps changing under us`,

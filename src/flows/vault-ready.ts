@@ -20,7 +20,7 @@ export const denied = (capability: string, apiPath: string) =>
 export async function waitForVault(
   options: Pick<
     SeedOptions,
-    "vault" | "readyTimeoutMs" | "log" | "signal" | "now" | "progressSeconds"
+    "vault" | "readyTimeoutMs" | "log" | "signal" | "now" | "sleep" | "progressSeconds"
   >,
 ): Promise<void> {
   const { vault, log } = options;
@@ -52,7 +52,7 @@ export async function waitForVault(
 }
 
 async function pollVault(
-  options: Pick<SeedOptions, "vault" | "readyTimeoutMs" | "log" | "signal" | "now">,
+  options: Pick<SeedOptions, "vault" | "readyTimeoutMs" | "log" | "signal" | "now" | "sleep">,
   step: StepHandle,
   deadline: number,
   setLast: (last: string) => void,
@@ -87,7 +87,10 @@ async function pollVault(
     }
     setLast(last);
     if (now() >= deadline) break;
-    await sleep(Math.min(backoffDelay(attempt), Math.max(0, deadline - now())), options.signal);
+    await (options.sleep ?? sleep)(
+      Math.min(backoffDelay(attempt), Math.max(0, deadline - now())),
+      options.signal,
+    );
   }
   const waited = `${Math.round(options.readyTimeoutMs / 1000)} s`;
   const [message, hint] =
@@ -124,7 +127,7 @@ const REFUSED_ATTEMPTS = 4;
  * (or unanswered) before the request reached Vault is retried, bounded.
  */
 async function afterHealth<T>(
-  options: Pick<SeedOptions, "vault" | "signal">,
+  options: Pick<SeedOptions, "vault" | "signal" | "sleep">,
   step: StepHandle,
   what: string,
   fn: () => Promise<T>,
@@ -151,7 +154,7 @@ async function afterHealth<T>(
         step.note(
           `Vault refused the connection at ${what} (${error.code}); retry ${attempt} of ${REFUSED_ATTEMPTS - 1}`,
         );
-        await sleep(backoffDelay(attempt), options.signal);
+        await (options.sleep ?? sleep)(backoffDelay(attempt), options.signal);
         continue;
       }
       throw error;
@@ -161,7 +164,7 @@ async function afterHealth<T>(
 
 /** Checks the token and makes sure the mount is KV v2, enabling it when missing. */
 export async function ensureKv2Mount(
-  options: Pick<SeedOptions, "vault" | "mount" | "log" | "plan" | "signal">,
+  options: Pick<SeedOptions, "vault" | "mount" | "log" | "plan" | "signal" | "sleep">,
 ): Promise<void> {
   const { mount, log } = options;
   await runStep(
@@ -177,7 +180,7 @@ export async function ensureKv2Mount(
 }
 
 async function checkMount(
-  options: Pick<SeedOptions, "vault" | "mount" | "log" | "plan" | "signal">,
+  options: Pick<SeedOptions, "vault" | "mount" | "log" | "plan" | "signal" | "sleep">,
   step: StepHandle,
   fail: (error: StepError) => never,
 ): Promise<void> {

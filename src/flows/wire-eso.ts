@@ -45,6 +45,8 @@ export interface WireEsoOptions {
   forceConflicts: boolean;
   signal?: AbortSignal;
   now?: () => number;
+  /** How the poll waits between status reads (the run's clock). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The cluster is the sandbox, whose ESO stand-in runs on this machine and reaches loopback. */
   sandbox?: boolean;
 }
@@ -228,7 +230,10 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
       reported = statuses;
       if (statuses.every((s) => s.ready) || freshFailures > 0 || now() >= deadline) break;
       // Ready is usually ~20 ms away: poll soon, then back off (20, 40, 80 … 500 ms).
-      await sleep(pollDelay(++polls, ESO_POLL, deadline - now()), options.signal);
+      await (options.sleep ?? sleep)(
+        pollDelay(++polls, ESO_POLL, deadline - now()),
+        options.signal,
+      );
     }
   } finally {
     stopProgress();

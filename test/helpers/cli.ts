@@ -80,7 +80,12 @@ export async function setUpWith(
  */
 export async function runInProcess(
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv },
+  options: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    /** The run's clock: pass a virtualClock() so its retry waits take no time. */
+    clock?: import("../../src/flows/host.js").Clock;
+  },
 ): Promise<CliResult> {
   const [name, ...rest] = args;
   const [{ runCommand }, { command }] = await Promise.all([
@@ -97,6 +102,7 @@ export async function runInProcess(
     cwd: options.cwd,
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   return { code, stdout, stderr };
 }

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deriveSecret } from "../../src/core/derive.js";
 import { VaultStandIn } from "../../src/sandbox/vault-server.js";
 import { cleanEnv, runCli, runInProcess } from "../helpers/cli.js";
+import { type VirtualClock, virtualClock } from "../helpers/clock.js";
 import { FAST_CONFIG, makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const FIXTURE = `paths:
@@ -20,8 +21,10 @@ const FIXTURE = `paths:
 let vault: VaultStandIn;
 let addr: string;
 let ws: Workspace;
+let clock: VirtualClock;
 
 beforeEach(async () => {
+  clock = virtualClock();
   vault = new VaultStandIn();
   addr = await vault.listen();
   ws = makeWorkspace({ "dev-bootstrap.yaml": FAST_CONFIG, "vault/fixtures/local.yaml": FIXTURE });
@@ -32,10 +35,16 @@ afterEach(async () => {
 
 const env = (extra: Record<string, string> = {}) =>
   cleanEnv({ VAULT_ADDR: addr, VAULT_TOKEN: vault.rootToken, ...extra });
-// The flow runs in-process against the in-process stand-in; the built CLI keeps the
-// end-to-end run (first test) and what depends on the process (DEBUG, HOME).
+// The flow runs in-process against the in-process stand-in, on a clock whose waits
+// (backoff, Retry-After, the health deadline) take no time and are recorded; the
+// built CLI keeps the end-to-end run (first test) and what depends on the process
+// (DEBUG, HOME), with real waits.
 const seed = (args: string[] = [], extra: Record<string, string> = {}) =>
-  runInProcess(["ensure-local-secrets", "--skip-eso", ...args], { cwd: ws.dir, env: env(extra) });
+  runInProcess(["ensure-local-secrets", "--skip-eso", ...args], {
+    cwd: ws.dir,
+    env: env(extra),
+    clock,
+  });
 const seedProcess = (args: string[] = [], extra: Record<string, string> = {}) =>
   runCli(["ensure-local-secrets", "--skip-eso", ...args], { cwd: ws.dir, env: env(extra) });
 
@@ -121,6 +130,9 @@ describe("ensure-local-secrets against the Vault stand-in", () => {
     const checks = vault.requests.filter((q) => q.path === "/v1/sys/health").length;
     expect(checks).toBeGreaterThan(2);
     expect(checks).toBeLessThanOrEqual(8);
+    // it waited out the whole 2 s deadline, each wait a backoff step cut to what was left
+    expect(clock.elapsed()).toBe(2000);
+    expect(clock.sleeps.length).toBe(checks - 1);
     expect(vault.requests.some((q) => q.path !== "/v1/sys/health")).toBe(false);
     expect(vault.totalVersions()).toBe(0);
   });
@@ -157,10 +169,10 @@ describe("ensure-local-secrets against the Vault stand-in", () => {
 
   it("waits out 429 Retry-After on requests, then succeeds (FAULTS 8)", async () => {
     vault.faults.rateLimit = { remaining: 2, retryAfterSeconds: 1 };
-    const started = Date.now();
     const r = await seed();
     expect(r.code).toBe(0);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    // each 429 was waited out for its Retry-After (1 s), and nothing else waited
+    expect(clock.sleeps).toEqual([1000, 1000]);
     expect(vault.requests.filter((q) => q.status === 429)).toHaveLength(2);
   });
 
