@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Clock } from "../../src/flows/host.js";
 import { startWorld, type World } from "../../src/sandbox/world.js";
 import { cleanEnv, runCli, runInProcess, setUpWith } from "../helpers/cli.js";
+import { virtualClock } from "../helpers/clock.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const FIXTURES = `paths:
@@ -30,9 +32,15 @@ beforeEach(async () => {
 afterEach(async () => world.stop());
 
 // The flows run in-process against the in-process stand-ins (the same command code
-// as the built entrypoint); the race between two runs uses real processes.
-const cli = (args: string[], extra: Record<string, string> = {}) =>
-  runInProcess(args, { cwd: ws.dir, env: cleanEnv({ ...world.env, ...extra }) });
+// as the built entrypoint); the race between two runs uses real processes. A test
+// whose run waits out backoffs or a deadline (nothing it waits for happens in real
+// time) passes a virtualClock, which records those waits instead of spending them.
+const cli = (args: string[], extra: Record<string, string> = {}, clock?: Clock) =>
+  runInProcess(args, {
+    cwd: ws.dir,
+    env: cleanEnv({ ...world.env, ...extra }),
+    ...(clock ? { clock } : {}),
+  });
 const spawned = (args: string[]) => runCli(args, { cwd: ws.dir, env: cleanEnv({ ...world.env }) });
 /** A set-up step (its output is not under test), run in-process. */
 const setUp = (args: string[]) => setUpWith(args, { cwd: ws.dir, env: cleanEnv({ ...world.env }) });
@@ -200,8 +208,15 @@ describe("ensure-local-secrets: ESO wiring", () => {
       "short.yaml",
       CONFIG.replace("readyTimeoutSeconds: 30", "readyTimeoutSeconds: 2"),
     );
-    const r = await cli(["ensure-local-secrets", "--refresh"], { DEV_BOOTSTRAP_CONFIG: short });
+    const clock = virtualClock();
+    const r = await cli(
+      ["ensure-local-secrets", "--refresh"],
+      { DEV_BOOTSTRAP_CONFIG: short },
+      clock,
+    );
     expect(r.code).toBe(0);
+    // it polled until the 2 s deadline (Vault's health was answered at once)
+    expect(clock.elapsed()).toBe(2000);
     expect(r.stdout).toMatch(
       /\[eso:sync\] ⚠ ExternalSecret ameide\/agents-db-credentials not Ready: SecretSyncedError: could not get secret data from provider \(and 1 more\)/,
     );
@@ -323,8 +338,11 @@ describe("bootstrap-db-migrations-secret", () => {
         'Operation cannot be fulfilled on secrets "db-migrations-local": the object has been modified',
       times: 2,
     });
-    const r = await cli(["bootstrap-db-migrations-secret"]);
+    const clock = virtualClock();
+    const r = await cli(["bootstrap-db-migrations-secret"], {}, clock);
     expect(r.code, r.stdout).toBe(0);
+    // a backoff after each of the two conflicts, before re-reading
+    expect(clock.sleeps).toHaveLength(2);
     expect(r.stdout).toMatch(/Conflict; re-reading \(attempt 1 of 4\)/);
     expect(world.kube.secretData("ameide", "db-migrations-local")).toMatchObject({
       KEEP: "mine",
@@ -347,11 +365,13 @@ describe("bootstrap-db-migrations-secret", () => {
       message: "modified",
       times: 10,
     });
-    const stuck = await cli(["bootstrap-db-migrations-secret"]);
+    const stuckClock = virtualClock();
+    const stuck = await cli(["bootstrap-db-migrations-secret"], {}, stuckClock);
     expect(stuck.code).toBe(1);
     expect(stuck.stdout).toMatch(
       /kept changing while we wrote it \(4 conflicts\); nothing was lost/,
     );
+    expect(stuckClock.sleeps).toHaveLength(4); // a backoff after each conflict
     expect(world.kube.secretData("ameide", "db-migrations-local")).toEqual({ KEEP: "mine" });
   });
 
@@ -486,8 +506,12 @@ describe("bootstrap-db-migrations-secret", () => {
 
   it("reports an unreachable API server clearly", async () => {
     await world.kube.close();
-    const r = await cli(["bootstrap-db-migrations-secret"]);
+    const clock = virtualClock();
+    const r = await cli(["bootstrap-db-migrations-secret"], {}, clock);
     expect(r.code).toBe(1);
+    // bounded: the default 3 attempts, two backoffs between them
+    expect(r.stdout).toMatch(/ECONNREFUSED; 3 attempts/);
+    expect(clock.sleeps).toHaveLength(2);
     expect(r.stdout).toMatch(/Kubernetes API unreachable at http:\/\/127\.0\.0\.1:\d+/);
   });
 });
