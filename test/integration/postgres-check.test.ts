@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
 import { cleanEnv, runCli, runInProcess, setUpWith } from "../helpers/cli.js";
+import { virtualClock } from "../helpers/clock.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 let world: World;
@@ -71,10 +72,20 @@ describe("check-db-migrations-secret --connect against a real PostgreSQL", () =>
 
   it("retries an unreachable server a bounded number of times, then says so (FAULTS 31)", async () => {
     await world.postgres!.stop();
-    const r = await inProcess(["check-db-migrations-secret", "--connect"]);
+    // Nothing comes back while it retries: its backoffs are recorded, not spent.
+    const clock = virtualClock();
+    const r = await runInProcess(["check-db-migrations-secret", "--connect"], {
+      cwd: ws.dir,
+      env: cleanEnv(world.env),
+      clock,
+    });
     expect(r.code).toBe(5);
     expect(r.stdout).toMatch(
       /database platform: PostgreSQL unreachable at 127\.0\.0\.1:\d+ \(ECONNREFUSED\) after retries/,
     );
+    // bounded: 5 attempts per database, so 4 growing backoffs for each of the two
+    expect(clock.sleeps).toHaveLength(8);
+    for (const backoffs of [clock.sleeps.slice(0, 4), clock.sleeps.slice(4)])
+      expect(backoffs).toEqual([...backoffs].sort((a, b) => a - b));
   });
 });
