@@ -7,7 +7,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { cleanEnv, runCli } from "../helpers/cli.js";
+import type { Clock } from "../../src/flows/host.js";
+import { cleanEnv, runInProcess } from "../helpers/cli.js";
+import { virtualClock } from "../helpers/clock.js";
 import { spawnCli } from "../helpers/spawned.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -77,7 +79,14 @@ afterEach(async () => {
 });
 
 const env = () => cleanEnv({ VAULT_ADDR: `http://127.0.0.1:${port}`, VAULT_TOKEN: TOKEN });
-const seed = () => runCli(["ensure-local-secrets", "--skip-eso"], { cwd: ws.dir, env: env() });
+// In-process runs of the command (the retry that recovers runs the built CLI below);
+// a run whose retries nothing answers records its backoffs on a virtualClock.
+const seed = (clock?: Clock) =>
+  runInProcess(["ensure-local-secrets", "--skip-eso"], {
+    cwd: ws.dir,
+    env: env(),
+    ...(clock ? { clock } : {}),
+  });
 
 describe("Vault faults after the health check", () => {
   it("sealed at lookup-self: classified, with the unseal hint, never 'unexpected error'", async () => {
@@ -122,8 +131,11 @@ describe("Vault faults after the health check", () => {
       healthy(req, res);
       res.on("finish", () => server.close());
     };
-    const r = await seed();
+    const clock = virtualClock();
+    const r = await seed(clock);
     expect(r.code, r.stdout).toBe(1);
+    // bounded: a backoff between each of the 4 attempts
+    expect(clock.sleeps).toHaveLength(3);
     expect(r.stdout).toMatch(
       /\[vault:mount\] ✖ Vault unreachable at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED at auth\/token\/lookup-self, \d+ attempts\)/,
     );
