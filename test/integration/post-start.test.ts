@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
-import { cleanEnv, runCli } from "../helpers/cli.js";
+import { cleanEnv, runCli, runInProcess } from "../helpers/cli.js";
+import { virtualClock } from "../helpers/clock.js";
 import { StandIns } from "../helpers/standin.js";
 import { until } from "../helpers/wait.js";
 import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -23,6 +24,9 @@ beforeEach(async () => {
 afterEach(async () => world.stop());
 const cli = (args: string[]) =>
   runCli(args, { cwd: ws.dir, env: cleanEnv({ ...world.env, PATH: standins.path() }) });
+/** The same command in-process, on a clock that records its waits (a deadline nothing ends early). */
+const inProcess = (args: string[], clock = virtualClock(), path = standins.path()) =>
+  runInProcess(args, { cwd: ws.dir, env: cleanEnv({ ...world.env, PATH: path }), clock });
 
 describe("post-start", () => {
   it("seeds, wires ESO, writes the secret, then summarises: a usable environment exits 0", async () => {
@@ -47,8 +51,11 @@ describe("post-start", () => {
 
   it("a failed step shows with its hint; the later ones are skipped; exit 1", async () => {
     world.vault.faults.sealed = true;
-    const r = await cli(["post-start"]);
+    const clock = virtualClock();
+    const r = await inProcess(["post-start"], clock);
     expect(r.code).toBe(1);
+    // it waited out Vault's 1 s deadline before failing the step
+    expect(clock.elapsed()).toBe(1000);
     expect(r.stdout).toMatch(/\[db-migrations-secret\] ↷ skipped: vault:health failed/);
     expect(r.stdout).toMatch(/\[tilt\] ↷ skipped: vault:health failed/);
     expect(r.stdout).toMatch(/: FAILED\n/);
@@ -56,7 +63,7 @@ describe("post-start", () => {
       /vault:health +FAIL +[\d.]+ m?s +Vault sealed at http:\/\/127\.0\.0\.1:\d+ — hint: unseal it/,
     );
     expect(world.kube.get("Secret", "ameide", "db-migrations-local")).toBeUndefined();
-    const summary = await cli(["summary"]);
+    const summary = await inProcess(["summary"]);
     expect(summary.code).toBe(1);
   });
 
@@ -89,10 +96,8 @@ describe("post-start", () => {
 describe("smoke", () => {
   it("runs the steps in order and stops at the first failure", async () => {
     const helm = new StandIns(["helmfile", "helm"]);
-    const r = await runCli(["smoke", "--skip-layer"], {
-      cwd: ws.dir,
-      env: cleanEnv({ ...world.env, PATH: helm.path() }),
-    });
+    // in-process: its connect retries to the unreachable host are recorded, not spent
+    const r = await inProcess(["smoke", "--skip-layer"], virtualClock(), helm.path());
     // flyway-status cannot reach the fixtures' db:5432 host: that is the failure here
     expect(r.stdout).toMatch(/\[db-migrations-secret:check\] ✔/);
     expect(r.stdout).toMatch(/\[flyway:status\] ✖/);
