@@ -19,7 +19,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { FsPort, TreeEntry } from "../flows/host.js";
+import type { FsPort, TreeEntry } from "./ports.js";
 
 function kindOf(stats: Stats): string {
   if (stats.isDirectory()) return "a directory";
