@@ -11,19 +11,15 @@ import { ExitCode, InputError, StepError } from "../core/errors.js";
 import { secretKeysFor } from "../core/flyway-env.js";
 import { MANAGED_BY } from "../core/manifests.js";
 import type { SecretMasker } from "../core/mask.js";
-import {
-  buildMigrationsData,
-  missingSourceKeys,
-  type SourceData,
-  secretDataProblems,
-} from "../core/migrations-secret.js";
+import { buildMigrationsData, secretDataProblems } from "../core/migrations-secret.js";
 import { backoffDelay, sleep } from "../core/retry.js";
-import { secretValuesOf } from "../core/secret-values.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { ensureNamespace, explainKubeError } from "./kube-errors.js";
+import { readSources, STEP, sourceSecretName } from "./migrations-sources.js";
 import { step as runStep } from "./step.js";
 
-export const STEP = "db-migrations-secret";
+export { STEP, sourceSecretName };
+
 export const ENSURED_MESSAGE = "db-migrations Flyway secret ensured";
 
 export interface BootstrapOptions {
@@ -48,145 +44,6 @@ export interface BootstrapResult {
 }
 
 const UPDATE_ATTEMPTS = 4;
-
-export const sourceSecretName = (db: { name: string; sourceSecret?: string | undefined }) =>
-  db.sourceSecret ?? `${db.name}-db-credentials`;
-
-async function readSources(
-  options: BootstrapOptions,
-): Promise<Array<{ ref: { name: string; primary: boolean }; source: SourceData }>> {
-  const { kube, config, log, masker } = options;
-  const ns = config.namespace;
-  const out: Array<{ ref: { name: string; primary: boolean }; source: SourceData }> = [];
-  const missing: string[] = [];
-  for (const [i, db] of config.migrations.databases.entries()) {
-    const ref = { name: db.name, primary: i === 0 };
-    const name = sourceSecretName(db);
-    let secret: SecretRead | undefined;
-    try {
-      secret = await kube.readSecret(ns, name);
-    } catch (error) {
-      throw explainKubeError(error);
-    }
-    if (secret) for (const v of secretValuesOf(secret.data)) masker.register(v);
-    const lacking = secret
-      ? [...missingSourceKeys(secret.data), ...secret.binaryKeys.map((k) => `${k} (not UTF-8)`)]
-      : [];
-    if (secret && lacking.length === 0) {
-      // ESO may not have synced Vault's current values (a rotation while ESO fails):
-      // never hand Flyway credentials Vault no longer holds.
-      const path = esoVaultPath(config, ns, name) ?? db.vaultPath;
-      const current = await vaultValues(options, path);
-      if (current.kind === "unavailable") {
-        log.note(
-          STEP,
-          `could not compare ${ns}/${name} with Vault ${config.vault.mount}/${path} (${current.why}); using it as ESO delivered it`,
-        );
-      } else if (current.kind === "present" && differsFromVault(secret.data, current.data)) {
-        const stale = `secret ${ns}/${name} differs from Vault ${config.vault.mount}/${path} (ESO has not synced Vault's current values)`;
-        if (options.mode === "verify") {
-          missing.push(
-            `${stale} — fix: dev-bootstrap ensure-local-secrets --refresh, then kubectl -n ${ns} describe externalsecret ${esoName(config, ns, name)} to see why ESO cannot reach Vault`,
-          );
-          continue;
-        }
-        if (missingSourceKeys(current.data).length === 0) {
-          for (const v of secretValuesOf(current.data)) masker.register(v);
-          log.note(STEP, `${stale}; using Vault's values, which ESO will converge to`);
-          out.push({
-            ref,
-            source: {
-              label: `Vault ${config.vault.mount}/${path} (ESO secret stale)`,
-              data: current.data,
-            },
-          });
-          continue;
-        }
-        throw new StepError(
-          `${stale}, and Vault's values there are not usable credentials (${missingSourceKeys(current.data).join(", ")} missing)`,
-          `fix the fixtures for ${path} and run 'dev-bootstrap ensure-local-secrets --refresh'`,
-        );
-      }
-      out.push({ ref, source: { label: `${name} (ESO)`, data: secret.data } });
-      continue;
-    }
-    const why = secret
-      ? `secret ${ns}/${name} lacks ${lacking.join(", ")}`
-      : `secret ${ns}/${name} does not exist (ESO has not synced it)`;
-    if (options.mode === "verify") {
-      missing.push(
-        `${why} — fix: dev-bootstrap ensure-local-secrets, then kubectl -n ${ns} describe externalsecret ${name}`,
-      );
-      continue;
-    }
-    // ensure mode: fall back to the Vault defaults the fixtures seeded.
-    const path = db.vaultPath;
-    let data: Record<string, string> | undefined;
-    try {
-      const read = await (await options.vault()).kvRead(config.vault.mount, path);
-      if (read.kind === "present") data = read.data;
-    } catch (error) {
-      throw new StepError(
-        `${why}, and the Vault fallback ${config.vault.mount}/${path} failed: ${(error as Error).message.split("\n")[0]}`,
-        "run 'dev-bootstrap ensure-local-secrets' first (it seeds Vault and wires ESO)",
-      );
-    }
-    if (!data || missingSourceKeys(data).length) {
-      throw new StepError(
-        `${why}, and Vault has no usable defaults at ${config.vault.mount}/${path}`,
-        "add DATABASE_URL (or DB_USERNAME, DB_PASSWORD, DB_HOST, DB_NAME) for it to the fixtures and run 'dev-bootstrap ensure-local-secrets'",
-      );
-    }
-    for (const v of secretValuesOf(data)) masker.register(v);
-    log.note(STEP, `${why}; using the Vault defaults at ${config.vault.mount}/${path}`);
-    out.push({ ref, source: { label: `Vault ${config.vault.mount}/${path} (fallback)`, data } });
-  }
-  if (missing.length) {
-    throw new InputError(
-      missing,
-      "verify mode never fabricates credentials: make ESO deliver these secrets, then rerun",
-      ExitCode.stepFailed,
-    );
-  }
-  return out;
-}
-
-/** The Vault path the ExternalSecret that materialises `ns/name` reads, when we configure one. */
-function esoVaultPath(config: Config, ns: string, name: string): string | undefined {
-  return config.eso.externalSecrets.find(
-    (e) => (e.target ?? e.name) === name && (e.namespace ?? config.namespace) === ns,
-  )?.vaultPath;
-}
-
-function esoName(config: Config, ns: string, name: string): string {
-  return (
-    config.eso.externalSecrets.find(
-      (e) => (e.target ?? e.name) === name && (e.namespace ?? config.namespace) === ns,
-    )?.name ?? name
-  );
-}
-
-type VaultValues =
-  | { kind: "present"; data: Record<string, string> }
-  | { kind: "absent" }
-  | { kind: "unavailable"; why: string };
-
-/** Vault's current values at `path`, or why they could not be read (never fatal here). */
-async function vaultValues(options: BootstrapOptions, path: string): Promise<VaultValues> {
-  try {
-    const read = await (await options.vault()).kvRead(options.config.vault.mount, path);
-    return read.kind === "present" ? { kind: "present", data: read.data } : { kind: "absent" };
-  } catch (error) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    return { kind: "unavailable", why: (error as Error).message.split("\n")[0] ?? "error" };
-  }
-}
-
-/** True when a key Vault holds is missing from, or different in, the Secret ESO wrote. */
-function differsFromVault(secret: Record<string, string>, vault: Record<string, string>): boolean {
-  return Object.entries(vault).some(([k, v]) => secret[k] !== v);
-}
-
 function differs(existing: SecretRead, desired: Record<string, string>): boolean {
   if (Object.entries(desired).some(([k, v]) => existing.data[k] !== v)) return true;
   return Object.entries(MANAGED_BY).some(([k, v]) => existing.labels[k] !== v);
