@@ -9,6 +9,7 @@ import { delimiter, isAbsolute, join } from "node:path";
 import { createInterface } from "node:readline";
 import { execa } from "execa";
 import { StepError } from "../core/errors.js";
+import { groupMembersBesidesLeader } from "./process-identity.js";
 
 const INSTALL_HINTS: Record<string, string> = {
   flyway:
@@ -78,6 +79,22 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+/** Signals every process in the child's group but the child itself (execa signals that one). */
+function signalRestOfGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  const members = groupMembersBesidesLeader(pid);
+  // Without /proc the group is signalled whole: the child then receives it twice.
+  if (!members) {
+    killGroup(pid, signal);
+    return;
+  }
+  for (const member of members) {
+    try {
+      process.kill(member, signal);
+    } catch {} // gone meanwhile
+  }
+}
+
 export async function runTool(options: RunToolOptions): Promise<RunToolResult> {
   // An interrupted run starts no further child.
   if (options.signal?.aborted) throw options.signal.reason;
@@ -104,9 +121,14 @@ export async function runTool(options: RunToolOptions): Promise<RunToolResult> {
     forceKillAfterDelay: options.killGraceMs ?? 5000,
     ...(options.signal ? { cancelSignal: options.signal } : {}),
   });
+  // execa signals the direct child (and arms its SIGKILL); the rest of its group
+  // gets the same signal from us, so each process receives it once.
   const killChild = child.kill.bind(child) as (...args: unknown[]) => boolean;
   child.kill = ((...args: unknown[]) => {
-    killGroup(child.pid, typeof args[0] === "string" ? (args[0] as NodeJS.Signals) : "SIGTERM");
+    signalRestOfGroup(
+      child.pid,
+      typeof args[0] === "string" ? (args[0] as NodeJS.Signals) : "SIGTERM",
+    );
     return killChild(...args);
   }) as typeof child.kill;
   for (const [stream, name] of [
