@@ -16,18 +16,20 @@ export interface DbClient {
   end(): Promise<void>;
 }
 
+/** How a login is attempted: the database port's options, and the pg adapter's. */
+export interface ConnectOptions {
+  attempts?: number;
+  connectTimeoutMs?: number;
+  /** Closes the connection when it fires, so a query waiting on a lock ends at once. */
+  signal?: AbortSignal;
+  /** Session settings sent at login (milliseconds): lock_timeout, statement_timeout. */
+  lockTimeoutMs?: number;
+  statementTimeoutMs?: number;
+}
+
 export interface DbPort {
   /** Logs in with bounded retries; throws PgConnectError with the classified failure. */
-  connect(
-    target: Connection,
-    options: {
-      attempts?: number;
-      connectTimeoutMs?: number;
-      signal?: AbortSignal;
-      lockTimeoutMs?: number;
-      statementTimeoutMs?: number;
-    },
-  ): Promise<DbClient>;
+  connect(target: Connection, options: ConnectOptions): Promise<DbClient>;
 }
 
 export interface ProcPort {

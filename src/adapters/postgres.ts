@@ -5,6 +5,7 @@
 import pg from "pg";
 import type { Connection } from "../core/connection.js";
 import { backoffDelay, sleep } from "../core/retry.js";
+import type { ConnectOptions } from "./ports.js";
 
 /** Whether a connection's parameters ask for TLS (pgjdbc's ssl=true, or libpq's sslmode=require…). */
 export function wantsSsl(params: Connection["params"]): boolean {
@@ -68,14 +69,7 @@ export function classifyPgError(error: unknown): PgFailure {
 
 export async function connectPg(
   target: Connection,
-  options: {
-    attempts?: number;
-    connectTimeoutMs?: number;
-    /** Closes the connection when it fires, so a query waiting on a lock ends at once. */
-    signal?: AbortSignal;
-    /** Session settings sent at login (milliseconds): lock_timeout, statement_timeout. */
-    lockTimeoutMs?: number;
-    statementTimeoutMs?: number;
+  options: ConnectOptions & {
     /** How the backoff between attempts waits (the run's clock). */
     sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   } = {},
