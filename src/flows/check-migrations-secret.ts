@@ -14,6 +14,7 @@ import type { CheckpointLogger } from "../log/logger.js";
 import { openDatabase } from "./flyway-db.js";
 import type { Host } from "./host.js";
 import { explainKubeError } from "./kube-errors.js";
+import { step } from "./step.js";
 
 export type CheckStatus = "ok" | "missing" | "invalid" | "cannot-connect";
 
@@ -60,77 +61,79 @@ export async function checkMigrationsSecret(options: {
   const { kube, config, log, masker } = options;
   const namespace = config.namespace;
   const secret = config.migrations.secretName;
-  const step = log.start(
+  return step(
+    log,
     STEP,
     `checking ${namespace}/${secret}${options.connect ? " and logging in to each database" : ""}`,
-  );
-  const fix = `run 'dev-bootstrap bootstrap-db-migrations-secret' (or check it: kubectl -n ${namespace} get secret ${secret})`;
-  let read: Awaited<ReturnType<Kube["readSecret"]>>;
-  try {
-    read = await kube.readSecret(namespace, secret);
-  } catch (error) {
-    const e = explainKubeError(error) as Error & { hint?: string };
-    step.fail(e.message, e.hint);
-    throw Object.assign(e, { step: STEP });
-  }
-  const refs = config.migrations.databases.map((db, i) => ({ name: db.name, primary: i === 0 }));
-  if (!read) {
-    const databases: DatabaseCheck[] = refs.map((ref) => ({
-      database: ref.name,
-      keys: secretKeysFor(ref),
-      status: "missing",
-      problems: [`secret ${namespace}/${secret} does not exist`],
-    }));
-    step.fail(
-      `secret ${namespace}/${secret} does not exist — Flyway would fail with 'FLYWAY_URL not set'`,
-      fix,
-    );
-    return { namespace, secret, exists: false, result: "missing", databases };
-  }
-  for (const v of secretValuesOf(read.data)) masker.register(v);
-  const entries = readMigrationsSecret(read, refs);
-  const databases: DatabaseCheck[] = entries.map((e) => ({
-    database: e.database,
-    keys: e.keys,
-    status: e.status,
-    problems: e.problems,
-    ...(e.url !== undefined ? { url: e.url } : {}),
-    ...(e.user !== undefined ? { user: e.user } : {}),
-  }));
-  if (options.connect) {
-    for (const [i, d] of databases.entries()) {
-      const connection = entries[i]!.connection;
-      if (d.status !== "ok" || !connection) continue;
-      try {
-        const client = await openDatabase(options.db, connection, {
-          attempts: options.connectAttempts ?? 5,
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
-        await client.query("select 1");
-        await client.end();
-      } catch (error) {
-        // openDatabase names the database, the user and the address in one line.
-        if (!(error instanceof StepError)) throw error;
-        d.status = "cannot-connect";
-        d.problems.push(error.message);
+    async (handle) => {
+      const fix = `run 'dev-bootstrap bootstrap-db-migrations-secret' (or check it: kubectl -n ${namespace} get secret ${secret})`;
+      // A failed read is the step's failure, reported by the step runner.
+      const read = await kube.readSecret(namespace, secret).catch((error: unknown) => {
+        throw explainKubeError(error);
+      });
+      const refs = config.migrations.databases.map((db, i) => ({
+        name: db.name,
+        primary: i === 0,
+      }));
+      if (!read) {
+        const databases: DatabaseCheck[] = refs.map((ref) => ({
+          database: ref.name,
+          keys: secretKeysFor(ref),
+          status: "missing",
+          problems: [`secret ${namespace}/${secret} does not exist`],
+        }));
+        handle.fail(
+          `secret ${namespace}/${secret} does not exist — Flyway would fail with 'FLYWAY_URL not set'`,
+          fix,
+        );
+        return { namespace, secret, exists: false, result: "missing", databases };
       }
-    }
-  }
-  const result = worst(databases.map((d) => d.status));
-  const problems = databases.flatMap((d) => d.problems);
-  if (result === "ok") {
-    step.ok(
-      `${namespace}/${secret} has valid Flyway settings for ${databases.map((d) => d.database).join(", ")}${options.connect ? "; every login works" : ""}`,
-    );
-  } else {
-    const hint =
-      result === "cannot-connect"
-        ? "check that PostgreSQL is up and the role's password matches the fixtures (rerun ensure-local-secrets and the bootstrap)"
-        : fix;
-    step.fail(
-      `${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`,
-      hint,
-    );
-  }
-  return { namespace, secret, exists: true, result, databases };
+      for (const v of secretValuesOf(read.data)) masker.register(v);
+      const entries = readMigrationsSecret(read, refs);
+      const databases: DatabaseCheck[] = entries.map((e) => ({
+        database: e.database,
+        keys: e.keys,
+        status: e.status,
+        problems: e.problems,
+        ...(e.url !== undefined ? { url: e.url } : {}),
+        ...(e.user !== undefined ? { user: e.user } : {}),
+      }));
+      if (options.connect) {
+        for (const [i, d] of databases.entries()) {
+          const connection = entries[i]!.connection;
+          if (d.status !== "ok" || !connection) continue;
+          try {
+            const client = await openDatabase(options.db, connection, {
+              attempts: options.connectAttempts ?? 5,
+              ...(options.signal ? { signal: options.signal } : {}),
+            });
+            await client.query("select 1");
+            await client.end();
+          } catch (error) {
+            // openDatabase names the database, the user and the address in one line.
+            if (!(error instanceof StepError)) throw error;
+            d.status = "cannot-connect";
+            d.problems.push(error.message);
+          }
+        }
+      }
+      const result = worst(databases.map((d) => d.status));
+      const problems = databases.flatMap((d) => d.problems);
+      if (result === "ok") {
+        handle.ok(
+          `${namespace}/${secret} has valid Flyway settings for ${databases.map((d) => d.database).join(", ")}${options.connect ? "; every login works" : ""}`,
+        );
+      } else {
+        const hint =
+          result === "cannot-connect"
+            ? "check that PostgreSQL is up and the role's password matches the fixtures (rerun ensure-local-secrets and the bootstrap)"
+            : fix;
+        handle.fail(
+          `${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`,
+          hint,
+        );
+      }
+      return { namespace, secret, exists: true, result, databases };
+    },
+  );
 }

@@ -23,6 +23,7 @@ import { type ConnectionSource, loadConnections } from "./flyway-connections.js"
 import { inspectSchema, openDatabase, readHistory } from "./flyway-db.js";
 import { migrationLocations } from "./flyway-locations.js";
 import type { FsPort, Host, TreeEntry } from "./host.js";
+import { step } from "./step.js";
 
 export interface DatabaseReport extends DatabaseStatus {
   database: string;
@@ -116,94 +117,98 @@ export async function flywayStatus(
     allowPending?: boolean;
   },
 ): Promise<StatusResult> {
-  const step = log.start("flyway:status", "reading flyway_schema_history of each database");
-  let connections: Awaited<ReturnType<typeof loadConnections>>;
-  let settings: FlywaySettings;
-  try {
-    settings = resolveFlywaySettings({
-      env: host.env,
-      config: resolved.config.migrations.flyway,
-      allowPending: options.allowPending === true,
-    });
-    connections = await loadConnections(host, resolved, {
-      from: options.from,
-      ...(options.database ? { only: options.database } : {}),
-    });
-  } catch (error) {
-    if (isBootstrapError(error)) {
-      step.fail(error.message, error.hint);
-      error.step = "flyway:status";
-    }
-    throw error;
-  }
-  const databases = await Promise.all(
-    connections.map(async (db): Promise<DatabaseReport> => {
-      // Flyway reads every location into one set; each file keeps its location's group.
-      const locations = migrationLocations(host.fs, resolved, db.name).map((l) => ({
-        ...l,
-        ...readMigrationDir(host.fs, l.dir),
-      }));
-      const files = locations.flatMap((l) => l.migrations.map((m) => ({ ...m, group: l.group })));
-      const invalid = locations.flatMap((l) => l.invalid);
-      const base = {
-        database: db.name,
-        url: renderJdbcUrl(db.connection.target),
-        locations: locations.map((l) => l.display),
-        invalidFiles: invalid,
-      };
-      let history: HistoryRow[];
-      let baselineOnMigrate: string | undefined;
-      try {
-        const client = await openDatabase(host.db, db.connection, {
-          attempts: 3,
-          ...(host.signal ? { signal: host.signal } : {}),
-        });
-        try {
-          const schema = await inspectSchema(client);
-          history = await readHistory(client, schema.schema);
-          // What Flyway's baselineOnMigrate would do first; info and validate themselves
-          // take the baseline from the BASELINE row only.
-          if (!schema.historyExists && schema.otherObjects > 0)
-            baselineOnMigrate = settings.baselineVersion ?? db.baselineVersion;
-        } finally {
-          await client.end().catch(() => {});
-        }
-      } catch (error) {
-        return {
-          ...base,
-          currentVersion: undefined,
-          migrations: [],
-          counts: {},
-          errors: [],
-          healthy: false,
-          error: (error as Error).message,
-        };
-      }
-      const status = computeStatus(history, files, settings);
-      if (settings.validateMigrationNaming && invalid.length) {
-        status.errors.push(
-          ...invalid.map((message) => ({ code: "INVALID_MIGRATION_NAME" as const, message })),
+  return step(
+    log,
+    "flyway:status",
+    "reading flyway_schema_history of each database",
+    async (handle) => {
+      const settings = resolveFlywaySettings({
+        env: host.env,
+        config: resolved.config.migrations.flyway,
+        allowPending: options.allowPending === true,
+      });
+      const connections = await loadConnections(host, resolved, {
+        from: options.from,
+        ...(options.database ? { only: options.database } : {}),
+      });
+      const databases = await Promise.all(
+        connections.map(async (db): Promise<DatabaseReport> => {
+          // Flyway reads every location into one set; each file keeps its location's group.
+          const locations = migrationLocations(host.fs, resolved, db.name).map((l) => ({
+            ...l,
+            ...readMigrationDir(host.fs, l.dir),
+          }));
+          const files = locations.flatMap((l) =>
+            l.migrations.map((m) => ({ ...m, group: l.group })),
+          );
+          const invalid = locations.flatMap((l) => l.invalid);
+          const base = {
+            database: db.name,
+            url: renderJdbcUrl(db.connection.target),
+            locations: locations.map((l) => l.display),
+            invalidFiles: invalid,
+          };
+          let history: HistoryRow[];
+          let baselineOnMigrate: string | undefined;
+          try {
+            const client = await openDatabase(host.db, db.connection, {
+              attempts: 3,
+              ...(host.signal ? { signal: host.signal } : {}),
+            });
+            try {
+              const schema = await inspectSchema(client);
+              history = await readHistory(client, schema.schema);
+              // What Flyway's baselineOnMigrate would do first; info and validate themselves
+              // take the baseline from the BASELINE row only.
+              if (!schema.historyExists && schema.otherObjects > 0)
+                baselineOnMigrate = settings.baselineVersion ?? db.baselineVersion;
+            } finally {
+              await client.end().catch(() => {});
+            }
+          } catch (error) {
+            return {
+              ...base,
+              currentVersion: undefined,
+              migrations: [],
+              counts: {},
+              errors: [],
+              healthy: false,
+              error: (error as Error).message,
+            };
+          }
+          const status = computeStatus(history, files, settings);
+          if (settings.validateMigrationNaming && invalid.length) {
+            status.errors.push(
+              ...invalid.map((message) => ({ code: "INVALID_MIGRATION_NAME" as const, message })),
+            );
+            status.healthy = false;
+          }
+          return { ...base, ...status, ...(baselineOnMigrate ? { baselineOnMigrate } : {}) };
+        }),
+      );
+      const summary = databases
+        .map((r) => {
+          if (r.error) return `${r.database}: unreadable`;
+          const errors = r.errors.length;
+          return `${r.database}: ${r.currentVersion ? `version ${r.currentVersion}` : "no version yet"}, ${r.counts.Pending ?? 0} pending${errors ? `, validate failed (${errors} error${errors > 1 ? "s" : ""})` : ""}`;
+        })
+        .join("; ");
+      const bad = databases.find((r) => !r.healthy);
+      if (!bad) handle.ok(summary);
+      else if (bad.error) handle.fail(bad.error, "check the connection (see the message)");
+      else {
+        const first = bad.errors[0]!;
+        handle.fail(
+          `${summary} — ${bad.database}: ${first.message.split("\n")[0]}`,
+          hintFor(first),
         );
-        status.healthy = false;
       }
-      return { ...base, ...status, ...(baselineOnMigrate ? { baselineOnMigrate } : {}) };
-    }),
+      return { settings, databases };
+    },
+    // Our own errors (settings, connections) are this step's failure; anything else
+    // passes to the CLI, which reports it once.
+    { owns: isBootstrapError },
   );
-  const summary = databases
-    .map((r) => {
-      if (r.error) return `${r.database}: unreadable`;
-      const errors = r.errors.length;
-      return `${r.database}: ${r.currentVersion ? `version ${r.currentVersion}` : "no version yet"}, ${r.counts.Pending ?? 0} pending${errors ? `, validate failed (${errors} error${errors > 1 ? "s" : ""})` : ""}`;
-    })
-    .join("; ");
-  const bad = databases.find((r) => !r.healthy);
-  if (!bad) step.ok(summary);
-  else if (bad.error) step.fail(bad.error, "check the connection (see the message)");
-  else {
-    const first = bad.errors[0]!;
-    step.fail(`${summary} — ${bad.database}: ${first.message.split("\n")[0]}`, hintFor(first));
-  }
-  return { settings, databases };
 }
 
 /** An ASCII table like the one `flyway info` prints. */
