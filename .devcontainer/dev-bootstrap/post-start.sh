@@ -25,5 +25,5 @@ if command -v post-start >/dev/null 2>&1; then
   exec post-start "$@"
 fi
 echo "dev-bootstrap: error: post-start not found (not in node_modules/.bin, not on PATH)" >&2
-echo "  hint: add dev-bootstrap to the workspace (npm install --save-dev dev-bootstrap), or set the Feature's version option" >&2
+echo "  hint: add dev-bootstrap to the workspace (npm pack it, then npm install --save-dev ./dev-bootstrap-<version>.tgz) and install it (postCreateCommand: npm ci), or set the Feature's tarball option" >&2
 exit 127

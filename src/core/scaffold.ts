@@ -105,6 +105,8 @@ export function scaffold(input: ScaffoldInput): Scaffold {
   return {
     files,
     tiltfileLines: [`load("${input.extensionTiltfile}", "dev_bootstrap")`, "dev_bootstrap()"],
-    devcontainerLines: ['"features": { "./dev-bootstrap": {} }'],
+    // The Feature uses the workspace's own install (its default version "none"),
+    // which the container gets from the lock file when it is created.
+    devcontainerLines: ['"features": { "./dev-bootstrap": {} },', '"postCreateCommand": "npm ci"'],
   };
 }

@@ -1,5 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv } from "ajv";
@@ -46,7 +53,7 @@ describe("the Dev Container Feature", () => {
 
   it("has the version and postStart options, and post-start as its postStartCommand", () => {
     expect(metadata.id).toBe("dev-bootstrap");
-    expect(metadata.options.version).toMatchObject({ type: "string", default: "latest" });
+    expect(metadata.options.version).toMatchObject({ type: "string", default: "none" });
     expect(metadata.options.postStart).toMatchObject({ type: "boolean", default: true });
     // install.sh puts the hook there (its default prefix is /usr/local).
     expect(metadata.postStartCommand).toBe("/usr/local/share/dev-bootstrap/post-start.sh");
@@ -115,6 +122,31 @@ describe("the Dev Container Feature", () => {
     expect(off.status).toBe(0);
     expect(off.stdout).toContain("post-start not run (the Feature's postStart option is false)");
   }, 180_000);
+
+  it("install.sh refuses a package named dev-bootstrap that is not this project (the registry name is another's)", () => {
+    const prefix = mkdtempSync(join(tmpdir(), "dbfeature-"));
+    // A package of that name with none of our commands, packed as the registry would serve it.
+    const other = mkdtempSync(join(tmpdir(), "dbfeature-other-"));
+    mkdirSync(join(other, "bin"));
+    writeFileSync(
+      join(other, "package.json"),
+      JSON.stringify({
+        name: "dev-bootstrap",
+        version: "0.2.2",
+        bin: { "dev-bootstrap": "bin/x.js" },
+      }),
+    );
+    writeFileSync(join(other, "bin", "x.js"), "#!/usr/bin/env node\n");
+    const pack = spawnSync("npm", ["pack", "--silent", "--pack-destination", other], {
+      cwd: other,
+      encoding: "utf8",
+    });
+    expect(pack.status).toBe(0);
+    const r = install(prefix, { TARBALL: join(other, pack.stdout.trim()) });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("it is not this dev-bootstrap");
+    expect(r.stderr).toContain("hint: use the tarball option");
+  });
 
   it("install.sh refuses a tarball that does not exist, with a hint", () => {
     const prefix = mkdtempSync(join(tmpdir(), "dbfeature-"));

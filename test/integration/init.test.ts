@@ -38,7 +38,8 @@ describe("dev-bootstrap init", () => {
     expect(r.stdout).toContain("dev_bootstrap()");
     // Outside the workspace (not in its node_modules), the package is loaded by absolute path.
     expect(r.stdout).toContain(`load("${REPO}tilt/dev_bootstrap/Tiltfile", "dev_bootstrap")`);
-    expect(r.stdout).toContain('"features": { "./dev-bootstrap": {} }');
+    expect(r.stdout).toContain('"features": { "./dev-bootstrap": {} },');
+    expect(r.stdout).toContain('"postCreateCommand": "npm ci"');
 
     // What init wrote is what the commands load: the config, and fixtures for each database.
     const resolved = resolveConfig({ cwd: join(ws.dir, "services"), env: {} });

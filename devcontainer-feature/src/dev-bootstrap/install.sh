@@ -5,7 +5,7 @@
 # Runs again without changing anything when everything is already in place.
 #
 # Options arrive as environment variables (devcontainer-feature.json):
-#   VERSION      npm version to install, "latest", or "none" (use the workspace's own)
+#   VERSION      "none" (default: use the workspace's own install), or a registry version
 #   TARBALL      a .tgz made by `npm pack`, installed instead of the registry package
 #                (relative paths resolve against this Feature's folder)
 #   POSTSTART    "true"/"false": whether the hook runs post-start
@@ -13,7 +13,7 @@
 # DEV_BOOTSTRAP_PREFIX (default /usr/local) moves everything, for tests.
 set -euo pipefail
 
-VERSION="${VERSION:-latest}"
+VERSION="${VERSION:-none}"
 TARBALL="${TARBALL:-}"
 POSTSTART="${POSTSTART:-true}"
 NODEVERSION="${NODEVERSION:-22}"
@@ -97,6 +97,10 @@ elif [ -n "$marker" ] && [ -f "$SHARE/installed" ] && [ "$(cat "$SHARE/installed
 else
   say "installing $spec"
   npm install --global --prefix "$PREFIX" --prefer-offline --no-audit --no-fund "$spec" >&2
+  # The registry name dev-bootstrap belongs to another project: make sure what came is ours.
+  [ -x "$PREFIX/bin/post-start" ] && [ -x "$PREFIX/bin/ensure-local-secrets" ] ||
+    die "$spec has no post-start or ensure-local-secrets command: it is not this dev-bootstrap" \
+      "use the tarball option (a .tgz made by 'npm pack'), or version none with the package in the workspace's devDependencies"
   printf '%s\n' "$marker" >"$SHARE/installed"
 fi
 
