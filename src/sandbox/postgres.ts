@@ -127,17 +127,23 @@ export class ThrowawayPostgres {
     }
   }
 
-  /** Creates (or updates the password of) roles and databases. Idempotent. */
-  async ensureDatabases(specs: readonly PgDatabaseSpec[]): Promise<PgEnsured[]> {
+  /** A connected superuser session on `database`; the caller ends it. */
+  async superuserClient(database = "postgres"): Promise<import("pg").Client> {
     const pg = (await import("pg")).default;
     const client = new pg.Client({
       host: this.host,
       port: this.port,
       user: this.superuser,
       password: this.superPassword,
-      database: "postgres",
+      database,
     });
     await client.connect();
+    return client;
+  }
+
+  /** Creates (or updates the password of) roles and databases. Idempotent. */
+  async ensureDatabases(specs: readonly PgDatabaseSpec[]): Promise<PgEnsured[]> {
+    const client = await this.superuserClient();
     const out: PgEnsured[] = [];
     try {
       for (const s of specs) {

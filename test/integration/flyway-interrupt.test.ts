@@ -3,7 +3,7 @@
  * lock held by an idle transaction. An interrupt stops it before any destructive
  * step; a lock that is never released ends the wait at lock_timeout.
  */
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { historyTableDdl } from "../../src/flows/flyway-db.js";
 import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
@@ -18,17 +18,7 @@ let ws: Workspace;
 let standins: StandIns;
 let holder: pg.Client;
 
-const connect = async (db: string) => {
-  const c = new pg.Client({
-    host: server.host,
-    port: server.port,
-    user: server.superuser,
-    password: server.superPassword,
-    database: db,
-  });
-  await c.connect();
-  return c;
-};
+const connect = (db: string) => server.superuserClient(db);
 
 beforeAll(async () => {
   server = new ThrowawayPostgres();

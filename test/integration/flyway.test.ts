@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { compareVersions, parseMigrationName } from "../../src/core/flyway-files.js";
 import { historyTableDdl } from "../../src/flows/flyway-db.js";
@@ -18,14 +18,7 @@ let standins: StandIns;
 const SQL = join(REPO, "db/flyway/sql");
 
 async function admin<T>(db: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({
-    host: server.host,
-    port: server.port,
-    user: server.superuser,
-    password: server.superPassword,
-    database: db,
-  });
-  await c.connect();
+  const c = await server.superuserClient(db);
   try {
     return await fn(c);
   } finally {
