@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
 import { cleanEnv, runCli } from "../helpers/cli.js";
+import { answerVaultPreamble, sendJson } from "../helpers/vault-preamble.js";
 import { DB_URL_FIXTURES, makeWorkspace } from "../helpers/workspace.js";
 
 let world: World | undefined;
@@ -49,15 +50,9 @@ describe("a secret echoed back in a client's error", () => {
   it("the Vault client: a Vault error body quoting the value is masked, stack included", async () => {
     const canary = "canary-S3cr3t-4f9a/@:";
     server = createServer((req, res) => {
-      const send = (status: number, body: unknown) => {
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(body));
-      };
+      const send = (status: number, body: unknown) => sendJson(res, status, body);
       const url = req.url!.split("?")[0]!;
-      if (url === "/v1/sys/health") return send(200, { initialized: true, sealed: false });
-      if (url === "/v1/auth/token/lookup-self") return send(200, { data: { policies: ["root"] } });
-      if (url === "/v1/sys/mounts/secret")
-        return send(200, { data: { type: "kv", options: { version: "2" } } });
+      if (answerVaultPreamble(url, res)) return;
       if (req.method === "GET") return send(404, { errors: [] });
       send(400, { errors: [`cannot store value "${canary}": invalid`] });
     });

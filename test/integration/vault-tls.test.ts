@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanEnv, runCli } from "../helpers/cli.js";
+import { answerVaultPreamble, sendJson } from "../helpers/vault-preamble.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 const TOKEN = "s.tls-token-5678";
@@ -73,15 +74,9 @@ beforeAll(async () => {
     { key: readFileSync(join(dir, "srv.key")), cert: readFileSync(join(dir, "srv.pem")) },
     (req, res) => {
       namespaces.push(req.headers["x-vault-namespace"] as string | undefined);
-      const send = (status: number, body: unknown) => {
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(body));
-      };
+      const send = (status: number, body: unknown) => sendJson(res, status, body);
       const url = req.url!.split("?")[0]!;
-      if (url === "/v1/sys/health") return send(200, { initialized: true, sealed: false });
-      if (url === "/v1/auth/token/lookup-self") return send(200, { data: { policies: ["root"] } });
-      if (url === "/v1/sys/mounts/secret")
-        return send(200, { data: { type: "kv", options: { version: "2" } } });
+      if (answerVaultPreamble(url, res)) return;
       if (url.startsWith("/v1/secret/data/")) {
         if (req.method === "GET") {
           const data = kv.get(url);
