@@ -104,6 +104,7 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
       );
     }
   }
+  let fromFile: Config | undefined;
   if (locate) {
     // The file is checked on its own too: a bad value there is reported even when an
     // environment variable or flag overrides it today, since it breaks once they are unset.
@@ -114,6 +115,7 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
         `${locate(issue.path)}: ${dotted(issue.path)}: ${describeIssue(issue)}`,
       );
     }
+    fromFile = fileOnly.data;
   }
   for (const [name, key] of ENV_KEYS) {
     const value = options.env[name];
@@ -137,7 +139,11 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
           ? locate(path)
           : "config";
   };
-  const parsed = configSchema.safeParse(merged);
+  // Nothing from the environment or flags: the file's config, already checked, is the config.
+  const parsed =
+    fromFile && origins.size === 0
+      ? { success: true as const, data: fromFile }
+      : configSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = dotted(issue.path);

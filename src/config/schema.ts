@@ -2,56 +2,71 @@
  * The config schema: the contracts in ARCHITECTURE.md as defaults. Every name
  * is configurable; `resolveConfig` layers file → env → flags over these.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
+import "../core/zod-english.js";
 import { isValidVaultPath } from "../core/vault-path.js";
 
-// One parse per process: compiling zod's fast path (new Function) costs more than it saves.
-z.config({ jitless: true });
+// zod/mini, not classic zod: classic zod puts dozens of methods on every schema it
+// builds, which every command paid for at start-up (about 10 ms for this schema).
 
 /** RFC 1123 label, as Kubernetes requires for namespaces. */
 const dnsLabel = z
   .string()
-  .regex(
-    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
-    "expected a DNS-1123 label (lower-case letters, digits, '-')",
+  .check(
+    z.regex(
+      /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+      "expected a DNS-1123 label (lower-case letters, digits, '-')",
+    ),
   );
 /** RFC 1123 subdomain, as Kubernetes requires for Secret and resource names. */
 const dnsName = z
   .string()
-  .max(253)
-  .regex(
-    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
-    "expected a DNS-1123 name (lower-case letters, digits, '-', '.')",
+  .check(
+    z.maxLength(253),
+    z.regex(
+      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+      "expected a DNS-1123 name (lower-case letters, digits, '-', '.')",
+    ),
   );
-const httpUrl = z
-  .string()
-  .regex(
+const httpUrl = z.string().check(
+  z.regex(
     /^https?:\/\/[^\s/]+/,
     "expected an http:// or https:// address, e.g. http://127.0.0.1:8200",
-  )
-  .refine((v) => URL.canParse(v), {
+  ),
+  z.refine((v) => URL.canParse(v), {
     message: "not a valid URL (check brackets around an IPv6 host, and the port)",
     abort: true,
-  })
+  }),
   // Vault takes a token, never userinfo; an address holding one would be printed and journaled.
-  .refine((v) => !URL.canParse(v) || (!new URL(v).username && !new URL(v).password), {
+  z.refine((v) => !URL.canParse(v) || (!new URL(v).username && !new URL(v).password), {
     message:
       "must not hold a user name or password (user:password@); Vault takes a token: set VAULT_TOKEN",
-  });
+  }),
+);
+// Schemas are immutable: the common ones are built once and shared (fewer to build at start-up).
+/** A non-empty string. */
+const text = z.string().check(z.minLength(1));
+const positive = z.number().check(z.positive());
+/** A whole number from `min` to `max`. */
+const whole = (min: number, max?: number) =>
+  z.number().check(z.int(), z.gte(min), ...(max === undefined ? [] : [z.lte(max)]));
+
 /** A KV v2 secret path relative to the mount: no leading slash, no `data/`, no `.` segments. */
-export const vaultPathSchema = z
-  .string()
-  .min(1)
-  .refine((p) => isValidVaultPath(p), {
+export const vaultPathSchema = z.string().check(
+  z.minLength(1),
+  z.refine((p) => isValidVaultPath(p), {
     message:
       "expected a KV path like 'platform/db' (no leading '/', no 'data/' prefix, no '.' or '..' segments, no trailing '.')",
-  });
+  }),
+);
 
 const databaseName = z
   .string()
-  .regex(
-    /^[a-z][a-z0-9_]{0,30}$/,
-    "expected a lower-case name like 'platform' (letters, digits, '_')",
+  .check(
+    z.regex(
+      /^[a-z][a-z0-9_]{0,30}$/,
+      "expected a lower-case name like 'platform' (letters, digits, '_')",
+    ),
   );
 
 const database = z.strictObject({
@@ -59,121 +74,132 @@ const database = z.strictObject({
   /** Vault path whose keys hold this database's defaults (fallback source). */
   vaultPath: vaultPathSchema,
   /** ESO-managed Secret holding this database's credentials; default `<name>-db-credentials`. */
-  sourceSecret: dnsName.optional(),
+  sourceSecret: z.optional(dnsName),
   /** Flyway baseline version used when the schema exists without history. */
-  baselineVersion: z
-    .string()
-    .regex(/^\d+(\.\d+)*$/, "expected a version like '3' or '1.2'")
-    .optional(),
+  baselineVersion: z.optional(
+    z.string().check(z.regex(/^\d+(\.\d+)*$/, "expected a version like '3' or '1.2'")),
+  ),
 });
 
 const externalSecret = z.strictObject({
   name: dnsName,
-  namespace: dnsLabel.optional(),
+  namespace: z.optional(dnsLabel),
   /** KV path (relative to the mount) whose keys become the target Secret's keys. */
   vaultPath: vaultPathSchema,
   /** Name of the Secret ESO writes; defaults to the ExternalSecret's name. */
-  target: dnsName.optional(),
+  target: z.optional(dnsName),
 });
 
 const layer = z.strictObject({
   /** Helmfile for this layer, workspace-relative. */
-  helmfile: z.string().min(1),
+  helmfile: text,
   /** Helmfile environment (--environment). */
-  environment: z.string().min(1).default("local"),
+  environment: z._default(text, "local"),
   /** Our steps that run first, in order. */
-  before: z.array(z.enum(["ensure-local-secrets", "bootstrap-db-migrations-secret"])).default([]),
+  before: z._default(
+    z.array(z.enum(["ensure-local-secrets", "bootstrap-db-migrations-secret"])),
+    [],
+  ),
   /** Releases whose `helm test` gates the layer after the sync. */
-  tests: z.array(dnsName).default([]),
-  timeoutSeconds: z.number().positive().default(900),
+  tests: z._default(z.array(dnsName), []),
+  timeoutSeconds: z._default(positive, 900),
 });
 
 export const configSchema = z.strictObject({
-  namespace: dnsLabel.default("ameide"),
+  namespace: z._default(dnsLabel, "ameide"),
   /** Workspace-relative directory for the journal, locks and other run state (git-ignored). */
-  stateDir: z.string().min(1).default(".dev-bootstrap"),
-  log: z
-    .strictObject({
-      format: z.enum(["human", "json"]).default("human"),
+  stateDir: z._default(text, ".dev-bootstrap"),
+  log: z._default(
+    z.strictObject({
+      format: z._default(z.enum(["human", "json"]), "human"),
       /** Journal file; default `<stateDir>/journal.jsonl`. */
-      journal: z.string().min(1).optional(),
+      journal: z.optional(text),
       /** Bound of the journal before it is rotated (bytes). */
-      journalMaxBytes: z.number().int().min(4096).default(1_048_576),
+      journalMaxBytes: z._default(whole(4096), 1_048_576),
       /** Interval of the progress checkpoints long waits print (vault:health, eso:sync). */
-      progressSeconds: z.number().positive().default(5),
-    })
-    .default({ format: "human", journalMaxBytes: 1_048_576, progressSeconds: 5 }),
-  vault: z
-    .strictObject({
-      addr: httpUrl.default("http://127.0.0.1:8200"),
+      progressSeconds: z._default(positive, 5),
+    }),
+    { format: "human", journalMaxBytes: 1_048_576, progressSeconds: 5 },
+  ),
+  vault: z.prefault(
+    z.strictObject({
+      addr: z._default(httpUrl, "http://127.0.0.1:8200"),
       /**
        * Vault's address as ESO's pods reach it (the ClusterSecretStore's server): the
        * in-cluster service, since VAULT_ADDR is usually loopback in a devcontainer.
        */
-      clusterAddress: httpUrl.default("http://vault.vault.svc.cluster.local:8200"),
+      clusterAddress: z._default(httpUrl, "http://vault.vault.svc.cluster.local:8200"),
       /** Only from VAULT_TOKEN; never put a token in the config file. */
-      token: z.string().optional(),
-      tokenFile: z.string().optional(),
+      token: z.optional(z.string()),
+      tokenFile: z.optional(z.string()),
       /** CA certificate (PEM file) that signed Vault's certificate, as VAULT_CACERT. */
-      caCert: z.string().min(1).optional(),
+      caCert: z.optional(text),
       /** Skip verifying Vault's certificate, as VAULT_SKIP_VERIFY (throwaway dev servers only). */
-      skipVerify: z.union([z.boolean(), z.stringbool()]).default(false),
+      skipVerify: z._default(z.union([z.boolean(), z.stringbool()]), false),
       /** Vault Enterprise namespace, as VAULT_NAMESPACE. */
-      namespace: z.string().min(1).optional(),
-      mount: z
-        .string()
-        .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, "expected a mount path like 'secret'")
-        .default("secret"),
-      fixturesDir: z.string().min(1).default("vault/fixtures"),
+      namespace: z.optional(text),
+      mount: z._default(
+        z
+          .string()
+          .check(
+            z.regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, "expected a mount path like 'secret'"),
+          ),
+        "secret",
+      ),
+      fixturesDir: z._default(text, "vault/fixtures"),
       /** Seed for derived secrets. The default is for local use only. */
-      seed: z.string().min(1).default("dev-bootstrap-local"),
-      readyTimeoutSeconds: z.number().positive().default(30),
-      concurrency: z.number().int().min(1).max(64).default(8),
-    })
-    .prefault({}),
-  kube: z
-    .strictObject({
-      kubeconfig: z.string().optional(),
-      context: z.string().optional(),
+      seed: z._default(text, "dev-bootstrap-local"),
+      readyTimeoutSeconds: z._default(positive, 30),
+      concurrency: z._default(whole(1, 64), 8),
+    }),
+    {},
+  ),
+  kube: z.prefault(
+    z.strictObject({
+      kubeconfig: z.optional(z.string()),
+      context: z.optional(z.string()),
       /** What to do when the namespace is missing. */
-      namespaceMissing: z.enum(["create", "fail"]).default("create"),
-      fieldManager: z.string().min(1).default("dev-bootstrap"),
+      namespaceMissing: z._default(z.enum(["create", "fail"]), "create"),
+      fieldManager: z._default(text, "dev-bootstrap"),
       /** Time limit of one Kubernetes API request; a request that does not answer is retried. */
-      requestTimeoutSeconds: z.number().positive().default(10),
+      requestTimeoutSeconds: z._default(positive, 10),
       /** Attempts per request when the API times out or refuses connections (bounded retry). */
-      requestAttempts: z.number().int().min(1).max(10).default(3),
-    })
-    .prefault({}),
-  eso: z
-    .strictObject({
-      store: dnsName.default("ameide-vault"),
-      apiVersion: z.enum(["auto", "v1", "v1beta1"]).default("auto"),
+      requestAttempts: z._default(whole(1, 10), 3),
+    }),
+    {},
+  ),
+  eso: z.prefault(
+    z.strictObject({
+      store: z._default(dnsName, "ameide-vault"),
+      apiVersion: z._default(z.enum(["auto", "v1", "v1beta1"]), "auto"),
       /** Overrides vault.clusterAddress for the ClusterSecretStore (kept for older configs). */
-      vaultServer: httpUrl.optional(),
-      tokenSecret: z
-        .strictObject({
-          name: dnsName.default("vault-token"),
-          namespace: dnsLabel.default("external-secrets"),
-          key: z.string().min(1).default("token"),
-        })
-        .prefault({}),
-      refreshInterval: z
-        .string()
-        .regex(/^(\d+(ms|s|m|h))+$/, "expected a duration like '1h' or '30s'")
-        .default("1h"),
-      readyTimeoutSeconds: z.number().positive().default(60),
-      externalSecrets: z.array(externalSecret).default([
+      vaultServer: z.optional(httpUrl),
+      tokenSecret: z.prefault(
+        z.strictObject({
+          name: z._default(dnsName, "vault-token"),
+          namespace: z._default(dnsLabel, "external-secrets"),
+          key: z._default(text, "token"),
+        }),
+        {},
+      ),
+      refreshInterval: z._default(
+        z.string().check(z.regex(/^(\d+(ms|s|m|h))+$/, "expected a duration like '1h' or '30s'")),
+        "1h",
+      ),
+      readyTimeoutSeconds: z._default(positive, 60),
+      externalSecrets: z._default(z.array(externalSecret), [
         { name: "platform-db-credentials", vaultPath: "platform/db" },
         { name: "agents-db-credentials", vaultPath: "agents/db" },
       ]),
-    })
-    .prefault({}),
-  helm: z
-    .strictObject({
+    }),
+    {},
+  ),
+  helm: z.prefault(
+    z.strictObject({
       /** Layers run-helm-layer knows, by number. */
-      layers: z
-        .record(z.string().regex(/^\d+$/, "expected a layer number like '42'"), layer)
-        .default({
+      layers: z._default(
+        z.record(z.string().check(z.regex(/^\d+$/, "expected a layer number like '42'")), layer),
+        {
           "15": {
             helmfile: "helmfile/15-secrets.yaml",
             environment: "local",
@@ -188,55 +214,59 @@ export const configSchema = z.strictObject({
             tests: ["db-migrations"],
             timeoutSeconds: 900,
           },
-        }),
+        },
+      ),
       /** The db-migrations release run-migrations installs. */
-      release: dnsName.default("db-migrations"),
-      chart: z.string().min(1).default("charts/db-migrations"),
-      valuesFile: z.string().min(1).default("charts/db-migrations/values-local.yaml"),
-      timeoutSeconds: z.number().positive().default(600),
-    })
-    .prefault({}),
-  migrations: z
-    .strictObject({
-      secretName: dnsName.default("db-migrations-local"),
-      mode: z.enum(["ensure", "verify"]).default("ensure"),
-      sqlDir: z.string().min(1).default("db/flyway/sql"),
+      release: z._default(dnsName, "db-migrations"),
+      chart: z._default(text, "charts/db-migrations"),
+      valuesFile: z._default(text, "charts/db-migrations/values-local.yaml"),
+      timeoutSeconds: z._default(positive, 600),
+    }),
+    {},
+  ),
+  migrations: z.prefault(
+    z.strictObject({
+      secretName: z._default(dnsName, "db-migrations-local"),
+      mode: z._default(z.enum(["ensure", "verify"]), "ensure"),
+      sqlDir: z._default(text, "db/flyway/sql"),
       /** The preflight's lock_timeout: how long it waits on a lock another session holds. */
-      lockTimeoutSeconds: z.number().positive().default(10),
+      lockTimeoutSeconds: z._default(positive, 10),
       /** The preflight's statement_timeout. */
-      statementTimeoutSeconds: z.number().positive().default(60),
+      statementTimeoutSeconds: z._default(positive, 60),
       /**
        * Demo seed data: Flyway migrations in <seedDir>/<database>, added to Flyway's
        * locations only when enabled. This tool is for local environments, so on by
        * default; the chart refuses it for staging and production.
        */
-      seedData: z
-        .preprocess(
-          (v) => (v === "1" || v === "true" ? true : v === "0" || v === "false" ? false : v),
+      seedData: z._default(
+        z.pipe(
+          z.transform((v: unknown) =>
+            v === "1" || v === "true" ? true : v === "0" || v === "false" ? false : v,
+          ),
           z.boolean(),
-        )
-        .default(true),
-      seedDir: z.string().min(1).default("db/flyway/seed"),
-      databases: z
-        .array(database)
-        .min(1)
-        .default([
-          { name: "platform", vaultPath: "platform/db" },
-          { name: "agents", vaultPath: "agents/db", baselineVersion: "3" },
-        ]),
+        ),
+        true,
+      ),
+      seedDir: z._default(text, "db/flyway/seed"),
+      databases: z._default(z.array(database).check(z.minLength(1)), [
+        { name: "platform", vaultPath: "platform/db" },
+        { name: "agents", vaultPath: "agents/db", baselineVersion: "3" },
+      ]),
       /**
        * Flyway settings that change what info/validate report; flyway-status
        * applies them and run-flyway-cli passes them on. FLYWAY_* variables win.
        */
-      flyway: z
-        .strictObject({
-          ignoreMigrationPatterns: z.array(z.string()).optional(),
-          target: z.string().min(1).optional(),
-          outOfOrder: z.boolean().optional(),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
+      flyway: z.prefault(
+        z.strictObject({
+          ignoreMigrationPatterns: z.optional(z.array(z.string())),
+          target: z.optional(text),
+          outOfOrder: z.optional(z.boolean()),
+        }),
+        {},
+      ),
+    }),
+    {},
+  ),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -6,11 +6,12 @@
  * value never. `{key}` in a message stands for the key the issue is about.
  */
 import { isMap, isScalar, isSeq, type Node } from "yaml";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { ALPHABETS } from "./derive.js";
 import { printable, unstorableText } from "./printable.js";
 import { isValidVaultPath } from "./vault-path.js";
 import { keyText, type Position, type YamlSource } from "./yaml-source.js";
+import "./zod-english.js";
 
 const KEY_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
@@ -22,20 +23,20 @@ const unknownField = (known: readonly string[], prefix = "") =>
   });
 
 /** Text Vault can store as written. */
-const storable = (text: string, ctx: z.RefinementCtx) => {
+const storable = z.superRefine((text: string, ctx) => {
   const why = unstorableText(text);
   if (why)
     ctx.addIssue({
       code: "custom",
       message: `value holds ${why}; write it without control characters`,
     });
-};
+});
 
 /** A scalar stored as text (a number keeps the digits it was written with). */
 const scalar = (message: string) =>
   z.union(
     [
-      z.string().superRefine(storable),
+      z.string().check(storable),
       // any number YAML reads, .inf and .nan included (z.number() takes finite ones only)
       z.custom<number>((v) => typeof v === "number"),
       z.boolean(),
@@ -47,36 +48,41 @@ const DERIVE_LENGTH = "derive.length: expected a whole number from 8 to 512";
 const DERIVE_ROTATION = "derive.rotation: expected a whole number ≥ 0";
 const DERIVE_ALPHABET = `derive.alphabet: expected one of ${Object.keys(ALPHABETS).join(", ")} or a string of at least 2 distinct characters`;
 
-const deriveSchema = z.preprocess(
-  (v) => (v === true ? {} : v), // `derive: true` takes every default
-  z
-    .object(
+const deriveSchema = z.pipe(
+  z.transform((v: unknown) => (v === true ? {} : v)), // `derive: true` takes every default
+  z.catchall(
+    z.object(
       {
-        length: z
-          .number({ error: DERIVE_LENGTH })
-          .int({ error: DERIVE_LENGTH })
-          .min(8, { error: DERIVE_LENGTH })
-          .max(512, { error: DERIVE_LENGTH })
-          .optional(),
-        alphabet: z
-          .string({ error: DERIVE_ALPHABET })
-          .refine((t) => t in ALPHABETS || new Set(t).size >= 2, {
-            error: DERIVE_ALPHABET,
-            abort: true,
-          })
-          .refine((t) => t in ALPHABETS || new Set(t).size === t.length, {
-            error: "derive.alphabet: characters must not repeat",
-          })
-          .optional(),
-        rotation: z
-          .number({ error: DERIVE_ROTATION })
-          .int({ error: DERIVE_ROTATION })
-          .min(0, { error: DERIVE_ROTATION })
-          .optional(),
+        length: z.optional(
+          z
+            .number({ error: DERIVE_LENGTH })
+            .check(
+              z.int({ error: DERIVE_LENGTH }),
+              z.gte(8, { error: DERIVE_LENGTH }),
+              z.lte(512, { error: DERIVE_LENGTH }),
+            ),
+        ),
+        alphabet: z.optional(
+          z.string({ error: DERIVE_ALPHABET }).check(
+            z.refine((t) => t in ALPHABETS || new Set(t).size >= 2, {
+              error: DERIVE_ALPHABET,
+              abort: true,
+            }),
+            z.refine((t) => t in ALPHABETS || new Set(t).size === t.length, {
+              error: "derive.alphabet: characters must not repeat",
+            }),
+          ),
+        ),
+        rotation: z.optional(
+          z
+            .number({ error: DERIVE_ROTATION })
+            .check(z.int({ error: DERIVE_ROTATION }), z.gte(0, { error: DERIVE_ROTATION })),
+        ),
       },
       { error: "derive: expected a mapping like { length: 32, alphabet: alnum } or true" },
-    )
-    .catchall(unknownField(["length", "alphabet", "rotation"], "derive: ")),
+    ),
+    unknownField(["length", "alphabet", "rotation"], "derive: "),
+  ),
 );
 
 const SPEC_FIELDS = ["value", "derive", "template", "env", "default", "secret"] as const;
@@ -87,9 +93,12 @@ const KINDS = ["value", "derive", "template", "env"] as const;
  * passed, so a value reports its first problem: unknown fields, then which kind it
  * is, then `secret`, then the kind's own field.
  */
-const specSchema = z
-  .object(Object.fromEntries(SPEC_FIELDS.map((f) => [f, z.unknown().optional()])))
-  .catchall(unknownField(SPEC_FIELDS))
+// The fields a mapping may have, and exactly one kind of value.
+const specFields = z
+  .catchall(
+    z.object(Object.fromEntries(SPEC_FIELDS.map((f) => [f, z.optional(z.unknown())]))),
+    unknownField(SPEC_FIELDS),
+  )
   .check((ctx) => {
     const spec = ctx.value;
     if (KINDS.filter((k) => k in spec).length !== 1)
@@ -105,11 +114,15 @@ const specSchema = z
         path: ["default"],
         message: "'default' only goes with 'env'",
       });
-  })
+  });
+// Then `secret`: a boolean, and never false for a derived value.
+const specSecret = z
   .pipe(
-    z
-      .object({ secret: z.boolean({ error: "secret: expected true or false" }).optional() })
-      .catchall(z.unknown()),
+    specFields,
+    z.catchall(
+      z.object({ secret: z.optional(z.boolean({ error: "secret: expected true or false" })) }),
+      z.unknown(),
+    ),
   )
   .check((ctx) => {
     if ("derive" in ctx.value && ctx.value.secret === false)
@@ -119,22 +132,20 @@ const specSchema = z
         path: ["secret"],
         message: "a derived value is always a secret; drop 'secret: false'",
       });
-  })
-  .pipe(
-    z.object({
-      secret: z.boolean().optional(),
-      value: scalar("value: expected a string").optional(),
-      env: z
-        .string({ error: "env: expected an environment variable name like DEV_DB_HOST" })
-        .regex(/^[A-Z_][A-Z0-9_]*$/, {
-          error: "env: expected an environment variable name like DEV_DB_HOST",
-        })
-        .optional(),
-      default: scalar("default: expected a string").optional(),
-      derive: deriveSchema.optional(),
-      template: z.string({ error: "template: expected a string" }).superRefine(storable).optional(),
-    }),
-  );
+  });
+// Last the kind's own field.
+const ENV_NAME = "env: expected an environment variable name like DEV_DB_HOST";
+const specKind = z.object({
+  secret: z.optional(z.boolean()),
+  value: z.optional(scalar("value: expected a string")),
+  env: z.optional(
+    z.string({ error: ENV_NAME }).check(z.regex(/^[A-Z_][A-Z0-9_]*$/, { error: ENV_NAME })),
+  ),
+  default: z.optional(scalar("default: expected a string")),
+  derive: z.optional(deriveSchema),
+  template: z.optional(z.string({ error: "template: expected a string" }).check(storable)),
+});
+const specSchema = z.pipe(specSecret, specKind);
 
 export type SpecData = z.output<typeof specSchema>;
 
@@ -152,30 +163,37 @@ const PATH_MESSAGE =
   "bad Vault path '{key}': expected a KV path like 'platform/db' (no leading '/', no 'data/' prefix, no '.' or '..' segments, no trailing '.')";
 
 /** A fixture file's shape down to its keys; each value is checked with `valueSchemaFor`. */
-export const fileSchema = z
-  .object({
-    paths: z
-      .record(
+export const fileSchema = z.catchall(
+  z.object({
+    paths: z.nullish(
+      z.record(
         z
           .string()
-          .refine((p) => isValidVaultPath(p) && !unstorableText(p), { error: PATH_MESSAGE }),
+          .check(
+            z.refine((p) => isValidVaultPath(p) && !unstorableText(p), { error: PATH_MESSAGE }),
+          ),
         // Not a mapping, or an empty one: reported at the path's node, where it is known.
-        z.preprocess(
-          (keys) => (typeof keys === "object" && keys !== null && !Array.isArray(keys) ? keys : {}),
+        z.pipe(
+          z.transform((keys: unknown) =>
+            typeof keys === "object" && keys !== null && !Array.isArray(keys) ? keys : {},
+          ),
           z.record(
-            z.string().regex(KEY_NAME, {
-              error:
-                "bad key name '{key}': expected letters, digits, '_', '.', '-' and not starting with a digit",
-            }),
+            z.string().check(
+              z.regex(KEY_NAME, {
+                error:
+                  "bad key name '{key}': expected letters, digits, '_', '.', '-' and not starting with a digit",
+              }),
+            ),
             z.unknown(),
           ),
         ),
         { error: "paths: expected a mapping of Vault paths" },
-      )
-      .nullish(),
-    description: z.unknown().optional(),
-  })
-  .catchall(unknownField(["paths", "description"]));
+      ),
+    ),
+    description: z.optional(z.unknown()),
+  }),
+  unknownField(["paths", "description"]),
+);
 
 /** YAML that is no plain value (an alias): matches no schema. */
 const NOT_A_VALUE = Symbol("not a value");

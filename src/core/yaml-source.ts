@@ -4,7 +4,7 @@
  * node and the `file:line:column` it stands at.
  */
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
-import type { z } from "zod";
+import type { core } from "zod/mini";
 import { printable } from "./printable.js";
 
 export interface Position {
@@ -78,7 +78,7 @@ export function parseYamlSource(file: string, text: string, lines = new LineCoun
 }
 
 /** A zod issue in words, without the value (which may be a secret). */
-export function describeIssue(issue: z.core.$ZodIssue): string {
+export function describeIssue(issue: core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys")
     return `unknown key(s) ${issue.keys.map((k) => `'${printable(k)}'`).join(", ")}`;
   if (issue.code === "invalid_type") return `expected ${issue.expected}`;

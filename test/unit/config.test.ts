@@ -55,6 +55,29 @@ describe("resolveConfig", () => {
     expect(withFlags.vault.addr).toBe("http://env:8200");
   });
 
+  it("a file alone resolves to the config the same file gives with an override of its own values", () => {
+    const cwd = workspace(
+      "namespace: from-file\nvault:\n  addr: http://file:8200\n  concurrency: 4\nmigrations:\n  seedData: 'false'\n  databases:\n    - { name: billing, vaultPath: billing/db }\n",
+    );
+    const fileOnly = resolveConfig({
+      cwd,
+      env: { VAULT_ADDR: "" },
+      flags: { namespace: undefined },
+    });
+    const overridden = resolveConfig({
+      cwd,
+      env: { VAULT_ADDR: "http://file:8200" },
+      flags: { namespace: "from-file" },
+    });
+    expect(fileOnly.config).toEqual(overridden.config);
+    expect(fileOnly.config.migrations.seedData).toBe(false);
+    expect(fileOnly.config.vault.concurrency).toBe(4);
+    expect(fileOnly.config.eso.store).toBe("ameide-vault");
+    expect(fileOnly.config.migrations.databases).toEqual([
+      { name: "billing", vaultPath: "billing/db" },
+    ]);
+  });
+
   it("finds the config file in a parent directory and resolves paths against it", () => {
     const root = workspace("stateDir: state\n");
     const sub = join(root, "a");
