@@ -2,7 +2,8 @@
  * PostgreSQL logins over `pg`, with connection errors classified: unreachable
  * (retried, bounded), authentication failed, database missing (not retried).
  */
-import pg from "pg";
+import type pg from "pg";
+import Client from "pg/lib/client.js";
 import type { Connection } from "../core/connection.js";
 import { backoffDelay, sleep } from "../core/retry.js";
 import type { ConnectOptions } from "./ports.js";
@@ -78,7 +79,7 @@ export async function connectPg(
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw options.signal.reason;
-    const client = new pg.Client({
+    const client = new Client({
       ...(options.lockTimeoutMs ? { lock_timeout: options.lockTimeoutMs } : {}),
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
       ...pgConfig(target),

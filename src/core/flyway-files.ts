@@ -89,14 +89,14 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+// ignoreBOM keeps a BOM in the text, as Java's UTF-8 decoder does; Flyway then drops
+// exactly one (a second BOM counts), so the decoder must not drop one of its own.
+// One decoder serves every file (decode() without `stream` keeps no state between calls).
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
 /** The checksum Flyway stores for a SQL migration, as a signed 32-bit integer. */
 export function flywayChecksum(content: Buffer | string): number {
-  // ignoreBOM keeps a BOM in the text, as Java's UTF-8 decoder does; Flyway then drops
-  // exactly one (a second BOM counts), so the decoder must not drop one of its own.
-  let text =
-    typeof content === "string"
-      ? content
-      : new TextDecoder("utf-8", { ignoreBOM: true }).decode(content);
+  let text = typeof content === "string" ? content : utf8.decode(content);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   // Concatenating readLine() results is the text with every terminator removed;
   // every \r and \n belongs to a terminator, so none survives.

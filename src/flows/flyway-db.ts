@@ -56,52 +56,52 @@ export interface SchemaState {
   otherObjects: number;
 }
 
-export async function inspectSchema(client: DbClient): Promise<SchemaState> {
-  const schema = String(
-    (await client.query("select current_schema() as s")).rows[0]?.s ?? "public",
+/**
+ * The current schema, whether Flyway's history table is in it, and how many other
+ * objects are: one round trip (each one is a few ms against a busy server, and
+ * flyway-status pays them per database on every run).
+ */
+export async function inspectSchemaFacts(
+  client: DbClient,
+): Promise<Omit<SchemaState, "historyRows">> {
+  const r = await client.query<{ schema: string; history_exists: boolean; other_objects: number }>(
+    `select s.name as schema,
+            to_regclass(quote_ident(s.name) || '.' || quote_ident($1)) is not null as history_exists,
+            (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace
+              where n.nspname = s.name and c.relkind in ('r','v','m','S','p','f')
+                and c.relname <> $1) as other_objects
+       from (select coalesce(current_schema(), 'public') as name) s`,
+    [HISTORY_TABLE],
   );
-  const exists =
-    (
-      await client.query("select to_regclass($1) is not null as e", [
-        `${client.escapeIdentifier(schema)}.${HISTORY_TABLE}`,
-      ])
-    ).rows[0]?.e === true;
-  const historyRows = exists
+  const row = r.rows[0];
+  return {
+    schema: String(row?.schema ?? "public"),
+    historyExists: row?.history_exists === true,
+    otherObjects: Number(row?.other_objects ?? 0),
+  };
+}
+
+export async function inspectSchema(client: DbClient): Promise<SchemaState> {
+  const facts = await inspectSchemaFacts(client);
+  const historyRows = facts.historyExists
     ? Number(
         (
           await client.query(
-            `select count(*)::int as n from ${client.escapeIdentifier(schema)}.${HISTORY_TABLE}`,
+            `select count(*)::int as n from ${client.escapeIdentifier(facts.schema)}.${HISTORY_TABLE}`,
           )
         ).rows[0]?.n ?? 0,
       )
     : 0;
-  const other = await client.query(
-    `select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = $1 and c.relkind in ('r','v','m','S','p','f') and c.relname <> $2`,
-    [schema, HISTORY_TABLE],
-  );
-  return {
-    schema,
-    historyExists: exists,
-    historyRows,
-    otherObjects: Number(other.rows[0]?.n ?? 0),
-  };
+  return { ...facts, historyRows };
 }
 
-/** Every row of a history table (Flyway's own, unless another is named); none when the table does not exist. */
-export async function readHistory(
-  client: DbClient,
-  schema: string,
-  table: string = HISTORY_TABLE,
-): Promise<HistoryRow[]> {
-  const qualified = `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(table)}`;
-  const exists = await client.query("select to_regclass($1) is not null as e", [qualified]);
-  if (exists.rows[0]?.e !== true) return [];
+/** Every row of Flyway's history table in a schema where it exists. */
+export async function readHistory(client: DbClient, schema: string): Promise<HistoryRow[]> {
   // installed_on is a TIMESTAMP without time zone: formatted here, it stays as stored (no time zone applied).
   const r = await client.query<HistoryRow>(
     `select installed_rank, version, description, type, script, checksum, installed_by,
             to_char(installed_on, 'YYYY-MM-DD HH24:MI:SS.US') as installed_on, execution_time, success
-       from ${qualified} order by installed_rank`,
+       from ${client.escapeIdentifier(schema)}.${client.escapeIdentifier(HISTORY_TABLE)} order by installed_rank`,
   );
   return r.rows;
 }

@@ -19,8 +19,12 @@ import {
   type StatusError,
 } from "../core/flyway-status.js";
 import type { CheckpointLogger } from "../log/logger.js";
-import { type ConnectionSource, loadConnections } from "./flyway-connections.js";
-import { inspectSchema, openDatabase, readHistory } from "./flyway-db.js";
+import {
+  type ConnectionSource,
+  type DatabaseConnection,
+  loadConnections,
+} from "./flyway-connections.js";
+import { inspectSchemaFacts, openDatabase, readHistory } from "./flyway-db.js";
 import { migrationLocations } from "./flyway-locations.js";
 import type { FsPort, Host, TreeEntry } from "./host.js";
 import { step } from "./step.js";
@@ -67,8 +71,11 @@ export function readMigrationDir(
       invalid.push(parsed.reason);
       continue;
     }
-    // Flyway records a script by its path relative to the location.
-    const script = relative(dir, full).split(sep).join("/");
+    // Flyway records a script by its path relative to the location. The listing's paths
+    // start with `dir` as given, so cutting it off is relative() without its cost per file.
+    const script = (full.startsWith(dir + sep) ? full.slice(dir.length + 1) : relative(dir, full))
+      .split(sep)
+      .join("/");
     migrations.push({ ...parsed.file, script, checksum: flywayChecksum(fs.readBytes(full)) });
   }
   return { migrations, invalid };
@@ -106,6 +113,32 @@ export function hintFor(error: StatusError): string {
   }
 }
 
+/** One database's history and schema facts, or why it could not be read (never rejects). */
+async function readDatabaseHistory(
+  host: Host,
+  db: DatabaseConnection,
+): Promise<
+  { history: HistoryRow[]; historyExists: boolean; otherObjects: number } | { error: string }
+> {
+  try {
+    const client = await openDatabase(host.db, db.connection, {
+      attempts: 3,
+      ...(host.signal ? { signal: host.signal } : {}),
+    });
+    try {
+      const facts = await inspectSchemaFacts(client);
+      const history = facts.historyExists ? await readHistory(client, facts.schema) : [];
+      return { history, historyExists: facts.historyExists, otherObjects: facts.otherObjects };
+    } finally {
+      // Not waited for: end() sends Terminate at once, and waiting for the server to
+      // close its side would only delay the report (the CLI exits right after).
+      void client.end().catch(() => {});
+    }
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
 export async function flywayStatus(
   host: Host,
   resolved: ResolvedConfig,
@@ -122,6 +155,8 @@ export async function flywayStatus(
     "flyway:status",
     "reading flyway_schema_history of each database",
     async (handle) => {
+      // The driver loads while the settings and connections are worked out.
+      void host.db().catch(() => {});
       const settings = resolveFlywaySettings({
         env: host.env,
         config: resolved.config.migrations.flyway,
@@ -131,61 +166,52 @@ export async function flywayStatus(
         from: options.from,
         ...(options.database ? { only: options.database } : {}),
       });
-      const databases = await Promise.all(
-        connections.map(async (db): Promise<DatabaseReport> => {
-          // Flyway reads every location into one set; each file keeps its location's group.
-          const locations = migrationLocations(host.fs, resolved, db.name).map((l) => ({
-            ...l,
-            ...readMigrationDir(host.fs, l.dir),
-          }));
-          const files = locations.flatMap((l) =>
-            l.migrations.map((m) => ({ ...m, group: l.group })),
+      // Every login starts before any file is read: the server's side of a login (a new
+      // backend, the password exchange) then runs while this process reads the files.
+      const histories = connections.map((db) => readDatabaseHistory(host, db));
+      const databases: DatabaseReport[] = [];
+      for (const [i, db] of connections.entries()) {
+        // Flyway reads every location into one set; each file keeps its location's group.
+        const locations = migrationLocations(host.fs, resolved, db.name).map((l) => ({
+          ...l,
+          ...readMigrationDir(host.fs, l.dir),
+        }));
+        const files = locations.flatMap((l) => l.migrations.map((m) => ({ ...m, group: l.group })));
+        const invalid = locations.flatMap((l) => l.invalid);
+        const base = {
+          database: db.name,
+          url: renderJdbcUrl(db.connection.target),
+          locations: locations.map((l) => l.display),
+          invalidFiles: invalid,
+        };
+        const read = await histories[i]!;
+        if ("error" in read) {
+          databases.push({
+            ...base,
+            currentVersion: undefined,
+            migrations: [],
+            counts: {},
+            errors: [],
+            healthy: false,
+            error: read.error,
+          });
+          continue;
+        }
+        const status = computeStatus(read.history, files, settings);
+        if (settings.validateMigrationNaming && invalid.length) {
+          status.errors.push(
+            ...invalid.map((message) => ({ code: "INVALID_MIGRATION_NAME" as const, message })),
           );
-          const invalid = locations.flatMap((l) => l.invalid);
-          const base = {
-            database: db.name,
-            url: renderJdbcUrl(db.connection.target),
-            locations: locations.map((l) => l.display),
-            invalidFiles: invalid,
-          };
-          let history: HistoryRow[];
-          let baselineOnMigrate: string | undefined;
-          try {
-            const client = await openDatabase(host.db, db.connection, {
-              attempts: 3,
-              ...(host.signal ? { signal: host.signal } : {}),
-            });
-            try {
-              const schema = await inspectSchema(client);
-              history = await readHistory(client, schema.schema);
-              // What Flyway's baselineOnMigrate would do first; info and validate themselves
-              // take the baseline from the BASELINE row only.
-              if (!schema.historyExists && schema.otherObjects > 0)
-                baselineOnMigrate = settings.baselineVersion ?? db.baselineVersion;
-            } finally {
-              await client.end().catch(() => {});
-            }
-          } catch (error) {
-            return {
-              ...base,
-              currentVersion: undefined,
-              migrations: [],
-              counts: {},
-              errors: [],
-              healthy: false,
-              error: (error as Error).message,
-            };
-          }
-          const status = computeStatus(history, files, settings);
-          if (settings.validateMigrationNaming && invalid.length) {
-            status.errors.push(
-              ...invalid.map((message) => ({ code: "INVALID_MIGRATION_NAME" as const, message })),
-            );
-            status.healthy = false;
-          }
-          return { ...base, ...status, ...(baselineOnMigrate ? { baselineOnMigrate } : {}) };
-        }),
-      );
+          status.healthy = false;
+        }
+        // What Flyway's baselineOnMigrate would do first; info and validate themselves
+        // take the baseline from the BASELINE row only.
+        const baselineOnMigrate =
+          !read.historyExists && read.otherObjects > 0
+            ? (settings.baselineVersion ?? db.baselineVersion)
+            : undefined;
+        databases.push({ ...base, ...status, ...(baselineOnMigrate ? { baselineOnMigrate } : {}) });
+      }
       const summary = databases
         .map((r) => {
           if (r.error) return `${r.database}: unreadable`;

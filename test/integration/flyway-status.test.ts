@@ -31,6 +31,7 @@ const PASSWORDS = {
   cases: "c@ses:pw/?#%& x",
   platform: "platform-pw-41b2",
   agents: "agents-pw-7d1c",
+  schemas: "schemas-pw-90e3",
 };
 let server: ThrowawayPostgres;
 
@@ -406,6 +407,71 @@ describe("flyway-status on the example migrations", () => {
     expect(down.stdout).toMatch(
       /PostgreSQL unreachable at 127\.0\.0\.1:1 \(ECONNREFUSED\) after retries/,
     );
+  });
+});
+
+describe("the schema flyway-status reads is the login's current schema", () => {
+  // The role's search_path names its own schema first, as a DBA sets it for an app.
+  const ws = makeWorkspace({
+    "dev-bootstrap.yaml":
+      "migrations:\n  sqlDir: sql\n  databases:\n    - { name: schemas, vaultPath: schemas/db, baselineVersion: '4' }\n",
+    "sql/schemas/V1__First.sql": "select 1;\n",
+    "sql/schemas/V2__Second.sql": "select 2;\n",
+  });
+  const status = () =>
+    runInProcess(["flyway-status", "--from", "env", "--allow-pending"], {
+      cwd: ws.dir,
+      env: cleanEnv({ DATABASE_URL: url("schemas") }),
+    });
+
+  beforeAll(async () => {
+    await asOwner("schemas", async (c) => {
+      await c.query("create schema app");
+      await c.query("alter role schemas set search_path = app, public");
+    });
+  });
+
+  it("reads the history table in that schema, not public's", async () => {
+    await asOwner("schemas", async (c) => {
+      await c.query(historyTableDdl("app"));
+      await c.query(INSERT.replace('"public"', '"app"'), [
+        1,
+        "1",
+        "First",
+        "SQL",
+        "V1__First.sql",
+        flywayChecksum("select 1;\n"),
+        "schemas",
+        1,
+        true,
+      ]);
+      // A decoy in public that must not be read.
+      await c.query(historyTableDdl("public"));
+    });
+    const r = await status();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("schemas: version 1, 1 pending");
+  });
+
+  it("a schema with objects but no history: says migrate will baseline it first", async () => {
+    await asOwner("schemas", async (c) => {
+      await c.query("drop table app.flyway_schema_history");
+      await c.query("create table app.widgets (id int)");
+    });
+    const r = await status();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("schemas: no version yet, 2 pending");
+    expect(r.stdout).toContain(
+      "note: the schema has objects but no history; migrate will first baseline it at version 4",
+    );
+  });
+
+  it("an empty schema gets no baseline note", async () => {
+    await asOwner("schemas", (c) => c.query("drop table app.widgets"));
+    const r = await status();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("schemas: no version yet, 2 pending");
+    expect(r.stdout).not.toContain("baseline it");
   });
 });
 
