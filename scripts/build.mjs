@@ -99,6 +99,44 @@ const lazySocksProxyAgent = {
   },
 };
 
+// Bundled CommonJS packages call require() for Node built-ins: esbuild's __require (in
+// its runtime chunk) needs a module-scoped `require`, which this banner makes. Every
+// output gets it; stripBannerWhereUnused takes it out again where nothing uses it.
+const REQUIRE_BANNER = [
+  'import { createRequire as __devBootstrapCreateRequire } from "node:module";',
+  "const require = __devBootstrapCreateRequire(import.meta.url);",
+  "",
+].join("\n");
+
+/**
+ * createRequire costs a little per module, and a command loads some thirty chunks, most
+ * of which never mention `require`: the banner goes from those, and its two lines from
+ * the source map's mappings (one `;` per line), so stack traces still map to src/.
+ * A mention in a string keeps the banner: harmless.
+ */
+function stripBannerWhereUnused(file) {
+  const text = readFileSync(file, "utf8");
+  const shebang = text.startsWith("#!") ? text.slice(0, text.indexOf("\n") + 1) : "";
+  if (!text.startsWith(REQUIRE_BANNER, shebang.length)) {
+    throw new Error(`${file}: the require banner is not where the build put it; re-check scripts/build.mjs`);
+  }
+  const body = text.slice(shebang.length + REQUIRE_BANNER.length);
+  if (/(?<![\w$.])require(?![\w$])/.test(body)) return;
+  const map = JSON.parse(readFileSync(`${file}.map`, "utf8"));
+  // A chunk that only re-exports others maps nothing at all.
+  if (map.mappings !== "") {
+    const lines = map.mappings.split(";");
+    const at = shebang ? 1 : 0;
+    if (lines[at] !== "" || lines[at + 1] !== "") {
+      throw new Error(`${file}.map: the banner's lines carry mappings; re-check scripts/build.mjs`);
+    }
+    lines.splice(at, 2);
+    map.mappings = lines.join(";");
+    writeFileSync(`${file}.map`, JSON.stringify(map));
+  }
+  writeFileSync(file, shebang + body);
+}
+
 // `--clean` (npm pack) starts from an empty dist/. Otherwise the previous build's
 // chunks stay for a day: a long-running command (the fixture watcher under Tilt)
 // loads chunks lazily, and must still find its own after a rebuild renamed them.
@@ -124,12 +162,7 @@ const result = await build({
   sourcesContent: false,
   chunkNames: "chunks/[name]-[hash]",
   // Bundled CommonJS packages call require() for Node built-ins and read __dirname.
-  banner: {
-    js: [
-      'import { createRequire as __devBootstrapCreateRequire } from "node:module";',
-      "const require = __devBootstrapCreateRequire(import.meta.url);",
-    ].join("\n"),
-  },
+  banner: { js: REQUIRE_BANNER.trimEnd() },
   legalComments: "none",
   logLevel: "warning",
   metafile: true,
@@ -151,6 +184,7 @@ if (locales.length) {
 }
 
 const built = new Set(Object.keys(result.metafile.outputs).map((f) => relative(dist, join(root, f))));
+for (const f of built) if (f.endsWith(".js")) stripBannerWhereUnused(join(dist, f));
 
 // Anything else in dist/ is left from an older build (tsc's per-file output, or a
 // command since removed): gone, so nothing can depend on it by accident.

@@ -1,0 +1,54 @@
+/**
+ * The build edits what esbuild wrote (it takes the createRequire banner out of the
+ * chunks that never use `require`, and the banner's lines out of their source maps):
+ * the maps must still point every function of ours at the src/ line declaring it, or
+ * a stack trace under DEBUG would name the wrong lines.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { SourceMap } from "node:module";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO } from "../helpers/cli.js";
+
+const DIST = join(REPO, "dist");
+const outputs = ["bin", "chunks"].flatMap((dir) =>
+  readdirSync(join(DIST, dir))
+    .filter((f) => f.endsWith(".js"))
+    .map((f) => join(DIST, dir, f)),
+);
+
+describe("the built bundles", () => {
+  it("map every function of ours to the src/ line that declares it", () => {
+    let checked = 0;
+    const wrong: string[] = [];
+    for (const file of outputs) {
+      const text = readFileSync(file, "utf8");
+      const map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, "utf8")));
+      for (const m of text.matchAll(/function ([A-Za-z_$][\w$]{3,})\(/g)) {
+        const before = text.slice(0, m.index);
+        const line = before.split("\n").length - 1;
+        const column = m.index - before.lastIndexOf("\n") - 1 + "function ".length;
+        const entry = map.findEntry(line, column) as {
+          originalSource?: string;
+          originalLine?: number;
+        };
+        if (!entry.originalSource?.startsWith("../../src/")) continue; // a dependency's
+        const source = readFileSync(join(file, "..", entry.originalSource), "utf8");
+        checked++;
+        if (!source.split("\n")[entry.originalLine!]?.includes(m[1]!))
+          wrong.push(`${file}: ${m[1]} → ${entry.originalSource}:${entry.originalLine! + 1}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(checked).toBeGreaterThan(100);
+  });
+
+  it("create a require() only where a chunk uses one", () => {
+    const banner = "const require = __devBootstrapCreateRequire(import.meta.url);";
+    const withBanner = outputs.filter((f) => readFileSync(f, "utf8").includes(banner));
+    // esbuild's runtime (its __require for bundled CommonJS) needs it...
+    expect(withBanner.some((f) => readFileSync(f, "utf8").includes("__require="))).toBe(true);
+    // ...the commands' own entry files do not.
+    expect(withBanner.filter((f) => f.includes(`${join("dist", "bin")}`))).toEqual([]);
+  });
+});
