@@ -169,8 +169,8 @@ const result = await build({
   plugins: [nodeFetchWithNodeUrl, pgOnNode, lazySocksProxyAgent],
 });
 
-// `import { z } from "zod"` keeps all of zod's ~50 locales (~400 KB) in the bundle;
-// `import * as z from "zod"` lets esbuild keep the English one zod configures.
+// `import { z } from "zod/mini"` keeps all of zod's ~60 locales (~400 KB) in the bundle;
+// `import * as z from "zod/mini"` keeps only the English one src/core/zod-english.ts loads.
 const bundled = Object.values(result.metafile.outputs).flatMap((o) =>
   Object.entries(o.inputs)
     .filter(([, i]) => i.bytesInOutput > 0)
@@ -179,7 +179,7 @@ const bundled = Object.values(result.metafile.outputs).flatMap((o) =>
 const locales = bundled.filter((f) => /zod[\\/]v4[\\/]locales[\\/](?!en\.js$)/.test(f));
 if (locales.length) {
   console.error(`build: zod's locales are in the bundle (${locales.length} files)`);
-  console.error('  hint: import zod as a namespace: import * as z from "zod"');
+  console.error('  hint: import zod as a namespace: import * as z from "zod/mini"');
   process.exit(1);
 }
 
