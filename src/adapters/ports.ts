@@ -25,6 +25,12 @@ export interface ConnectOptions {
   /** Session settings sent at login (milliseconds): lock_timeout, statement_timeout. */
   lockTimeoutMs?: number;
   statementTimeoutMs?: number;
+  /**
+   * The client's own limit on each query (milliseconds): a server that takes the
+   * login and then answers nothing cannot hold the run. The connection is closed
+   * and the query rejects with PgQueryTimeoutError.
+   */
+  queryTimeoutMs?: number;
 }
 
 export interface DbPort {

@@ -1,12 +1,14 @@
 /**
  * PostgreSQL logins over `pg`, with connection errors classified: unreachable
- * (retried, bounded), authentication failed, database missing (not retried).
+ * (retried, bounded), authentication failed, database missing (not retried);
+ * and a client-side limit on every query, for a server that logs in and then
+ * answers nothing.
  */
 import type pg from "pg";
 import Client from "pg/lib/client.js";
 import type { Connection } from "../core/connection.js";
 import { backoffDelay, sleep } from "../core/retry.js";
-import type { ConnectOptions } from "./ports.js";
+import type { ConnectOptions, DbClient } from "./ports.js";
 
 /** Whether a connection's parameters ask for TLS (pgjdbc's ssl=true, or libpq's sslmode=require…). */
 export function wantsSsl(params: Connection["params"]): boolean {
@@ -45,6 +47,45 @@ export class PgConnectError extends Error {
   }
 }
 
+/** A query the server did not answer within the client's limit; its connection is closed. */
+export class PgQueryTimeoutError extends Error {
+  constructor(
+    readonly limitMs: number,
+    readonly target: Pick<Connection, "host" | "port" | "database">,
+  ) {
+    super(
+      `PostgreSQL at ${target.host}:${target.port} did not answer a query within ${limitMs / 1000} s`,
+    );
+    this.name = "PgQueryTimeoutError";
+  }
+}
+
+// pg 8's message when query_timeout fires (lib/client.js). It leaves the query active, so
+// the connection can run nothing more; end() then destroys the socket instead of waiting.
+const PG_QUERY_TIMEOUT = "Query read timeout";
+
+/** The client the port hands out: pg's, with its query timeout as a typed error that ends it. */
+function limitedClient(client: pg.Client, limitMs: number, target: Connection): DbClient {
+  return {
+    query: async <R>(text: string, values?: unknown[]) => {
+      try {
+        return (await client.query(text, values)) as unknown as {
+          rows: R[];
+          rowCount: number | null;
+        };
+      } catch (error) {
+        if ((error as Error | undefined)?.message !== PG_QUERY_TIMEOUT) throw error;
+        void client.end().catch(() => {});
+        // The address only: the error must not carry the password along.
+        const { host, port, database } = target;
+        throw new PgQueryTimeoutError(limitMs, { host, port, database });
+      }
+    },
+    escapeIdentifier: (name) => client.escapeIdentifier(name),
+    end: () => client.end(),
+  };
+}
+
 export function classifyPgError(error: unknown): PgFailure {
   const e = error as { code?: string; message?: string };
   const code = e.code ?? "";
@@ -74,7 +115,7 @@ export async function connectPg(
     /** How the backoff between attempts waits (the run's clock). */
     sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   } = {},
-): Promise<pg.Client> {
+): Promise<DbClient> {
   const wait = options.sleep ?? sleep;
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
@@ -82,6 +123,7 @@ export async function connectPg(
     const client = new Client({
       ...(options.lockTimeoutMs ? { lock_timeout: options.lockTimeoutMs } : {}),
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
       ...pgConfig(target),
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     });
@@ -97,7 +139,9 @@ export async function connectPg(
     }
     try {
       await client.connect();
-      return client;
+      return options.queryTimeoutMs
+        ? limitedClient(client, options.queryTimeoutMs, target)
+        : client;
     } catch (error) {
       await client.end().catch(() => {});
       if (options.signal?.aborted) throw options.signal.reason;

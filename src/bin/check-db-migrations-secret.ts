@@ -26,7 +26,7 @@ retries while PostgreSQL is not reachable yet). Read-only.`,
     ],
     "cannot-connect": [
       ExitCode.cannotConnect,
-      "cannot connect: a database refused the login or is unreachable",
+      "cannot connect: a database refused the login, is unreachable, or answers no query",
     ],
   },
   async run(ctx) {

@@ -225,46 +225,65 @@ export const configSchema = z.strictObject({
     {},
   ),
   migrations: z.prefault(
-    z.strictObject({
-      secretName: z._default(dnsName, "db-migrations-local"),
-      mode: z._default(z.enum(["ensure", "verify"]), "ensure"),
-      sqlDir: z._default(text, "db/flyway/sql"),
-      /** The preflight's lock_timeout: how long it waits on a lock another session holds. */
-      lockTimeoutSeconds: z._default(positive, 10),
-      /** The preflight's statement_timeout. */
-      statementTimeoutSeconds: z._default(positive, 60),
-      /**
-       * Demo seed data: Flyway migrations in <seedDir>/<database>, added to Flyway's
-       * locations only when enabled. This tool is for local environments, so on by
-       * default; the chart refuses it for staging and production.
-       */
-      seedData: z._default(
-        z.pipe(
-          z.transform((v: unknown) =>
-            v === "1" || v === "true" ? true : v === "0" || v === "false" ? false : v,
+    z
+      .strictObject({
+        secretName: z._default(dnsName, "db-migrations-local"),
+        mode: z._default(z.enum(["ensure", "verify"]), "ensure"),
+        sqlDir: z._default(text, "db/flyway/sql"),
+        /** The preflight's lock_timeout: how long it waits on a lock another session holds. */
+        lockTimeoutSeconds: z._default(positive, 10),
+        /** The preflight's statement_timeout. */
+        statementTimeoutSeconds: z._default(positive, 60),
+        /**
+         * The client's own limit on each query, for a server that logs in and then
+         * answers nothing. Unset: statementTimeoutSeconds + 5.
+         */
+        queryTimeoutSeconds: z.optional(positive),
+        /**
+         * Demo seed data: Flyway migrations in <seedDir>/<database>, added to Flyway's
+         * locations only when enabled. This tool is for local environments, so on by
+         * default; the chart refuses it for staging and production.
+         */
+        seedData: z._default(
+          z.pipe(
+            z.transform((v: unknown) =>
+              v === "1" || v === "true" ? true : v === "0" || v === "false" ? false : v,
+            ),
+            z.boolean(),
           ),
-          z.boolean(),
+          true,
         ),
-        true,
+        seedDir: z._default(text, "db/flyway/seed"),
+        databases: z._default(z.array(database).check(z.minLength(1)), [
+          { name: "platform", vaultPath: "platform/db" },
+          { name: "agents", vaultPath: "agents/db", baselineVersion: "3" },
+        ]),
+        /**
+         * Flyway settings that change what info/validate report; flyway-status
+         * applies them and run-flyway-cli passes them on. FLYWAY_* variables win.
+         */
+        flyway: z.prefault(
+          z.strictObject({
+            ignoreMigrationPatterns: z.optional(z.array(z.string())),
+            target: z.optional(text),
+            outOfOrder: z.optional(z.boolean()),
+          }),
+          {},
+        ),
+      })
+      .check(
+        // A slow query must meet the server's statement_timeout first: its message says more.
+        z.refine(
+          (m) =>
+            m.queryTimeoutSeconds === undefined ||
+            m.queryTimeoutSeconds > m.statementTimeoutSeconds,
+          {
+            message:
+              "must be greater than migrations.statementTimeoutSeconds, so that a slow query's own statement_timeout reports first",
+            path: ["queryTimeoutSeconds"],
+          },
+        ),
       ),
-      seedDir: z._default(text, "db/flyway/seed"),
-      databases: z._default(z.array(database).check(z.minLength(1)), [
-        { name: "platform", vaultPath: "platform/db" },
-        { name: "agents", vaultPath: "agents/db", baselineVersion: "3" },
-      ]),
-      /**
-       * Flyway settings that change what info/validate report; flyway-status
-       * applies them and run-flyway-cli passes them on. FLYWAY_* variables win.
-       */
-      flyway: z.prefault(
-        z.strictObject({
-          ignoreMigrationPatterns: z.optional(z.array(z.string())),
-          target: z.optional(text),
-          outOfOrder: z.optional(z.boolean()),
-        }),
-        {},
-      ),
-    }),
     {},
   ),
 });

@@ -11,7 +11,7 @@ import type { SecretMasker } from "../core/mask.js";
 import { readMigrationsSecret } from "../core/migrations-secret.js";
 import { secretValuesOf } from "../core/secret-values.js";
 import type { CheckpointLogger } from "../log/logger.js";
-import { openDatabase } from "./flyway-db.js";
+import { openDatabase, queryTimeoutMs } from "./flyway-db.js";
 import type { Host } from "./host.js";
 import { explainKubeError } from "./kube-errors.js";
 import { step } from "./step.js";
@@ -98,6 +98,8 @@ export async function checkMigrationsSecret(options: {
         ...(e.url !== undefined ? { url: e.url } : {}),
         ...(e.user !== undefined ? { user: e.user } : {}),
       }));
+      /** The first failed login's own hint (a server that took it but answered no query has one). */
+      let connectHint: string | undefined;
       if (options.connect) {
         for (const [i, d] of databases.entries()) {
           const connection = entries[i]!.connection;
@@ -105,15 +107,20 @@ export async function checkMigrationsSecret(options: {
           try {
             const client = await openDatabase(options.db, connection, {
               attempts: options.connectAttempts ?? 5,
+              queryTimeoutMs: queryTimeoutMs(config.migrations),
               ...(options.signal ? { signal: options.signal } : {}),
             });
-            await client.query("select 1");
-            await client.end();
+            try {
+              await client.query("select 1");
+            } finally {
+              await client.end().catch(() => {});
+            }
           } catch (error) {
             // openDatabase names the database, the user and the address in one line.
             if (!(error instanceof StepError)) throw error;
             d.status = "cannot-connect";
             d.problems.push(error.message);
+            connectHint ??= error.hint;
           }
         }
       }
@@ -126,7 +133,8 @@ export async function checkMigrationsSecret(options: {
       } else {
         const hint =
           result === "cannot-connect"
-            ? "check that PostgreSQL is up and the role's password matches the fixtures (rerun ensure-local-secrets and the bootstrap)"
+            ? (connectHint ??
+              "check that PostgreSQL is up and the role's password matches the fixtures (rerun ensure-local-secrets and the bootstrap)")
             : fix;
         handle.fail(
           `${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`,

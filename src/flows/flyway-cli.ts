@@ -15,7 +15,7 @@ import {
   type DatabaseConnection,
   loadConnections,
 } from "./flyway-connections.js";
-import { dropEmptyHistory, inspectSchema, openDatabase } from "./flyway-db.js";
+import { dropEmptyHistory, inspectSchema, openDatabase, queryTimeoutMs } from "./flyway-db.js";
 import { flywayLocations, migrationLocations } from "./flyway-locations.js";
 import type { Host } from "./host.js";
 import { step as runStep } from "./step.js";
@@ -49,6 +49,7 @@ async function preflight(
     ...(host.signal ? { signal: host.signal } : {}),
     lockTimeoutMs: lockTimeoutSeconds * 1000,
     statementTimeoutMs: statementTimeoutSeconds * 1000,
+    queryTimeoutMs: queryTimeoutMs(resolved.config.migrations),
   });
   const extra: Record<string, string> = {};
   let schema = "public";

@@ -2,7 +2,8 @@
  * Talking to a database Flyway manages: log in (bounded retries), read
  * flyway_schema_history, and the preflight that makes a first run succeed.
  */
-import { PgConnectError } from "../adapters/postgres.js";
+import { PgConnectError, PgQueryTimeoutError } from "../adapters/postgres.js";
+import type { Config } from "../config/schema.js";
 import { StepError, throwIfInterrupted } from "../core/errors.js";
 import type { FlywayConnection } from "../core/flyway-env.js";
 import type { HistoryRow } from "../core/flyway-status.js";
@@ -10,19 +11,50 @@ import type { DbClient, Host } from "./host.js";
 
 export const HISTORY_TABLE = "flyway_schema_history";
 
+/**
+ * The client's limit on each query: migrations.queryTimeoutSeconds, else the
+ * preflight's statement_timeout plus a margin, so that a server that is merely
+ * slow cancels the statement first and its own message is the one reported.
+ */
+export function queryTimeoutMs(migrations: Config["migrations"]): number {
+  return (migrations.queryTimeoutSeconds ?? migrations.statementTimeoutSeconds + 5) * 1000;
+}
+
+/** The database's queries, with a query the server never answered told as a step's failure. */
+function namingTimeouts(client: DbClient, name: string): DbClient {
+  return {
+    query: <R>(text: string, values?: unknown[]) =>
+      client.query<R>(text, values).catch((error: unknown) => {
+        if (!(error instanceof PgQueryTimeoutError)) throw error;
+        throw new StepError(
+          `database ${name}: ${error.message}`,
+          "the server took the login but runs no queries: check it (its log, load, locks, disk) or its port-forward; if it is only slow, raise migrations.queryTimeoutSeconds",
+        );
+      }),
+    escapeIdentifier: (id) => client.escapeIdentifier(id),
+    end: () => client.end(),
+  };
+}
+
 export async function openDatabase(
   db: Host["db"],
   c: Pick<FlywayConnection, "database" | "target">,
   options: {
+    /** The client's limit on each query (see queryTimeoutMs). */
+    queryTimeoutMs: number;
     attempts?: number;
     signal?: AbortSignal;
     lockTimeoutMs?: number;
     statementTimeoutMs?: number;
-  } = {},
+  },
 ): Promise<DbClient> {
   const { target } = c;
   try {
-    return await (await db()).connect(target, { ...options, attempts: options.attempts ?? 5 });
+    const client = await (await db()).connect(target, {
+      ...options,
+      attempts: options.attempts ?? 5,
+    });
+    return namingTimeouts(client, c.database);
   } catch (error) {
     if (!(error instanceof PgConnectError)) throw error;
     const where = `${target.host}:${target.port}`;

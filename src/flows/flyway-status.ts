@@ -24,7 +24,7 @@ import {
   type DatabaseConnection,
   loadConnections,
 } from "./flyway-connections.js";
-import { inspectSchemaFacts, openDatabase, readHistory } from "./flyway-db.js";
+import { inspectSchemaFacts, openDatabase, queryTimeoutMs, readHistory } from "./flyway-db.js";
 import { migrationLocations } from "./flyway-locations.js";
 import type { FsPort, Host, TreeEntry } from "./host.js";
 import { step } from "./step.js";
@@ -117,12 +117,15 @@ export function hintFor(error: StatusError): string {
 async function readDatabaseHistory(
   host: Host,
   db: DatabaseConnection,
+  limitMs: number,
 ): Promise<
-  { history: HistoryRow[]; historyExists: boolean; otherObjects: number } | { error: string }
+  | { history: HistoryRow[]; historyExists: boolean; otherObjects: number }
+  | { error: string; hint: string | undefined }
 > {
   try {
     const client = await openDatabase(host.db, db.connection, {
       attempts: 3,
+      queryTimeoutMs: limitMs,
       ...(host.signal ? { signal: host.signal } : {}),
     });
     try {
@@ -135,7 +138,7 @@ async function readDatabaseHistory(
       void client.end().catch(() => {});
     }
   } catch (error) {
-    return { error: (error as Error).message };
+    return { error: (error as Error).message, hint: (error as { hint?: string }).hint };
   }
 }
 
@@ -168,8 +171,10 @@ export async function flywayStatus(
       });
       // Every login starts before any file is read: the server's side of a login (a new
       // backend, the password exchange) then runs while this process reads the files.
-      const histories = connections.map((db) => readDatabaseHistory(host, db));
+      const limitMs = queryTimeoutMs(resolved.config.migrations);
+      const histories = connections.map((db) => readDatabaseHistory(host, db, limitMs));
       const databases: DatabaseReport[] = [];
+      const hints = new Map<string, string | undefined>();
       for (const [i, db] of connections.entries()) {
         // Flyway reads every location into one set; each file keeps its location's group.
         const locations = migrationLocations(host.fs, resolved, db.name).map((l) => ({
@@ -186,15 +191,9 @@ export async function flywayStatus(
         };
         const read = await histories[i]!;
         if ("error" in read) {
-          databases.push({
-            ...base,
-            currentVersion: undefined,
-            migrations: [],
-            counts: {},
-            errors: [],
-            healthy: false,
-            error: read.error,
-          });
+          hints.set(db.name, read.hint);
+          const report = { ...base, migrations: [], counts: {}, errors: [], healthy: false };
+          databases.push({ ...report, currentVersion: undefined, error: read.error });
           continue;
         }
         const status = computeStatus(read.history, files, settings);
@@ -221,7 +220,8 @@ export async function flywayStatus(
         .join("; ");
       const bad = databases.find((r) => !r.healthy);
       if (!bad) handle.ok(summary);
-      else if (bad.error) handle.fail(bad.error, "check the connection (see the message)");
+      else if (bad.error)
+        handle.fail(bad.error, hints.get(bad.database) ?? "check the connection (see the message)");
       else {
         const first = bad.errors[0]!;
         handle.fail(
@@ -269,12 +269,8 @@ export function renderStatus(result: Pick<StatusResult, "databases">): string {
           (m.installedOn ?? "").slice(0, 19),
           m.state,
         ]);
-    lines.push(
-      ...table(
-        HEADER,
-        rows((g) => g !== "seed"),
-      ),
-    );
+    const migrations = rows((g) => g !== "seed");
+    lines.push(...table(HEADER, migrations));
     // Demo seed data shares the history table but is shown as its own group.
     const seed = rows((g) => g === "seed");
     if (seed.length) {

@@ -113,6 +113,24 @@ describe("run-flyway-cli migrate while another session holds a lock on the histo
     expect(standins.calls("flyway")).toEqual([]);
     expect(await historyExists()).toBe(true);
   });
+
+  it("a live server's statement_timeout reports before the client's own query limit (statement + 5 s)", async () => {
+    ws.write(
+      "dev-bootstrap.yaml",
+      `migrations:\n  sqlDir: ${REPO}db/flyway/sql\n  statementTimeoutSeconds: 1\n`,
+    );
+    const run = spawnCli(["run-flyway-cli", "migrate", "--from", "env", "--database", "platform"], {
+      cwd: ws.dir,
+      env: env(),
+    });
+    expect(await run.exited, run.output()).toBe(1);
+    expect(run.output()).toMatch(
+      /database platform: a preflight query ran longer than 1 s and was cancelled/,
+    );
+    expect(run.output()).not.toMatch(/did not answer a query/);
+    expect(standins.calls("flyway")).toEqual([]);
+    expect(await historyExists()).toBe(true);
+  });
 });
 
 describe("run-flyway-cli and the user's own Flyway settings", () => {

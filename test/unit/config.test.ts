@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../src/config/resolve.js";
 import { ConfigError } from "../../src/core/errors.js";
+import { queryTimeoutMs } from "../../src/flows/flyway-db.js";
 
 function workspace(yaml?: string): string {
   const dir = mkdtempSync(join(tmpdir(), "cfg-"));
@@ -164,5 +165,20 @@ describe("resolveConfig", () => {
     const cwd = workspace();
     const e = errorOf(() => resolveConfig({ cwd, env: {}, configPath: "nope.yaml" }));
     expect(e.message).toMatch(/nope\.yaml: cannot read config file \(ENOENT\)/);
+  });
+
+  it("limits each PostgreSQL query to the statement timeout plus 5 s unless set, never below it", () => {
+    const limit = (yaml?: string) =>
+      queryTimeoutMs(resolveConfig({ cwd: workspace(yaml), env: {} }).config.migrations);
+    expect(limit()).toBe(65_000);
+    expect(limit("migrations:\n  statementTimeoutSeconds: 120\n")).toBe(125_000);
+    expect(limit("migrations:\n  queryTimeoutSeconds: 90\n")).toBe(90_000);
+    const cwd = workspace(
+      "migrations:\n  statementTimeoutSeconds: 30\n  queryTimeoutSeconds: 30\n",
+    );
+    const e = errorOf(() => resolveConfig({ cwd, env: {} }));
+    expect(e.message).toMatch(
+      /dev-bootstrap\.yaml:3:\d+: migrations\.queryTimeoutSeconds: must be greater than migrations\.statementTimeoutSeconds/,
+    );
   });
 });
