@@ -19,14 +19,31 @@ export function wantsSsl(params: Connection["params"]): boolean {
   );
 }
 
+/**
+ * The login's startup options: libpq's `options` as given, and pgjdbc's currentSchema
+ * as the search_path it sets for Flyway, so that our queries (flyway-status, the
+ * preflight) see the schema Flyway uses by default. Spaces and backslashes are escaped,
+ * as the server splits `options` on unescaped spaces.
+ */
+export function startupOptions(params: Connection["params"]): string | undefined {
+  const parts: string[] = [];
+  const options = params.find(([k]) => k === "options")?.[1];
+  if (options) parts.push(options);
+  const schema = params.find(([k]) => k === "currentSchema")?.[1];
+  if (schema) parts.push(`-c search_path=${schema.replace(/[\\ ]/g, (c) => `\\${c}`)}`);
+  return parts.length ? parts.join(" ") : undefined;
+}
+
 /** pg's client settings for a connection: the edge where the structure meets the driver. */
 function pgConfig(target: Connection): pg.ClientConfig {
+  const options = startupOptions(target.params);
   return {
     host: target.host,
     port: target.port,
     database: target.database,
     user: target.user,
     password: target.password,
+    ...(options ? { options } : {}),
     ...(wantsSsl(target.params) ? { ssl: { rejectUnauthorized: false } } : {}),
   };
 }

@@ -473,6 +473,48 @@ describe("the schema flyway-status reads is the login's current schema", () => {
     expect(r.stdout).toContain("schemas: no version yet, 2 pending");
     expect(r.stdout).not.toContain("baseline it");
   });
+
+  // pgjdbc sets search_path from currentSchema, and Flyway's default schema is then that
+  // one; libpq's `options` can set it too. Both must reach our own queries.
+  it.each([
+    [
+      "pgjdbc's currentSchema",
+      () =>
+        `jdbc:postgresql://127.0.0.1:${server.port}/schemas?user=schemas&password=${encodeURIComponent(PASSWORDS.schemas)}&currentSchema=ledger`,
+    ],
+    [
+      "libpq's options",
+      () => `${url("schemas")}?options=${encodeURIComponent("-c search_path=ledger")}`,
+    ],
+  ])("a schema named by %s in the URL is the one read", async (_name, ledgerUrl) => {
+    await asOwner("schemas", async (c) => {
+      await c.query("create schema if not exists ledger");
+      await c.query("drop table if exists ledger.flyway_schema_history");
+      await c.query(historyTableDdl("ledger"));
+      for (const [rank, name, text] of [
+        [1, "First", "select 1;\n"],
+        [2, "Second", "select 2;\n"],
+      ] as const)
+        await c.query(INSERT.replace('"public"', '"ledger"'), [
+          rank,
+          String(rank),
+          name,
+          "SQL",
+          `V${rank}__${name}.sql`,
+          flywayChecksum(text),
+          "schemas",
+          1,
+          true,
+        ]);
+    });
+    const r = await runInProcess(["flyway-status", "--from", "env"], {
+      cwd: ws.dir,
+      env: cleanEnv({ DATABASE_URL: ledgerUrl() }),
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("schemas: version 2, 0 pending");
+    expect(r.stdout + r.stderr).not.toContain(PASSWORDS.schemas);
+  });
 });
 
 describe("migrations.flyway in the config file", () => {
