@@ -20,8 +20,9 @@ Exits 1 where \`flyway validate\` fails: a failed migration, an applied one whos
 file is gone, a pending, ignored or outdated one, a checksum, description or type
 mismatch; or when a database cannot be read. Honours
 FLYWAY_IGNORE_MIGRATION_PATTERNS (default *:future), FLYWAY_TARGET,
-FLYWAY_OUT_OF_ORDER, FLYWAY_BASELINE_VERSION and FLYWAY_VALIDATE_MIGRATION_NAMING
-as Flyway does, over migrations.flyway in the config file.`,
+FLYWAY_OUT_OF_ORDER, FLYWAY_BASELINE_VERSION, FLYWAY_VALIDATE_MIGRATION_NAMING and
+FLYWAY_ENCODING (UTF-8, ISO-8859-1 or US-ASCII) as Flyway does, over
+migrations.flyway in the config file.`,
   options: {
     database: { type: "string", placeholder: "NAME", description: "only this database" },
     from: FROM_OPTION,
@@ -52,6 +53,7 @@ as Flyway does, over migrations.flyway in the config file.`,
                 outOfOrder: settings.outOfOrder,
                 allowPending: settings.allowPending,
                 validateMigrationNaming: settings.validateMigrationNaming,
+                encoding: settings.encoding,
               },
               databases: result.databases,
             },

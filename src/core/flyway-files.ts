@@ -15,6 +15,8 @@
  * stored as a signed 32-bit int. Line endings and blank lines do not change it.
  */
 import { crc32 } from "node:zlib";
+import type { MigrationEncoding } from "./flyway-settings.js";
+import { firstInvalidUtf8 } from "./printable.js";
 
 export type MigrationKind = "versioned" | "repeatable";
 
@@ -90,13 +92,52 @@ export function compareVersions(a: string, b: string): number {
 }
 
 // ignoreBOM keeps a BOM in the text, as Java's UTF-8 decoder does; Flyway then drops
-// exactly one (a second BOM counts), so the decoder must not drop one of its own.
-// One decoder serves every file (decode() without `stream` keeps no state between calls).
-const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+// exactly one (a second BOM counts), so the decoder must not drop one of its own. fatal
+// makes malformed input an error, as Flyway's decoder reports it. One decoder serves
+// every file (decode() without `stream` keeps no state between calls).
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true, fatal: true });
 
-/** The checksum Flyway stores for a SQL migration, as a signed 32-bit integer. */
-export function flywayChecksum(content: Buffer | string): number {
-  let text = typeof content === "string" ? content : utf8.decode(content);
+/**
+ * A migration its encoding cannot decode. Flyway reads migrations through a decoder
+ * that reports malformed input (FileSystemResource.read: charset.newDecoder()), so it
+ * stops with "Unable to calculate checksum of <file>" (a MalformedInputException)
+ * where a replacing decoder would have given a checksum.
+ */
+export class MalformedInputError extends Error {
+  constructor(
+    readonly offset: number,
+    encoding: MigrationEncoding,
+  ) {
+    super(`not valid ${encoding} at byte ${offset}`);
+    this.name = "MalformedInputError";
+  }
+}
+
+function decode(content: Buffer, encoding: MigrationEncoding): string {
+  if (encoding === "UTF-8") {
+    try {
+      return utf8.decode(content);
+    } catch {
+      throw new MalformedInputError(firstInvalidUtf8(content), encoding);
+    }
+  }
+  if (encoding === "US-ASCII") {
+    const bad = content.findIndex((b) => b > 0x7f);
+    if (bad >= 0) throw new MalformedInputError(bad, encoding);
+  }
+  // Node's latin1 is ISO-8859-1: every byte is the code point of the same number.
+  return content.toString("latin1");
+}
+
+/**
+ * The checksum Flyway stores for a SQL migration, as a signed 32-bit integer; a
+ * MalformedInputError where Flyway cannot compute one.
+ */
+export function flywayChecksum(
+  content: Buffer | string,
+  encoding: MigrationEncoding = "UTF-8",
+): number {
+  let text = typeof content === "string" ? content : decode(content, encoding);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   // Concatenating readLine() results is the text with every terminator removed;
   // every \r and \n belongs to a terminator, so none survives.

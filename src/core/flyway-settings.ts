@@ -1,11 +1,12 @@
 /**
  * The Flyway settings that change what `flyway info` and `flyway validate`
  * report, read the way Flyway reads them: `ignoreMigrationPatterns`, `target`,
- * `outOfOrder` and `baselineVersion`, from FLYWAY_* environment variables over
+ * `outOfOrder`, `baselineVersion` and `encoding`, from FLYWAY_* environment variables over
  * the config file over Flyway's defaults. Pure; bad values throw ConfigError.
  */
 import { ConfigError } from "./errors.js";
 import { displayName, type MigrationState } from "./flyway-states.js";
+import { printable } from "./printable.js";
 
 /**
  * One `<type>:<state>` pattern (flyway-core `ValidatePattern`). Types: `*`,
@@ -116,7 +117,33 @@ export function parseBoolean(text: string, source: string): boolean {
   throw new ConfigError(`${source}: expected true or false, got '${text}'`);
 }
 
+/** How migration files are decoded: Flyway's `encoding` (FLYWAY_ENCODING), UTF-8 by default. */
+export type MigrationEncoding = "UTF-8" | "ISO-8859-1" | "US-ASCII";
+
+// Java's names for them (Charset.forName is case-insensitive and takes these aliases).
+const ENCODINGS: Record<string, MigrationEncoding> = {
+  "utf-8": "UTF-8",
+  utf8: "UTF-8",
+  "iso-8859-1": "ISO-8859-1",
+  iso8859_1: "ISO-8859-1",
+  "iso8859-1": "ISO-8859-1",
+  latin1: "ISO-8859-1",
+  "us-ascii": "US-ASCII",
+  ascii: "US-ASCII",
+};
+
+export function parseEncoding(text: string, source: string): MigrationEncoding {
+  const encoding = ENCODINGS[text.trim().toLowerCase()];
+  if (encoding) return encoding;
+  throw new ConfigError(
+    `${source}: flyway-status reads migrations in UTF-8, ISO-8859-1 or US-ASCII, not '${printable(text)}'`,
+    "for UTF-16 files, ask Flyway itself: dev-bootstrap run-flyway-cli info",
+  );
+}
+
 export interface FlywaySettings {
+  /** How migration files are decoded before their checksum is taken. */
+  encoding: MigrationEncoding;
   ignorePatterns: ValidatePattern[];
   /** Where the patterns came from (an env var, the config key, or Flyway's default). */
   ignorePatternsSource: string;
@@ -169,6 +196,10 @@ export function resolveFlywaySettings(options: {
       : (config.outOfOrder ?? false);
   const baseline = env.FLYWAY_BASELINE_VERSION;
   return {
+    encoding:
+      env.FLYWAY_ENCODING === undefined || env.FLYWAY_ENCODING.trim() === ""
+        ? "UTF-8"
+        : parseEncoding(env.FLYWAY_ENCODING, "FLYWAY_ENCODING"),
     ignorePatterns: parseIgnorePatterns(patternsText, patternsSource),
     ignorePatternsSource: patternsSource,
     target: targetText === undefined ? { kind: "latest" } : parseTarget(targetText, targetSource),

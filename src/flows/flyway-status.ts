@@ -5,16 +5,13 @@
  * Flyway's own naming, ordering, checksum and state rules
  * (src/core/flyway-info.ts, flyway-validate.ts).
  */
-import { relative, sep } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { renderJdbcUrl } from "../core/connection.js";
 import { isBootstrapError } from "../core/errors.js";
-import { flywayChecksum, parseMigrationName } from "../core/flyway-files.js";
 import { type FlywaySettings, resolveFlywaySettings } from "../core/flyway-settings.js";
 import {
   computeStatus,
   type DatabaseStatus,
-  type DiskMigration,
   type HistoryRow,
   type StatusError,
 } from "../core/flyway-status.js";
@@ -25,8 +22,8 @@ import {
   loadConnections,
 } from "./flyway-connections.js";
 import { inspectSchemaFacts, openDatabase, queryTimeoutMs, readHistory } from "./flyway-db.js";
-import { migrationLocations } from "./flyway-locations.js";
-import type { FsPort, Host, TreeEntry } from "./host.js";
+import { migrationLocations, readMigrationDir } from "./flyway-locations.js";
+import type { Host } from "./host.js";
 import { step } from "./step.js";
 
 export interface DatabaseReport extends DatabaseStatus {
@@ -47,39 +44,8 @@ export interface StatusResult {
   databases: DatabaseReport[];
 }
 
-/** The files of one Flyway filesystem location; like Flyway, subdirectories are read too. */
-export function readMigrationDir(
-  fs: Pick<FsPort, "listTree" | "readBytes">,
-  dir: string,
-): { migrations: DiskMigration[]; invalid: string[] } {
-  let entries: TreeEntry[];
-  try {
-    entries = fs.listTree(dir);
-  } catch {
-    return { migrations: [], invalid: [] };
-  }
-  const files = entries
-    .map((entry) => ({ entry, full: entry.path }))
-    .sort((a, b) => (a.full < b.full ? -1 : a.full > b.full ? 1 : 0));
-  const migrations: DiskMigration[] = [];
-  const invalid: string[] = [];
-  for (const { entry, full } of files) {
-    const parsed = parseMigrationName(entry.name);
-    if (parsed.ok === "ignored") continue;
-    if (!entry.isFile) continue;
-    if (parsed.ok === false) {
-      invalid.push(parsed.reason);
-      continue;
-    }
-    // Flyway records a script by its path relative to the location. The listing's paths
-    // start with `dir` as given, so cutting it off is relative() without its cost per file.
-    const script = (full.startsWith(dir + sep) ? full.slice(dir.length + 1) : relative(dir, full))
-      .split(sep)
-      .join("/");
-    migrations.push({ ...parsed.file, script, checksum: flywayChecksum(fs.readBytes(full)) });
-  }
-  return { migrations, invalid };
-}
+const UNREADABLE_HINT =
+  "Flyway reads migrations in its encoding (FLYWAY_ENCODING, UTF-8 by default) and stops at this file: save it in that encoding, or set FLYWAY_ENCODING to the one it is in";
 
 /** What to do about the first thing validate complains about. */
 export function hintFor(error: StatusError): string {
@@ -179,17 +145,21 @@ export async function flywayStatus(
         // Flyway reads every location into one set; each file keeps its location's group.
         const locations = migrationLocations(host.fs, resolved, db.name).map((l) => ({
           ...l,
-          ...readMigrationDir(host.fs, l.dir),
+          ...readMigrationDir(host.fs, l.dir, settings.encoding),
         }));
         const files = locations.flatMap((l) => l.migrations.map((m) => ({ ...m, group: l.group })));
         const invalid = locations.flatMap((l) => l.invalid);
+        const unreadable = locations.flatMap((l) => l.unreadable);
         const base = {
           database: db.name,
           url: renderJdbcUrl(db.connection.target),
           locations: locations.map((l) => l.display),
           invalidFiles: invalid,
         };
-        const read = await histories[i]!;
+        // Flyway stops at a migration it cannot decode (info, validate and migrate alike).
+        const read = unreadable.length
+          ? { error: unreadable[0]!, hint: UNREADABLE_HINT }
+          : await histories[i]!;
         if ("error" in read) {
           hints.set(db.name, read.hint);
           const report = { ...base, migrations: [], counts: {}, errors: [], healthy: false };

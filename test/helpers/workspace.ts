@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 
 export interface Workspace {
   dir: string;
-  write(relative: string, text: string): string;
+  write(relative: string, text: string | Uint8Array): string;
   read(relative: string): string;
   journal(): string;
 }

@@ -410,6 +410,71 @@ describe("flyway-status on the example migrations", () => {
   });
 });
 
+describe("a migration file that is not valid UTF-8", () => {
+  it("stops that database as Flyway does, with the file and a hint; the others are read", async () => {
+    const ws = makeWorkspace({
+      "dev-bootstrap.yaml":
+        "migrations:\n  sqlDir: sql\n  databases:\n    - { name: cases, vaultPath: cases/db }\n    - { name: platform, vaultPath: platform/db }\n",
+      "sql/cases/V1__First.sql": "select 1;\n",
+      "sql/platform/V1__First.sql": "select 1;\n",
+    });
+    // Saved by an editor in Latin-1: 'Zürich' with ü as the single byte 0xFC.
+    ws.write(
+      "sql/cases/V2__Cities.sql",
+      Buffer.from("insert into city values ('Z\xfcrich');\n", "latin1"),
+    );
+    const r = await runInProcess(["flyway-status", "--from", "env", "--allow-pending", "--json"], {
+      cwd: ws.dir,
+      env: cleanEnv({ DATABASE_URL: url("cases"), PLATFORM_DATABASE_URL: url("platform") }),
+    });
+    expect(r.code, r.stderr).toBe(1);
+    const byName = Object.fromEntries(
+      (JSON.parse(r.stdout) as StatusJson).databases.map((d) => [d.database, d]),
+    );
+    expect(byName.cases!.error).toBe(
+      "Unable to calculate checksum of V2__Cities.sql: not valid UTF-8 at byte 27",
+    );
+    expect(byName.cases!.healthy).toBe(false);
+    expect(r.stderr).toContain("set FLYWAY_ENCODING to the one it is in");
+    expect(byName.platform!.error).toBeUndefined();
+  });
+
+  it("with FLYWAY_ENCODING=ISO-8859-1 it is read as Flyway reads it, and matches what Flyway stored", async () => {
+    const text = "insert into city values ('Zürich');\n";
+    const ws = caseWorkspace({ "V1__Cities.sql": "" });
+    ws.write("sql/cases/V1__Cities.sql", Buffer.from(text, "latin1"));
+    // Flyway decoded the file as ISO-8859-1 and stored the checksum of that text.
+    await writeHistory({
+      name: "latin1",
+      rule: "FLYWAY_ENCODING",
+      files: { "V1__Cities.sql": text },
+      rows: [
+        {
+          version: "1",
+          description: "Cities",
+          script: "V1__Cities.sql",
+          checksum: flywayChecksum(text),
+        },
+      ],
+      info: [],
+      validate: "ok",
+    } as unknown as FlywayCase);
+    const run = (encoding: string) =>
+      runInProcess(["flyway-status", "--from", "env"], {
+        cwd: ws.dir,
+        env: cleanEnv({ DATABASE_URL: url("cases"), FLYWAY_ENCODING: encoding }),
+      });
+    const latin1 = await run("ISO-8859-1");
+    expect(latin1.code, latin1.stdout + latin1.stderr).toBe(0);
+    expect(latin1.stdout).toContain("cases: version 1, 0 pending");
+    const utf16 = await run("UTF-16");
+    expect(utf16.code).toBe(2);
+    expect(utf16.stdout + utf16.stderr).toContain(
+      "FLYWAY_ENCODING: flyway-status reads migrations in UTF-8, ISO-8859-1 or US-ASCII, not 'UTF-16'",
+    );
+  });
+});
+
 describe("the schema flyway-status reads is the login's current schema", () => {
   // The role's search_path names its own schema first, as a DBA sets it for an app.
   const ws = makeWorkspace({

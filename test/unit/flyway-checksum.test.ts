@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { flywayChecksum } from "../../src/core/flyway-files.js";
+import { flywayChecksum, MalformedInputError } from "../../src/core/flyway-files.js";
+import { resolveFlywaySettings } from "../../src/core/flyway-settings.js";
 import { REPO } from "../helpers/cli.js";
 import { referenceChecksums } from "../helpers/flyway-reference.js";
 
@@ -67,5 +68,57 @@ describe("flywayChecksum agrees with an independent implementation of Flyway's",
       referenceChecksums([Buffer.from("select 1;\nselect 2;\n")])[0],
     );
     expect(at("only line endings")).toBe(0);
+  });
+});
+
+// Flyway decodes migrations with a decoder that reports malformed input
+// (FileSystemResource.read → charset.newDecoder()): it stops with "Unable to calculate
+// checksum of …", so there is no checksum to agree with.
+describe("a migration that is not valid UTF-8 has no checksum, as in Flyway", () => {
+  it.each([
+    ["a Latin-1 'ü' (0xFC)", Buffer.from("select 'Z\xfcrich';\n", "latin1"), 9],
+    [
+      "a truncated 3-byte sequence at the end",
+      Buffer.concat([Buffer.from("select 1;\n"), Buffer.from([0xe6, 0x9d])]),
+      10,
+    ],
+    ["an overlong '/' (0xC0 0xAF)", Buffer.from([0x73, 0xc0, 0xaf]), 1],
+  ])("%s", (_name, bytes, offset) => {
+    expect(() => flywayChecksum(bytes)).toThrow(MalformedInputError);
+    expect(() => flywayChecksum(bytes)).toThrow(`not valid UTF-8 at byte ${offset}`);
+  });
+
+  it("valid UTF-8 bytes and the same text as a string agree", () => {
+    expect(flywayChecksum(Buffer.from(UNICODE))).toBe(flywayChecksum(UNICODE));
+  });
+});
+
+// FLYWAY_ENCODING: Flyway decodes each file in it, then takes the CRC-32 of each line's
+// UTF-8 bytes; so a Latin-1 file read as ISO-8859-1 has the checksum of its text.
+describe("the encoding Flyway reads migrations in (FLYWAY_ENCODING)", () => {
+  const latin1 = Buffer.from("insert into city values ('Z\xfcrich');\n", "latin1");
+
+  it("ISO-8859-1: every byte is a character, the checksum is the text's", () => {
+    expect(flywayChecksum(latin1, "ISO-8859-1")).toBe(
+      flywayChecksum("insert into city values ('Zürich');\n"),
+    );
+  });
+
+  it("US-ASCII: a byte above 0x7F is malformed, as Java's decoder reports it", () => {
+    expect(() => flywayChecksum(latin1, "US-ASCII")).toThrow("not valid US-ASCII at byte 27");
+    expect(flywayChecksum(Buffer.from(SQL), "US-ASCII")).toBe(flywayChecksum(SQL));
+  });
+
+  it("takes Java's names and aliases, case-insensitive; refuses what it cannot read", () => {
+    expect(resolveFlywaySettings({ env: {} }).encoding).toBe("UTF-8");
+    expect(resolveFlywaySettings({ env: { FLYWAY_ENCODING: "iso8859_1" } }).encoding).toBe(
+      "ISO-8859-1",
+    );
+    expect(resolveFlywaySettings({ env: { FLYWAY_ENCODING: "us-ascii" } }).encoding).toBe(
+      "US-ASCII",
+    );
+    expect(() => resolveFlywaySettings({ env: { FLYWAY_ENCODING: "UTF-16" } })).toThrow(
+      "FLYWAY_ENCODING: flyway-status reads migrations in UTF-8, ISO-8859-1 or US-ASCII, not 'UTF-16'",
+    );
   });
 });
