@@ -188,6 +188,21 @@ describe("run-migrations", () => {
     );
   });
 
+  it("with demo seed data turned off, installs the release with seedData.enabled=false", async () => {
+    await setUp(["ensure-local-secrets"]);
+    standins.plan("kubectl", { stdout: ["Successfully applied 3 migrations"] });
+    const r = await runInProcess(["run-migrations"], {
+      cwd: ws.dir,
+      env: cleanEnv({ ...world.env, PATH: standins.path(), DEV_BOOTSTRAP_SEED_DATA: "0" }),
+    });
+    expect(r.stdout).toContain("db-migrations Flyway secret ensured");
+    const helm = standins.calls("helm").at(-1)!;
+    expect(helm.argv.slice(0, 3)).toEqual(["upgrade", "--install", "db-migrations"]);
+    const at = helm.argv.indexOf("seedData.enabled=false");
+    expect(at).toBeGreaterThan(0);
+    expect(helm.argv[at - 1]).toBe("--set");
+  });
+
   it("--verify fails on a missing secret without installing anything", async () => {
     const r = await cli(["run-migrations", "--verify"]);
     expect(r.code).toBe(1);
