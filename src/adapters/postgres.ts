@@ -22,15 +22,15 @@ export function wantsSsl(params: Connection["params"]): boolean {
 /**
  * The login's startup options: libpq's `options` as given, and pgjdbc's currentSchema
  * as the search_path it sets for Flyway, so that our queries (flyway-status, the
- * preflight) see the schema Flyway uses by default. Spaces and backslashes are escaped,
- * as the server splits `options` on unescaped spaces.
+ * preflight) see the schema Flyway uses by default. Whitespace and backslashes are
+ * escaped, as the server splits `options` on any unescaped whitespace.
  */
 export function startupOptions(params: Connection["params"]): string | undefined {
   const parts: string[] = [];
   const options = params.find(([k]) => k === "options")?.[1];
   if (options) parts.push(options);
   const schema = params.find(([k]) => k === "currentSchema")?.[1];
-  if (schema) parts.push(`-c search_path=${schema.replace(/[\\ ]/g, (c) => `\\${c}`)}`);
+  if (schema) parts.push(`-c search_path=${schema.replace(/[\\\s]/g, (c) => `\\${c}`)}`);
   return parts.length ? parts.join(" ") : undefined;
 }
 

@@ -46,7 +46,16 @@ const httpUrl = z.string().check(
 // Schemas are immutable: the common ones are built once and shared (fewer to build at start-up).
 /** A non-empty string. */
 const text = z.string().check(z.minLength(1));
-const positive = z.number().check(z.positive());
+/**
+ * A duration in seconds. Node's timers wait at most 2^31-1 ms and fire at once past it
+ * (a query limit of a month would end every query immediately): 24 days is the most.
+ */
+const seconds = z.number().check(
+  z.positive(),
+  z.lte(2_147_483, {
+    message: "at most 2147483 seconds (about 24 days), the longest a timer waits",
+  }),
+);
 /** A whole number from `min` to `max`. */
 const whole = (min: number, max?: number) =>
   z.number().check(z.int(), z.gte(min), ...(max === undefined ? [] : [z.lte(max)]));
@@ -102,7 +111,7 @@ const layer = z.strictObject({
   ),
   /** Releases whose `helm test` gates the layer after the sync. */
   tests: z._default(z.array(dnsName), []),
-  timeoutSeconds: z._default(positive, 900),
+  timeoutSeconds: z._default(seconds, 900),
 });
 
 export const configSchema = z.strictObject({
@@ -117,7 +126,7 @@ export const configSchema = z.strictObject({
       /** Bound of the journal before it is rotated (bytes). */
       journalMaxBytes: z._default(whole(4096), 1_048_576),
       /** Interval of the progress checkpoints long waits print (vault:health, eso:sync). */
-      progressSeconds: z._default(positive, 5),
+      progressSeconds: z._default(seconds, 5),
     }),
     { format: "human", journalMaxBytes: 1_048_576, progressSeconds: 5 },
   ),
@@ -149,7 +158,7 @@ export const configSchema = z.strictObject({
       fixturesDir: z._default(text, "vault/fixtures"),
       /** Seed for derived secrets. The default is for local use only. */
       seed: z._default(text, "dev-bootstrap-local"),
-      readyTimeoutSeconds: z._default(positive, 30),
+      readyTimeoutSeconds: z._default(seconds, 30),
       concurrency: z._default(whole(1, 64), 8),
     }),
     {},
@@ -162,7 +171,7 @@ export const configSchema = z.strictObject({
       namespaceMissing: z._default(z.enum(["create", "fail"]), "create"),
       fieldManager: z._default(text, "dev-bootstrap"),
       /** Time limit of one Kubernetes API request; a request that does not answer is retried. */
-      requestTimeoutSeconds: z._default(positive, 10),
+      requestTimeoutSeconds: z._default(seconds, 10),
       /** Attempts per request when the API times out or refuses connections (bounded retry). */
       requestAttempts: z._default(whole(1, 10), 3),
     }),
@@ -186,7 +195,7 @@ export const configSchema = z.strictObject({
         z.string().check(z.regex(/^(\d+(ms|s|m|h))+$/, "expected a duration like '1h' or '30s'")),
         "1h",
       ),
-      readyTimeoutSeconds: z._default(positive, 60),
+      readyTimeoutSeconds: z._default(seconds, 60),
       externalSecrets: z._default(z.array(externalSecret), [
         { name: "platform-db-credentials", vaultPath: "platform/db" },
         { name: "agents-db-credentials", vaultPath: "agents/db" },
@@ -220,7 +229,7 @@ export const configSchema = z.strictObject({
       release: z._default(dnsName, "db-migrations"),
       chart: z._default(text, "charts/db-migrations"),
       valuesFile: z._default(text, "charts/db-migrations/values-local.yaml"),
-      timeoutSeconds: z._default(positive, 600),
+      timeoutSeconds: z._default(seconds, 600),
     }),
     {},
   ),
@@ -231,14 +240,14 @@ export const configSchema = z.strictObject({
         mode: z._default(z.enum(["ensure", "verify"]), "ensure"),
         sqlDir: z._default(text, "db/flyway/sql"),
         /** The preflight's lock_timeout: how long it waits on a lock another session holds. */
-        lockTimeoutSeconds: z._default(positive, 10),
+        lockTimeoutSeconds: z._default(seconds, 10),
         /** The preflight's statement_timeout. */
-        statementTimeoutSeconds: z._default(positive, 60),
+        statementTimeoutSeconds: z._default(seconds, 60),
         /**
          * The client's own limit on each query, for a server that logs in and then
          * answers nothing. Unset: statementTimeoutSeconds + 5.
          */
-        queryTimeoutSeconds: z.optional(positive),
+        queryTimeoutSeconds: z.optional(seconds),
         /**
          * Demo seed data: Flyway migrations in <seedDir>/<database>, added to Flyway's
          * locations only when enabled. This tool is for local environments, so on by

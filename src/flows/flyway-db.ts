@@ -102,12 +102,20 @@ export async function inspectSchemaFacts(
             (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace
               where n.nspname = s.name and c.relkind in ('r','v','m','S','p','f')
                 and c.relname <> $1) as other_objects
-       from (select coalesce(current_schema(), 'public') as name) s`,
+       from (select coalesce(current_schema(), nullif(current_setting('search_path'), '')) as name) s`,
     [HISTORY_TABLE],
   );
   const row = r.rows[0];
+  // As Flyway (PostgreSQLConnection.doGetCurrentSchema): current_schema is null while
+  // the search_path names no schema that exists yet (a currentSchema Flyway will create
+  // on its first migrate); then the search_path itself is the schema, with no history.
+  if (!row?.schema)
+    throw new StepError(
+      "Unable to determine current schema as search_path is empty",
+      "set currentSchema in the connection URL, or give the role a search_path",
+    );
   return {
-    schema: String(row?.schema ?? "public"),
+    schema: String(row.schema),
     historyExists: row?.history_exists === true,
     otherObjects: Number(row?.other_objects ?? 0),
   };

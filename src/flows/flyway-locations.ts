@@ -88,7 +88,8 @@ export function readMigrationDir(
       });
     } catch (error) {
       if (!(error instanceof MalformedInputError)) throw error;
-      found.unreadable.push(`Unable to calculate checksum of ${script}: ${error.message}`);
+      // Flyway names the file alone (Resource.getFilename), wherever in the location it is.
+      found.unreadable.push(`Unable to calculate checksum of ${entry.name}: ${error.message}`);
     }
   }
   return found;

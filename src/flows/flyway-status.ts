@@ -139,6 +139,9 @@ export async function flywayStatus(
       // backend, the password exchange) then runs while this process reads the files.
       const limitMs = queryTimeoutMs(resolved.config.migrations);
       const histories = connections.map((db) => readDatabaseHistory(host, db, limitMs));
+      // One turn of the event loop, so that every login has opened its socket before the
+      // files are read (synchronously) below.
+      await new Promise((resolve) => setImmediate(resolve));
       const databases: DatabaseReport[] = [];
       const hints = new Map<string, string | undefined>();
       for (const [i, db] of connections.entries()) {

@@ -582,6 +582,31 @@ describe("the schema flyway-status reads is the login's current schema", () => {
   });
 });
 
+describe("a currentSchema that does not exist yet (Flyway creates it on its first migrate)", () => {
+  it("is the schema read: no history, not public's", async () => {
+    const ws = makeWorkspace({
+      "dev-bootstrap.yaml":
+        "migrations:\n  sqlDir: sql\n  databases:\n    - { name: cases, vaultPath: cases/db }\n",
+      "sql/cases/V1__First.sql": "select 1;\n",
+    });
+    // public holds a history of its own that must not be taken for the new schema's.
+    await writeHistory(FLYWAY_CASES.find((c) => c.rows.length > 0)!);
+    const env = (schema: string) =>
+      cleanEnv({
+        DATABASE_URL: `jdbc:postgresql://127.0.0.1:${server.port}/cases?user=cases&password=${encodeURIComponent(PASSWORDS.cases)}&currentSchema=${encodeURIComponent(schema)}`,
+      });
+    // A quoted name with a space and a tab: the escaping must carry it to the server whole.
+    for (const schema of ["not_yet", '"Not Yet\tSchema"']) {
+      const r = await runInProcess(["flyway-status", "--from", "env", "--allow-pending"], {
+        cwd: ws.dir,
+        env: env(schema),
+      });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain("cases: no version yet, 1 pending");
+    }
+  });
+});
+
 describe("migrations.flyway in the config file", () => {
   const config = `migrations:
   sqlDir: sql

@@ -181,4 +181,16 @@ describe("resolveConfig", () => {
       /dev-bootstrap\.yaml:3:\d+: migrations\.queryTimeoutSeconds: must be greater than migrations\.statementTimeoutSeconds/,
     );
   });
+
+  it("a duration longer than a timer can wait is refused, not turned into an instant timeout", () => {
+    // Node fires a timer of more than 2^31-1 ms at once: every query would time out.
+    const cwd = workspace("migrations:\n  queryTimeoutSeconds: 2500000\n");
+    expect(errorOf(() => resolveConfig({ cwd, env: {} })).message).toMatch(
+      /dev-bootstrap\.yaml:2:\d+: migrations\.queryTimeoutSeconds: at most 2147483 seconds/,
+    );
+    expect(
+      resolveConfig({ cwd: workspace("kube:\n  requestTimeoutSeconds: 2147483\n"), env: {} }).config
+        .kube.requestTimeoutSeconds,
+    ).toBe(2147483);
+  });
 });

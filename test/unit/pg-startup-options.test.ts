@@ -10,8 +10,9 @@ describe("startupOptions (what the login sends as `options`)", () => {
     expect(startupOptions([["currentSchema", "app,public"]])).toBe("-c search_path=app,public");
   });
 
-  it("a space or backslash in the schema is escaped, as the server splits on spaces", () => {
+  it("whitespace and backslashes in the schema are escaped, as the server splits on any whitespace", () => {
     expect(startupOptions([["currentSchema", "my app\\x"]])).toBe("-c search_path=my\\ app\\\\x");
+    expect(startupOptions([["currentSchema", "my\tapp\nx"]])).toBe("-c search_path=my\\\tapp\\\nx");
   });
 
   it("libpq's options go as given, with currentSchema after them", () => {
