@@ -48,3 +48,19 @@ export const DB_URL_FIXTURES = `paths:
     DB_PASSWORD: { derive: { length: 24 } }
     DATABASE_URL: { template: "postgresql://\${DB_USERNAME}:\${DB_PASSWORD | urlencode}@db:5432/agents" }
 `;
+
+/** Two databases whose credentials live in separate keys, served on 127.0.0.1:<port>. */
+export const dbPartsFixtures = (port: number) => `paths:
+  platform/db:
+    DB_USERNAME: platform
+    DB_PASSWORD: { derive: { length: 24, alphabet: strong } }
+    DB_HOST: "127.0.0.1"
+    DB_PORT: "${port}"
+    DB_NAME: platform
+  agents/db:
+    DB_USERNAME: agents
+    DB_PASSWORD: { derive: { length: 24, alphabet: strong } }
+    DB_HOST: "127.0.0.1"
+    DB_PORT: "${port}"
+    DB_NAME: agents
+`;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
 import { cleanEnv, runCli, runInProcess, setUpWith } from "../helpers/cli.js";
 import { virtualClock } from "../helpers/clock.js";
-import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
+import { dbPartsFixtures, makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 let world: World;
 let ws: Workspace;
@@ -16,20 +16,7 @@ beforeAll(async () => {
   const port = world.postgres!.port;
   ws = makeWorkspace({
     "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 2\neso:\n  readyTimeoutSeconds: 30\n",
-    "vault/fixtures/db.yaml": `paths:
-  platform/db:
-    DB_USERNAME: platform
-    DB_PASSWORD: { derive: { length: 24, alphabet: strong } }
-    DB_HOST: "127.0.0.1"
-    DB_PORT: "${port}"
-    DB_NAME: platform
-  agents/db:
-    DB_USERNAME: agents
-    DB_PASSWORD: { derive: { length: 24, alphabet: strong } }
-    DB_HOST: "127.0.0.1"
-    DB_PORT: "${port}"
-    DB_NAME: agents
-`,
+    "vault/fixtures/db.yaml": dbPartsFixtures(port),
   });
   // set-up, in-process (throws on failure)
   await setUpWith(["ensure-local-secrets"], { cwd: ws.dir, env: cleanEnv(world.env) });

@@ -14,28 +14,13 @@ import { cleanEnv, runCli, runInProcess, setUpWith } from "../helpers/cli.js";
 import { type SilentPostgres, startSilentPostgres } from "../helpers/silent-postgres.js";
 import { spawnCli } from "../helpers/spawned.js";
 import { StandIns } from "../helpers/standin.js";
-import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
+import { dbPartsFixtures, makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const PASSWORD = "pw-silent-7c1e";
 let world: World;
 let ws: Workspace;
 let pg: SilentPostgres;
 let standins: StandIns;
-
-const fixtures = (port: number) => `paths:
-  platform/db:
-    DB_USERNAME: platform
-    DB_PASSWORD: { derive: { length: 24, alphabet: strong } }
-    DB_HOST: "127.0.0.1"
-    DB_PORT: "${port}"
-    DB_NAME: platform
-  agents/db:
-    DB_USERNAME: agents
-    DB_PASSWORD: { derive: { length: 24, alphabet: strong } }
-    DB_HOST: "127.0.0.1"
-    DB_PORT: "${port}"
-    DB_NAME: agents
-`;
 
 beforeAll(async () => {
   world = await startWorld();
@@ -46,7 +31,7 @@ beforeAll(async () => {
       "eso:\n  readyTimeoutSeconds: 30",
       "migrations:\n  statementTimeoutSeconds: 1\n  queryTimeoutSeconds: 2\n",
     ].join("\n"),
-    "vault/fixtures/db.yaml": fixtures(pg.port),
+    "vault/fixtures/db.yaml": dbPartsFixtures(pg.port),
   });
   await setUpWith(["ensure-local-secrets"], { cwd: ws.dir, env: cleanEnv(world.env) });
   await setUpWith(["bootstrap-db-migrations-secret"], { cwd: ws.dir, env: cleanEnv(world.env) });
