@@ -96,6 +96,9 @@ export interface SchemaState {
 export async function inspectSchemaFacts(
   client: DbClient,
 ): Promise<Omit<SchemaState, "historyRows">> {
+  // The schema as Flyway takes it (PostgreSQLConnection.doGetCurrentSchema): current_schema
+  // is null while the search_path names no schema that exists yet (a currentSchema Flyway
+  // creates on its first migrate); then the search_path itself is the schema, with no history.
   const r = await client.query<{ schema: string; history_exists: boolean; other_objects: number }>(
     `select s.name as schema,
             to_regclass(quote_ident(s.name) || '.' || quote_ident($1)) is not null as history_exists,
@@ -106,9 +109,7 @@ export async function inspectSchemaFacts(
     [HISTORY_TABLE],
   );
   const row = r.rows[0];
-  // As Flyway (PostgreSQLConnection.doGetCurrentSchema): current_schema is null while
-  // the search_path names no schema that exists yet (a currentSchema Flyway will create
-  // on its first migrate); then the search_path itself is the schema, with no history.
+  // Neither: Flyway stops with this message too.
   if (!row?.schema)
     throw new StepError(
       "Unable to determine current schema as search_path is empty",
@@ -116,8 +117,8 @@ export async function inspectSchemaFacts(
     );
   return {
     schema: String(row.schema),
-    historyExists: row?.history_exists === true,
-    otherObjects: Number(row?.other_objects ?? 0),
+    historyExists: row.history_exists === true,
+    otherObjects: Number(row.other_objects ?? 0),
   };
 }
 

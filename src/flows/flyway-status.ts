@@ -124,8 +124,6 @@ export async function flywayStatus(
     "flyway:status",
     "reading flyway_schema_history of each database",
     async (handle) => {
-      // The driver loads while the settings and connections are worked out.
-      void host.db().catch(() => {});
       const settings = resolveFlywaySettings({
         env: host.env,
         config: resolved.config.migrations.flyway,
