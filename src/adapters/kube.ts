@@ -4,11 +4,14 @@
  * body (its message embeds the whole response body and headers otherwise).
  * Loaded only by commands that talk to Kubernetes: importing it costs ~250 ms.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import * as k8s from "@kubernetes/client-node";
 import { StepError } from "../core/errors.js";
 import { backoffDelay, sleep } from "../core/retry.js";
 import { KubeApiError } from "./kube-api-error.js";
 import { type KubeOptions, loadKubeConfig, reuseConnections } from "./kube-config.js";
+import { type CallState, execPluginError, limitExecPlugins } from "./kube-exec.js";
+import { TimeLimitError, withTimeLimit } from "./time-limit.js";
 
 export { type KubeOptions, loadKubeConfig, reuseConnections } from "./kube-config.js";
 export { KubeApiError };
@@ -75,21 +78,21 @@ export function createKube(options: KubeOptions) {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const attempts = options.attempts ?? 3;
   const runSignal = options.signal;
-  // Every request gets its own time limit joined with the run's signal. client-node
-  // has no per-call timeout, but its RequestContext takes a signal, set here by a
-  // middleware that runs for every request (discovery lookups included).
+  // The request in flight, for the middleware and the exec-credential plugin runner:
+  // client-node takes no per-call options, but both run in the call's async context.
+  const currentCall = new AsyncLocalStorage<CallState>();
+  limitExecPlugins(kc, () => currentCall.getStore());
   const configuration = k8s.createConfiguration({
     baseServer: new k8s.ServerConfiguration(server, {}),
     authMethods: { default: kc },
     promiseMiddleware: [
       {
+        // Runs for every request, discovery lookups included, after authentication.
         pre: async (context) => {
-          const limit = AbortSignal.timeout(timeoutMs);
-          context.setSignal(runSignal ? AbortSignal.any([limit, runSignal]) : limit);
-          // AbortSignal.any holds its sources weakly: without a strong reference the
-          // timeout signal can be collected before it fires, and the request then
-          // waits forever. The context lives as long as its request.
-          Object.assign(context, { timeLimit: limit });
+          const call = currentCall.getStore();
+          if (call) call.sent = true;
+          const signal = call?.signal ?? runSignal;
+          if (signal) context.setSignal(signal);
           return context;
         },
         post: async (context) => context,
@@ -136,10 +139,22 @@ export function createKube(options: KubeOptions) {
     fn: () => Promise<T>,
   ): Promise<T> {
     if (runSignal?.aborted) throw runSignal.reason;
+    const call: CallState = { signal: runSignal ?? new AbortController().signal, sent: false };
     try {
-      return await fn();
+      // Every attempt, its discovery lookups and its credential plugin included, ends
+      // by this limit; the limit does not rest on a signal the collector may reclaim.
+      return await withTimeLimit(timeoutMs, runSignal, (signal) => {
+        call.signal = signal;
+        return currentCall.run(call, fn);
+      });
     } catch (error) {
       if (runSignal?.aborted) throw runSignal.reason;
+      const plugin = execPluginError(call, error, timeoutMs, kc.getCurrentUser());
+      if (plugin) throw plugin;
+      if (error instanceof TimeLimitError)
+        throw Object.assign(new Error("ETIMEDOUT"), {
+          networkFailure: { code: "ETIMEDOUT", timedOut: true },
+        });
       if (error instanceof k8s.ApiException) {
         const body = parseBody(error.body);
         throw new KubeApiError(

@@ -17,9 +17,9 @@ export interface Spawned {
 
 export function spawnCli(
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] },
 ): Spawned {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
     cwd: options.cwd,
     env: options.env ?? cleanEnv(),
     stdio: ["ignore", "pipe", "pipe"],
