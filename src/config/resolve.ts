@@ -3,11 +3,10 @@
  * Errors name where the bad value came from (file:line:column, the env var,
  * or the flag), the key, and what was expected; they never echo a value.
  */
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { ConfigError } from "../core/errors.js";
 import { printable } from "../core/printable.js";
 import { describeIssue } from "../core/yaml-source.js";
-import { type Conflict, findConflicts } from "./conflicts.js";
 import {
   CONFIG_ENV,
   CONFIG_FILE_NAME,
@@ -16,6 +15,7 @@ import {
   MAX_NESTING,
   workspaceRoot,
 } from "./config-file.js";
+import { type Conflict, findConflicts } from "./conflicts.js";
 import { isWithin, realTarget } from "./real-path.js";
 import { type Config, configSchema } from "./schema.js";
 
