@@ -4,6 +4,7 @@
  * or the flag), the key, and what was expected; they never echo a value.
  */
 import { isAbsolute, join, resolve } from "node:path";
+import type { core } from "zod/mini";
 import { ConfigError } from "../core/errors.js";
 import { printable } from "../core/printable.js";
 import { describeIssue } from "../core/yaml-source.js";
@@ -173,7 +174,7 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
         : "";
     return `${whereOf(at)}: ${dotted(at)}: ${c.what} (see ${dotted(other)}, ${otherWhere}${viaNamespace})`;
   };
-  const schemaError = (issues: ReadonlyArray<import("zod/mini").core.$ZodIssue>, more = "") => {
+  const schemaError = (issues: ReadonlyArray<core.$ZodIssue>, more = "") => {
     const issue = issues[0]!;
     const origin = origins.get(dotted(issue.path))?.kind ?? "file";
     return new ConfigError(

@@ -57,23 +57,26 @@ const text = z.string().check(z.minLength(1));
 const UNWANTED_IN_PATH =
   /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** Hints for a path with a control character: what usually put it there. */
+/** Hints for a path or header with a control character: what usually put it there. */
 export const CONTROL_IN_PATH_HINT = {
-  file: 'in a double-quoted YAML string a backslash starts an escape ("\\t" is a tab): use single quotes or forward slashes, or retype the path',
+  file: 'in a double-quoted YAML string a backslash starts an escape ("\\t" is a tab): use single quotes or forward slashes, or retype it',
   other:
     "retype the value: a control character in it is usually a pasted newline or an escape sequence",
 } as const;
+
+/** A character as an escape (`\\x0a`, `\\u202e`), so that it shows and does nothing. */
+function escaped(c: string): string {
+  const code = c.charCodeAt(0);
+  return code <= 0xff
+    ? `\\x${code.toString(16).padStart(2, "0")}`
+    : `\\u${code.toString(16).padStart(4, "0")}`;
+}
 
 /** Why `path` is no usable path, or undefined: the character and where it stands, never the path. */
 export function pathProblem(path: string): string | undefined {
   const found = UNWANTED_IN_PATH.exec(path);
   if (!found) return undefined;
-  const code = found[0].charCodeAt(0);
-  const shown =
-    code <= 0xff
-      ? `\\x${code.toString(16).padStart(2, "0")}`
-      : `\\u${code.toString(16).padStart(4, "0")}`;
-  return `contains a control character (${shown}, character ${found.index + 1} of the value), which no path holds on purpose`;
+  return `contains a control character (${escaped(found[0])}, character ${found.index + 1} of the value), which no path holds on purpose`;
 }
 const noControlCharacters = z.superRefine((value: string, ctx) => {
   const problem = pathProblem(value);
@@ -81,6 +84,22 @@ const noControlCharacters = z.superRefine((value: string, ctx) => {
     ctx.addIssue({
       code: "custom",
       message: problem,
+      input: value,
+      params: { hints: CONTROL_IN_PATH_HINT },
+    });
+});
+/**
+ * Text sent as an HTTP header (X-Vault-Token, X-Vault-Namespace): node refuses a
+ * header holding anything but tab, printable ASCII and Latin-1 (ERR_INVALID_CHAR),
+ * which would surface as "Vault unreachable" on every attempt until the deadline.
+ * The value may be a secret: the message names the character only.
+ */
+const headerSafe = z.superRefine((value: string, ctx) => {
+  const found = /[^\t\x20-\x7e\x80-\xff]/.exec(value);
+  if (found)
+    ctx.addIssue({
+      code: "custom",
+      message: `holds a character an HTTP header cannot carry (${escaped(found[0])})`,
       input: value,
       params: { hints: CONTROL_IN_PATH_HINT },
     });
@@ -182,14 +201,14 @@ export const configSchema = z.strictObject({
        */
       clusterAddress: z._default(httpUrl, "http://vault.vault.svc.cluster.local:8200"),
       /** Only from VAULT_TOKEN; never put a token in the config file. */
-      token: z.optional(z.string()),
+      token: z.optional(z.string().check(headerSafe)),
       tokenFile: z.optional(pathText),
       /** CA certificate (PEM file) that signed Vault's certificate, as VAULT_CACERT. */
       caCert: z.optional(filePath),
       /** Skip verifying Vault's certificate, as VAULT_SKIP_VERIFY (throwaway dev servers only). */
       skipVerify: z._default(z.union([z.boolean(), z.stringbool()]), false),
       /** Vault Enterprise namespace, as VAULT_NAMESPACE. */
-      namespace: z.optional(text),
+      namespace: z.optional(z.string().check(z.minLength(1), headerSafe)),
       mount: z._default(
         z
           .string()

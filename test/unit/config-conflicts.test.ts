@@ -241,6 +241,21 @@ describe("control characters in a path are refused with where they came from", (
     expect(r.hint).toMatch(hint);
   });
 
+  it("a header value Vault would never receive (node refuses it on every attempt) is refused without echoing it", () => {
+    const cwd = workspace("{}\n");
+    expect(refusal(cwd, { VAULT_NAMESPACE: "team\nadmin" }).message).toBe(
+      "environment variable VAULT_NAMESPACE: vault.namespace: holds a character an HTTP header cannot carry (\\x0a)",
+    );
+    const token = refusal(cwd, { VAULT_TOKEN: "hvs.CANARYtoken\u0000" });
+    expect(token.message).toBe(
+      "environment variable VAULT_TOKEN: vault.token: holds a character an HTTP header cannot carry (\\x00)",
+    );
+    expect(token.hint).toMatch(/retype the value/);
+    expect(refusal(workspace('vault:\n  namespace: "team\\u2028"\n')).message).toBe(
+      "<ws>/dev-bootstrap.yaml:2:14: vault.namespace: holds a character an HTTP header cannot carry (\\u2028)",
+    );
+  });
+
   it("names the flag as it is typed", () => {
     expect(refusal(workspace("{}\n"), {}, { stateDir: "st\u0007ate" }).message).toBe(
       "flag --state-dir: stateDir: contains a control character (\\x07, character 3 of the value), which no path holds on purpose",
