@@ -77,6 +77,14 @@ function flagOverrides(spec: CommandSpec, values: OptionValues): Record<string, 
   return out;
 }
 
+/** The flag each config key is set by, as the user types it (errors name it). */
+function flagNames(spec: CommandSpec): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, o] of Object.entries({ ...COMMON_OPTIONS, ...spec.options }))
+    if (o.configKey) out[o.configKey] = `--${name}`;
+  return out;
+}
+
 function printError(
   stderr: Output,
   command: string,
@@ -136,6 +144,7 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
         cwd: io.cwd,
         env: io.env,
         flags: flagOverrides(spec, parsed.values),
+        flagNames: flagNames(spec),
         configPath: typeof parsed.values.config === "string" ? parsed.values.config : undefined,
       });
     const resolved = reloadConfig();

@@ -46,6 +46,68 @@ const httpUrl = z.string().check(
 // Schemas are immutable: the common ones are built once and shared (fewer to build at start-up).
 /** A non-empty string. */
 const text = z.string().check(z.minLength(1));
+
+/**
+ * Characters no hand-written path holds on purpose: C0/C1 controls and DEL (a tab
+ * from `"C:\tmp"` in double quotes, a newline pasted in, a NUL that node's file
+ * calls refuse), lone surrogates (no file name encodes them), and the line
+ * separators and bidirectional overrides that make a path print as another one.
+ * Go's module paths refuse the same class (golang.org/x/mod/module CheckFilePath).
+ */
+const UNWANTED_IN_PATH =
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Hints for a path or header with a control character: what usually put it there. */
+export const CONTROL_IN_PATH_HINT = {
+  file: 'in a double-quoted YAML string a backslash starts an escape ("\\t" is a tab): use single quotes or forward slashes, or retype it',
+  other:
+    "retype the value: a control character in it is usually a pasted newline or an escape sequence",
+} as const;
+
+/** A character as an escape (`\\x0a`, `\\u202e`), so that it shows and does nothing. */
+function escaped(c: string): string {
+  const code = c.charCodeAt(0);
+  return code <= 0xff
+    ? `\\x${code.toString(16).padStart(2, "0")}`
+    : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+
+/** Why `path` is no usable path, or undefined: the character and where it stands, never the path. */
+export function pathProblem(path: string): string | undefined {
+  const found = UNWANTED_IN_PATH.exec(path);
+  if (!found) return undefined;
+  return `contains a control character (${escaped(found[0])}, character ${found.index + 1} of the value), which no path holds on purpose`;
+}
+const noControlCharacters = z.superRefine((value: string, ctx) => {
+  const problem = pathProblem(value);
+  if (problem)
+    ctx.addIssue({
+      code: "custom",
+      message: problem,
+      input: value,
+      params: { hints: CONTROL_IN_PATH_HINT },
+    });
+});
+/**
+ * Text sent as an HTTP header (X-Vault-Token, X-Vault-Namespace): node refuses a
+ * header holding anything but tab, printable ASCII and Latin-1 (ERR_INVALID_CHAR),
+ * which would surface as "Vault unreachable" on every attempt until the deadline.
+ * The value may be a secret: the message names the character only.
+ */
+const headerSafe = z.superRefine((value: string, ctx) => {
+  const found = /[^\t\x20-\x7e\x80-\xff]/.exec(value);
+  if (found)
+    ctx.addIssue({
+      code: "custom",
+      message: `holds a character an HTTP header cannot carry (${escaped(found[0])})`,
+      input: value,
+      params: { hints: CONTROL_IN_PATH_HINT },
+    });
+});
+/** A file or directory path: any text a file name takes, without control characters. */
+const pathText = z.string().check(noControlCharacters);
+/** A non-empty path. */
+const filePath = z.string().check(z.minLength(1), noControlCharacters);
 /**
  * A duration in seconds. Node's timers wait at most 2^31-1 ms and fire at once past it
  * (a query limit of a month would end every query immediately): 24 days is the most.
@@ -101,7 +163,7 @@ const externalSecret = z.strictObject({
 
 const layer = z.strictObject({
   /** Helmfile for this layer, workspace-relative. */
-  helmfile: text,
+  helmfile: filePath,
   /** Helmfile environment (--environment). */
   environment: z._default(text, "local"),
   /** Our steps that run first, in order. */
@@ -117,12 +179,12 @@ const layer = z.strictObject({
 export const configSchema = z.strictObject({
   namespace: z._default(dnsLabel, "ameide"),
   /** Workspace-relative directory for the journal, locks and other run state (git-ignored). */
-  stateDir: z._default(text, ".dev-bootstrap"),
+  stateDir: z._default(filePath, ".dev-bootstrap"),
   log: z._default(
     z.strictObject({
       format: z._default(z.enum(["human", "json"]), "human"),
       /** Journal file; default `<stateDir>/journal.jsonl`. */
-      journal: z.optional(text),
+      journal: z.optional(filePath),
       /** Bound of the journal before it is rotated (bytes). */
       journalMaxBytes: z._default(whole(4096), 1_048_576),
       /** Interval of the progress checkpoints long waits print (vault:health, eso:sync). */
@@ -139,14 +201,14 @@ export const configSchema = z.strictObject({
        */
       clusterAddress: z._default(httpUrl, "http://vault.vault.svc.cluster.local:8200"),
       /** Only from VAULT_TOKEN; never put a token in the config file. */
-      token: z.optional(z.string()),
-      tokenFile: z.optional(z.string()),
+      token: z.optional(z.string().check(headerSafe)),
+      tokenFile: z.optional(pathText),
       /** CA certificate (PEM file) that signed Vault's certificate, as VAULT_CACERT. */
-      caCert: z.optional(text),
+      caCert: z.optional(filePath),
       /** Skip verifying Vault's certificate, as VAULT_SKIP_VERIFY (throwaway dev servers only). */
       skipVerify: z._default(z.union([z.boolean(), z.stringbool()]), false),
       /** Vault Enterprise namespace, as VAULT_NAMESPACE. */
-      namespace: z.optional(text),
+      namespace: z.optional(z.string().check(z.minLength(1), headerSafe)),
       mount: z._default(
         z
           .string()
@@ -155,7 +217,7 @@ export const configSchema = z.strictObject({
           ),
         "secret",
       ),
-      fixturesDir: z._default(text, "vault/fixtures"),
+      fixturesDir: z._default(filePath, "vault/fixtures"),
       /** Seed for derived secrets. The default is for local use only. */
       seed: z._default(text, "dev-bootstrap-local"),
       readyTimeoutSeconds: z._default(seconds, 30),
@@ -165,7 +227,7 @@ export const configSchema = z.strictObject({
   ),
   kube: z.prefault(
     z.strictObject({
-      kubeconfig: z.optional(z.string()),
+      kubeconfig: z.optional(pathText),
       context: z.optional(z.string()),
       /** What to do when the namespace is missing. */
       namespaceMissing: z._default(z.enum(["create", "fail"]), "create"),
@@ -227,8 +289,8 @@ export const configSchema = z.strictObject({
       ),
       /** The db-migrations release run-migrations installs. */
       release: z._default(dnsName, "db-migrations"),
-      chart: z._default(text, "charts/db-migrations"),
-      valuesFile: z._default(text, "charts/db-migrations/values-local.yaml"),
+      chart: z._default(filePath, "charts/db-migrations"),
+      valuesFile: z._default(filePath, "charts/db-migrations/values-local.yaml"),
       timeoutSeconds: z._default(seconds, 600),
     }),
     {},
@@ -238,7 +300,7 @@ export const configSchema = z.strictObject({
       .strictObject({
         secretName: z._default(dnsName, "db-migrations-local"),
         mode: z._default(z.enum(["ensure", "verify"]), "ensure"),
-        sqlDir: z._default(text, "db/flyway/sql"),
+        sqlDir: z._default(filePath, "db/flyway/sql"),
         /** The preflight's lock_timeout: how long it waits on a lock another session holds. */
         lockTimeoutSeconds: z._default(seconds, 10),
         /** The preflight's statement_timeout. */
@@ -262,7 +324,7 @@ export const configSchema = z.strictObject({
           ),
           true,
         ),
-        seedDir: z._default(text, "db/flyway/seed"),
+        seedDir: z._default(filePath, "db/flyway/seed"),
         databases: z._default(z.array(database).check(z.minLength(1)), [
           { name: "platform", vaultPath: "platform/db" },
           { name: "agents", vaultPath: "agents/db", baselineVersion: "3" },
