@@ -91,7 +91,15 @@ async function verifyUnchanged(
   return false;
 }
 
-async function write(options: BootstrapOptions, desired: Record<string, string>): Promise<boolean> {
+/**
+ * Creates or updates the secret: true when written, false when it already held
+ * `desired`, "kept" when it differs and `overwrite` is false (left as it was).
+ */
+async function write(
+  options: BootstrapOptions,
+  desired: Record<string, string>,
+  { overwrite = true }: { overwrite?: boolean } = {},
+): Promise<boolean | "kept"> {
   const { kube, config } = options;
   const ns = config.namespace;
   const name = config.migrations.secretName;
@@ -117,6 +125,7 @@ async function write(options: BootstrapOptions, desired: Record<string, string>)
         return true;
       }
       if (!differs(existing, desired)) return false;
+      if (!overwrite) return "kept";
       if (existing.binaryKeys.length) {
         throw new StepError(
           `secret ${ns}/${name} holds non-UTF-8 data under ${existing.binaryKeys.join(", ")}`,
@@ -209,7 +218,7 @@ export async function bootstrapMigrationsSecret(
         } else {
           await ensureNamespace(kube, ns, config, log, STEP);
         }
-        const sources = await readSources(options);
+        const { sources, unverified } = await readSources(options);
         const built = buildMigrationsData(sources);
         if (!built.ok)
           throw new InputError(
@@ -228,11 +237,33 @@ export async function bootstrapMigrationsSecret(
             "rename the database in config, or shorten the values",
             ExitCode.stepFailed,
           );
+        const labels = sources.map((s) => s.source.label);
+        if (unverified.length) {
+          // ESO's values may be older than Vault's (FAULTS 38): create the secret from
+          // them when there is none, but never overwrite one with them.
+          const outcome = await write(options, built.data, { overwrite: false });
+          const what =
+            outcome === "kept"
+              ? "kept as it was, not overwritten with unverified values"
+              : outcome
+                ? "written from ESO's values"
+                : "unchanged";
+          step.warn(
+            `db-migrations Flyway secret not verified (${what}): could not compare ${unverified.map((u) => u.secret).join(", ")} with Vault (${unverified[0]!.why})`,
+            "when Vault answers ('vault status'), rerun 'dev-bootstrap bootstrap-db-migrations-secret'",
+            {
+              sources: labels,
+              written: outcome === true,
+              keys: Object.keys(built.data),
+              verified: false,
+            },
+          );
+          return { sources: labels, written: outcome === true, keys: Object.keys(built.data) };
+        }
         const written =
           options.mode === "verify"
             ? await verifyUnchanged(options, built.data)
-            : await write(options, built.data);
-        const labels = sources.map((s) => s.source.label);
+            : (await write(options, built.data)) === true;
         step.ok(
           `${ENSURED_MESSAGE} (${options.mode === "verify" ? "verified, unchanged" : written ? "written" : "unchanged"}; from ${labels.join(", ")})`,
           { sources: labels, written, keys: Object.keys(built.data) },

@@ -16,12 +16,24 @@ export const STEP = "db-migrations-secret";
 
 export const sourceSecretName = (db: { name: string; sourceSecret?: string | undefined }) =>
   db.sourceSecret ?? `${db.name}-db-credentials`;
-export async function readSources(
-  options: BootstrapOptions,
-): Promise<Array<{ ref: { name: string; primary: boolean }; source: SourceData }>> {
+/** A source Secret whose values could not be compared with Vault's (Vault down, token refused). */
+export interface Unverified {
+  secret: string;
+  vaultPath: string;
+  why: string;
+}
+
+export interface Sources {
+  sources: Array<{ ref: { name: string; primary: boolean }; source: SourceData }>;
+  /** Sources used as ESO delivered them, unchecked: the result must not be called ensured. */
+  unverified: Unverified[];
+}
+
+export async function readSources(options: BootstrapOptions): Promise<Sources> {
   const { kube, config, log, masker } = options;
   const ns = config.namespace;
-  const out: Array<{ ref: { name: string; primary: boolean }; source: SourceData }> = [];
+  const out: Sources["sources"] = [];
+  const unverified: Unverified[] = [];
   const missing: string[] = [];
   for (const [i, db] of config.migrations.databases.entries()) {
     const ref = { name: db.name, primary: i === 0 };
@@ -42,10 +54,18 @@ export async function readSources(
       const path = esoVaultPath(config, ns, name) ?? db.vaultPath;
       const current = await vaultValues(options, path);
       if (current.kind === "unavailable") {
-        log.note(
-          STEP,
-          `could not compare ${ns}/${name} with Vault ${config.vault.mount}/${path} (${current.why}); using it as ESO delivered it`,
-        );
+        const cannot = `could not compare ${ns}/${name} with Vault ${config.vault.mount}/${path} (${current.why})`;
+        // Verify mode vouches for the secret: what it cannot check, it cannot pass.
+        if (options.mode === "verify") {
+          missing.push(`${cannot} — fix: make Vault answer ('vault status'), then rerun the check`);
+          continue;
+        }
+        log.note(STEP, `${cannot}; using it as ESO delivered it, unverified`);
+        unverified.push({
+          secret: `${ns}/${name}`,
+          vaultPath: `${config.vault.mount}/${path}`,
+          why: current.why,
+        });
       } else if (current.kind === "present" && differsFromVault(secret.data, current.data)) {
         const stale = `secret ${ns}/${name} differs from Vault ${config.vault.mount}/${path} (ESO has not synced Vault's current values)`;
         if (options.mode === "verify") {
@@ -112,7 +132,7 @@ export async function readSources(
       ExitCode.stepFailed,
     );
   }
-  return out;
+  return { sources: out, unverified };
 }
 
 /** The Vault path the ExternalSecret that materialises `ns/name` reads, when we configure one. */

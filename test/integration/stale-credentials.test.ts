@@ -81,6 +81,65 @@ describe("Vault rotated while ESO cannot sync", () => {
   });
 });
 
+describe("Vault rotated while ESO cannot sync, then Vault cannot be asked (FAULTS 48)", () => {
+  const notEnsured = /db-migrations Flyway secret ensured/;
+
+  it("a sealed Vault: the secret Vault's values went into is kept, and the step warns 'not verified'", async () => {
+    await rotateWhileEsoFails();
+    // The bootstrap while Vault answers puts Vault's rotated values in place.
+    expect(
+      (await cli(["bootstrap-db-migrations-secret"], { DEV_BOOTSTRAP_SEED: "rotated-seed" })).code,
+    ).toBe(0);
+    const current = vaultPassword();
+    expect(flywayPassword()).toBe(current);
+    world.vault.faults.sealed = true;
+    const r = await cli(["bootstrap-db-migrations-secret"], { DEV_BOOTSTRAP_SEED: "rotated-seed" });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(notEnsured);
+    expect(r.stdout).toMatch(
+      /\[db-migrations-secret\] ⚠ db-migrations Flyway secret not verified \(kept as it was, not overwritten with unverified values\): could not compare ameide\/platform-db-credentials, ameide\/agents-db-credentials with Vault \(.*HTTP 503: Vault is sealed\)/,
+    );
+    expect(r.stdout).toMatch(/hint: when Vault answers \('vault status'\), rerun/);
+    // ESO's stale password never replaced Vault's.
+    expect(flywayPassword()).toBe(current);
+    const summary = await cli(["summary", "--command", "bootstrap-db-migrations-secret"]);
+    expect(summary.stdout).toMatch(/db-migrations-secret\s+warn\s+.*not verified/);
+    expect(summary.stdout).toMatch(/: WARN\n/);
+  });
+
+  it("a refused token: a secret equal to ESO's stays, and is not called ensured", async () => {
+    await rotateWhileEsoFails();
+    const r = await cli(["bootstrap-db-migrations-secret"], {
+      DEV_BOOTSTRAP_SEED: "rotated-seed",
+      VAULT_TOKEN: "hvs.not-a-valid-token",
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(notEnsured);
+    expect(r.stdout).toMatch(
+      /⚠ db-migrations Flyway secret not verified \(unchanged\): could not compare/,
+    );
+    expect(r.stdout + r.stderr).not.toContain("hvs.not-a-valid-token");
+  });
+
+  it("verify mode fails when it cannot compare, and writes nothing", async () => {
+    await rotateWhileEsoFails();
+    world.vault.faults.sealed = true;
+    const before = world.kube.requests.length;
+    const r = await cli(["bootstrap-db-migrations-secret", "--mode", "verify"], {
+      DEV_BOOTSTRAP_SEED: "rotated-seed",
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(
+      /could not compare ameide\/platform-db-credentials with Vault secret\/platform\/db \(.*\) — fix: make Vault answer/,
+    );
+    expect(r.stdout).not.toMatch(notEnsured);
+    const writes = world.kube.requests
+      .slice(before)
+      .filter((q) => ["create", "update", "patch", "delete"].includes(q.verb));
+    expect(writes).toEqual([]);
+  });
+});
+
 describe("--refresh after a failed sync", () => {
   it("an old SecretSyncedError does not end the wait: the fresh sync's answer does", async () => {
     world.eso.failWith = "cannot read secret data from Vault: Code: 503. Errors: Vault is sealed";
