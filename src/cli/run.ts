@@ -14,6 +14,7 @@ import {
   UNEXPECTED_HINT,
   UsageError,
 } from "../core/errors.js";
+import { terminalText } from "../core/printable.js";
 import type { Clock } from "../flows/host.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { secrets } from "../log/secrets.js";
@@ -91,8 +92,8 @@ function printError(
   message: string,
   hint: string | undefined,
 ): void {
-  stderr.write(`dev-bootstrap ${command}: error: ${secrets.mask(message)}\n`);
-  if (hint) stderr.write(`  hint: ${secrets.mask(hint)}\n`);
+  stderr.write(`dev-bootstrap ${command}: error: ${terminalText(secrets.mask(message))}\n`);
+  if (hint) stderr.write(`  hint: ${terminalText(secrets.mask(hint))}\n`);
 }
 
 export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> {
@@ -149,7 +150,7 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
       });
     const resolved = reloadConfig();
     for (const w of resolved.warnings)
-      io.stderr.write(`dev-bootstrap ${spec.name}: warning: ${secrets.mask(w)}\n`);
+      io.stderr.write(`dev-bootstrap ${spec.name}: warning: ${terminalText(secrets.mask(w))}\n`);
     const { config } = resolved;
     // Before the flows load: their chunks (the Kubernetes client above all) are the cost.
     enableCompileCache(resolved.path(join(config.stateDir, "compile-cache")));
@@ -229,7 +230,7 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
     // Input errors list every problem (file:line:column: …), one per line.
     const problems = (error as { problems?: string[] }).problems;
     if (problems && problems.length > 1)
-      for (const p of problems) io.stderr.write(`  ${secrets.mask(p)}\n`);
+      for (const p of problems) io.stderr.write(`  ${terminalText(secrets.mask(p))}\n`);
     if (
       !known &&
       io.env.DEBUG?.includes("dev-bootstrap") &&

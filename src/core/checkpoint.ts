@@ -2,6 +2,7 @@
  * The checkpoint model: what a step reports, and how a checkpoint reads in a
  * Tilt pane or terminal. Pure; the logger in src/log writes them.
  */
+import { terminalText } from "./printable.js";
 
 export const CHECKPOINT_STATUSES = ["start", "ok", "warn", "fail", "skip"] as const;
 export type CheckpointStatus = (typeof CHECKPOINT_STATUSES)[number];
@@ -56,9 +57,11 @@ export function renderCheckpointLine(
   const duration = cp.durationMs === undefined ? "" : ` (${formatDuration(cp.durationMs)})`;
   const hint =
     cp.hint && (cp.status === "fail" || cp.status === "warn") ? ` — hint: ${cp.hint}` : "";
-  const text = `${cp.message}${duration}${hint}`.replace(/\r?\n/g, " ⏎ ");
-  if (!options.colour) return `[${cp.step}] ${symbol} ${text}`;
-  return `${DIM}[${cp.step}]${RESET} ${COLOUR[cp.status]}${symbol}${RESET} ${text}`;
+  // Messages carry text from servers and children: escaped here, where lines are made.
+  const text = terminalText(`${cp.message}${duration}${hint}`);
+  const step = terminalText(cp.step);
+  if (!options.colour) return `[${step}] ${symbol} ${text}`;
+  return `${DIM}[${step}]${RESET} ${COLOUR[cp.status]}${symbol}${RESET} ${text}`;
 }
 
 /** A plain log line (not a checkpoint) shown under a step. */
@@ -67,8 +70,9 @@ export function renderNoteLine(
   message: string,
   options: { colour: boolean },
 ): string {
-  const text = message.replace(/\r?\n/g, " ⏎ ");
-  return options.colour ? `${DIM}[${step}]${RESET}   ${text}` : `[${step}]   ${text}`;
+  const text = terminalText(message);
+  const name = terminalText(step);
+  return options.colour ? `${DIM}[${name}]${RESET}   ${text}` : `[${name}]   ${text}`;
 }
 
 /** Colour unless NO_COLOR is set (any value, per no-color.org) or stdout is not a TTY. */

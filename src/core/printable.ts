@@ -18,6 +18,30 @@ export function printable(text: string): string {
   return text.replace(UNPRINTABLE, escapeChar);
 }
 
+/** Bidirectional overrides and isolates: they reorder what a terminal shows. */
+const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text bound for a terminal line (a checkpoint, a summary cell, an error): line
+ * breaks shown as ⏎, and every other control character, escape sequences from a
+ * server's error body among them (ESC[2J, ESC]0;title BEL), shown as an escape.
+ */
+export function terminalText(text: string): string {
+  return printable(text.replace(/\r?\n/g, " ⏎ ")).replace(BIDI, escapeChar);
+}
+
+/**
+ * A JSON line with the characters JSON.stringify leaves raw (DEL, C1 controls, line
+ * and paragraph separators, bidi overrides) written as \u escapes: the same value
+ * to a JSON reader, nothing a terminal acts on for someone who cats the journal.
+ */
+export function terminalSafeJson(line: string): string {
+  return line.replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 /** Control characters a stored value may not hold (tab, LF and CR are text). */
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

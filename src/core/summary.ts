@@ -2,8 +2,10 @@
  * Summaries of runs from journal entries: the latest run's steps, and the
  * history of recent runs. Pure; `summary` reads the journal and renders these.
  */
+
 import type { Checkpoint, CheckpointStatus } from "./checkpoint.js";
 import { formatDuration } from "./checkpoint.js";
+import { terminalText } from "./printable.js";
 
 export type StepOutcome = Exclude<CheckpointStatus, "start"> | "incomplete";
 export type RunResult = "ok" | "warn" | "failed" | "incomplete";
@@ -99,7 +101,9 @@ export function runFailed(run: RunSummary): boolean {
   return run.result === "failed" || run.result === "incomplete";
 }
 
-function table(headers: string[], rows: string[][]): string {
+function table(headers: string[], cells: string[][]): string {
+  // Cells hold journaled text from servers and children: escaped for the terminal.
+  const rows = cells.map((r) => r.map(terminalText));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells

@@ -13,6 +13,7 @@ import {
   renderNoteLine,
 } from "../core/checkpoint.js";
 import type { SecretMasker } from "../core/mask.js";
+import { terminalSafeJson } from "../core/printable.js";
 import type { Journal } from "./journal.js";
 
 export type LogFormat = "human" | "json";
@@ -67,7 +68,8 @@ export class CheckpointLogger {
     this.now = options.now ?? Date.now;
     const { masker, journal, out, format, colour } = options;
     const destination = {
-      write(line: string) {
+      write(raw: string) {
+        const line = terminalSafeJson(raw);
         journal?.append(line);
         if (format === "json") {
           out.write(line);
