@@ -232,3 +232,45 @@ export function flywayEnvFromConfig(
     out.FLYWAY_OUT_OF_ORDER = String(config.outOfOrder);
   return out;
 }
+
+/**
+ * How Flyway names migration resources (flyway-core `ResourceNameParser`, the
+ * `sqlMigration*` settings). Defaults are Flyway 10's.
+ */
+export interface FlywayNamingSettings {
+  sqlMigrationPrefix: string;
+  undoSqlMigrationPrefix: string;
+  repeatableSqlMigrationPrefix: string;
+  baselineMigrationPrefix: string;
+  sqlMigrationSeparator: string;
+  sqlMigrationSuffixes: readonly string[];
+}
+
+export const DEFAULT_NAMING: FlywayNamingSettings = {
+  sqlMigrationPrefix: "V",
+  undoSqlMigrationPrefix: "U",
+  repeatableSqlMigrationPrefix: "R",
+  baselineMigrationPrefix: "B",
+  sqlMigrationSeparator: "__",
+  sqlMigrationSuffixes: [".sql"],
+};
+
+/**
+ * How Flyway replaces placeholders in SQL before it checksums and runs it
+ * (flyway-core `PlaceholderReplacingReader`, the `placeholder*` settings). The
+ * built-in `flyway:` placeholders are computed per database, not set here.
+ */
+export interface FlywayPlaceholderSettings {
+  placeholderReplacement: boolean;
+  placeholderPrefix: string;
+  placeholderSuffix: string;
+  /** User placeholders by name (FLYWAY_PLACEHOLDERS_<NAME>, flyway.placeholders.<name>). */
+  placeholders: Readonly<Record<string, string>>;
+}
+
+export const DEFAULT_PLACEHOLDERS: FlywayPlaceholderSettings = {
+  placeholderReplacement: true,
+  placeholderPrefix: "${",
+  placeholderSuffix: "}",
+  placeholders: {},
+};
