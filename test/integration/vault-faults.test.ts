@@ -183,6 +183,19 @@ describe("Vault answers that are no answer", () => {
     expect(r.stdout + r.stderr).not.toMatch(/unexpected error|Vault sync success/);
   });
 
+  it("a mount check answered 200 with a page that is not JSON is an error, never 'unexpected error'", async () => {
+    routes["GET /v1/sys/mounts/secret"] = (_, res) => {
+      res.writeHead(200, { "content-type": "text/html", connection: "close" });
+      res.end("<html>proxy login</html>");
+    };
+    const r = await seed();
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(
+      /\[vault:mount\] ✖ Vault's answer is unusable: GET \/v1\/sys\/mounts\/secret: Vault answered HTTP 200 with a body that is not a JSON object/,
+    );
+    expect(r.stdout + r.stderr).not.toMatch(/unexpected error/);
+  });
+
   it("a KV read answered 200 without the secret's data is an error, never 'absent'", async () => {
     routes["GET /v1/secret/data/app/x"] = (_, res) => json(res, 200, { data: null });
     const r = await seedCli();
