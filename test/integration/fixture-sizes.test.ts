@@ -42,7 +42,7 @@ describe("fixture sizes", () => {
   it("a 2 MiB value is refused at its position, and nothing is written", async () => {
     ws.write(
       "vault/fixtures/a.yaml",
-      "paths:\n  app/x:\n    A: small\n    BIG: " + "x".repeat(2 * 1024 * 1024) + "\n",
+      `paths:\n  app/x:\n    A: small\n    BIG: ${"x".repeat(2 * 1024 * 1024)}\n`,
     );
     const r = await seed();
     expect(r.code, r.stdout + r.stderr).toBe(2);
