@@ -35,7 +35,10 @@ function kindOf(stats: Stats): string {
  * open descriptor, so a named pipe is never waited on and nothing can swap the
  * file between the check and the read.
  */
-export function readRegularFile(file: string): { bytes: Buffer } | { kind: string } {
+export function readRegularFile(
+  file: string,
+  maxBytes = Number.POSITIVE_INFINITY,
+): { bytes: Buffer } | { kind: string } | { tooLarge: number } {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -47,6 +50,7 @@ export function readRegularFile(file: string): { bytes: Buffer } | { kind: strin
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) return { kind: kindOf(stats) };
+    if (stats.size > maxBytes) return { tooLarge: stats.size };
     return { bytes: readFileSync(fd) };
   } finally {
     closeSync(fd);

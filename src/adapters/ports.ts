@@ -69,8 +69,14 @@ export interface TreeEntry {
 export interface FsPort {
   readText(path: string): string;
   readBytes(path: string): Buffer;
-  /** A regular file's bytes, or what it is instead (never blocks on a named pipe). */
-  readRegular(path: string): { bytes: Buffer } | { kind: string };
+  /**
+   * A regular file's bytes, or what it is instead (never blocks on a named pipe), or
+   * its size when that is past `maxBytes` (then nothing is read).
+   */
+  readRegular(
+    path: string,
+    maxBytes?: number,
+  ): { bytes: Buffer } | { kind: string } | { tooLarge: number };
   writeText(path: string, text: string): void;
   /** Creates the file; fails (EEXIST) when it exists, so nothing is overwritten. */
   createExclusive(path: string, text: string, mode: number): void;

@@ -7,13 +7,23 @@
  *    number of times, except on sys/health, where 429 means "standby" (FAULTS.md 8);
  *  - turns a network failure into a typed error that says whether the request
  *    may have reached Vault (FAULTS.md 7: re-read before retrying a write);
- *  - answers with the status code and the parsed body, always.
+ *  - reads at most MAX_ANSWER_BYTES of an answer, and aborts the request past that;
+ *  - answers with the status code, the parsed body and its text, always.
  *
  * Why not fetch: Node compiles its fetch implementation on first use (~25 ms of
  * CPU on every start), and fetch takes no CA or verify option without undici.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
+
+/**
+ * The largest answer read from Vault. Vault takes requests of at most
+ * max_request_size (default 32 MiB, developer.hashicorp.com/vault/docs/configuration/listener/tcp),
+ * so no secret it stored can be larger; its answer adds metadata, and Go's encoder
+ * may escape some characters longer (`<` as `\u003c`): twice that is room enough.
+ * Anything beyond is not an answer to our requests, and would be held in memory.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 export interface VaultHttpOptions {
   /** Vault's address, e.g. http://127.0.0.1:8200 (a trailing slash is ignored). */
@@ -33,11 +43,23 @@ export interface VaultHttpOptions {
   skipVerify?: boolean | undefined;
   /** Vault Enterprise namespace (VAULT_NAMESPACE). */
   namespace?: string | undefined;
+  /** The largest answer body read (default MAX_ANSWER_BYTES). */
+  maxAnswerBytes?: number | undefined;
 }
 
 export interface VaultAnswer {
   status: number;
+  /** The parsed body; `{ errors: ["non-JSON answer …"] }` when it is not JSON. */
   body: unknown;
+  /** The body as Vault sent it (for values whose JSON text must survive, kv-json.ts). */
+  text: string;
+  /** False when the body was not JSON. */
+  json: boolean;
+}
+
+/** A body that is sent as it is: already JSON text, never re-encoded. */
+export class JsonText {
+  constructor(readonly text: string) {}
 }
 
 export class VaultNetworkError extends Error {
@@ -51,6 +73,22 @@ export class VaultNetworkError extends Error {
   ) {
     super(message);
     this.name = "VaultNetworkError";
+  }
+}
+
+/**
+ * Vault answered, but not with anything we can use: a body past the size cap, or a
+ * 2xx whose body is not JSON (a proxy's page, a truncated answer). The body is never
+ * quoted: a KV read holds secrets.
+ */
+export class VaultAnswerError extends Error {
+  constructor(
+    message: string,
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = "VaultAnswerError";
   }
 }
 
@@ -73,7 +111,18 @@ interface Exchange {
   text: string;
 }
 
-/** One request; the answer's body is read under the same time limit as its headers. */
+/** The answer's body passed the size cap; the request was aborted. */
+class TooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`answer larger than ${limit} bytes`);
+  }
+}
+
+/**
+ * One request; the answer's body is read under the same time limit as its headers,
+ * and at most `maxBytes` of it: past that the request is destroyed (a declared
+ * Content-Length past it is refused before any byte is read).
+ */
 function exchange(
   url: URL,
   method: string,
@@ -81,6 +130,7 @@ function exchange(
   body: string | undefined,
   signal: AbortSignal,
   tls: { ca?: string | undefined; rejectUnauthorized: boolean },
+  maxBytes: number,
 ): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
@@ -97,7 +147,17 @@ function exchange(
       },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
+        let size = 0;
+        const tooLarge = () => {
+          reject(new TooLarge(maxBytes));
+          req.destroy();
+        };
+        if (Number(res.headers["content-length"] ?? 0) > maxBytes) return tooLarge();
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          if (size > maxBytes) return tooLarge();
+          chunks.push(c);
+        });
         res.on("error", reject);
         res.on("end", () =>
           resolve({
@@ -139,6 +199,7 @@ export type VaultRequest = (
   method: "GET" | "POST",
   /** API path below /v1, e.g. "/sys/health". */
   path: string,
+  /** Encoded with JSON.stringify, or sent as it is when JsonText. */
   json?: unknown,
 ) => Promise<VaultAnswer>;
 
@@ -153,7 +214,9 @@ export function createVaultRequest(options: VaultHttpOptions): VaultRequest {
     const path = url.pathname;
     const isHealth = /\/sys\/health$/.test(path);
     const writes = method !== "GET";
-    const body = json !== undefined ? JSON.stringify(json) : undefined;
+    const body =
+      json instanceof JsonText ? json.text : json !== undefined ? JSON.stringify(json) : undefined;
+    const maxBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
     const headers: Record<string, string> = {
       ...(options.token ? { "x-vault-token": options.token } : {}),
       ...(options.namespace ? { "x-vault-namespace": options.namespace } : {}),
@@ -171,9 +234,16 @@ export function createVaultRequest(options: VaultHttpOptions): VaultRequest {
           body,
           options.signal ? AbortSignal.any([limit, options.signal]) : limit,
           { ca: options.ca, rejectUnauthorized: options.skipVerify !== true },
+          maxBytes,
         );
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
+        if (error instanceof TooLarge)
+          throw new VaultAnswerError(
+            `${method} ${path}: Vault's answer is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB; stopped reading it`,
+            method,
+            path,
+          );
         const code = networkCode(error, limit);
         const refused =
           code === "ECONNREFUSED" ||
@@ -195,19 +265,35 @@ export function createVaultRequest(options: VaultHttpOptions): VaultRequest {
         continue;
       }
       let parsed: unknown;
+      let isJson = true;
       try {
         parsed = text ? JSON.parse(text) : {};
       } catch {
+        isJson = false;
         parsed = { errors: [`non-JSON answer (HTTP ${status})`] };
       }
-      return { status, body: parsed };
+      return { status, body: parsed, text, json: isJson };
     }
   };
 }
 
-/** The body of a 2xx answer; any other status becomes a VaultHttpError. */
+/**
+ * The body of a 2xx answer; any other status becomes a VaultHttpError, and a 2xx
+ * whose body is not JSON a VaultAnswerError (it is no answer we can act on).
+ */
 export function ok<T>(answer: VaultAnswer, method: string, apiPath: string): T {
-  if (answer.status >= 200 && answer.status < 300) return answer.body as T;
+  if (answer.status >= 200 && answer.status < 300) {
+    if (
+      !answer.json ||
+      (answer.text !== "" && (typeof answer.body !== "object" || answer.body === null))
+    )
+      throw new VaultAnswerError(
+        `${method} /v1${apiPath}: Vault answered HTTP ${answer.status} with a body that is not a JSON object`,
+        method,
+        `/v1${apiPath}`,
+      );
+    return answer.body as T;
+  }
   const body = answer.body as { errors?: unknown } | undefined;
   const errors = Array.isArray(body?.errors) ? body.errors.map(String) : [];
   throw new VaultHttpError(answer.status, errors, method, `/v1${apiPath}`, answer.body);

@@ -2,11 +2,19 @@
  * Vault: the few KV v2 and sys calls the flows need, over our own HTTP layer
  * (vault-http.ts), with answers turned into tagged results and typed errors.
  */
+import { membersAt, objectText } from "../core/kv-json.js";
 import { sleep } from "../core/retry.js";
-import { createVaultRequest, ok, VaultHttpError, VaultNetworkError } from "./vault-http.js";
+import {
+  createVaultRequest,
+  JsonText,
+  ok,
+  VaultAnswerError,
+  VaultHttpError,
+  VaultNetworkError,
+} from "./vault-http.js";
 
-export { isTlsCode } from "./vault-http.js";
-export { VaultHttpError, VaultNetworkError };
+export { isTlsCode, MAX_ANSWER_BYTES } from "./vault-http.js";
+export { VaultAnswerError, VaultHttpError, VaultNetworkError };
 
 export type HealthState = "active" | "standby" | "sealed" | "uninitialized" | "other";
 
@@ -22,10 +30,13 @@ export type KvRead =
   | {
       kind: "present";
       version: number;
-      /** Every value as text (non-strings as JSON), for comparing with fixtures. */
+      /** Every value as text (non-strings as the JSON text Vault sent), for comparing with fixtures. */
       data: Record<string, string>;
-      /** The values as stored, JSON types kept, for rewriting the path without changing them. */
-      raw: Record<string, unknown>;
+      /**
+       * Every value's JSON text exactly as Vault sent it (big integers, `1.50`, `-0`,
+       * nested objects), for rewriting the path without changing what others stored.
+       */
+      raw: Map<string, string>;
     };
 
 export interface MountInfo {
@@ -39,6 +50,8 @@ export interface VaultOptions {
   timeoutMs?: number;
   rateLimitAttempts?: number;
   maxRetryAfterMs?: number;
+  /** The largest answer body read (default MAX_ANSWER_BYTES). */
+  maxAnswerBytes?: number;
   sleep?: (ms: number) => Promise<void>;
   /** The run's signal: SIGINT/SIGTERM aborts the request in flight and any wait. */
   signal?: AbortSignal | undefined;
@@ -55,7 +68,13 @@ export interface Vault {
   readMount(mount: string): Promise<MountInfo | undefined>;
   enableKv2(mount: string): Promise<void>;
   kvRead(mount: string, path: string): Promise<KvRead>;
-  kvWrite(mount: string, path: string, data: Record<string, unknown>, cas: number): Promise<number>;
+  /** Writes `data` (each value JSON text, sent as it is) with check-and-set `cas`. */
+  kvWrite(
+    mount: string,
+    path: string,
+    data: ReadonlyMap<string, string>,
+    cas: number,
+  ): Promise<number>;
 }
 
 export function createVault(options: VaultOptions): Vault {
@@ -70,6 +89,7 @@ export function createVault(options: VaultOptions): Vault {
     ca: options.ca,
     skipVerify: options.skipVerify,
     namespace: options.namespace,
+    maxAnswerBytes: options.maxAnswerBytes,
   });
   const get = async <T>(path: string): Promise<T> => ok<T>(await request("GET", path), "GET", path);
   const post = async <T>(path: string, json: unknown): Promise<T> =>
@@ -129,15 +149,30 @@ export function createVault(options: VaultOptions): Vault {
     },
 
     async kvRead(mount, path) {
+      const apiPath = `/${mount}/data/${path}`;
       try {
-        const body = await get<{
-          data?: { data?: Record<string, unknown> | null; metadata?: { version?: number } };
-        }>(`/${mount}/data/${path}`);
-        const raw = body.data?.data ?? {};
-        const data: Record<string, string> = {};
-        for (const [k, v] of Object.entries(raw))
-          data[k] = typeof v === "string" ? v : JSON.stringify(v);
-        return { kind: "present", version: body.data?.metadata?.version ?? 0, data, raw };
+        const answer = await request("GET", apiPath);
+        const body = ok<{
+          data?: { data?: Record<string, unknown> | null; metadata?: { version?: unknown } };
+        }>(answer, "GET", apiPath);
+        const version = body.data?.metadata?.version;
+        const members = membersAt(answer.text, ["data", "data"]);
+        // A 200 without the secret's data or version is no answer: taking it for an
+        // empty secret would write over whatever is there.
+        if (!members || typeof version !== "number" || !Number.isInteger(version) || version < 1)
+          throw new VaultAnswerError(
+            `GET /v1${apiPath}: Vault answered HTTP ${answer.status} without ${members ? "data.metadata.version" : "a data.data object"}`,
+            "GET",
+            `/v1${apiPath}`,
+          );
+        // Null-prototype maps: a key named __proto__ is a key like any other.
+        const data: Record<string, string> = Object.create(null);
+        const raw = new Map<string, string>();
+        for (const [k, json] of members) {
+          raw.set(k, json);
+          data[k] = json.startsWith('"') ? (JSON.parse(json) as string) : json;
+        }
+        return { kind: "present", version, data, raw };
       } catch (error) {
         if (error instanceof VaultHttpError && error.status === 404) {
           // A soft-deleted latest version answers 404 *with* its metadata (FAULTS.md 6).
@@ -163,10 +198,12 @@ export function createVault(options: VaultOptions): Vault {
     },
 
     async kvWrite(mount, path, data, cas) {
-      const body = await post<{ data?: { version?: number } }>(`/${mount}/data/${path}`, {
-        data,
-        options: { cas },
-      });
+      // Built as text: each value goes out as the JSON text it is, never through a number.
+      const text = `{"data":${objectText(data)},"options":${JSON.stringify({ cas })}}`;
+      const body = await post<{ data?: { version?: number } }>(
+        `/${mount}/data/${path}`,
+        new JsonText(text),
+      );
       return body.data?.version ?? cas + 1;
     },
   };

@@ -8,7 +8,25 @@ import type { FixtureSet, ResolvedPath } from "./fixtures.js";
 import { renderTemplate } from "./template.js";
 import { formatPosition } from "./yaml-source.js";
 
-export class FixtureResolveError extends Error {}
+export class FixtureResolveError extends Error {
+  constructor(
+    message: string,
+    readonly hint = "set the variable, or give the value a default",
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The largest value a fixture may hold, in UTF-8 bytes. A Kubernetes Secret holds
+ * at most 1 MiB in all (kubernetes.io/docs/concepts/configuration/secret, "Restrictions"),
+ * so a larger value can never reach the Secrets ESO makes from it; Vault's listener
+ * refuses JSON strings longer than 1 MiB by default too (max_json_string_value_length,
+ * developer.hashicorp.com/vault/docs/configuration/listener/tcp).
+ */
+export const MAX_VALUE_BYTES = 1024 * 1024;
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 /**
  * Computes every value. Assumes `parseFixtures` reported no problems. `env` feeds
@@ -51,12 +69,21 @@ export function resolveFixtures(
       });
       result = { value, secret: spec.secret ?? fromSecret };
     }
+    const size = Buffer.byteLength(result.value, "utf8");
+    if (size > MAX_VALUE_BYTES) {
+      const at = set.paths.get(path)?.keys.get(key)?.at;
+      throw new FixtureResolveError(
+        `${at ? `${formatPosition(at)}: ` : ""}${path}#${key}: the value is ${mib(size)}; a value may be at most 1 MiB`,
+        "keep large data out of fixtures (a Kubernetes Secret holds at most 1 MiB): mount it from a file or a ConfigMap instead",
+      );
+    }
     cache.set(cacheKey, result);
     return result;
   };
   const out = new Map<string, ResolvedPath>();
   for (const p of set.paths.values()) {
-    const values: Record<string, string> = {};
+    // Null prototype: a key named __proto__ is stored like any other key.
+    const values: Record<string, string> = Object.create(null);
     const secretKeys = new Set<string>();
     for (const key of p.keys.keys()) {
       const r = resolveKey(p.path, key);

@@ -16,6 +16,14 @@ import type { FsPort } from "./host.js";
 
 export const FIXTURE_EXTENSIONS = /\.ya?ml$/;
 
+/**
+ * The largest fixture file read. Vault takes requests of at most max_request_size
+ * (default 32 MiB, developer.hashicorp.com/vault/docs/configuration/listener/tcp),
+ * and each value is capped at 1 MiB (MAX_VALUE_BYTES): a file past 32 MiB holds no
+ * fixtures a local Vault would take, and is refused before it is read.
+ */
+export const MAX_FIXTURE_FILE_BYTES = 32 * 1024 * 1024;
+
 export function readFixtureSources(
   dir: string,
   root: string,
@@ -38,7 +46,13 @@ export function readFixtureSources(
   for (const name of names.sort()) {
     const file = join(dir, name);
     const shown = relative(root, file) || file;
-    const read = fs.readRegular(file);
+    const read = fs.readRegular(file, MAX_FIXTURE_FILE_BYTES);
+    if ("tooLarge" in read) {
+      problems.push(
+        `${printable(shown)}: ${(read.tooLarge / 1024 / 1024).toFixed(1)} MiB; a fixture file may be at most ${MAX_FIXTURE_FILE_BYTES / 1024 / 1024} MiB`,
+      );
+      continue;
+    }
     if (!("bytes" in read)) {
       problems.push(
         `${printable(shown)}: not a regular file (${read.kind}); fixtures must be plain files`,
@@ -92,8 +106,7 @@ export function loadFixtures(
   try {
     resolved = resolveFixtures(set, options);
   } catch (error) {
-    if (error instanceof FixtureResolveError)
-      throw new InputError([error.message], "set the variable, or give the value a default");
+    if (error instanceof FixtureResolveError) throw new InputError([error.message], error.hint);
     throw error;
   }
   for (const p of resolved.values())

@@ -3,7 +3,13 @@
  * the KV v2 mount exists, then per path read → compare → write only what
  * differs, always with check-and-set. A second run writes nothing.
  */
-import { type KvRead, type Vault, VaultHttpError, VaultNetworkError } from "../adapters/vault.js";
+import {
+  type KvRead,
+  type Vault,
+  VaultAnswerError,
+  VaultHttpError,
+  VaultNetworkError,
+} from "../adapters/vault.js";
 import { StepError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import { backoffDelay, mapPool, sleep } from "../core/retry.js";
@@ -61,36 +67,56 @@ function isCasMismatch(error: unknown): boolean {
 function diff(
   found: KvRead,
   desired: Record<string, string>,
-): { action: PathAction; keys: PathPlan["keys"]; merged: Record<string, unknown> } {
+): { action: PathAction; keys: PathPlan["keys"]; merged: Map<string, string> } {
+  const raw = found.kind === "present" ? found.raw : new Map<string, string>();
   const current = found.kind === "present" ? found.data : {};
-  const raw = found.kind === "present" ? found.raw : {};
+  const ours = new Set(Object.keys(desired));
   const keys: PathPlan["keys"] = [];
   for (const [key, value] of Object.entries(desired)) {
     keys.push({
       key,
-      action: !(key in current) ? "create" : current[key] === value ? "unchanged" : "update",
+      action: !raw.has(key) ? "create" : current[key] === value ? "unchanged" : "update",
     });
   }
   // Keys someone added by hand stay: fixtures never delete anything remotely.
-  for (const key of Object.keys(current)) if (!(key in desired)) keys.push({ key, action: "kept" });
+  for (const key of raw.keys()) if (!ours.has(key)) keys.push({ key, action: "kept" });
   const changed = keys.some((k) => k.action === "create" || k.action === "update");
   const action: PathAction = !changed
     ? "unchanged"
     : found.kind === "present"
       ? "update"
       : "create";
-  // Values are written back exactly as stored (a hand-added 42 stays a number), except
-  // the fixture keys that change.
-  const merged: Record<string, unknown> = { ...raw };
+  // Every other value goes back as the JSON text Vault returned (a hand-added
+  // 12345678901234567890 stays those digits); only the fixture keys that change are new.
+  const merged = new Map(raw);
   for (const k of keys)
-    if (k.action === "create" || k.action === "update") merged[k.key] = desired[k.key];
+    if (k.action === "create" || k.action === "update")
+      merged.set(k.key, JSON.stringify(desired[k.key]));
   return { action, keys, merged };
+}
+
+/**
+ * A write whose outcome we cannot know (no answer in time, an answer we cannot
+ * read): it may or may not have been applied. Said as such, never as "another writer".
+ */
+function unknownOutcome(where: string, why: string, reread?: unknown): StepError {
+  const after =
+    reread === undefined
+      ? "; re-reading showed our values are not there (yet)"
+      : `; re-reading it failed too (${(reread as Error).message.split("\n")[0]})`;
+  return new StepError(
+    `the write to ${where} may or may not have been applied: ${why}${after}`,
+    `check Vault ('vault kv get ${where}'), then rerun: writes use check-and-set, so a rerun never overwrites a newer version`,
+  );
 }
 
 async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<PathPlan> {
   const { vault, mount, log } = options;
   const apiPath = `/v1/${mount}/data/${resolved.path}`;
+  const where = `${mount}/${resolved.path}`;
   let wroteOnce = false;
+  // Why the last write failed: a check-and-set mismatch, or its outcome is unknown.
+  let lastFailure: { kind: "cas" } | { kind: "lost" | "unanswered"; why: string } | undefined;
   let first: PathPlan | undefined;
   for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
     let found: KvRead;
@@ -98,6 +124,8 @@ async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<P
       found = await vault.kvRead(mount, resolved.path);
     } catch (error) {
       if (error instanceof VaultHttpError && error.status === 403) throw denied("read", apiPath);
+      if (lastFailure && lastFailure.kind !== "cas")
+        throw unknownOutcome(where, lastFailure.why, error);
       throw error;
     }
     const { action, keys, merged } = diff(found, resolved.values);
@@ -108,10 +136,13 @@ async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<P
       return wroteOnce ? { ...first, written: true } : plan;
     }
     if (options.plan) return plan;
+    // A Vault that took a write and gave no usable answer is not sent another: each
+    // would wait as long again. The re-read above said the write has not landed (yet).
+    if (lastFailure?.kind === "unanswered") throw unknownOutcome(where, lastFailure.why);
     if (found.kind === "deleted") {
       log.note(
         "vault:seed",
-        `${mount}/${resolved.path}: latest version ${found.version} is ${found.destroyed ? "destroyed" : "soft-deleted"}; writing a new version on top (undelete not attempted)`,
+        `${where}: latest version ${found.version} is ${found.destroyed ? "destroyed" : "soft-deleted"}; writing a new version on top (undelete not attempted)`,
       );
     }
     const cas = found.kind === "missing" ? 0 : found.version;
@@ -124,15 +155,30 @@ async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<P
         throw denied(found.kind === "missing" ? "create" : "update", apiPath);
       }
       if (isCasMismatch(error)) {
+        lastFailure = { kind: "cas" };
         log.note(
           "vault:seed",
-          `${mount}/${resolved.path}: changed by another writer (check-and-set ${cas} did not match); re-reading`,
+          `${where}: changed by another writer (check-and-set ${cas} did not match); re-reading`,
         );
       } else if (error instanceof VaultNetworkError && error.mayHaveReachedServer) {
         wroteOnce = true;
+        const timedOut = error.code === "ETIMEDOUT";
+        lastFailure = {
+          kind: timedOut ? "unanswered" : "lost",
+          why: timedOut
+            ? error.message.replace(/^.*: /, "") // "no answer within … ms"
+            : `the connection was lost after the write was sent (${error.code})`,
+        };
         log.note(
           "vault:seed",
-          `${mount}/${resolved.path}: connection lost after the write was sent (${error.code}); re-reading before retrying`,
+          `${where}: ${timedOut ? "no answer to the write in time" : `connection lost after the write was sent (${error.code})`}; re-reading to see whether it landed`,
+        );
+      } else if (error instanceof VaultAnswerError) {
+        wroteOnce = true;
+        lastFailure = { kind: "unanswered", why: error.message };
+        log.note(
+          "vault:seed",
+          `${where}: unusable answer to the write; re-reading to see whether it landed`,
         );
       } else {
         throw error;
@@ -140,8 +186,9 @@ async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<P
     }
     await (options.sleep ?? sleep)(backoffDelay(attempt), options.signal);
   }
+  if (lastFailure && lastFailure.kind !== "cas") throw unknownOutcome(where, lastFailure.why);
   throw new StepError(
-    `gave up writing ${mount}/${resolved.path} after ${WRITE_ATTEMPTS} attempts: it keeps changing under us`,
+    `gave up writing ${where} after ${WRITE_ATTEMPTS} attempts: it keeps changing under us`,
     "another process is writing the same path; stop it, or rerun when it is done",
   );
 }
@@ -165,6 +212,11 @@ export async function seedPaths(options: SeedOptions): Promise<SeedResult> {
           throw new StepError(
             `Vault request failed: ${error.message}`,
             "check Vault's state and rerun; paths already written stay written",
+          );
+        if (error instanceof VaultAnswerError)
+          throw new StepError(
+            `Vault's answer is unusable: ${error.message}`,
+            "is VAULT_ADDR Vault itself (not a proxy or another service)? Nothing was written to that path; paths already written stay written",
           );
         throw error;
       }

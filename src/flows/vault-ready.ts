@@ -2,7 +2,13 @@
  * Before seeding: wait until Vault answers as active or standby (bounded backoff
  * to a deadline), and make sure the KV v2 mount exists.
  */
-import { isTlsCode, type Vault, VaultHttpError, VaultNetworkError } from "../adapters/vault.js";
+import {
+  isTlsCode,
+  type Vault,
+  VaultAnswerError,
+  VaultHttpError,
+  VaultNetworkError,
+} from "../adapters/vault.js";
 import { StepError } from "../core/errors.js";
 import { backoffDelay, sleep } from "../core/retry.js";
 import type { StepHandle } from "../log/logger.js";
@@ -82,6 +88,7 @@ async function pollVault(
             ? "uninitialized"
             : `http-${health.status}`;
     } catch (error) {
+      if (error instanceof VaultAnswerError) throw unusable(error);
       if (error instanceof VaultNetworkError) last = `unreachable:${error.code}`;
       else throw error;
     }
@@ -118,6 +125,13 @@ async function pollVault(
   throw new StepError(message, hint);
 }
 
+/** An answer that is no answer (past the size cap, a 2xx that is not JSON): not retried. */
+const unusable = (error: VaultAnswerError) =>
+  new StepError(
+    `Vault's answer is unusable: ${error.message}`,
+    "is VAULT_ADDR Vault itself (not a proxy or another service)? Nothing was written",
+  );
+
 /** Attempts of a request after the health check when Vault refuses the connection. */
 const REFUSED_ATTEMPTS = 4;
 
@@ -137,6 +151,7 @@ async function afterHealth<T>(
     try {
       return await fn();
     } catch (error) {
+      if (error instanceof VaultAnswerError) throw unusable(error);
       if (error instanceof VaultHttpError && (error.status === 503 || error.status === 501)) {
         throw new StepError(
           `Vault ${error.status === 503 ? "sealed" : "not initialised"} at ${addr} (at ${what}, after the health check)`,

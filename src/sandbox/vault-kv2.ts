@@ -5,7 +5,13 @@
  */
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { membersAt, objectText } from "../core/kv-json.js";
 import { type Mount, now, VaultStore } from "./vault-store.js";
+
+/** A body that is JSON text already: sent as it is. */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
 
 export function send(
   res: ServerResponse,
@@ -17,7 +23,7 @@ export function send(
     res.writeHead(status === 200 ? 204 : status, headers).end();
     return;
   }
-  const text = JSON.stringify(body);
+  const text = body instanceof RawJson ? body.text : JSON.stringify(body);
   res
     .writeHead(status, {
       "content-type": "application/json",
@@ -44,14 +50,25 @@ export class VaultKv2 extends VaultStore {
   }
 
   protected async body(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+    return (await this.bodyWithText(req)).body;
+  }
+
+  /** The parsed body, and its text (whose values KV v2 stores as written). */
+  protected async bodyWithText(
+    req: IncomingMessage,
+  ): Promise<{ body: Record<string, unknown> | undefined; text: string }> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    if (!chunks.length) return {};
+    if (!chunks.length) return { body: {}, text: "" };
+    const text = Buffer.concat(chunks).toString("utf8");
     try {
-      const v = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
-      return v && typeof v === "object" ? (v as Record<string, unknown>) : undefined;
+      const v = JSON.parse(text) as unknown;
+      return {
+        body: v && typeof v === "object" ? (v as Record<string, unknown>) : undefined,
+        text,
+      };
     } catch {
-      return undefined;
+      return { body: undefined, text };
     }
   }
   protected async kv2(
@@ -86,15 +103,30 @@ export class VaultKv2 extends VaultStore {
         const v = entry.versions.get(entry.current)!;
         const metadata = this.metadataOf(entry, entry.current);
         if (v.deletion_time || v.destroyed) return reply(404, { data: { data: null, metadata } });
-        return reply(200, {
-          request_id: randomBytes(8).toString("hex"),
-          data: { data: v.data, metadata },
-        });
+        // The data's JSON text as it was written, numbers included: Vault stores the text
+        // it was sent (its HTTP layer decodes with json.Number; kv's pathDataWrite
+        // json.Marshals that). Note: real Vault's pathDataRead (vault-plugin-secrets-kv
+        // path_data.go) decodes the stored text without UseNumber, so through its API a
+        // number past 2^53 already comes back rounded; this stand-in returns the stored
+        // text so that tests see any change our client makes on its own.
+        const json = v.json ?? JSON.stringify(v.data);
+        return reply(
+          200,
+          new RawJson(
+            `{"request_id":${JSON.stringify(randomBytes(8).toString("hex"))},"data":{"data":${json},"metadata":${JSON.stringify(metadata)}}}`,
+          ),
+        );
       }
       if (method === "POST" || method === "PUT") {
-        const body = await this.body(req);
-        if (!body || typeof body.data !== "object" || body.data === null)
+        const { body, text } = await this.bodyWithText(req);
+        if (
+          !body ||
+          typeof body.data !== "object" ||
+          body.data === null ||
+          Array.isArray(body.data)
+        )
           return reply(400, errorBody("no data provided"));
+        const members = membersAt(text, ["data"]) ?? [];
         const cas = (body.options as { cas?: unknown } | undefined)?.cas;
         const casRequired = mount.casRequired || entry?.casRequired === true;
         if (cas === undefined && casRequired)
@@ -104,7 +136,12 @@ export class VaultKv2 extends VaultStore {
         if (cas !== undefined && Number(cas) !== current) {
           return reply(400, errorBody("check-and-set parameter did not match the current version"));
         }
-        const version = this.applyWrite(mount, path, body.data as Record<string, unknown>);
+        const version = this.applyWrite(
+          mount,
+          path,
+          body.data as Record<string, unknown>,
+          objectText(members),
+        );
         await this.afterWrite?.(mountPath, path, body.data as Record<string, unknown>);
         if (this.faults.resetAfterWrite > 0) {
           this.faults.resetAfterWrite--;

@@ -6,6 +6,8 @@ import { randomBytes } from "node:crypto";
 
 export interface KvVersion {
   data: Record<string, unknown> | null;
+  /** The data's JSON text as written (numbers as sent), when written over HTTP. */
+  json?: string;
   created_time: string;
   deletion_time: string;
   destroyed: boolean;
@@ -123,7 +125,12 @@ export class VaultStore {
     const v = entry?.versions.get(entry.current);
     if (v) v.deletion_time = now();
   }
-  protected applyWrite(mount: Mount, path: string, data: Record<string, unknown>): number {
+  protected applyWrite(
+    mount: Mount,
+    path: string,
+    data: Record<string, unknown>,
+    json?: string,
+  ): number {
     let entry = mount.kv.get(path);
     if (!entry) {
       entry = {
@@ -139,6 +146,7 @@ export class VaultStore {
     entry.updated = now();
     entry.versions.set(entry.current, {
       data,
+      ...(json === undefined ? {} : { json }),
       created_time: now(),
       deletion_time: "",
       destroyed: false,

@@ -4,11 +4,14 @@
  * health check does, refused connections are retried (bounded), and a
  * mount-enable race ("path is already in use") means the mount exists.
  * A scripted Vault answers each request as the test says.
+ *
+ * FAULTS.md 53 and 55: answers that are no answer (a malformed 200, a body without
+ * end, a write never answered) give an error that says what happened, in bounded time.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Clock } from "../../src/flows/host.js";
-import { cleanEnv, runInProcess } from "../helpers/cli.js";
+import { cleanEnv, runCli, runInProcess } from "../helpers/cli.js";
 import { virtualClock } from "../helpers/clock.js";
 import { spawnCli } from "../helpers/spawned.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -156,5 +159,105 @@ describe("Vault faults after the health check", () => {
       /\[vault:mount\] ✔ mount secret\/ was enabled by another run meanwhile; it is KV v2/,
     );
     expect(r.stdout).toMatch(/Vault sync success/);
+  });
+});
+
+/** The built CLI as a user runs it, against the scripted Vault. */
+const seedCli = () =>
+  runCli(["ensure-local-secrets", "--skip-eso"], { cwd: ws.dir, env: env(), timeoutMs: 60_000 });
+const writes = () => seen.filter((r) => r.startsWith("POST /v1/secret/data/"));
+
+describe("Vault answers that are no answer", () => {
+  it("a KV read answered 200 with malformed JSON is an error naming the path, never 'absent'", async () => {
+    routes["GET /v1/secret/data/app/x"] = (_, res) => {
+      res.writeHead(200, { "content-type": "application/json", connection: "close" });
+      res.end('{"data":{"data":{"A":"b"');
+    };
+    const r = await seedCli();
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(
+      /\[vault:seed\] ✖ Vault's answer is unusable: GET \/v1\/secret\/data\/app\/x: Vault answered HTTP 200 with a body that is not a JSON object/,
+    );
+    expect(r.stdout).toMatch(/hint: is VAULT_ADDR Vault itself/);
+    expect(writes()).toEqual([]);
+    expect(r.stdout + r.stderr).not.toMatch(/unexpected error|Vault sync success/);
+  });
+
+  it("a mount check answered 200 with a page that is not JSON is an error, never 'unexpected error'", async () => {
+    routes["GET /v1/sys/mounts/secret"] = (_, res) => {
+      res.writeHead(200, { "content-type": "text/html", connection: "close" });
+      res.end("<html>proxy login</html>");
+    };
+    const r = await seed();
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(
+      /\[vault:mount\] ✖ Vault's answer is unusable: GET \/v1\/sys\/mounts\/secret: Vault answered HTTP 200 with a body that is not a JSON object/,
+    );
+    expect(r.stdout + r.stderr).not.toMatch(/unexpected error/);
+  });
+
+  it("a KV read answered 200 without the secret's data is an error, never 'absent'", async () => {
+    routes["GET /v1/secret/data/app/x"] = (_, res) => json(res, 200, { data: null });
+    const r = await seedCli();
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(
+      /GET \/v1\/secret\/data\/app\/x: Vault answered HTTP 200 without a data\.data object/,
+    );
+    expect(writes()).toEqual([]);
+  });
+
+  it("a body without end is cut off at the cap, the request aborted, and the run fails clearly", async () => {
+    let sent = 0;
+    let closed!: Promise<void>;
+    routes["GET /v1/secret/data/app/x"] = (_, res) => {
+      closed = new Promise((resolve) => res.on("close", () => resolve()));
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"data":{"data":{"A":"');
+      const chunk = Buffer.alloc(1024 * 1024, "a");
+      const pump = () => {
+        while (!res.destroyed) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+      };
+      pump();
+    };
+    const r = await seedCli();
+    await closed;
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(
+      /GET \/v1\/secret\/data\/app\/x: Vault's answer is larger than 64 MiB; stopped reading it/,
+    );
+    // It stopped reading at the cap: the server got no further than socket buffers past it.
+    expect(sent).toBeLessThan(96 * 1024 * 1024);
+    expect(writes()).toEqual([]);
+    expect(r.stdout + r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+  });
+
+  it("a Content-Length past the cap is refused before the body is read", async () => {
+    routes["GET /v1/secret/data/app/x"] = (_, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": 700_000_000 });
+      res.write("{");
+    };
+    const r = await seedCli();
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/Vault's answer is larger than 64 MiB; stopped reading it/);
+  });
+
+  it("a write that is never answered may or may not have been applied: said so, not 'another writer', and sent once", async () => {
+    routes["POST /v1/secret/data/app/x"] = () => {
+      // Takes the write and never answers (the request time limit is Vault's 10 s).
+    };
+    const started = Date.now();
+    const r = await seedCli();
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(
+      /\[vault:seed\] ✖ the write to secret\/app\/x may or may not have been applied: no answer within 10000 ms; re-reading showed our values are not there \(yet\)/,
+    );
+    expect(r.stdout).toMatch(/hint: check Vault \('vault kv get secret\/app\/x'\), then rerun/);
+    expect(r.stdout).not.toMatch(/another (process|writer)|keeps changing/);
+    expect(writes()).toHaveLength(1);
+    // One write's time limit and a re-read: far from four writes' worth.
+    expect(Date.now() - started).toBeLessThan(25_000);
   });
 });
