@@ -15,6 +15,7 @@
  */
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { TimeLimitError, withTimeLimit } from "./time-limit.js";
 
 /**
  * The largest answer read from Vault. Vault takes requests of at most
@@ -187,9 +188,9 @@ function retryAfterMs(header: string | string[] | undefined): number | undefined
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-function networkCode(error: unknown, limit: AbortSignal): string {
-  if (limit.aborted) return "ETIMEDOUT";
+function networkCode(error: unknown): string {
   const cause = (error as { cause?: { code?: string; name?: string } }).cause;
+  if (error instanceof TimeLimitError || cause instanceof TimeLimitError) return "ETIMEDOUT";
   if ((error as Error).name === "TimeoutError" || cause?.name === "TimeoutError")
     return "ETIMEDOUT";
   return cause?.code ?? (error as { code?: string }).code ?? "ENETWORK";
@@ -224,17 +225,19 @@ export function createVaultRequest(options: VaultHttpOptions): VaultRequest {
     };
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw options.signal.reason;
-      const limit = AbortSignal.timeout(options.timeoutMs);
       let answer: Exchange;
       try {
-        answer = await exchange(
-          url,
-          method,
-          headers,
-          body,
-          options.signal ? AbortSignal.any([limit, options.signal]) : limit,
-          { ca: options.ca, rejectUnauthorized: options.skipVerify !== true },
-          maxBytes,
+        // The limit holds whatever the garbage collector does (see time-limit.ts).
+        answer = await withTimeLimit(options.timeoutMs, options.signal, (signal) =>
+          exchange(
+            url,
+            method,
+            headers,
+            body,
+            signal,
+            { ca: options.ca, rejectUnauthorized: options.skipVerify !== true },
+            maxBytes,
+          ),
         );
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
@@ -244,7 +247,7 @@ export function createVaultRequest(options: VaultHttpOptions): VaultRequest {
             method,
             path,
           );
-        const code = networkCode(error, limit);
+        const code = networkCode(error);
         const refused =
           code === "ECONNREFUSED" ||
           code === "ENOTFOUND" ||
