@@ -8,7 +8,9 @@ import {
   constants,
   type Dirent,
   existsSync,
+  fchmodSync,
   fstatSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -17,9 +19,12 @@ import {
   rmSync,
   type Stats,
   statSync,
+  unlinkSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { notAStateFile, stateFileError } from "../core/state-errors.js";
 import type { FsPort, TreeEntry } from "./ports.js";
 
 function kindOf(stats: Stats): string {
@@ -52,6 +57,141 @@ export function readRegularFile(
     if (!stats.isFile()) return { kind: kindOf(stats) };
     if (stats.size > maxBytes) return { tooLarge: stats.size };
     return { bytes: readFileSync(fd) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const codeOf = (error: unknown) => (error as NodeJS.ErrnoException).code;
+
+/** What stands at `path`, for a file that could not be opened as a plain file. */
+function kindAt(path: string): string {
+  try {
+    return kindOf(lstatSync(path));
+  } catch {
+    return "a named pipe or socket";
+  }
+}
+
+/**
+ * Opens a file we keep run state in (the lock, the journal, Tilt's pid and log).
+ * Never blocks and never follows a symlink: a named pipe put in its place would
+ * otherwise hold open() for ever, deaf to signals. Anything but a regular file is
+ * refused with one line, and a failing call becomes one line naming the file.
+ */
+export function openStateFile(path: string, flags: number, mode = 0o600, made = false): number {
+  let fd: number;
+  try {
+    fd = openSync(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
+  } catch (error) {
+    const code = codeOf(error);
+    if (code === "ENOENT" && flags & constants.O_CREAT && !made) {
+      mkdirState(dirname(path));
+      return openStateFile(path, flags, mode, true);
+    }
+    if (code === "ENOENT" || code === "EEXIST") throw error; // the caller's to decide
+    // O_NOFOLLOW refuses a symlink with ELOOP; opening a pipe or socket for writing
+    // with nobody reading gives ENXIO; a directory EISDIR.
+    if (code === "ELOOP") throw notAStateFile(path, "a symbolic link");
+    if (code === "ENXIO") throw notAStateFile(path, kindAt(path));
+    if (code === "EISDIR") throw notAStateFile(path, "a directory");
+    throw stateFileError(path, code, flags & constants.O_CREAT ? "create" : "read");
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw notAStateFile(path, kindOf(stats));
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return fd;
+}
+
+/** Creates a state directory (and its parents), failing with one line. */
+export function mkdirState(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw stateFileError(dir, codeOf(error), "create");
+  }
+}
+
+function writeAll(fd: number, path: string, text: string): void {
+  try {
+    const bytes = Buffer.from(text);
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done);
+  } catch (error) {
+    throw stateFileError(path, codeOf(error), "write");
+  }
+}
+
+/** A state file's text; undefined when it does not exist. */
+export function readStateFile(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openStateFile(path, constants.O_RDONLY);
+  } catch (error) {
+    if (codeOf(error) === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    return readFileSync(fd, "utf8");
+  } catch (error) {
+    throw stateFileError(path, codeOf(error), "read");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes a whole state file (created `mode`). A write that fails (a full disk)
+ * removes the file it created, so no empty or partial file is left to be misread.
+ */
+export function writeStateFile(
+  path: string,
+  text: string,
+  options: { mode?: number; exclusive?: boolean } = {},
+): void {
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_EXCL } = constants;
+  const fd = openStateFile(
+    path,
+    O_WRONLY | O_CREAT | (options.exclusive ? O_EXCL : O_TRUNC),
+    options.mode ?? 0o600,
+  );
+  try {
+    writeAll(fd, path, text);
+  } catch (error) {
+    closeSync(fd);
+    try {
+      unlinkSync(path);
+    } catch {}
+    throw error;
+  }
+  closeSync(fd);
+}
+
+/** Appends to a state file with one write (whole lines from concurrent runs stay whole). */
+export function appendStateFile(path: string, text: string, mode = 0o600): void {
+  const fd = openStateFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, mode);
+  try {
+    writeAll(fd, path, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Makes `path` a regular file only its owner can read (created empty, or an
+ * existing one tightened): for files another tool writes into that may hold its
+ * secrets, such as Tilt's log.
+ */
+export function ensurePrivateFile(path: string): void {
+  const fd = openStateFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND);
+  try {
+    if ((fstatSync(fd).mode & 0o077) !== 0) fchmodSync(fd, 0o600);
+  } catch (error) {
+    throw stateFileError(path, codeOf(error), "write");
   } finally {
     closeSync(fd);
   }
@@ -104,6 +244,9 @@ export const nodeFs: FsPort = {
   readRegular: readRegularFile,
   writeText: (path, text) => writeFileSync(path, text),
   createExclusive: (path, text, mode) => writeFileSync(path, text, { flag: "wx", mode }),
+  readState: readStateFile,
+  writeState: (path, text) => writeStateFile(path, text),
+  ensurePrivateFile,
   exists: (path) => existsSync(path),
   mkdirp: (path) => {
     mkdirSync(path, { recursive: true });

@@ -80,6 +80,15 @@ export interface FsPort {
   writeText(path: string, text: string): void;
   /** Creates the file; fails (EEXIST) when it exists, so nothing is overwritten. */
   createExclusive(path: string, text: string, mode: number): void;
+  /**
+   * Run state (under stateDir): never blocks on a named pipe, refuses anything but a
+   * regular file, and fails with one line naming the file (a full or read-only disk).
+   * readState gives undefined for a file that does not exist; writeState creates 0600.
+   */
+  readState(path: string): string | undefined;
+  writeState(path: string, text: string): void;
+  /** Creates the file 0600, or tightens an existing one to 0600. */
+  ensurePrivateFile(path: string): void;
   exists(path: string): boolean;
   mkdirp(path: string): void;
   remove(path: string): void;

@@ -18,11 +18,16 @@ whether the environment is usable (0) or not (1).`,
     "no-tilt": { type: "boolean", description: "do not start Tilt" },
   },
   async run(ctx) {
-    const { postStart } = await import("../flows/post-start.js");
+    const [{ postStart }, { throwIfSignalled }] = await Promise.all([
+      import("../flows/post-start.js"),
+      import("../cli/late-signal.js"),
+    ]);
     const result = await postStart(ctx.host, ctx.resolved, ctx.log, {
       stdout: ctx.stdout,
       noTilt: ctx.values["no-tilt"] === true,
     });
+    // A signal during the final summary (synchronous) still ends the run as interrupted.
+    await throwIfSignalled(ctx.signal);
     if (result.failed) throw result.error;
     return "ok";
   },

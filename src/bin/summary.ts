@@ -38,10 +38,12 @@ restarts are stable. --all lists the runs of every command (the last N with
       { Journal },
       { latestRun, recentRuns },
       { renderRunHistory, renderRunTable, runFailed },
+      { throwIfSignalled },
     ] = await Promise.all([
       import("../log/journal.js"),
       import("../flows/summary.js"),
       import("../core/summary.js"),
+      import("../cli/late-signal.js"),
     ]);
     const journal = new Journal({
       path: ctx.resolved.journalPath,
@@ -65,6 +67,8 @@ restarts are stable. --all lists the runs of every command (the last N with
       ctx.stdout.write(
         ctx.values.json ? `${JSON.stringify({ runs }, null, 2)}\n` : `${renderRunHistory(runs)}\n`,
       );
+      // Reading a large journal is synchronous: a signal meanwhile still ends it as interrupted.
+      await throwIfSignalled(ctx.signal);
       return "ok";
     }
     const run = latestRun(
@@ -74,6 +78,7 @@ restarts are stable. --all lists the runs of every command (the last N with
     ctx.stdout.write(
       ctx.values.json ? `${JSON.stringify({ run }, null, 2)}\n` : `${renderRunTable(run)}\n`,
     );
+    await throwIfSignalled(ctx.signal);
     return runFailed(run) ? "failed" : "ok";
   },
 });

@@ -4,7 +4,7 @@
  * Tiltfile and tilt exist), then the summary of this run. A failed step shows
  * with its hint and the later ones as skipped.
  */
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import type { Host } from "./host.js";
@@ -26,15 +26,11 @@ export interface PostStartOptions {
  */
 export function tiltRunning(host: Pick<Host, "fs" | "proc">, pidFile: string): number | undefined {
   const { fs, proc } = host;
-  try {
-    const pid = Number(fs.readText(pidFile).trim());
-    const started = fs.exists(`${pidFile}.start`)
-      ? fs.readText(`${pidFile}.start`).trim()
-      : undefined;
-    return proc.sameProcess(pid, started || undefined) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
+  // Read as run state: a named pipe in their place is refused, never waited on.
+  const pid = Number(fs.readState(pidFile)?.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  const started = fs.readState(`${pidFile}.start`)?.trim();
+  return proc.sameProcess(pid, started || undefined) ? pid : undefined;
 }
 
 /** Starts `tilt up` detached, its output in <stateDir>/tilt.log, so the editor is not blocked. */
@@ -65,8 +61,10 @@ export async function startTilt(
     log.checkpoint(step, "ok", `Tilt already running (pid ${running})`);
     return;
   }
-  fs.mkdirp(dirname(pidFile));
   const logFile = join(stateDir, "tilt.log");
+  // Tilt's log may hold another tool's secrets: created 0600 (an older one tightened)
+  // before Tilt appends to it, and refused when it is not a plain file.
+  fs.ensurePrivateFile(logFile);
   // Detached: Tilt must outlive this process, unlike the children proc.run manages.
   const pid = await proc.startDetached({
     file: tilt,
@@ -74,9 +72,9 @@ export async function startTilt(
     cwd: resolved.root,
     logFile,
   });
-  fs.writeText(pidFile, String(pid ?? ""));
+  fs.writeState(pidFile, String(pid ?? ""));
   const started = pid ? proc.identity(pid) : undefined;
-  if (started) fs.writeText(`${pidFile}.start`, started);
+  if (started) fs.writeState(`${pidFile}.start`, started);
   else fs.remove(`${pidFile}.start`);
   log.checkpoint(step, "ok", `Tilt started in the background (pid ${pid}); its log: ${logFile}`);
 }

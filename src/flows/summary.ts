@@ -17,6 +17,9 @@ export function latestRun(journal: Journal, filter: RunFilter | string = {}): Ru
     ? all.find((r) => r.runId === runId)
     : all.filter((r) => command === undefined || r.command === command).at(-1);
   if (run) return run;
+  // This process could not write the journal: that, not the run id, is what went wrong.
+  const writeError = journal.writeError;
+  if (writeError) throw writeError;
   if (runId)
     throw new StepError(
       `no run ${runId} in the journal ${journal.path}`,

@@ -1,14 +1,14 @@
 /**
- * FAULTS.md 30 and 43: the workspace lock. Two runs serialise; a lock whose
+ * FAULTS.md 30, 43 and 47: the workspace lock. Two runs serialise; a lock whose
  * holder is gone — dead, or its pid reused by an unrelated process after a
  * restart — is taken over at once and atomically; a live holder makes the
  * other run wait, then fail naming the holder.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { withLock } from "../../src/adapters/lock.js";
 import { processIdentity } from "../../src/adapters/process-identity.js";
 import { nodeFs, processPort } from "../../src/cli/host.js";
@@ -98,6 +98,75 @@ describe("the workspace lock", () => {
       expect([lines[i], lines[i + 1]]).toEqual([`enter ${pid}`, `exit ${pid}`]);
     }
     expect(existsSync(lock)).toBe(false);
+  });
+});
+
+describe("lock takeover keeps its deadline on every path", () => {
+  const sleepers: ChildProcess[] = [];
+  afterEach(() => {
+    for (const c of sleepers.splice(0)) c.kill("SIGKILL");
+  });
+  /** A live process that has nothing to do with dev-bootstrap (a pid reused after a restart). */
+  const unrelated = () => {
+    const child = spawn("sleep", ["600"], { stdio: "ignore" });
+    sleepers.push(child);
+    return child.pid!;
+  };
+  const deadPid = () =>
+    new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ["-e", ""]);
+      child.on("close", () => resolve(child.pid!));
+    });
+
+  it("a fresh takeover guard naming a live, unrelated pid: the run fails at its deadline, saying so", async () => {
+    const lock = join(dir(), "dev-bootstrap.lock");
+    writeFileSync(lock, holderFile(await deadPid(), "stale"));
+    writeFileSync(`${lock}.takeover`, String(unrelated()));
+    const started = Date.now();
+    const error = await withLock(
+      lock,
+      { runId: "now", timeoutMs: 1000, env: {} },
+      async () => "ran",
+    ).catch((e: unknown) => e);
+    // Bounded by its deadline (1 s), with room for a busy machine; it used to spin for ever.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(error).toBeInstanceOf(StepError);
+    expect((error as StepError).message).toBe(
+      `could not take over the stale lock ${lock}: a takeover by another run (${lock}.takeover) did not finish`,
+    );
+    expect((error as StepError).hint).toContain(`remove ${lock}.takeover`);
+  });
+
+  it("a guard recording its owner's identity is stale as soon as that pid is someone else: taken over at once", async () => {
+    const lock = join(dir(), "dev-bootstrap.lock");
+    writeFileSync(lock, holderFile(await deadPid(), "stale"));
+    writeFileSync(
+      `${lock}.takeover`,
+      JSON.stringify({ pid: unrelated(), started: "another-boot:12345" }),
+    );
+    let waited = false;
+    const ran = await withLock(
+      lock,
+      { runId: "now", timeoutMs: 5000, env: {}, onWait: () => (waited = true) },
+      async () => JSON.parse(readFileSync(lock, "utf8")).runId as string,
+    );
+    expect(ran).toBe("now");
+    expect(waited).toBe(false);
+    expect(existsSync(lock)).toBe(false);
+    expect(existsSync(`${lock}.takeover`)).toBe(false);
+  });
+
+  it("'held by' says when the holder could not be read", async () => {
+    const lock = join(dir(), "dev-bootstrap.lock");
+    writeFileSync(lock, "not json"); // just written: not yet old enough to be stale
+    const error = await withLock(
+      lock,
+      { runId: "now", timeoutMs: 300, env: {} },
+      async () => "ran",
+    ).catch((e: unknown) => e);
+    expect((error as StepError).message).toBe(
+      `another run holds the lock ${lock} (its holder could not be read: the file does not name a run)`,
+    );
   });
 });
 

@@ -67,6 +67,13 @@ function memoryFs(files: Record<string, string>): FsPort {
       files[p] = text;
     },
     exists: (p) => p in files,
+    readState: (p) => files[p],
+    writeState: (p, text) => {
+      files[p] = text;
+    },
+    ensurePrivateFile: (p) => {
+      files[p] ??= "";
+    },
     mkdirp: () => {},
     remove: (p) => {
       delete files[p];
