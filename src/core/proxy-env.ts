@@ -1,0 +1,173 @@
+/**
+ * Which proxy a request to a URL goes through, from the environment, by the rules of
+ * Go's golang.org/x/net/http/httpproxy (`FromEnvironment`, `Config.ProxyFunc`,
+ * `useProxy`), which kubectl and the vault CLI both follow, so dev-bootstrap goes
+ * where they go in the same shell:
+ *
+ * - HTTPS_PROXY for https URLs, HTTP_PROXY for http URLs; each upper case first, then
+ *   lower case (`getEnvAny`); an empty value means none. HTTP_PROXY is ignored when
+ *   REQUEST_METHOD is set (CGI, "httpoxy").
+ * - A proxy without a scheme is taken as http://; schemes http, https, socks5, socks5h.
+ * - Never for `localhost` or a loopback IP.
+ * - NO_PROXY (then no_proxy): `*` matches everything; otherwise comma-separated entries,
+ *   trimmed and lower-cased: a CIDR (`10.0.0.0/8`) matches IPs in it; an IP matches
+ *   that IP; `host[:port]` matches the host and its subdomains; `.host` and `*.host`
+ *   match subdomains only. An entry with a port matches only that port.
+ * Pure: the environment is passed in.
+ */
+
+/** An IPv4 address as a 32-bit number, or undefined. */
+function ipv4(text: string): number | undefined {
+  const parts = text.split(".");
+  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255))
+    return undefined;
+  return parts.reduce((n, p) => n * 256 + Number(p), 0);
+}
+
+/** An IPv6 address as a 128-bit bigint, or undefined (`::` and a trailing IPv4 allowed). */
+function ipv6(text: string): bigint | undefined {
+  if (!text.includes(":")) return undefined;
+  let body = text;
+  const tail: number[] = [];
+  const v4 = /:(\d+\.\d+\.\d+\.\d+)$/.exec(body);
+  if (v4) {
+    const n = ipv4(v4[1]!);
+    if (n === undefined) return undefined;
+    tail.push(n >>> 16, n & 0xffff);
+    // "::1.2.3.4" keeps its "::"; "64:ff9b::1.2.3.4" drops the colon before the IPv4.
+    const before = body.slice(0, v4.index);
+    body = before.endsWith(":") ? `${before}:` : before;
+  }
+  const halves = body.split("::");
+  if (halves.length > 2) return undefined;
+  const groups = (h: string) => (h === "" ? [] : h.split(":"));
+  const head = groups(halves[0]!);
+  const rest = halves.length === 2 ? groups(halves[1]!) : [];
+  if (![...head, ...rest].every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return undefined;
+  const missing = 8 - head.length - rest.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const all = [
+    ...head.map((g) => Number.parseInt(g, 16)),
+    ...Array<number>(halves.length === 2 ? missing : 0).fill(0),
+    ...rest.map((g) => Number.parseInt(g, 16)),
+    ...tail,
+  ];
+  return all.reduce((n, g) => (n << 16n) | BigInt(g), 0n);
+}
+
+/** The address as a family and a number, or undefined when `text` is no IP literal. */
+function ipOf(text: string): { family: 4 | 6; value: bigint } | undefined {
+  const four = ipv4(text);
+  if (four !== undefined) return { family: 4, value: BigInt(four) };
+  const six = ipv6(text);
+  return six === undefined ? undefined : { family: 6, value: six };
+}
+
+export interface ProxyChoice {
+  /** The proxy's URL, normalised (scheme added when missing). */
+  proxy: URL;
+  /** The variable it came from, for messages. */
+  from: string;
+}
+
+const SCHEMES = new Set(["http:", "https:", "socks5:", "socks5h:"]);
+
+function envAny(env: NodeJS.ProcessEnv, ...names: string[]): { value: string; from: string } {
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined && value !== "") return { value, from: name };
+  }
+  return { value: "", from: "" };
+}
+
+/** The proxy URL a variable holds; throws an Error naming the variable when it is not one. */
+export function parseProxy(value: string, from: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {}
+  // Go: a URL without a scheme (or one url.Parse reads as a bare path) gets http://.
+  if (!url || !SCHEMES.has(url.protocol) || !url.host) {
+    try {
+      const withScheme = new URL(`http://${value}`);
+      if (!url?.host) url = withScheme;
+    } catch {}
+  }
+  if (!url?.host || !SCHEMES.has(url.protocol))
+    throw new Error(`${from}: '${value}' is not a proxy URL (http, https, socks5 or socks5h)`);
+  return url;
+}
+
+function defaultPort(protocol: string): string {
+  return protocol === "https:" ? "443" : "80";
+}
+
+/** Splits "host:port" / "[v6]:port" / "host" as Go's net.SplitHostPort would, lower-cased. */
+function splitEntry(entry: string): { host: string; port: string } {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (v6) return { host: v6[1]!, port: v6[2] ?? "" };
+  const colon = entry.lastIndexOf(":");
+  if (colon > 0 && entry.indexOf(":") === colon && /^\d+$/.test(entry.slice(colon + 1)))
+    return { host: entry.slice(0, colon), port: entry.slice(colon + 1) };
+  return { host: entry, port: "" };
+}
+
+/** True when NO_PROXY says `host:port` goes direct. */
+export function bypassesProxy(noProxy: string, host: string, port: string): boolean {
+  const target = host.toLowerCase().replace(/^\[|\]$/g, "");
+  for (const raw of noProxy.split(",")) {
+    const entry = raw.trim().toLowerCase();
+    if (!entry) continue;
+    if (entry === "*") return true;
+    if (entry.includes("/")) {
+      const [net, bitsText] = entry.split("/");
+      const base = ipOf(net ?? "");
+      const ip = ipOf(target);
+      const width = base?.family === 6 ? 128 : 32;
+      const bits = Number(bitsText);
+      if (!base || !ip || ip.family !== base.family || !Number.isInteger(bits)) continue;
+      if (bits < 0 || bits > width) continue;
+      const shift = BigInt(width - bits);
+      if (ip.value >> shift === base.value >> shift) return true;
+      continue;
+    }
+    const { host: h, port: p } = splitEntry(entry);
+    if (p && p !== port) continue;
+    const entryIp = ipOf(h);
+    if (entryIp) {
+      const ip = ipOf(target);
+      if (ip && ip.family === entryIp.family && ip.value === entryIp.value) return true;
+      continue;
+    }
+    let suffix = h.startsWith("*.") ? h.slice(1) : h;
+    const matchHost = !suffix.startsWith(".");
+    if (matchHost) suffix = `.${suffix}`;
+    if (target.endsWith(suffix) || (matchHost && target === suffix.slice(1))) return true;
+  }
+  return false;
+}
+
+function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "");
+  if (h.toLowerCase() === "localhost") return true;
+  const ip = ipOf(h);
+  if (ip?.family === 4) return ip.value >> 24n === 127n;
+  return ip?.family === 6 && ip.value === 1n;
+}
+
+/** The proxy for `target`, or undefined to go direct. Throws when the variable is malformed. */
+export function proxyFor(target: URL, env: NodeJS.ProcessEnv): ProxyChoice | undefined {
+  const https = target.protocol === "https:";
+  const chosen = https
+    ? envAny(env, "HTTPS_PROXY", "https_proxy")
+    : env.REQUEST_METHOD
+      ? { value: "", from: "" }
+      : envAny(env, "HTTP_PROXY", "http_proxy");
+  if (!chosen.value) return undefined;
+  const host = target.hostname;
+  if (isLoopback(host)) return undefined;
+  const port = target.port || defaultPort(target.protocol);
+  const noProxy = envAny(env, "NO_PROXY", "no_proxy").value;
+  if (bypassesProxy(noProxy, host, port)) return undefined;
+  return { proxy: parseProxy(chosen.value, chosen.from), from: chosen.from };
+}
