@@ -162,6 +162,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** How long SIGKILL may take to end the tree (a process in uninterruptible sleep). */
 const KILL_WAIT_MS = 2000;
 const POLL_MS = 50;
+/** How long the exit hook may spend killing (the process is on its way out). */
+const EXIT_KILL_MS = 500;
 
 /**
  * Stops the whole tree: SIGTERM to each process once, then — for what is still
@@ -199,9 +201,19 @@ export async function stopTree(
   return { stopped: first, survivors: left };
 }
 
-/** SIGKILL to the whole tree at once, synchronously (this process is exiting). */
+/**
+ * SIGKILL to the whole tree, synchronously (this process is exiting): rounds of
+ * scan-and-kill until none is left, for at most EXIT_KILL_MS.
+ */
 export function killTreeNow(root: TreeRoot): void {
-  const members = treeMembers(root);
-  if (members === undefined) signal(-root.pid, "SIGKILL");
-  else for (const m of members) signal(m.pid, "SIGKILL");
+  const ends = Date.now() + EXIT_KILL_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const members = treeMembers(root);
+    if (members === undefined) return signal(-root.pid, "SIGKILL");
+    if (members.length === 0 || Date.now() >= ends) return;
+    for (const m of members) signal(m.pid, "SIGKILL");
+    // No event loop on the way out: a synchronous pause while the kernel ends them.
+    Atomics.wait(pause, 0, 0, POLL_MS / 5);
+  }
 }
