@@ -8,12 +8,12 @@
  * variable in the CLI's environment that everything it starts inherits. (A process
  * that clears its environment is followed by the pid its script wrote down.)
  */
-import { randomUUID } from "node:crypto";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cleanEnv, runCli } from "../helpers/cli.js";
+import { killLeftBehind, MARK_VAR, marked as markedBy, newMark } from "../helpers/marked.js";
 import { spawnCli } from "../helpers/spawned.js";
 import { alive } from "../helpers/standin.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -44,23 +44,9 @@ function helmfile(script: string): void {
   chmodSync(join(bin, "helmfile"), 0o755);
 }
 
-const env = () => cleanEnv({ PATH: `${bin}:/usr/bin:/bin`, CHILD_TREE_TEST: mark });
+const env = () => cleanEnv({ PATH: `${bin}:/usr/bin:/bin`, [MARK_VAR]: mark });
 
-/** Live processes (zombies have ended) whose environment carries this test's mark. */
-function marked(): Array<{ pid: number; cmd: string }> {
-  const needle = Buffer.from(`CHILD_TREE_TEST=${mark}\0`);
-  const found: Array<{ pid: number; cmd: string }> = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
-    if (pid === process.pid || !alive(pid)) continue;
-    try {
-      if (!readFileSync(`/proc/${pid}/environ`).includes(needle)) continue;
-      found.push({ pid, cmd: readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ") });
-    } catch {} // gone meanwhile
-  }
-  return found;
-}
+const marked = () => markedBy(mark);
 
 /** Pids the stand-in wrote down (processes that cleared their environment). */
 function recordedPids(): number[] {
@@ -69,31 +55,13 @@ function recordedPids(): number[] {
     .map((f) => Number(readFileSync(join(bin, f), "utf8")));
 }
 
-function isOurSleep(pid: number): boolean {
-  try {
-    return alive(pid) && readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("sleep");
-  } catch {
-    return false;
-  }
-}
-
 beforeEach(() => {
   ws = makeWorkspace({ "dev-bootstrap.yaml": config, "helmfile/42-db-migrations.yaml": "" });
   bin = mkdtempSync(join(tmpdir(), "child-tree-"));
-  mark = randomUUID();
+  mark = newMark();
 });
 
-// A failing run must not leave sleeps behind for the next test (or the machine).
-afterEach(() => {
-  for (const p of marked())
-    try {
-      process.kill(p.pid, "SIGKILL");
-    } catch {}
-  for (const pid of recordedPids().filter(isOurSleep))
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {}
-});
+afterEach(() => killLeftBehind(mark, recordedPids()));
 
 describe("run-helm-layer stops a child's whole tree (FAULTS 27, 46)", () => {
   it("a helmfile that ignores SIGTERM while a setsid grandchild keeps its output open ends at its time limit, and nothing it started survives", async () => {
