@@ -210,7 +210,10 @@ export function killTreeNow(root: TreeRoot): void {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
     const members = treeMembers(root);
-    if (members === undefined) return signal(-root.pid, "SIGKILL");
+    if (members === undefined) {
+      signal(-root.pid, "SIGKILL");
+      return;
+    }
     if (members.length === 0 || Date.now() >= ends) return;
     for (const m of members) signal(m.pid, "SIGKILL");
     // No event loop on the way out: a synchronous pause while the kernel ends them.
