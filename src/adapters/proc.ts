@@ -128,7 +128,8 @@ export async function runTool(options: RunToolOptions): Promise<RunToolResult> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
     (resolve, reject) => {
       child.once("exit", (code, signal) => resolve({ code, signal }));
-      child.once("error", reject);
+      // Kept on: a later 'error' with no listener would be thrown.
+      child.on("error", reject);
     },
   );
   const pipes = new Set<string>();
@@ -187,7 +188,7 @@ export async function runTool(options: RunToolOptions): Promise<RunToolResult> {
   // them; after an exit of its own, whatever is left is stopped now and reported.
   let leftovers: string[] = [];
   if (stopping) await stopping;
-  else leftovers = (await stopTree(root, graceMs)).stopped.map((m) => m.name);
+  else leftovers = (await stopTree(root, graceMs)).map((m) => m.name);
   running.delete(root);
 
   const drained = Promise.all(closed);

@@ -165,25 +165,37 @@ const POLL_MS = 50;
 /** How long the exit hook may spend killing (the process is on its way out). */
 const EXIT_KILL_MS = 500;
 
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Without /proc the child's group is all we can reach: SIGTERM, then SIGKILL. */
+async function stopGroup(pgid: number, graceMs: number): Promise<void> {
+  if (!groupExists(pgid)) return;
+  signal(-pgid, "SIGTERM");
+  const graceEnds = Date.now() + graceMs;
+  while (groupExists(pgid) && Date.now() < graceEnds) await sleep(POLL_MS);
+  signal(-pgid, "SIGKILL");
+}
+
 /**
  * Stops the whole tree: SIGTERM to each process once, then — for what is still
  * there after `graceMs` (or appeared meanwhile) — SIGKILL until none is left or
- * KILL_WAIT_MS have passed. Resolves with the processes that were there at the
- * start, and those still alive at the end (none, unless the kernel held one).
+ * KILL_WAIT_MS have passed (only a process the kernel holds in uninterruptible
+ * sleep outlasts that). Resolves with the processes that were there at the start.
  */
-export async function stopTree(
-  root: TreeRoot,
-  graceMs: number,
-): Promise<{ stopped: TreeMember[]; survivors: TreeMember[] }> {
+export async function stopTree(root: TreeRoot, graceMs: number): Promise<TreeMember[]> {
   const first = treeMembers(root);
   if (first === undefined) {
-    // No /proc: the group is what we can reach.
-    signal(-root.pid, "SIGTERM");
-    await sleep(graceMs);
-    signal(-root.pid, "SIGKILL");
-    return { stopped: [], survivors: [] };
+    await stopGroup(root.pid, graceMs);
+    return [];
   }
-  if (first.length === 0) return { stopped: [], survivors: [] };
+  if (first.length === 0) return [];
   for (const m of first) signal(m.pid, "SIGTERM");
   const graceEnds = Date.now() + graceMs;
   let left = first;
@@ -198,7 +210,7 @@ export async function stopTree(
     await sleep(POLL_MS / 5);
     left = treeMembers(root) ?? [];
   }
-  return { stopped: first, survivors: left };
+  return first;
 }
 
 /**
