@@ -136,7 +136,8 @@ export async function runTool(options: RunToolOptions): Promise<RunToolResult> {
   const root: TreeRoot = { pid: child.pid ?? 0, marker, pipes };
   if (child.pid) {
     track(root);
-    // The child's output pipes, read from its descriptors while it surely has them.
+    // The child's ends of its output pipes, read from its descriptors at once. A child
+    // that has already exited shows none: its tree is then found by the other marks.
     for (const fd of [1, 2]) {
       const pipe = pipeOf(child.pid, fd);
       if (pipe) pipes.add(pipe);
