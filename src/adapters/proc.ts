@@ -116,7 +116,9 @@ export async function runTool(options: RunToolOptions): Promise<RunToolResult> {
   for (const [k, v] of Object.entries({ ...baseEnv, ...options.env }))
     if (v !== undefined) env[k] = v;
   const marker = randomUUID();
-  env[TREE_MARKER_VAR] = marker;
+  // Added to, not replaced: a run started from inside another run's child (a hook
+  // calling dev-bootstrap) keeps the outer run's mark on everything it starts.
+  env[TREE_MARKER_VAR] = env[TREE_MARKER_VAR] ? `${env[TREE_MARKER_VAR]},${marker}` : marker;
   // detached: the child calls setsid, leading its own session and process group, so
   // a terminal's Ctrl-C reaches us alone and we decide how its tree is stopped.
   const child = spawn(executable, options.args, {

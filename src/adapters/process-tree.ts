@@ -6,8 +6,9 @@
  * parent links break too. Two marks survive both, and neither needs privileges:
  *
  * - an environment cookie (as Jenkins' ProcessTreeKiller does): the child gets
- *   TREE_MARKER_VAR=<random id> and every descendant inherits it, whatever session
- *   or group it moves to;
+ *   TREE_MARKER_VAR=<random id> (added to the list a run nested in another's child
+ *   inherited) and every descendant inherits it, whatever session or group it
+ *   moves to;
  * - the pipes carrying the child's output: a process that holds one open is, by what
  *   it holds, part of the run (and would keep the run waiting for end-of-output),
  *   even if it cleared its environment.
@@ -30,7 +31,7 @@ export interface TreeRoot {
   pid: number;
   /** Set once the direct child has exited (its pid may then be reused). */
   exited?: boolean;
-  /** The value of TREE_MARKER_VAR every process of the tree inherits. */
+  /** The random id in TREE_MARKER_VAR (a comma-separated list) every process of the tree inherits. */
   marker: string;
   /** The child's ends of its output pipes, as /proc names them (`socket:[<inode>]`). */
   pipes: ReadonlySet<string>;
@@ -119,7 +120,9 @@ export function treeMembers(root: TreeRoot): TreeMember[] | undefined {
   } catch {
     return undefined;
   }
-  const needle = Buffer.from(`${TREE_MARKER_VAR}=${root.marker}\0`);
+  // A random id: wherever it appears in an environment, it is our variable's value
+  // (or part of it: nested runs add their ids to the list).
+  const needle = Buffer.from(root.marker);
   const live: Stat[] = [];
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;

@@ -140,4 +140,11 @@ exit 0
     });
     expect(result).toMatchObject({ exitCode: 0, leftovers: [], tail: ["done"] });
   });
+
+  it("a run started inside another run's child keeps the outer run's mark on what it starts", async () => {
+    const t = tool(() => 'echo "$DEV_BOOTSTRAP_PROCESS_TREE"\n');
+    const outer = { ...t.env, DEV_BOOTSTRAP_PROCESS_TREE: "outer-run-id" };
+    const result = await runTool({ tool: "tree", args: [], baseEnv: outer, timeoutMs: 60_000 });
+    expect(result.tail[0]).toMatch(/^outer-run-id,[0-9a-f-]{36}$/);
+  });
 });
