@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runTool } from "../../src/adapters/proc.js";
+import { StepError } from "../../src/core/errors.js";
 import { killLeftBehind, MARK_VAR, newMark } from "../helpers/marked.js";
 import { alive } from "../helpers/standin.js";
 import { until } from "../helpers/wait.js";
@@ -146,5 +147,19 @@ exit 0
     const outer = { ...t.env, DEV_BOOTSTRAP_PROCESS_TREE: "outer-run-id" };
     const result = await runTool({ tool: "tree", args: [], baseEnv: outer, timeoutMs: 60_000 });
     expect(result.tail[0]).toMatch(/^outer-run-id,[0-9a-f-]{36}$/);
+  });
+
+  it("a tool the system cannot start (a wrong interpreter line) is one clear error, not 'exited undefined'", async () => {
+    const t = tool(() => "");
+    writeFileSync(join(t.dir, "tree"), "#!/nonexistent/interpreter\n");
+    const error = await runTool({
+      tool: "tree",
+      args: [],
+      baseEnv: t.env,
+      timeoutMs: 60_000,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StepError);
+    expect((error as StepError).message).toMatch(/^tree could not be started: .*ENOENT/);
+    expect((error as StepError).hint).toMatch(/is an executable file/);
   });
 });
