@@ -1,15 +1,21 @@
 /**
- * Running the external CLIs we drive (flyway, helmfile, helm, tilt) on execa.
- * Secrets reach a child only through its environment, never argv. Each child
- * runs in its own process group so a timeout or Ctrl-C ends the whole tree:
- * SIGTERM, then SIGKILL after a grace period. Output is streamed line by line.
+ * Running the external CLIs we drive (flyway, helmfile, helm, kubectl). Secrets
+ * reach a child only through its environment, never argv. A child's whole process
+ * tree — whatever left its group or session, see process-tree.ts — ends with it: at
+ * the time limit or an interrupt (SIGTERM, then SIGKILL after a grace period), and
+ * when the child exits on its own while things it started still run. Output is
+ * streamed line by line; the run waits for the child's exit, never for the end of
+ * output a stray process keeps open. Tilt, which must outlive us, starts detached
+ * (startDetached, on execa).
  */
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { accessSync, closeSync, constants, openSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { createInterface } from "node:readline";
 import { execa } from "execa";
 import { StepError } from "../core/errors.js";
-import { groupMembersBesidesLeader } from "./process-identity.js";
+import { killTreeNow, pipeOf, stopTree, TREE_MARKER_VAR, type TreeRoot } from "./process-tree.js";
 
 const INSTALL_HINTS: Record<string, string> = {
   flyway:
@@ -66,33 +72,34 @@ export interface RunToolResult {
   interrupted: boolean;
   tail: string[];
   durationMs: number;
+  /**
+   * Processes the child started that were still running when it exited on its own
+   * (background jobs, daemons): they were stopped, and are named here for the report.
+   */
+  leftovers: string[];
 }
 
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {}
-  }
-}
+/** SIGTERM to SIGKILL on an interrupt: the run itself must end within INTERRUPT_GRACE_MS. */
+const INTERRUPT_KILL_GRACE_MS = 1000;
+/**
+ * How long output may keep flowing once the tree is stopped: only a process outside
+ * the tree (one that cleared its environment and left the session) could hold a pipe
+ * that long; the run does not wait for it.
+ */
+const DRAIN_MS = 1000;
 
-/** Signals every process in the child's group but the child itself (execa signals that one). */
-function signalRestOfGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  const members = groupMembersBesidesLeader(pid);
-  // Without /proc the group is signalled whole: the child then receives it twice.
-  if (!members) {
-    killGroup(pid, signal);
-    return;
-  }
-  for (const member of members) {
-    try {
-      process.kill(member, signal);
-    } catch {} // gone meanwhile
-  }
+/** Trees that are running now, stopped at once if this process exits. */
+const running = new Set<TreeRoot>();
+let exitHook = false;
+function track(root: TreeRoot): void {
+  running.add(root);
+  if (exitHook) return;
+  exitHook = true;
+  // process.exit after an interrupt does not wait for a grace period to run out;
+  // nothing we started may outlive us, so what is left is killed on the way out.
+  process.on("exit", () => {
+    for (const r of running) killTreeNow(r);
+  });
 }
 
 export async function runTool(options: RunToolOptions): Promise<RunToolResult> {
@@ -103,57 +110,109 @@ export async function runTool(options: RunToolOptions): Promise<RunToolResult> {
   if (!executable) throw new ToolMissingError(options.tool);
   const started = Date.now();
   const tailSize = options.tailLines ?? 20;
+  const graceMs = options.killGraceMs ?? 5000;
   const tail: string[] = [];
-  // execa owns the timing: the time limit, the run's signal, and SIGKILL after the
-  // grace period when SIGTERM was not enough. The process group is ours: the child
-  // leads its own group, and every signal execa sends it reaches the whole tree.
-  const child = execa(executable, options.args, {
-    env: { ...baseEnv, ...options.env },
-    extendEnv: false,
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries({ ...baseEnv, ...options.env }))
+    if (v !== undefined) env[k] = v;
+  const marker = randomUUID();
+  // Added to, not replaced: a run started from inside another run's child (a hook
+  // calling dev-bootstrap) keeps the outer run's mark on everything it starts.
+  env[TREE_MARKER_VAR] = env[TREE_MARKER_VAR] ? `${env[TREE_MARKER_VAR]},${marker}` : marker;
+  // detached: the child calls setsid, leading its own session and process group, so
+  // a terminal's Ctrl-C reaches us alone and we decide how its tree is stopped.
+  const child = spawn(executable, options.args, {
+    env,
     cwd: options.cwd,
-    reject: false,
-    stdin: "ignore",
-    buffer: false,
     detached: true,
-    cleanup: true,
-    timeout: options.timeoutMs,
-    killSignal: "SIGTERM",
-    forceKillAfterDelay: options.killGraceMs ?? 5000,
-    ...(options.signal ? { cancelSignal: options.signal } : {}),
+    stdio: ["ignore", "pipe", "pipe"],
   });
-  // execa signals the direct child (and arms its SIGKILL); the rest of its group
-  // gets the same signal from us, so each process receives it once.
-  const killChild = child.kill.bind(child) as (...args: unknown[]) => boolean;
-  child.kill = ((...args: unknown[]) => {
-    signalRestOfGroup(
-      child.pid,
-      typeof args[0] === "string" ? (args[0] as NodeJS.Signals) : "SIGTERM",
-    );
-    return killChild(...args);
-  }) as typeof child.kill;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+    (resolve, reject) => {
+      child.once("exit", (code, signal) => resolve({ code, signal }));
+      // Kept on: a later 'error' with no listener would be thrown.
+      child.on("error", reject);
+    },
+  );
+  const pipes = new Set<string>();
+  const root: TreeRoot = { pid: child.pid ?? 0, marker, pipes };
+  if (child.pid) {
+    track(root);
+    // The child's ends of its output pipes, read from its descriptors at once. A child
+    // that has already exited shows none: its tree is then found by the other marks.
+    for (const fd of [1, 2]) {
+      const pipe = pipeOf(child.pid, fd);
+      if (pipe) pipes.add(pipe);
+    }
+  }
+  const closed: Array<Promise<void>> = [];
   for (const [stream, name] of [
     [child.stdout, "stdout"],
     [child.stderr, "stderr"],
   ] as const) {
-    if (!stream) continue;
+    closed.push(new Promise((resolve) => stream.once("close", resolve)));
     createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
       tail.push(line);
       if (tail.length > tailSize) tail.shift();
       options.onLine?.(line, name);
     });
   }
-  const result = await child;
-  const timedOut = result.timedOut === true;
-  const interrupted = result.isCanceled === true;
-  // Descendants may outlive the direct child (a shell's background jobs): end the group.
-  if (timedOut || interrupted) killGroup(child.pid, "SIGKILL");
+
+  // The time limit and the run's signal stop the whole tree. The wait is for the
+  // child's exit, not for the end of its output: a grandchild holding the pipe must
+  // not hold the run.
+  let reason: "timeout" | "interrupt" | undefined;
+  let stopping: Promise<unknown> | undefined;
+  const stop = (why: "timeout" | "interrupt", grace: number) => {
+    reason ??= why;
+    stopping ??= stopTree(root, grace);
+  };
+  const timer = setTimeout(() => stop("timeout", graceMs), options.timeoutMs);
+  const onAbort = () => stop("interrupt", Math.min(graceMs, INTERRUPT_KILL_GRACE_MS));
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  let exit: { code: number | null; signal: NodeJS.Signals | null };
+  try {
+    exit = await exited;
+  } catch (error) {
+    child.stdout.destroy();
+    child.stderr.destroy();
+    running.delete(root);
+    throw new StepError(
+      `${options.tool} could not be started: ${(error as Error).message}`,
+      `check that ${executable} is an executable file`,
+    );
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  root.exited = true;
+
+  // The child is gone; what it started may not be. After a stop, the stop covers
+  // them; after an exit of its own, whatever is left is stopped now and reported.
+  let leftovers: string[] = [];
+  if (stopping) await stopping;
+  else leftovers = (await stopTree(root, graceMs)).map((m) => m.name);
+  running.delete(root);
+
+  const drained = Promise.all(closed);
+  let drainTimer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    drained,
+    new Promise((resolve) => {
+      drainTimer = setTimeout(resolve, DRAIN_MS);
+    }),
+  ]);
+  clearTimeout(drainTimer);
+  child.stdout.destroy();
+  child.stderr.destroy();
   return {
-    exitCode: typeof result.exitCode === "number" ? result.exitCode : undefined,
-    signal: result.signal ?? undefined,
-    timedOut,
-    interrupted,
+    exitCode: exit.code ?? undefined,
+    signal: exit.signal ?? undefined,
+    timedOut: reason === "timeout",
+    interrupted: reason === "interrupt",
     tail,
     durationMs: Date.now() - started,
+    leftovers,
   };
 }
 

@@ -6,7 +6,7 @@
  * different identity means the recorded process is gone. Where /proc is absent
  * the identity is undefined and only liveness is checked.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 
 function bootId(): string | undefined {
   try {
@@ -49,28 +49,4 @@ export function sameProcess(pid: number, identity: string | undefined): boolean 
   if (identity === undefined) return true;
   const now = processIdentity(pid);
   return now === undefined || now === identity;
-}
-
-/**
- * The pids in process group `pgid` other than its leader (field 5 of
- * /proc/<pid>/stat), or undefined where /proc cannot be read.
- */
-export function groupMembersBesidesLeader(pgid: number): number[] | undefined {
-  let pids: string[];
-  try {
-    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
-  } catch {
-    return undefined;
-  }
-  const members: number[] = [];
-  for (const name of pids) {
-    const pid = Number(name);
-    if (pid === pgid) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      // Fields after the command name: state, ppid, pgrp …
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === pgid) members.push(pid);
-    } catch {} // gone meanwhile
-  }
-  return members;
 }

@@ -8,6 +8,7 @@ import type { ResolvedConfig } from "../config/resolve.js";
 import { renderJdbcUrl } from "../core/connection.js";
 import { StepError, throwIfInterrupted } from "../core/errors.js";
 import { flywayEnvFromConfig } from "../core/flyway-settings.js";
+import { LEFTOVER_HINT, leftoverNote } from "../core/leftovers.js";
 import { maskedTail } from "../core/tail.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import {
@@ -166,7 +167,7 @@ export async function runFlywayCli(
           });
           if (result.timedOut)
             throw new StepError(
-              `flyway ${options.command} on ${db.name} did not finish within ${Math.round(options.timeoutMs / 1000)} s; it was stopped`,
+              `flyway ${options.command} on ${db.name} did not finish within ${Math.round(options.timeoutMs / 1000)} s; it and its children were stopped`,
               "check the database for locks, or raise --timeout",
             );
           if (result.exitCode !== 0) {
@@ -176,7 +177,10 @@ export async function runFlywayCli(
               `fix it, then rerun 'dev-bootstrap run-flyway-cli ${options.command} --database ${db.name}'`,
             );
           }
-          handle.ok(`flyway ${options.command} on ${db.name} succeeded`);
+          const done = `flyway ${options.command} on ${db.name} succeeded`;
+          if (result.leftovers.length)
+            return handle.warn(`${done}; ${leftoverNote(result.leftovers)}`, LEFTOVER_HINT);
+          handle.ok(done);
         },
         { owns: (e) => e instanceof StepError },
       );

@@ -7,6 +7,7 @@
  */
 import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
+import { LEFTOVER_HINT, leftoverNote } from "../core/leftovers.js";
 import { maskedTail } from "../core/tail.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import type { Host } from "./host.js";
@@ -103,7 +104,10 @@ export async function runHelmLayer(
             `fix the release, then rerun 'dev-bootstrap run-helm-layer ${options.layer}'`,
           );
         }
-        handle.ok(`helmfile sync for layer ${options.layer} done`);
+        const done = `helmfile sync for layer ${options.layer} done`;
+        if (result.leftovers.length)
+          return handle.warn(`${done}; ${leftoverNote(result.leftovers)}`, LEFTOVER_HINT);
+        handle.ok(done);
       }),
   });
   for (const release of layer.tests) {
@@ -122,6 +126,11 @@ export async function runHelmLayer(
       run: () =>
         step(log, name, `helm ${args.join(" ")}`, async (handle) => {
           const { result, lines } = await child(name, "helm", args);
+          if (result.exitCode === 0 && result.leftovers.length)
+            return handle.warn(
+              `helm test ${release} passed; ${leftoverNote(result.leftovers)}`,
+              LEFTOVER_HINT,
+            );
           if (result.exitCode === 0) return handle.ok(`helm test ${release} passed`);
           if (isBenignLogRace(lines)) {
             return handle.warn(

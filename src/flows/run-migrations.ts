@@ -5,6 +5,7 @@
  */
 import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
+import { LEFTOVER_HINT, leftoverNote } from "../core/leftovers.js";
 import { maskedTail } from "../core/tail.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { checkMigrationsSecret } from "./check-migrations-secret.js";
@@ -90,12 +91,15 @@ export async function runMigrations(
             if (r.exitCode !== 0 || r.timedOut) {
               throw new StepError(
                 r.timedOut
-                  ? `helm did not finish within ${helm.timeoutSeconds + 30} s; stopped`
+                  ? `helm did not finish within ${helm.timeoutSeconds + 30} s; it and its children were stopped`
                   : `helm upgrade of ${helm.release} failed (exit ${r.exitCode ?? r.signal}); --atomic rolled it back: ${maskedTail(r, masker)}`,
                 `see the Job's log: kubectl -n ${namespace} logs job/${helm.release}-migrate`,
               );
             }
-            handle.ok(`release ${helm.release} installed; the Flyway Job completed`);
+            const done = `release ${helm.release} installed; the Flyway Job completed`;
+            if (r.leftovers.length)
+              return handle.warn(`${done}; ${leftoverNote(r.leftovers, "helm")}`, LEFTOVER_HINT);
+            handle.ok(done);
           },
         );
       },
