@@ -209,7 +209,7 @@ export interface ResolvedFlywaySettings extends FlywaySettings {
    */
   historySchema: string | undefined;
   /** `locations` when the environment or a Flyway config file sets them; undefined: ours (migrations.sqlDir). */
-  locations: { value: string[]; origin: SettingOrigin } | undefined;
+  locations: { value: string[]; origin: SettingOrigin; dirs: string[] } | undefined;
   naming: FlywayNamingSettings;
   placeholders: FlywayPlaceholderSettings;
   /** `connectRetries` when set outside our defaults. */
@@ -470,6 +470,12 @@ export function resolveFlywaySettings(options: {
       `FLYWAY_CONFIG_FILES: ${printable(f)} does not exist; Flyway skips it (with a warning), and so does flyway-status`,
     );
 
+  const locationsOf = (c: Candidate) => {
+    const value = tokens(c.value);
+    const { dirs, warnings: cannot } = locationDirs(value, options.cwd ?? ".", c.origin);
+    warnings.push(...cannot);
+    return { value, origin: c.origin, dirs };
+  };
   const baseline = baselineC ? text(baselineC.value) : undefined;
   const targetText = targetC ? text(targetC.value) : undefined;
   const encodingText = encodingC ? text(encodingC.value) : undefined;
@@ -496,9 +502,7 @@ export function resolveFlywaySettings(options: {
     schemas,
     defaultSchema,
     historySchema: defaultSchema ?? schemas[0],
-    locations: locationsC
-      ? { value: tokens(locationsC.value), origin: locationsC.origin }
-      : undefined,
+    locations: locationsC ? locationsOf(locationsC) : undefined,
     naming,
     placeholders: placeholderSettings,
     connectRetries: connectRetriesC ? text(connectRetriesC.value) : undefined,
