@@ -40,7 +40,8 @@ async function migratedInto(schema: string, table: string) {
   await c.connect();
   try {
     await c.query("drop schema if exists public cascade; create schema public");
-    for (const s of ["app", "audit", "billing"]) await c.query(`drop schema if exists ${s} cascade`);
+    for (const s of ["app", "audit", "billing"])
+      await c.query(`drop schema if exists ${s} cascade`);
     if (schema !== "public") await c.query(`create schema ${schema}`);
     await c.query(historyTableDdl(schema, table));
     await c.query(
@@ -63,7 +64,8 @@ interface Scenario {
   locations: string[];
 }
 
-const CONFIG = "migrations:\n  sqlDir: sql\n  databases:\n    - { name: settings, vaultPath: settings/db }\n";
+const CONFIG =
+  "migrations:\n  sqlDir: sql\n  databases:\n    - { name: settings, vaultPath: settings/db }\n";
 
 const SCENARIOS: Scenario[] = [
   {
@@ -165,7 +167,10 @@ describe("run-flyway-cli's Flyway and flyway-status read the same table, schema 
     });
     const standins = new StandIns(["flyway"]);
     const env = cleanEnv({ DATABASE_URL: url(), HOME: ws.dir, PATH: standins.path() });
-    for (const args of [["run-flyway-cli", "info", "--from", "env"], ["flyway-status", "--from", "env"]]) {
+    for (const args of [
+      ["run-flyway-cli", "info", "--from", "env"],
+      ["flyway-status", "--from", "env"],
+    ]) {
       const r = await runCli(args, { cwd: ws.dir, env });
       expect(r.code, r.stdout + r.stderr).toBe(2);
       expect(r.stdout + r.stderr).toContain(`${ws.dir}/flyway.toml:2:9: Invalid TOML document`);

@@ -145,7 +145,11 @@ const CASES: Case[] = [
     rule: "ConfigUtils.convertKey has no FLYWAY_ENVIRONMENT",
     env: { FLYWAY_ENVIRONMENT: "prod" },
     files: { [TOML]: `[environments.prod]\nschemas = ["prodschema"]\n` },
-    expect: { historySchema: undefined, environment: "default", warning: /FLYWAY_ENVIRONMENT is not read by Flyway 10/ },
+    expect: {
+      historySchema: undefined,
+      environment: "default",
+      warning: /FLYWAY_ENVIRONMENT is not read by Flyway 10/,
+    },
   },
   {
     name: "flyway.user.toml overrides flyway.toml in the same directory; the working directory overrides home",
@@ -161,7 +165,8 @@ const CASES: Case[] = [
     name: "flyway.conf when no TOML file is there",
     rule: "ConfigurationManagerImpl.useModernConfig: CONF files on disk, no TOML",
     files: {
-      [CONF]: "# comment\nflyway.table=conf_history\nflyway.schemas=a,b\nflyway.placeholders.Owner=${USER_FOR_TEST}\nflyway.locations=filesystem:one,\\\n  filesystem:two\n",
+      [CONF]:
+        "# comment\nflyway.table=conf_history\nflyway.schemas=a,b\nflyway.placeholders.Owner=${USER_FOR_TEST}\nflyway.locations=filesystem:one,\\\n  filesystem:two\n",
     },
     env: { USER_FOR_TEST: "alice" },
     expect: {
@@ -183,13 +188,20 @@ const CASES: Case[] = [
     name: "FLYWAY_CONFIG_FILES naming a .conf file selects CONF mode over a flyway.toml on disk",
     rule: "ConfigurationManagerImpl.useModernConfig: FLYWAY_CONFIG_FILES decides first",
     env: { FLYWAY_CONFIG_FILES: "conf/extra.conf" },
-    files: { [TOML]: `[flyway]\ntable = "toml"\n`, [join(ROOT, "conf/extra.conf")]: "flyway.table=extra\n" },
+    files: {
+      [TOML]: `[flyway]\ntable = "toml"\n`,
+      [join(ROOT, "conf/extra.conf")]: "flyway.table=extra\n",
+    },
     expect: { table: "extra" },
   },
   {
     name: "placeholders: file and environment merge by name; the variable's name is lower-cased",
     rule: "FlywayModel.merge placeholders; ConfigUtils.convertKey FLYWAY_PLACEHOLDERS_",
-    env: { FLYWAY_PLACEHOLDERS_REGION: "eu", FLYWAY_PLACEHOLDER_PREFIX: "#[", FLYWAY_PLACEHOLDER_SUFFIX: "]" },
+    env: {
+      FLYWAY_PLACEHOLDERS_REGION: "eu",
+      FLYWAY_PLACEHOLDER_PREFIX: "#[",
+      FLYWAY_PLACEHOLDER_SUFFIX: "]",
+    },
     files: { [TOML]: `[flyway.placeholders]\nowner = "o"\nregion = "us"\n` },
     expect: { placeholders: { owner: "o", region: "eu" }, prefix: "#[" },
   },
@@ -217,13 +229,20 @@ const CASES: Case[] = [
     name: "a location flyway-status cannot read is named in a warning",
     rule: "flyway-core Location: classpath when unprefixed",
     env: { FLYWAY_LOCATIONS: "db/migration,filesystem:sql" },
-    expect: { locations: ["/ws/sql"], warning: /FLYWAY_LOCATIONS: location db\/migration is not a filesystem: location/ },
+    expect: {
+      locations: ["/ws/sql"],
+      warning: /FLYWAY_LOCATIONS: location db\/migration is not a filesystem: location/,
+    },
   },
   {
     name: "a setting Flyway applies and flyway-status cannot is named in a warning",
     rule: "FlywayModel.detectEncoding",
     files: { [TOML]: `[flyway]\ndetectEncoding = true\n` },
-    expect: { warning: new RegExp(`${TOML}:2: detectEncoding is applied by Flyway but not by flyway-status`) },
+    expect: {
+      warning: new RegExp(
+        `${TOML}:2: detectEncoding is applied by Flyway but not by flyway-status`,
+      ),
+    },
   },
   {
     name: "schemas under [flyway] are not Flyway 10's (an environment's own): warned and ignored",
