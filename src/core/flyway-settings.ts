@@ -1,10 +1,14 @@
 /**
  * The Flyway settings that change what `flyway info` and `flyway validate`
- * report, read the way Flyway reads them: `ignoreMigrationPatterns`, `target`,
- * `outOfOrder`, `baselineVersion` and `encoding`, from FLYWAY_* environment variables over
- * the config file over Flyway's defaults. Pure; bad values throw ConfigError.
+ * report, read the way Flyway 10 reads them, one resolver for every command
+ * (run-flyway-cli, run-migrations and the chart's Job, flyway-status): FLYWAY_*
+ * environment variables, then flyway.toml (its selected environment) or
+ * flyway.conf, then this project's config file (migrations.flyway), then Flyway's
+ * defaults. Pure; bad values throw ConfigError naming the variable or file:line.
  */
+import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./errors.js";
+import type { ConfigMode, FileEntry } from "./flyway-config-files.js";
 import { displayName, type MigrationState } from "./flyway-states.js";
 import { printable } from "./printable.js";
 
@@ -170,48 +174,443 @@ export interface FlywayConfigSettings {
   outOfOrder?: boolean | undefined;
 }
 
-/** Defaults → config file → FLYWAY_* environment (Flyway: environment variables override config files) → flags. */
+/** What Flyway's config files say, as flyway-config-files.ts reads them. */
+export interface FlywayFileSettings {
+  mode: ConfigMode;
+  /** `flyway.environment` (TOML mode): the `[environments.<name>]` read. */
+  environment: string;
+  /** Every setting in file order: a later file overrides an earlier one, as in Flyway. */
+  entries: readonly FileEntry[];
+  /** The files read, lowest precedence first. */
+  files: readonly string[];
+  /** FLYWAY_CONFIG_FILES entries Flyway skips because they do not exist. */
+  missing: readonly string[];
+}
+
+/** Where a setting's value came from. */
+export interface SettingOrigin {
+  kind: "env" | "file" | "config" | "default";
+  /** The variable, `file:line`, the config key, or "Flyway's default". */
+  where: string;
+}
+
+/** Everything Flyway 10 reads that decides which history table, schema and files it compares. */
+export interface ResolvedFlywaySettings extends FlywaySettings {
+  /** The history table's name (`table`, default flyway_schema_history). */
+  table: string;
+  /** `schemas`, in order (empty when not set). */
+  schemas: string[];
+  /** `defaultSchema` as set (undefined when not set). */
+  defaultSchema: string | undefined;
+  /**
+   * The schema the history table is in: defaultSchema, else the first of schemas
+   * (flyway-core Flyway#prepare via SchemaHistoryFactory); undefined: the
+   * connection's current schema.
+   */
+  historySchema: string | undefined;
+  /** `locations` when the environment or a Flyway config file sets them; undefined: ours (migrations.sqlDir). */
+  locations: { value: string[]; origin: SettingOrigin; dirs: string[] } | undefined;
+  naming: FlywayNamingSettings;
+  placeholders: FlywayPlaceholderSettings;
+  /** `connectRetries` when set outside our defaults. */
+  connectRetries: string | undefined;
+  /** The TOML environment read, or undefined in CONF mode. */
+  environment: string | undefined;
+  /** The Flyway config files read. */
+  files: string[];
+  /** Where each setting that is not Flyway's default came from, by Flyway's key. */
+  origins: Record<string, SettingOrigin>;
+  /** Settings we read but cannot apply as Flyway does, and files Flyway skips. */
+  warnings: string[];
+}
+
+/** The settings we model, by Flyway's key (FlywayModel / EnvironmentModel field names). */
+const STRING_KEYS = [
+  "table",
+  "defaultSchema",
+  "encoding",
+  "target",
+  "outOfOrder",
+  "baselineVersion",
+  "validateMigrationNaming",
+  "placeholderReplacement",
+  "placeholderPrefix",
+  "placeholderSuffix",
+  "sqlMigrationPrefix",
+  "sqlMigrationSeparator",
+  "repeatableSqlMigrationPrefix",
+  "undoSqlMigrationPrefix",
+  "baselineMigrationPrefix",
+  "connectRetries",
+] as const;
+const LIST_KEYS = [
+  "schemas",
+  "locations",
+  "ignoreMigrationPatterns",
+  "sqlMigrationSuffixes",
+] as const;
+/** Read by Flyway, changing what info/validate find, and not applied by flyway-status. */
+const UNHONOURED_KEYS = [
+  "detectEncoding",
+  "placeholderSeparator",
+  "skipDefaultResolvers",
+  "resolvers",
+  "failOnMissingLocations",
+  "cherryPick",
+] as const;
+/** EnvironmentModel's own fields: in TOML they live in [environments.<name>], not [flyway]. */
+const ENVIRONMENT_KEYS = new Set(["schemas", "connectRetries"]);
+
+type Key = (typeof STRING_KEYS)[number] | (typeof LIST_KEYS)[number];
+
+/** Flyway's environment variable for a key (ConfigUtils.convertKey): FLYWAY_ and the key in upper snake case. */
+export const envNameOf = (key: string) =>
+  `FLYWAY_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
+
+const ENV_KEYS = new Map<string, string>(
+  [...STRING_KEYS, ...LIST_KEYS, ...UNHONOURED_KEYS].map((k) => [envNameOf(k), k]),
+);
+
+interface Candidate {
+  value: string | readonly string[];
+  origin: SettingOrigin;
+}
+
+/** StringUtils.tokenizeToStringArray: comma separated, trimmed, empties dropped. */
+const tokens = (v: string | readonly string[]): string[] =>
+  (typeof v === "string" ? v.split(",") : [...v]).map((s) => s.trim()).filter(Boolean);
+const text = (v: string | readonly string[]): string => (typeof v === "string" ? v : v.join(","));
+
+/**
+ * Defaults → config file (migrations.flyway) → flyway.toml / flyway.conf → FLYWAY_*
+ * environment (ModernConfigurationManager / LegacyConfigurationManager: environment
+ * variables override config files), with TOML's `[environments.<name>.flyway]` over
+ * all of them (ClassicConfiguration's getters read the environment's overrides first).
+ */
 export function resolveFlywaySettings(options: {
   env: NodeJS.ProcessEnv;
   config?: FlywayConfigSettings;
   allowPending?: boolean;
-}): FlywaySettings {
-  const { env, config = {} } = options;
-  let patternsText = DEFAULT_IGNORE_PATTERNS;
-  let patternsSource = "Flyway's default";
-  if (config.ignoreMigrationPatterns !== undefined) {
-    patternsText = config.ignoreMigrationPatterns.join(",");
-    patternsSource = "migrations.flyway.ignoreMigrationPatterns";
+  files?: FlywayFileSettings;
+  /** Where Flyway runs: relative `filesystem:` locations resolve against it. */
+  cwd?: string;
+}): ResolvedFlywaySettings {
+  const { env, config = {}, files } = options;
+  const mode = files?.mode ?? "toml";
+  const warnings: string[] = [];
+  const fromConfig = new Map<string, Candidate>();
+  const fromFiles = new Map<string, Candidate>();
+  const fromEnvOverrides = new Map<string, Candidate>();
+  const fromEnv = new Map<string, Candidate>();
+  const placeholders: {
+    files: Map<string, Candidate>;
+    env: Map<string, Candidate>;
+    override?: Map<string, Candidate>;
+  } = { files: new Map(), env: new Map() };
+
+  const cfg = (key: string, value: string | readonly string[] | undefined) => {
+    if (value !== undefined)
+      fromConfig.set(key, { value, origin: { kind: "config", where: `migrations.flyway.${key}` } });
+  };
+  cfg("ignoreMigrationPatterns", config.ignoreMigrationPatterns);
+  cfg("target", config.target);
+  cfg("outOfOrder", config.outOfOrder === undefined ? undefined : String(config.outOfOrder));
+
+  for (const e of files?.entries ?? []) {
+    const origin: SettingOrigin = { kind: "file", where: e.where };
+    if (e.key.startsWith("placeholders.")) {
+      const name = e.key.slice("placeholders.".length);
+      if (e.level === "environment-flyway") {
+        placeholders.override ??= new Map();
+        placeholders.override.set(name, { value: e.value, origin });
+      } else placeholders.files.set(name, { value: e.value, origin });
+      continue;
+    }
+    if ((UNHONOURED_KEYS as readonly string[]).includes(e.key)) {
+      warnings.push(unhonoured(e.where, e.key));
+      continue;
+    }
+    if (mode === "toml" && ENVIRONMENT_KEYS.has(e.key) && e.level !== "environment") {
+      warnings.push(
+        `${e.where}: Flyway 10 reads ${e.key} from [environments.<name>], not from a [flyway] table: ignored, as Flyway ignores it`,
+      );
+      continue;
+    }
+    (e.level === "environment-flyway" ? fromEnvOverrides : fromFiles).set(e.key, {
+      value: e.value,
+      origin,
+    });
   }
-  if (env.FLYWAY_IGNORE_MIGRATION_PATTERNS !== undefined) {
-    patternsText = env.FLYWAY_IGNORE_MIGRATION_PATTERNS;
-    patternsSource = "FLYWAY_IGNORE_MIGRATION_PATTERNS";
+
+  for (const [name, raw] of Object.entries(env)) {
+    if (raw === undefined) continue;
+    const origin: SettingOrigin = { kind: "env", where: name };
+    if (name.startsWith("FLYWAY_PLACEHOLDERS_") && name.length > "FLYWAY_PLACEHOLDERS_".length) {
+      // ConfigUtils.convertKey lower-cases the name; placeholders match case-insensitively anyway.
+      placeholders.env.set(name.slice("FLYWAY_PLACEHOLDERS_".length).toLowerCase(), {
+        value: raw,
+        origin,
+      });
+      continue;
+    }
+    const key = ENV_KEYS.get(name);
+    if (key) {
+      // An empty variable counts as unset, except that an empty pattern list clears the default.
+      if (raw.trim() === "" && key !== "ignoreMigrationPatterns") continue;
+      if ((UNHONOURED_KEYS as readonly string[]).includes(key))
+        warnings.push(unhonoured(name, key));
+      else fromEnv.set(key, { value: raw, origin });
+      continue;
+    }
+    if (name === "FLYWAY_ENVIRONMENT" && raw !== "")
+      warnings.push(
+        "FLYWAY_ENVIRONMENT is not read by Flyway 10 (ConfigUtils.convertKey has no such variable; it reads flyway_environment, in lower case): ignored, as Flyway ignores it",
+      );
+    // TOML mode also takes lower-case variables: flyway_<key> (TomlUtils.loadConfigurationFromEnvironment).
+    if (mode === "toml" && name.startsWith("flyway_") && name !== "flyway_environment") {
+      const dotted = name.slice("flyway_".length).replace(/_/g, ".");
+      if (dotted.startsWith("placeholders.")) {
+        placeholders.env.set(dotted.slice("placeholders.".length), { value: raw, origin });
+        continue;
+      }
+      if (
+        (STRING_KEYS as readonly string[]).includes(dotted) ||
+        (LIST_KEYS as readonly string[]).includes(dotted)
+      )
+        fromEnv.set(dotted, { value: raw, origin });
+      else if ((UNHONOURED_KEYS as readonly string[]).includes(dotted))
+        warnings.push(unhonoured(name, dotted));
+    }
   }
-  const targetText = env.FLYWAY_TARGET ?? config.target;
-  const targetSource =
-    env.FLYWAY_TARGET !== undefined ? "FLYWAY_TARGET" : "migrations.flyway.target";
-  const outOfOrder =
-    env.FLYWAY_OUT_OF_ORDER !== undefined
-      ? parseBoolean(env.FLYWAY_OUT_OF_ORDER, "FLYWAY_OUT_OF_ORDER")
-      : (config.outOfOrder ?? false);
-  const baseline = env.FLYWAY_BASELINE_VERSION;
+
+  const origins: Record<string, SettingOrigin> = {};
+  const pick = (key: Key): Candidate | undefined => {
+    // schemas and connectRetries are the environment's own: FLYWAY_SCHEMAS merges into it.
+    const c = ENVIRONMENT_KEYS.has(key)
+      ? (fromEnv.get(key) ?? fromFiles.get(key) ?? fromConfig.get(key))
+      : (fromEnvOverrides.get(key) ??
+        fromEnv.get(key) ??
+        fromFiles.get(key) ??
+        fromConfig.get(key));
+    if (c) origins[key] = c.origin;
+    return c;
+  };
+  const str = (key: Key, fallback: string): string => {
+    const c = pick(key);
+    return c ? text(c.value) : fallback;
+  };
+  const where = (key: Key) => origins[key]?.where ?? "Flyway's default";
+
+  // Patterns: a list merges as "non-empty wins" (MergeUtils.merge), but an explicitly empty
+  // variable clears the default (kept from before, documented in the README).
+  const patterns = pick("ignoreMigrationPatterns");
+  const patternsSource = patterns ? where("ignoreMigrationPatterns") : "Flyway's default";
+  const targetC = pick("target");
+  const outOfOrderC = pick("outOfOrder");
+  const baselineC = pick("baselineVersion");
+  const encodingC = pick("encoding");
+  const namingC = pick("validateMigrationNaming");
+
+  const schemasC = pick("schemas");
+  const schemas = schemasC ? tokens(schemasC.value) : [];
+  const defaultSchemaC = pick("defaultSchema");
+  const defaultSchema = defaultSchemaC ? text(defaultSchemaC.value).trim() || undefined : undefined;
+  const table = str("table", "flyway_schema_history").trim();
+  if (table === "")
+    throw new ConfigError(
+      `${where("table")}: table: the history table needs a name`,
+      "set a name, or remove it for flyway_schema_history",
+    );
+
+  const locationsC = pick("locations");
+  const suffixesC = pick("sqlMigrationSuffixes");
+  const naming: FlywayNamingSettings = {
+    sqlMigrationPrefix: str("sqlMigrationPrefix", DEFAULT_NAMING.sqlMigrationPrefix),
+    undoSqlMigrationPrefix: str("undoSqlMigrationPrefix", DEFAULT_NAMING.undoSqlMigrationPrefix),
+    repeatableSqlMigrationPrefix: str(
+      "repeatableSqlMigrationPrefix",
+      DEFAULT_NAMING.repeatableSqlMigrationPrefix,
+    ),
+    baselineMigrationPrefix: str("baselineMigrationPrefix", DEFAULT_NAMING.baselineMigrationPrefix),
+    sqlMigrationSeparator: str("sqlMigrationSeparator", DEFAULT_NAMING.sqlMigrationSeparator),
+    sqlMigrationSuffixes: suffixesC ? tokens(suffixesC.value) : DEFAULT_NAMING.sqlMigrationSuffixes,
+  };
+  if (naming.sqlMigrationSeparator === "")
+    throw new ConfigError(
+      `${where("sqlMigrationSeparator")}: sqlMigrationSeparator must not be empty`,
+      "Flyway's default is __",
+    );
+  if (naming.sqlMigrationSuffixes.length === 0)
+    throw new ConfigError(
+      `${where("sqlMigrationSuffixes")}: sqlMigrationSuffixes names no suffix`,
+      "Flyway's default is .sql",
+    );
+
+  const replacementC = pick("placeholderReplacement");
+  const userPlaceholders = new Map<string, Candidate>([
+    ...(placeholders.override ?? new Map([...placeholders.files, ...placeholders.env])),
+  ]);
+  const placeholderValues: Record<string, string> = {};
+  for (const [name, c] of userPlaceholders) {
+    placeholderValues[name] = text(c.value);
+    origins[`placeholders.${name}`] = c.origin;
+  }
+  const placeholderSettings: FlywayPlaceholderSettings = {
+    placeholderReplacement: replacementC
+      ? parseBoolean(text(replacementC.value), where("placeholderReplacement"))
+      : DEFAULT_PLACEHOLDERS.placeholderReplacement,
+    placeholderPrefix: str("placeholderPrefix", DEFAULT_PLACEHOLDERS.placeholderPrefix),
+    placeholderSuffix: str("placeholderSuffix", DEFAULT_PLACEHOLDERS.placeholderSuffix),
+    placeholders: placeholderValues,
+  };
+  const connectRetriesC = pick("connectRetries");
+
+  for (const f of files?.missing ?? [])
+    warnings.push(
+      `FLYWAY_CONFIG_FILES: ${printable(f)} does not exist; Flyway skips it (with a warning), and so does flyway-status`,
+    );
+
+  const locationsOf = (c: Candidate) => {
+    const value = tokens(c.value);
+    const { dirs, warnings: cannot } = locationDirs(value, options.cwd ?? ".", c.origin);
+    warnings.push(...cannot);
+    return { value, origin: c.origin, dirs };
+  };
+  const baseline = baselineC ? text(baselineC.value) : undefined;
+  const targetText = targetC ? text(targetC.value) : undefined;
+  const encodingText = encodingC ? text(encodingC.value) : undefined;
   return {
     encoding:
-      env.FLYWAY_ENCODING === undefined || env.FLYWAY_ENCODING.trim() === ""
+      encodingText === undefined || encodingText.trim() === ""
         ? "UTF-8"
-        : parseEncoding(env.FLYWAY_ENCODING, "FLYWAY_ENCODING"),
-    ignorePatterns: parseIgnorePatterns(patternsText, patternsSource),
+        : parseEncoding(encodingText, where("encoding")),
+    ignorePatterns: parseIgnorePatterns(
+      patterns ? text(patterns.value) : DEFAULT_IGNORE_PATTERNS,
+      patternsSource,
+    ),
     ignorePatternsSource: patternsSource,
-    target: targetText === undefined ? { kind: "latest" } : parseTarget(targetText, targetSource),
-    outOfOrder,
+    target:
+      targetText === undefined ? { kind: "latest" } : parseTarget(targetText, where("target")),
+    outOfOrder: outOfOrderC ? parseBoolean(text(outOfOrderC.value), where("outOfOrder")) : false,
     ...(baseline !== undefined && baseline.trim() !== ""
-      ? { baselineVersion: parseVersion(baseline, "FLYWAY_BASELINE_VERSION") }
+      ? { baselineVersion: parseVersion(baseline, where("baselineVersion")) }
       : {}),
     allowPending: options.allowPending === true,
     validateMigrationNaming:
-      env.FLYWAY_VALIDATE_MIGRATION_NAMING !== undefined &&
-      parseBoolean(env.FLYWAY_VALIDATE_MIGRATION_NAMING, "FLYWAY_VALIDATE_MIGRATION_NAMING"),
+      namingC !== undefined && parseBoolean(text(namingC.value), where("validateMigrationNaming")),
+    table,
+    schemas,
+    defaultSchema,
+    historySchema: defaultSchema ?? schemas[0],
+    locations: locationsC ? locationsOf(locationsC) : undefined,
+    naming,
+    placeholders: placeholderSettings,
+    connectRetries: connectRetriesC ? text(connectRetriesC.value) : undefined,
+    environment: mode === "toml" ? (files?.environment ?? "default") : undefined,
+    files: [...(files?.files ?? [])],
+    origins,
+    warnings,
   };
+}
+
+const unhonoured = (where: string, key: string) =>
+  `${where}: ${key} is applied by Flyway but not by flyway-status, whose report may differ from 'flyway info' (run-flyway-cli info asks Flyway itself)`;
+
+/** A filesystem location as a directory; what flyway-status cannot read, as a warning. */
+export function locationDirs(
+  locations: readonly string[],
+  cwd: string,
+  origin: SettingOrigin,
+): { dirs: string[]; warnings: string[] } {
+  const dirs: string[] = [];
+  const warnings: string[] = [];
+  for (const location of locations) {
+    // flyway-core Location: a prefix before ':' names the kind; none means classpath.
+    const m = /^([a-z0-9]+):(.*)$/i.exec(location);
+    const prefix = m && m[1]!.length > 1 ? m[1]!.toLowerCase() : "classpath";
+    const path = m && m[1]!.length > 1 ? m[2]! : location;
+    if (prefix !== "filesystem") {
+      warnings.push(
+        `${origin.where}: location ${printable(location)} is not a filesystem: location; flyway-status reads only those (Flyway reads it, so their reports may differ)`,
+      );
+      continue;
+    }
+    if (/[*?]/.test(path)) {
+      warnings.push(
+        `${origin.where}: location ${printable(location)} has a wildcard, which flyway-status does not expand (Flyway does, so their reports may differ)`,
+      );
+      continue;
+    }
+    const trimmed = path.length > 1 ? path.replace(/[\\/]+$/, "") : path;
+    dirs.push(isAbsolute(trimmed) ? trimmed : resolve(cwd, trimmed));
+  }
+  return { dirs, warnings };
+}
+
+/**
+ * The FLYWAY_* variables that carry settings only our config file set (migrations.flyway)
+ * to a Flyway that reads the environment and its own files: what the environment or a
+ * Flyway config file sets, Flyway reads itself.
+ */
+export function flywayEnvFromSettings(settings: ResolvedFlywaySettings): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, origin] of Object.entries(settings.origins))
+    if (origin.kind === "config") out[envNameOf(key)] = configValue(settings, key);
+  return out;
+}
+
+function configValue(settings: ResolvedFlywaySettings, key: string): string {
+  if (key === "ignoreMigrationPatterns")
+    return settings.ignorePatterns.map((p) => p.text).join(",");
+  if (key === "outOfOrder") return String(settings.outOfOrder);
+  if (key === "target") {
+    const t = settings.target;
+    return t.kind === "version" ? `${t.version}${t.failOnMissing ? "" : "?"}` : t.kind;
+  }
+  return "";
+}
+
+/**
+ * Every setting that is not Flyway's default, as the FLYWAY_* variables a Flyway with
+ * no config file of its own (the chart's Job) needs to read the same. Locations are
+ * left out: the Job reads the chart's copy of the migrations at its own paths.
+ */
+export function flywayEnvForJob(settings: ResolvedFlywaySettings): Record<string, string> {
+  const out: Record<string, string> = {};
+  const values: Record<string, string | undefined> = {
+    table: settings.table,
+    schemas: settings.schemas.join(","),
+    defaultSchema: settings.defaultSchema,
+    encoding: settings.encoding,
+    ignoreMigrationPatterns: settings.ignorePatterns.map((p) => p.text).join(","),
+    target: undefined,
+    outOfOrder: String(settings.outOfOrder),
+    baselineVersion: settings.baselineVersion,
+    validateMigrationNaming: String(settings.validateMigrationNaming),
+    placeholderReplacement: String(settings.placeholders.placeholderReplacement),
+    placeholderPrefix: settings.placeholders.placeholderPrefix,
+    placeholderSuffix: settings.placeholders.placeholderSuffix,
+    ...Object.fromEntries(
+      Object.entries(settings.naming).map(([k, v]) => [
+        k,
+        Array.isArray(v) ? v.join(",") : (v as string),
+      ]),
+    ),
+    connectRetries: settings.connectRetries,
+  };
+  const t = settings.target;
+  values.target = t.kind === "version" ? `${t.version}${t.failOnMissing ? "" : "?"}` : t.kind;
+  for (const key of Object.keys(settings.origins)) {
+    if (key === "locations") continue;
+    if (key.startsWith("placeholders.")) {
+      const name = key.slice("placeholders.".length);
+      out[`FLYWAY_PLACEHOLDERS_${name.toUpperCase()}`] = settings.placeholders.placeholders[name]!;
+      continue;
+    }
+    const value = values[key];
+    if (value !== undefined) out[envNameOf(key)] = value;
+  }
+  return out;
 }
 
 /** The settings as FLYWAY_* variables for the Flyway CLI, for those the environment does not already set. */
@@ -219,18 +618,7 @@ export function flywayEnvFromConfig(
   config: FlywayConfigSettings | undefined,
   env: NodeJS.ProcessEnv,
 ): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!config) return out;
-  if (
-    config.ignoreMigrationPatterns !== undefined &&
-    env.FLYWAY_IGNORE_MIGRATION_PATTERNS === undefined
-  )
-    out.FLYWAY_IGNORE_MIGRATION_PATTERNS = config.ignoreMigrationPatterns.join(",");
-  if (config.target !== undefined && env.FLYWAY_TARGET === undefined)
-    out.FLYWAY_TARGET = config.target;
-  if (config.outOfOrder !== undefined && env.FLYWAY_OUT_OF_ORDER === undefined)
-    out.FLYWAY_OUT_OF_ORDER = String(config.outOfOrder);
-  return out;
+  return flywayEnvFromSettings(resolveFlywaySettings({ env, ...(config ? { config } : {}) }));
 }
 
 /**

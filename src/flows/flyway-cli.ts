@@ -7,7 +7,7 @@
 import type { ResolvedConfig } from "../config/resolve.js";
 import { renderJdbcUrl } from "../core/connection.js";
 import { StepError, throwIfInterrupted } from "../core/errors.js";
-import { flywayEnvFromConfig } from "../core/flyway-settings.js";
+import { flywayEnvFromSettings, type ResolvedFlywaySettings } from "../core/flyway-settings.js";
 import { LEFTOVER_HINT, leftoverNote } from "../core/leftovers.js";
 import { maskedTail } from "../core/tail.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
@@ -18,6 +18,7 @@ import {
 } from "./flyway-connections.js";
 import { dropEmptyHistory, inspectSchema, openDatabase, queryTimeoutMs } from "./flyway-db.js";
 import { flywayLocations, migrationLocations } from "./flyway-locations.js";
+import { loadFlywaySettings } from "./flyway-settings.js";
 import type { Host } from "./host.js";
 import { step as runStep } from "./step.js";
 
@@ -37,12 +38,13 @@ interface Run {
   resolved: ResolvedConfig;
   log: CheckpointLogger;
   options: FlywayCliOptions;
+  settings: ResolvedFlywaySettings;
 }
 
 /** Decides, from the schema's state, what Flyway needs to be told (FAULTS.md 33–34). */
 async function preflight(
   db: DatabaseConnection,
-  { host, resolved, log, options }: Run,
+  { host, resolved, log, options, settings }: Run,
 ): Promise<Record<string, string>> {
   const step = `flyway:${db.name}`;
   const { lockTimeoutSeconds, statementTimeoutSeconds } = resolved.config.migrations;
@@ -53,26 +55,28 @@ async function preflight(
     queryTimeoutMs: queryTimeoutMs(resolved.config.migrations),
   });
   const extra: Record<string, string> = {};
-  let schema = "public";
+  // The table and schema Flyway will use (FLYWAY_TABLE, FLYWAY_DEFAULT_SCHEMA / FLYWAY_SCHEMAS, flyway.toml).
+  const place = { table: settings.table, schema: settings.historySchema };
+  let schema = settings.historySchema ?? "public";
   try {
-    const state = await inspectSchema(client);
+    const state = await inspectSchema(client, place);
     schema = state.schema;
     const writes = options.command === "migrate" || options.command === "baseline";
     if (state.historyExists && state.historyRows === 0) {
       if (writes) {
         throwIfInterrupted(host.signal);
-        const dropped = await dropEmptyHistory(client, state.schema, host.signal);
+        const dropped = await dropEmptyHistory(client, state.schema, host.signal, settings.table);
         log.note(
           step,
           dropped
-            ? `dropped an empty ${state.schema}.flyway_schema_history (left by a failed first run) so Flyway can baseline`
-            : "flyway_schema_history gained rows meanwhile; left as is",
+            ? `dropped an empty ${state.schema}.${settings.table} (left by a failed first run) so Flyway can baseline`
+            : `${settings.table} gained rows meanwhile; left as is`,
         );
         state.historyExists = !dropped;
       } else {
         log.note(
           step,
-          `${state.schema}.flyway_schema_history exists but is empty (a failed first run); 'migrate' will clear it`,
+          `${state.schema}.${settings.table} exists but is empty (a failed first run); 'migrate' will clear it`,
         );
       }
     }
@@ -103,7 +107,7 @@ async function preflight(
     // 55P03 lock_not_available: lock_timeout; 57014 query_canceled: statement_timeout.
     if (code === "55P03")
       throw new StepError(
-        `database ${db.name}: ${schema}.flyway_schema_history is locked by another session (waited ${lockTimeoutSeconds} s)`,
+        `database ${db.name}: ${schema}.${settings.table} is locked by another session (waited ${lockTimeoutSeconds} s)`,
         "find it with: select pid, state, query from pg_stat_activity where state = 'idle in transaction'; end it, then rerun (or raise migrations.lockTimeoutSeconds)",
       );
     if (code === "57014")
@@ -124,6 +128,9 @@ export async function runFlywayCli(
   log: CheckpointLogger,
   options: FlywayCliOptions,
 ): Promise<void> {
+  // Read once, before any connection: a bad setting stops the run before Flyway starts.
+  const settings = await loadFlywaySettings(host, resolved);
+  for (const warning of settings.warnings) log.checkpoint("flyway:settings", "warn", warning);
   const connections = await loadConnections(host, resolved, {
     from: options.from,
     ...(options.database ? { only: options.database } : {}),
@@ -138,17 +145,21 @@ export async function runFlywayCli(
         `flyway ${options.command} on ${db.name} (${renderJdbcUrl(db.connection.target)})`,
         async (handle) => {
           throwIfInterrupted(host.signal);
-          const extra = await preflight(db, { host, resolved, log, options });
+          const extra = await preflight(db, { host, resolved, log, options, settings });
           throwIfInterrupted(host.signal);
-          // Flyway reads args > env > config files: a setting the user exported wins over our default.
-          const defaults: Record<string, string> = {
-            FLYWAY_LOCATIONS: flywayLocations(migrationLocations(host.fs, resolved, db.name)),
-            FLYWAY_CONNECT_RETRIES: "10",
-          };
-          const theirs = Object.keys(defaults).filter((k) => (host.env[k] ?? "") !== "");
-          for (const k of theirs) delete defaults[k];
-          if (theirs.length)
-            log.note(step, `${theirs.join(", ")} from the environment (instead of the default)`);
+          // Flyway reads args > env > config files > its defaults: our defaults go to Flyway only
+          // where neither the environment nor a Flyway config file sets the setting.
+          const defaults: Record<string, string> = {};
+          const theirs: string[] = [];
+          if (settings.locations) theirs.push(`locations from ${settings.locations.origin.where}`);
+          else
+            defaults.FLYWAY_LOCATIONS = flywayLocations(
+              migrationLocations(host.fs, resolved, db.name, settings),
+            );
+          if (settings.connectRetries !== undefined)
+            theirs.push(`connectRetries from ${settings.origins.connectRetries?.where}`);
+          else defaults.FLYWAY_CONNECT_RETRIES = "10";
+          if (theirs.length) log.note(step, `${theirs.join(", ")} (instead of the default)`);
           const result = await host.proc.run({
             tool: "flyway",
             args: [options.command],
@@ -157,8 +168,9 @@ export async function runFlywayCli(
               FLYWAY_USER: db.connection.target.user,
               FLYWAY_PASSWORD: db.connection.target.password,
               ...defaults,
-              // migrations.flyway (ignoreMigrationPatterns, target, outOfOrder), so Flyway and flyway-status agree.
-              ...flywayEnvFromConfig(resolved.config.migrations.flyway, host.env),
+              // migrations.flyway (ignoreMigrationPatterns, target, outOfOrder) where nothing Flyway
+              // reads itself sets them, so that Flyway and flyway-status agree.
+              ...flywayEnvFromSettings(settings),
               ...extra,
             },
             cwd: resolved.root,

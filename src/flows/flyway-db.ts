@@ -80,6 +80,13 @@ export async function openDatabase(
   }
 }
 
+/** Where Flyway keeps its history (FLYWAY_TABLE, FLYWAY_DEFAULT_SCHEMA / FLYWAY_SCHEMAS); unset: Flyway's defaults. */
+export interface HistoryPlace {
+  table?: string | undefined;
+  /** Unset: the connection's current schema. */
+  schema?: string | undefined;
+}
+
 export interface SchemaState {
   schema: string;
   historyExists: boolean;
@@ -95,6 +102,7 @@ export interface SchemaState {
  */
 export async function inspectSchemaFacts(
   client: DbClient,
+  place: HistoryPlace = {},
 ): Promise<Omit<SchemaState, "historyRows">> {
   // The schema as Flyway takes it (PostgreSQLConnection.doGetCurrentSchema): current_schema
   // is null while the search_path names no schema that exists yet (a currentSchema Flyway
@@ -105,8 +113,8 @@ export async function inspectSchemaFacts(
             (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace
               where n.nspname = s.name and c.relkind in ('r','v','m','S','p','f')
                 and c.relname <> $1) as other_objects
-       from (select coalesce(current_schema(), nullif(current_setting('search_path'), '')) as name) s`,
-    [HISTORY_TABLE],
+       from (select coalesce($2::text, current_schema(), nullif(current_setting('search_path'), '')) as name) s`,
+    [place.table ?? HISTORY_TABLE, place.schema ?? null],
   );
   const row = r.rows[0];
   // Neither: Flyway stops with this message too.
@@ -122,13 +130,16 @@ export async function inspectSchemaFacts(
   };
 }
 
-export async function inspectSchema(client: DbClient): Promise<SchemaState> {
-  const facts = await inspectSchemaFacts(client);
+export async function inspectSchema(
+  client: DbClient,
+  place: HistoryPlace = {},
+): Promise<SchemaState> {
+  const facts = await inspectSchemaFacts(client, place);
   const historyRows = facts.historyExists
     ? Number(
         (
           await client.query(
-            `select count(*)::int as n from ${client.escapeIdentifier(facts.schema)}.${HISTORY_TABLE}`,
+            `select count(*)::int as n from ${client.escapeIdentifier(facts.schema)}.${client.escapeIdentifier(place.table ?? HISTORY_TABLE)}`,
           )
         ).rows[0]?.n ?? 0,
       )
@@ -137,12 +148,16 @@ export async function inspectSchema(client: DbClient): Promise<SchemaState> {
 }
 
 /** Every row of Flyway's history table in a schema where it exists. */
-export async function readHistory(client: DbClient, schema: string): Promise<HistoryRow[]> {
+export async function readHistory(
+  client: DbClient,
+  schema: string,
+  table: string = HISTORY_TABLE,
+): Promise<HistoryRow[]> {
   // installed_on is a TIMESTAMP without time zone: formatted here, it stays as stored (no time zone applied).
   const r = await client.query<HistoryRow>(
     `select installed_rank, version, description, type, script, checksum, installed_by,
             to_char(installed_on, 'YYYY-MM-DD HH24:MI:SS.US') as installed_on, execution_time, success
-       from ${client.escapeIdentifier(schema)}.${client.escapeIdentifier(HISTORY_TABLE)} order by installed_rank`,
+       from ${client.escapeIdentifier(schema)}.${client.escapeIdentifier(table)} order by installed_rank`,
   );
   return r.rows;
 }
@@ -156,8 +171,9 @@ export async function dropEmptyHistory(
   client: DbClient,
   schema: string,
   signal?: AbortSignal,
+  name: string = HISTORY_TABLE,
 ): Promise<boolean> {
-  const table = `${client.escapeIdentifier(schema)}.${HISTORY_TABLE}`;
+  const table = `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(name)}`;
   await client.query("begin");
   try {
     await client.query(`lock table ${table} in access exclusive mode`);
@@ -180,8 +196,8 @@ export async function dropEmptyHistory(
 }
 
 /** The SQL Flyway runs to create its history table on PostgreSQL (for tests and the sandbox). */
-export function historyTableDdl(schema = "public"): string {
-  return `CREATE TABLE "${schema}"."${HISTORY_TABLE}" (
+export function historyTableDdl(schema = "public", table = HISTORY_TABLE): string {
+  return `CREATE TABLE "${schema}"."${table}" (
     "installed_rank" INT NOT NULL,
     "version" VARCHAR(50),
     "description" VARCHAR(200) NOT NULL,
@@ -193,6 +209,6 @@ export function historyTableDdl(schema = "public"): string {
     "execution_time" INTEGER NOT NULL,
     "success" BOOLEAN NOT NULL
 );
-ALTER TABLE "${schema}"."${HISTORY_TABLE}" ADD CONSTRAINT "${HISTORY_TABLE}_pk" PRIMARY KEY ("installed_rank");
-CREATE INDEX "${HISTORY_TABLE}_s_idx" ON "${schema}"."${HISTORY_TABLE}" ("success");`;
+ALTER TABLE "${schema}"."${table}" ADD CONSTRAINT "${table}_pk" PRIMARY KEY ("installed_rank");
+CREATE INDEX "${table}_s_idx" ON "${schema}"."${table}" ("success");`;
 }

@@ -9,7 +9,7 @@
 import { join, relative, sep } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { flywayChecksum, MalformedInputError, parseMigrationName } from "../core/flyway-files.js";
-import type { MigrationEncoding } from "../core/flyway-settings.js";
+import type { MigrationEncoding, ResolvedFlywaySettings } from "../core/flyway-settings.js";
 import type { DiskMigration } from "../core/flyway-status.js";
 import type { FsPort, TreeEntry } from "./host.js";
 
@@ -25,9 +25,18 @@ export interface MigrationLocation {
 
 export function migrationLocations(
   fs: Pick<FsPort, "exists">,
-  resolved: ResolvedConfig,
+  resolved: Pick<ResolvedConfig, "config" | "path" | "root">,
   database: string,
+  settings?: Pick<ResolvedFlywaySettings, "locations">,
 ): MigrationLocation[] {
+  // Locations the environment or a Flyway config file sets are what Flyway reads, for
+  // every database alike (it has no notion of ours); migrations.sqlDir is the default.
+  if (settings?.locations)
+    return settings.locations.dirs.map((dir) => ({
+      group: "schema",
+      dir,
+      display: relative(resolved.root, dir) || dir,
+    }));
   const { sqlDir, seedDir, seedData } = resolved.config.migrations;
   const at = (group: LocationGroup, base: string): MigrationLocation => {
     const dir = join(resolved.path(base), database);

@@ -8,7 +8,7 @@
 import type { ResolvedConfig } from "../config/resolve.js";
 import { renderJdbcUrl } from "../core/connection.js";
 import { isBootstrapError } from "../core/errors.js";
-import { type FlywaySettings, resolveFlywaySettings } from "../core/flyway-settings.js";
+import type { FlywaySettings } from "../core/flyway-settings.js";
 import {
   computeStatus,
   type DatabaseStatus,
@@ -21,8 +21,15 @@ import {
   type DatabaseConnection,
   loadConnections,
 } from "./flyway-connections.js";
-import { inspectSchemaFacts, openDatabase, queryTimeoutMs, readHistory } from "./flyway-db.js";
+import {
+  type HistoryPlace,
+  inspectSchemaFacts,
+  openDatabase,
+  queryTimeoutMs,
+  readHistory,
+} from "./flyway-db.js";
 import { migrationLocations, readMigrationDir } from "./flyway-locations.js";
+import { loadFlywaySettings } from "./flyway-settings.js";
 import type { Host } from "./host.js";
 import { step } from "./step.js";
 
@@ -84,6 +91,7 @@ async function readDatabaseHistory(
   host: Host,
   db: DatabaseConnection,
   limitMs: number,
+  place: HistoryPlace,
 ): Promise<
   | { history: HistoryRow[]; historyExists: boolean; otherObjects: number }
   | { error: string; hint: string | undefined }
@@ -95,8 +103,10 @@ async function readDatabaseHistory(
       ...(host.signal ? { signal: host.signal } : {}),
     });
     try {
-      const facts = await inspectSchemaFacts(client);
-      const history = facts.historyExists ? await readHistory(client, facts.schema) : [];
+      const facts = await inspectSchemaFacts(client, place);
+      const history = facts.historyExists
+        ? await readHistory(client, facts.schema, place.table)
+        : [];
       return { history, historyExists: facts.historyExists, otherObjects: facts.otherObjects };
     } finally {
       // Not waited for: end() sends Terminate at once, and waiting for the server to
@@ -124,11 +134,13 @@ export async function flywayStatus(
     "flyway:status",
     "reading flyway_schema_history of each database",
     async (handle) => {
-      const settings = resolveFlywaySettings({
-        env: host.env,
-        config: resolved.config.migrations.flyway,
+      // The settings run-flyway-cli's Flyway reads too (flows/flyway-settings.ts): the same
+      // history table and schema, and the same locations.
+      const settings = await loadFlywaySettings(host, resolved, {
         allowPending: options.allowPending === true,
       });
+      for (const warning of settings.warnings) log.checkpoint("flyway:settings", "warn", warning);
+      const place = { table: settings.table, schema: settings.historySchema };
       const connections = await loadConnections(host, resolved, {
         from: options.from,
         ...(options.database ? { only: options.database } : {}),
@@ -136,7 +148,7 @@ export async function flywayStatus(
       // Every login starts before any file is read: the server's side of a login (a new
       // backend, the password exchange) then runs while this process reads the files.
       const limitMs = queryTimeoutMs(resolved.config.migrations);
-      const histories = connections.map((db) => readDatabaseHistory(host, db, limitMs));
+      const histories = connections.map((db) => readDatabaseHistory(host, db, limitMs, place));
       // One turn of the event loop, so that every login has opened its socket before the
       // files are read (synchronously) below.
       await new Promise((resolve) => setImmediate(resolve));
@@ -144,7 +156,7 @@ export async function flywayStatus(
       const hints = new Map<string, string | undefined>();
       for (const [i, db] of connections.entries()) {
         // Flyway reads every location into one set; each file keeps its location's group.
-        const locations = migrationLocations(host.fs, resolved, db.name).map((l) => ({
+        const locations = migrationLocations(host.fs, resolved, db.name, settings).map((l) => ({
           ...l,
           ...readMigrationDir(host.fs, l.dir, settings.encoding),
         }));

@@ -3,12 +3,16 @@
  * that it is valid), install/upgrade the db-migrations release and wait for its
  * Flyway Job, stream the Job's logs, and print each database's schema version.
  */
+
+import { join } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
+import { flywayEnvForJob } from "../core/flyway-settings.js";
 import { LEFTOVER_HINT, leftoverNote } from "../core/leftovers.js";
 import { maskedTail } from "../core/tail.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { checkMigrationsSecret } from "./check-migrations-secret.js";
+import { loadFlywaySettings } from "./flyway-settings.js";
 import { flywayStatus } from "./flyway-status.js";
 import type { Host } from "./host.js";
 import { bootstrapStep } from "./phases.js";
@@ -59,6 +63,32 @@ export async function runMigrations(
       step: "migrations:helm",
       run: async () => {
         const step = "migrations:helm";
+        // The Job's Flyway has no flyway.toml of ours: it gets the settings run-flyway-cli
+        // and flyway-status read, as FLYWAY_* variables in a values file (never argv).
+        const settings = await loadFlywaySettings(host, resolved);
+        for (const warning of settings.warnings) log.checkpoint(step, "warn", warning);
+        if (settings.locations)
+          log.checkpoint(
+            step,
+            "warn",
+            `locations from ${settings.locations.origin.where} do not reach the Flyway Job: it reads the chart's sql/<database>`,
+            {
+              hint: "point migrations.sqlDir (and the chart's sql link) at those migrations instead",
+            },
+          );
+        const jobEnv = flywayEnvForJob(settings);
+        const stateDir = resolved.path(resolved.config.stateDir);
+        const valuesFile = join(stateDir, "flyway-settings.values.json");
+        if (Object.keys(jobEnv).length) {
+          host.fs.mkdirp(stateDir);
+          if (host.fs.exists(valuesFile)) host.fs.remove(valuesFile);
+          // 0600: user placeholders may be values nobody else should read.
+          host.fs.createExclusive(
+            valuesFile,
+            `${JSON.stringify({ flyway: { env: jobEnv } }, null, 2)}\n`,
+            0o600,
+          );
+        }
         const args = [
           "upgrade",
           "--install",
@@ -68,6 +98,7 @@ export async function runMigrations(
           namespace,
           "--values",
           resolved.path(helm.valuesFile),
+          ...(Object.keys(jobEnv).length ? ["--values", valuesFile] : []),
           // The values file decides about demo seed data unless this workspace turned it off.
           ...(resolved.config.migrations.seedData ? [] : ["--set", "seedData.enabled=false"]),
           "--wait",
@@ -76,32 +107,39 @@ export async function runMigrations(
           "--timeout",
           `${helm.timeoutSeconds}s`,
         ];
-        await runStep(
-          log,
-          step,
-          `helm ${args.slice(0, 4).join(" ")} … (waits for the Flyway Job)`,
-          async (handle) => {
-            const r = await host.proc.run({
-              tool: "helm",
-              args,
-              cwd: resolved.root,
-              timeoutMs: (helm.timeoutSeconds + 30) * 1000,
-              onLine: stream(step),
-            });
-            if (r.exitCode !== 0 || r.timedOut) {
-              throw new StepError(
-                r.timedOut
-                  ? `helm did not finish within ${helm.timeoutSeconds + 30} s; it and its children were stopped`
-                  : `helm upgrade of ${helm.release} failed (exit ${r.exitCode ?? r.signal}); --atomic rolled it back: ${maskedTail(r, masker)}`,
-                `see the Job's log: kubectl -n ${namespace} logs job/${helm.release}-migrate`,
-              );
-            }
-            const done = `release ${helm.release} installed; the Flyway Job completed`;
-            if (r.leftovers.length)
-              return handle.warn(`${done}; ${leftoverNote(r.leftovers, "helm")}`, LEFTOVER_HINT);
-            handle.ok(done);
-          },
-        );
+        const runHelm = (args: string[]) =>
+          runStep(
+            log,
+            step,
+            `helm ${args.slice(0, 4).join(" ")} … (waits for the Flyway Job)`,
+            async (handle) => {
+              const r = await host.proc.run({
+                tool: "helm",
+                args,
+                cwd: resolved.root,
+                timeoutMs: (helm.timeoutSeconds + 30) * 1000,
+                onLine: stream(step),
+              });
+              if (r.exitCode !== 0 || r.timedOut) {
+                throw new StepError(
+                  r.timedOut
+                    ? `helm did not finish within ${helm.timeoutSeconds + 30} s; it and its children were stopped`
+                    : `helm upgrade of ${helm.release} failed (exit ${r.exitCode ?? r.signal}); --atomic rolled it back: ${maskedTail(r, masker)}`,
+                  `see the Job's log: kubectl -n ${namespace} logs job/${helm.release}-migrate`,
+                );
+              }
+              const done = `release ${helm.release} installed; the Flyway Job completed`;
+              if (r.leftovers.length)
+                return handle.warn(`${done}; ${leftoverNote(r.leftovers, "helm")}`, LEFTOVER_HINT);
+              handle.ok(done);
+            },
+          );
+        try {
+          await runHelm(args);
+        } finally {
+          // Helm has read it; the release keeps its own copy.
+          if (Object.keys(jobEnv).length) host.fs.remove(valuesFile);
+        }
       },
     },
     {

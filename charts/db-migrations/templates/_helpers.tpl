@@ -31,8 +31,18 @@ helm.sh/hook-delete-policy: before-hook-creation
 - name: SEED_ROOT
   value: /flyway/seed
 {{- end }}
+{{- $env := default dict .Values.flyway.env }}
+{{- if not (hasKey $env "FLYWAY_CONNECT_RETRIES") }}
 - name: FLYWAY_CONNECT_RETRIES
   value: {{ .Values.flyway.connectRetries | quote }}
+{{- end }}
+{{- range $name, $value := $env }}
+{{- if or (not (hasPrefix "FLYWAY_" $name)) (has $name (list "FLYWAY_URL" "FLYWAY_USER" "FLYWAY_PASSWORD" "FLYWAY_LOCATIONS")) }}
+{{- fail (printf "flyway.env.%s: only FLYWAY_* settings other than the connection and locations belong here" $name) }}
+{{- end }}
+- name: {{ $name }}
+  value: {{ $value | toString | quote }}
+{{- end }}
 {{- range .Values.databases }}
 {{- if .baselineVersion }}
 - name: {{ upper .name }}_BASELINE_VERSION
