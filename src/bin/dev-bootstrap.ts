@@ -47,7 +47,7 @@ function commandHint(typed: string): string {
 let [name, ...rest] = process.argv.slice(2);
 // `help <command>` is `<command> --help`, as with git, npm and kubectl.
 const [topic] = rest;
-if (name === "help" && topic !== undefined && !topic.startsWith("-")) {
+if (name === "help" && topic !== undefined && !topic.startsWith("-") && topic !== "help") {
   if (!NAMES.includes(topic)) fail(`unknown command '${terminalText(topic)}'`, commandHint(topic));
   [name, rest] = [topic, ["--help"]];
 }
