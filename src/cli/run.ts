@@ -33,7 +33,7 @@ export interface RunIO {
   env: NodeJS.ProcessEnv;
   cwd: string;
   stdout: Output & { isTTY?: boolean };
-  stderr: Output;
+  stderr: Output & { isTTY?: boolean };
   /** The clock flows wait on (default: the system's); a test's clock advances without waiting. */
   clock?: Clock;
 }
@@ -224,14 +224,16 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
             maxBytes: config.log.journalMaxBytes,
           });
     journal?.rotateIfNeeded();
+    // With --json, stdout carries the JSON document alone; checkpoints go to stderr,
+    // and whether that stream is a terminal decides their colour (`2>file` gets none).
+    const out = parsed.values.json === true ? io.stderr : io.stdout;
     const makeLogger = (runId: string, command = spec.name) =>
       new CheckpointLogger({
         runId,
         command,
         format: config.log.format,
-        colour: config.log.format === "human" && shouldColour(io.env, io.stdout.isTTY),
-        // With --json, stdout carries the JSON document alone; checkpoints go to stderr.
-        out: parsed.values.json === true ? io.stderr : io.stdout,
+        colour: config.log.format === "human" && shouldColour(io.env, out.isTTY),
+        out,
         journal,
         masker: secrets,
       });

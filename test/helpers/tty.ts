@@ -10,7 +10,8 @@ import { BIN } from "./cli.js";
 const PTY = `
 import os, pty, subprocess, sys
 master, slave = pty.openpty()
-child = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+stderr = slave if os.environ.get("PTY_STDERR") == "terminal" else None
+child = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=slave, stderr=stderr)
 os.close(slave)
 out = b""
 while True:
@@ -25,18 +26,29 @@ sys.stdout.buffer.write(out)
 sys.exit(child.wait())
 `;
 
+/**
+ * `output` is what the terminal showed; with `stderr: "pipe"` the command's stderr is
+ * a pipe instead (`2>file`), returned as `stderr`.
+ */
 export function runCliOnTerminal(
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
-): Promise<{ code: number; output: string }> {
+  options: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    stderr?: "terminal" | "pipe";
+    timeoutMs?: number;
+  },
+): Promise<{ code: number; output: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn("python3", ["-c", PTY, process.execPath, BIN, ...args], {
       cwd: options.cwd,
-      env: options.env,
-      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...options.env, PTY_STDERR: options.stderr ?? "terminal" },
+      stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
+    let stderr = "";
     child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
     child.on("error", (e) =>
       reject(
@@ -45,7 +57,7 @@ export function runCliOnTerminal(
     );
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ code: code ?? -1, output });
+      resolve({ code: code ?? -1, output, stderr });
     });
   });
 }

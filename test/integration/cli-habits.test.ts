@@ -220,4 +220,20 @@ describe("colour on a terminal", () => {
     expect(output).toMatch(/\[vault:fixtures\] ✔/);
     expect(output).not.toContain(ESC);
   });
+
+  it("is decided by the stream the lines go to: with --json they go to stderr, and a file gets none", async () => {
+    // No kubeconfig: the check fails at once with a checkpoint line, on stderr under --json.
+    const { code, output, stderr } = await runCliOnTerminal(
+      ["check-db-migrations-secret", "--json"],
+      {
+        cwd: ws.dir,
+        env: { PATH: process.env.PATH, HOME: ws.dir, TERM: "xterm-256color" },
+        stderr: "pipe",
+      },
+    );
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/\[check-db-migrations-secret\] ✖ /);
+    expect(stderr).not.toContain(ESC);
+    expect(output).not.toContain(ESC);
+  });
 });
