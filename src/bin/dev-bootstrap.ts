@@ -3,9 +3,11 @@
  * The umbrella command: lists the commands and dispatches to them. Imports
  * nothing heavy, so `dev-bootstrap --help` costs about as much as `node -e 0`.
  */
-import { readFileSync } from "node:fs";
 import { COMMANDS } from "../cli/commands.js";
 import { enableSourceMapsForDebug } from "../cli/runtime.js";
+import { packageVersion } from "../cli/version.js";
+import { terminalText } from "../core/printable.js";
+import { didYouMean } from "../core/suggest.js";
 
 // Before the command's modules load, so their stack frames map to src/.
 enableSourceMapsForDebug(process.env);
@@ -16,7 +18,8 @@ function help(): string {
     "dev-bootstrap — makes the database-migrations layer work after every container start",
     "",
     "Usage: dev-bootstrap <command> [options]",
-    "       dev-bootstrap <command> --help",
+    "       dev-bootstrap <command> --help   (or: dev-bootstrap help <command>)",
+    "       dev-bootstrap --version",
     "",
     "Commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
@@ -27,24 +30,44 @@ function help(): string {
   ].join("\n");
 }
 
-const [name, ...rest] = process.argv.slice(2);
+const NAMES = COMMANDS.map((c) => c.name);
+
+function fail(message: string, hint: string): never {
+  process.stderr.write(`dev-bootstrap: error: ${message}\n  hint: ${hint}\n`);
+  process.exit(2);
+}
+
+/** "did you mean 'post-start'? (…)" for a near miss, else where the list is. */
+function commandHint(typed: string): string {
+  const near = didYouMean(typed, NAMES);
+  const list = "run 'dev-bootstrap --help' for the list";
+  return near ? `${near} (${list})` : list;
+}
+
+let [name, ...rest] = process.argv.slice(2);
+// `help <command>` is `<command> --help`, as with git, npm and kubectl.
+const [topic] = rest;
+if (name === "help" && topic !== undefined && !topic.startsWith("-") && topic !== "help") {
+  if (!NAMES.includes(topic)) fail(`unknown command '${terminalText(topic)}'`, commandHint(topic));
+  [name, rest] = [topic, ["--help"]];
+}
 if (name === undefined || name === "--help" || name === "-h" || name === "help") {
   process.stdout.write(help());
   process.exit(name === undefined ? 2 : 0);
 }
 if (name === "--version" || name === "-V") {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  process.stdout.write(`${pkg.version}\n`);
+  process.stdout.write(`${packageVersion()}\n`);
   process.exit(0);
 }
-if (!COMMANDS.some((c) => c.name === name)) {
-  process.stderr.write(
-    `dev-bootstrap: error: unknown command '${name}'\n  hint: run 'dev-bootstrap --help' for the list\n`,
+if (name.startsWith("-")) {
+  // Options belong to a command; only --help and --version come before one.
+  const near = didYouMean(name.replace(/^--?|=.*$/g, ""), ["help", "version"], "--");
+  fail(
+    `unknown option '${terminalText(name)}'`,
+    near ?? "options go after the command: dev-bootstrap <command> [options]",
   );
-  process.exit(2);
 }
+if (!NAMES.includes(name)) fail(`unknown command '${terminalText(name)}'`, commandHint(name));
 // Each command is its own entrypoint next to this file (dist/bin/<name>.js), imported by
 // URL at run time so the bundler leaves it alone and the bundles share their chunks.
 const [{ command }, { runMain }] = await Promise.all([

@@ -8,6 +8,11 @@ import type { CheckpointLogger, Output } from "../log/logger.js";
 export interface OptionSpec {
   type: "string" | "boolean";
   short?: string;
+  /**
+   * Other long names for the same flag, as the tools developers already use spell it
+   * (kubectl's --context). The last one given wins, as with a flag given twice.
+   */
+  aliases?: string[];
   multiple?: boolean;
   /** Shown in --help, e.g. "--runs N". */
   placeholder?: string;

@@ -5,6 +5,7 @@ import { exitCodeTable } from "./exit-codes.js";
 
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   help: { type: "boolean", short: "h", description: "show this help and exit" },
+  version: { type: "boolean", short: "V", description: "print the version and exit" },
   config: {
     type: "string",
     placeholder: "FILE",
@@ -18,6 +19,7 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   },
   namespace: {
     type: "string",
+    short: "n",
     placeholder: "NAME",
     description: "Kubernetes namespace (default: ameide)",
     configKey: "namespace",
@@ -30,6 +32,7 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   },
   "kube-context": {
     type: "string",
+    aliases: ["context"],
     placeholder: "NAME",
     description: "kubeconfig context (default: current)",
     configKey: "kube.context",
@@ -45,7 +48,8 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
 function flagLabel(name: string, spec: OptionSpec): string {
   const short = spec.short ? `-${spec.short}, ` : "    ";
   const arg = spec.type === "string" ? ` ${spec.placeholder ?? "VALUE"}` : "";
-  return `${short}--${name}${arg}`;
+  const longs = [name, ...(spec.aliases ?? [])].map((n) => `--${n}`).join(", ");
+  return `${short}${longs}${arg}`;
 }
 
 function optionLines(options: Record<string, OptionSpec>): string[] {

@@ -15,6 +15,7 @@ import {
   UsageError,
 } from "../core/errors.js";
 import { terminalText } from "../core/printable.js";
+import { didYouMean } from "../core/suggest.js";
 import type { Clock } from "../flows/host.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { secrets } from "../log/secrets.js";
@@ -22,6 +23,7 @@ import type { CommandSpec, OptionSpec, OptionValues } from "./command.js";
 import { exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
 import { COMMON_OPTIONS, renderHelp } from "./options.js";
 import { enableCompileCache, enableSourceMapsForDebug } from "./runtime.js";
+import { packageVersion } from "./version.js";
 
 // A command run on its own (node dist/bin/<command>.js) loads its flows after this.
 enableSourceMapsForDebug(process.env);
@@ -31,7 +33,7 @@ export interface RunIO {
   env: NodeJS.ProcessEnv;
   cwd: string;
   stdout: Output & { isTTY?: boolean };
-  stderr: Output;
+  stderr: Output & { isTTY?: boolean };
   /** The clock flows wait on (default: the system's); a test's clock advances without waiting. */
   clock?: Clock;
 }
@@ -42,32 +44,86 @@ function parse(spec: CommandSpec, argv: string[]): { values: OptionValues; posit
     string,
     { type: "string" | "boolean"; short?: string; multiple?: boolean }
   > = {};
+  // Each name parseArgs knows (aliases included) → the option it belongs to.
+  const owner: Record<string, string> = {};
   for (const [name, o] of Object.entries(options)) {
     parseOptions[name] = { type: o.type };
     if (o.short) parseOptions[name].short = o.short;
     if (o.multiple) parseOptions[name].multiple = true;
+    owner[name] = name;
+    for (const alias of o.aliases ?? []) {
+      parseOptions[alias] = { type: o.type, ...(o.multiple ? { multiple: true } : {}) };
+      owner[alias] = name;
+    }
   }
   try {
-    const { values, positionals } = parseArgs({
+    const { values, positionals, tokens } = parseArgs({
       args: argv,
       options: parseOptions,
       allowPositionals: true,
       strict: true,
+      tokens: true,
     });
+    const out: OptionValues = {};
+    for (const [name, value] of Object.entries(values))
+      if (owner[name] === name && !options[name]?.aliases)
+        out[name] = value as OptionValues[string];
+    // An option with aliases takes its value from the tokens, in the order typed, so
+    // `--kube-context a --context b` ends as b, like a flag given twice.
+    for (const t of tokens) {
+      if (t.kind !== "option") continue;
+      const name = owner[t.name];
+      const o = name === undefined ? undefined : options[name];
+      if (name === undefined || !o?.aliases) continue;
+      if (o.type === "boolean") out[name] = true;
+      else if (o.multiple)
+        out[name] = [...((out[name] as string[] | undefined) ?? []), t.value ?? ""];
+      else out[name] = t.value ?? "";
+    }
     const [min, max] = spec.positionals ?? [0, 0];
-    if (!values.help && (positionals.length < min || positionals.length > max)) {
+    if (!out.help && !out.version && (positionals.length < min || positionals.length > max)) {
       throw new UsageError(
         positionals.length > max
           ? `unexpected argument '${positionals[max]}'`
           : `missing argument (usage: dev-bootstrap ${spec.name} ${spec.usage})`,
       );
     }
-    return { values: values as OptionValues, positionals };
+    return { values: out, positionals };
   } catch (error) {
     if (isBootstrapError(error)) throw error;
     // node:util parseArgs messages are one line and name the flag.
-    throw new UsageError(describeError(error).replace(/\. To specify a positional.*$/, ""));
+    const message = describeError(error).replace(/\. To specify a positional.*$/, "");
+    const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
+    if (unknown === undefined) throw new UsageError(message);
+    const word = unknown.startsWith("--") ? undefined : singleDashWord(unknown, argv);
+    throw new UsageError(
+      word ? `${message} (in '${word}')` : message,
+      unknownOptionHint(spec, options, word ? word.slice(1) : unknown.replace(/^--?/, "")),
+    );
   }
+}
+
+/**
+ * The word a short option came from: a single-dash long flag (`-context`, the vault
+ * CLI's style) reaches parseArgs as a group of short ones, reported by its first letter.
+ */
+function singleDashWord(short: string, argv: string[]): string | undefined {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end))
+    .map((a) => a.replace(/=.*$/, ""))
+    .find((a) => /^-[^-]/.test(a) && a.length > 2 && a.startsWith(short));
+}
+
+/** "did you mean '--namespace'?" for a near miss, and where the options are listed. */
+function unknownOptionHint(
+  spec: CommandSpec,
+  options: Record<string, OptionSpec>,
+  typed: string,
+): string {
+  const longs = Object.entries(options).flatMap(([n, o]) => [n, ...(o.aliases ?? [])]);
+  const near = didYouMean(typed, longs, "--");
+  const list = `run 'dev-bootstrap ${spec.name} --help' for its options`;
+  return near ? `${near} (${list})` : list;
 }
 
 function flagOverrides(spec: CommandSpec, values: OptionValues): Record<string, unknown> {
@@ -107,6 +163,10 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
   }
   if (parsed.values.help) {
     io.stdout.write(renderHelp(spec));
+    return exitCodeForOutcome(spec, "ok");
+  }
+  if (parsed.values.version) {
+    io.stdout.write(`${packageVersion()}\n`);
     return exitCodeForOutcome(spec, "ok");
   }
 
@@ -164,14 +224,16 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
             maxBytes: config.log.journalMaxBytes,
           });
     journal?.rotateIfNeeded();
+    // With --json, stdout carries the JSON document alone; checkpoints go to stderr,
+    // and whether that stream is a terminal decides their colour (`2>file` gets none).
+    const out = parsed.values.json === true ? io.stderr : io.stdout;
     const makeLogger = (runId: string, command = spec.name) =>
       new CheckpointLogger({
         runId,
         command,
         format: config.log.format,
-        colour: config.log.format === "human" && shouldColour(io.env, io.stdout.isTTY),
-        // With --json, stdout carries the JSON document alone; checkpoints go to stderr.
-        out: parsed.values.json === true ? io.stderr : io.stdout,
+        colour: config.log.format === "human" && shouldColour(io.env, out.isTTY),
+        out,
         journal,
         masker: secrets,
       });

@@ -29,7 +29,7 @@ const SYMBOL: Record<CheckpointStatus, string> = {
   skip: "↷",
 };
 
-// ANSI SGR colours; only used when the output is a TTY and NO_COLOR is unset.
+// ANSI SGR colours; only used when shouldColour says so.
 const COLOUR: Record<CheckpointStatus, string> = {
   start: "\u001b[36m",
   ok: "\u001b[32m",
@@ -75,10 +75,22 @@ export function renderNoteLine(
   return options.colour ? `${DIM}[${name}]${RESET}   ${text}` : `[${name}]   ${text}`;
 }
 
-/** Colour unless NO_COLOR is set (any value, per no-color.org) or stdout is not a TTY. */
+/** FORCE_COLOR values that turn colour on, as Node documents them (cli.md, FORCE_COLOR). */
+const FORCE_COLOR_ON = new Set(["", "1", "2", "3", "true"]);
+
+/**
+ * Whether checkpoint lines carry ANSI colour, by the conventions other tools in the
+ * same shell follow:
+ * - `NO_COLOR` set to anything but "" turns it off (no-color.org), whatever else is set;
+ * - `FORCE_COLOR` `1`/`2`/`3`/`true`/"" turns it on even off a terminal (Tilt's pane,
+ *   CI logs); any other value, `0` and `false` included, turns it off (Node's rule);
+ * - `TERM=dumb` (Emacs shells, some CI runners) turns it off;
+ * - otherwise: colour exactly when the output is a terminal.
+ */
 export function shouldColour(env: NodeJS.ProcessEnv, isTTY: boolean | undefined): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0") return true;
+  if (env.FORCE_COLOR !== undefined) return FORCE_COLOR_ON.has(env.FORCE_COLOR);
+  if (env.TERM === "dumb") return false;
   return isTTY === true;
 }
 

@@ -54,6 +54,25 @@ describe("renderCheckpointLine", () => {
     expect(shouldColour({}, undefined)).toBe(false);
   });
 
+  it.each([
+    // [env, on a terminal?, colour?]
+    [{ NO_COLOR: "" }, true, true], // no-color.org: an empty NO_COLOR is unset
+    [{ NO_COLOR: "0" }, true, false], // any other value, "0" included, turns colour off
+    [{ TERM: "dumb" }, true, false],
+    [{ TERM: "xterm-256color" }, true, true],
+    [{ FORCE_COLOR: "0" }, true, false], // Node: a value other than 1/2/3/true/"" turns it off
+    [{ FORCE_COLOR: "false" }, true, false],
+    [{ FORCE_COLOR: "no" }, true, false],
+    [{ FORCE_COLOR: "1" }, false, true], // forced on off a terminal (Tilt's pane, CI logs)
+    [{ FORCE_COLOR: "" }, false, true],
+    [{ FORCE_COLOR: "true" }, false, true],
+    [{ FORCE_COLOR: "3" }, false, true],
+    [{ FORCE_COLOR: "1", TERM: "dumb" }, false, true],
+    [{ FORCE_COLOR: "1", NO_COLOR: "1" }, true, false], // NO_COLOR always wins
+  ] as const)("%j on a terminal: %s → colour %s", (env, isTTY, expected) => {
+    expect(shouldColour(env, isTTY)).toBe(expected);
+  });
+
   it("formats durations for people", () => {
     expect(formatDuration(0)).toBe("0 ms");
     expect(formatDuration(999)).toBe("999 ms");
