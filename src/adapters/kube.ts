@@ -178,8 +178,9 @@ export function createKube(options: KubeOptions) {
           body.details?.causes ?? [],
         );
       }
-      // hpagent's words when the proxy answers CONNECT with anything but 200.
-      const refused = /^Bad response: (\d{3})$/.exec(String((error as Error)?.message));
+      // hpagent's words when the proxy answers CONNECT with anything but 200 (client-node
+      // wraps them in "request to … failed, reason: …").
+      const refused = /\bBad response: (\d{3})\b/.exec(String((error as Error)?.message));
       if (proxy && refused)
         throw new StepError(
           `the proxy ${proxy.url} (${proxy.from}) refused the tunnel to ${server} (HTTP ${refused[1]})`,
