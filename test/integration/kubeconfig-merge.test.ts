@@ -98,7 +98,7 @@ async function kubectl(kubeconfig: string, cwd: string, context?: string): Promi
 
 function strip<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(
-    Object.entries(o).filter(([, v] = []) => v !== undefined && v !== null && v !== ""),
+    Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ""),
   ) as T;
 }
 
