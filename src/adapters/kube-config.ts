@@ -112,13 +112,27 @@ function checkContext(merged: MergedKubeconfig, chosen: string | undefined, sour
     );
 }
 
-/** The merged config as client-node takes it; `tokenFile` (kubectl's key) read as client-node's `token-file`. */
+/**
+ * The merged config as client-node takes it. kubectl's `tokenFile` (client-node knows
+ * none) is read for the user in use, trimmed as client-go trims it; other users' files
+ * are left alone, as kubectl leaves them.
+ */
 function toClientNode(kc: k8s.KubeConfig, merged: MergedKubeconfig, current: string): void {
+  const context = merged.contexts.find((c) => c.name === current)?.context as
+    | { user?: unknown }
+    | undefined;
   const users = merged.users.map((u) => {
     const user = u.user as Record<string, unknown> | undefined;
-    if (user && typeof user.tokenFile === "string" && !user.token)
-      return { ...u, user: { ...user, "token-file": user.tokenFile } };
-    return u;
+    if (u.name !== context?.user || !user || user.token || typeof user.tokenFile !== "string")
+      return u;
+    try {
+      return { ...u, user: { ...user, token: readFileSync(user.tokenFile, "utf8").trim() } };
+    } catch (error) {
+      throw new ConfigError(
+        `kubeconfig user '${printable(u.name)}': cannot read its tokenFile ${printable(user.tokenFile)} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+        `fix users[].user.tokenFile; ${VIEW_HINT}`,
+      );
+    }
   });
   const doc = {
     clusters: merged.clusters,
@@ -209,6 +223,7 @@ export function loadKubeConfig(options: KubeOptions): k8s.KubeConfig {
   try {
     toClientNode(kc, merged, chosen!);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(
       `cannot load the kubeconfig ${sources}: ${(error as Error).message.split("\n")[0]}`,
       `fix KUBECONFIG or kube.kubeconfig; ${VIEW_HINT}`,

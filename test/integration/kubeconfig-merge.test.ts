@@ -413,3 +413,25 @@ describe("a context that leads nowhere is named before any request", () => {
     );
   });
 });
+
+describe("a user's tokenFile (kubectl's key; client-node has none)", () => {
+  it("is read relative to its own file, trimmed as client-go trims it", () => {
+    const dir = join(root, "token-file");
+    mkdirSync(join(dir, "creds"), { recursive: true });
+    writeFileSync(join(dir, "creds/token"), "t0ken-from-file\n");
+    const file = join(dir, "config");
+    writeFileSync(
+      file,
+      config({
+        clusters: [cluster("a", "https://a.example")],
+        users: [
+          user("u", "      tokenFile: creds/token\n"),
+          user("unused", "      tokenFile: gone\n"),
+        ],
+        contexts: [context("a", "a", "u")],
+        current: "a",
+      }),
+    );
+    expect(ours(file).users.u).toEqual({ token: "t0ken-from-file" });
+  });
+});
