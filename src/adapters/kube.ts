@@ -134,7 +134,7 @@ export function createKube(options: KubeOptions) {
               ? `Kubernetes API at ${server}${via} did not answer within ${Math.round(timeoutMs / 1000)} s (${attempts} attempts; ${verb} ${resource} ${target})`
               : `Kubernetes API unreachable at ${server}${via} (${failure.code}; ${attempts} attempts)`,
             failure.timedOut
-              ? "the API server accepts connections but does not answer: check it with 'kubectl get --raw /readyz', or raise kube.requestTimeoutSeconds"
+              ? `${proxy ? `the proxy (${proxy.from}) or ` : ""}the API server accepts connections but does not answer: check it with 'kubectl get --raw /readyz', or raise kube.requestTimeoutSeconds`
               : unreachableHint,
           );
         }

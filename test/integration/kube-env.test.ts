@@ -17,6 +17,7 @@ import { startWorld, type World } from "../../src/sandbox/world.js";
 import { cleanEnv, runCli } from "../helpers/cli.js";
 import { type ConnectProxy, startConnectProxy } from "../helpers/connect-proxy.js";
 import { kubectlBinary } from "../helpers/helm.js";
+import { startHungServer } from "../helpers/spawned.js";
 import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const run = promisify(execFile);
@@ -267,6 +268,26 @@ describe("the Kubernetes API behind a proxy", () => {
     expect(r.stdout).toContain(
       `Kubernetes API unreachable at https://${NAME}:${port} through the proxy ${p.url} (HTTPS_PROXY) (ECONNREFUSED`,
     );
+  });
+
+  it("a proxy that accepts connections and never answers ends the run at the request's limit", async () => {
+    const hung = await startHungServer();
+    try {
+      ws.write("dev-bootstrap.yaml", "kube:\n  requestTimeoutSeconds: 2\n  requestAttempts: 1\n");
+      const started = Date.now();
+      const r = await check({ KUBECONFIG: kubeconfig(), HTTPS_PROXY: hung.url });
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(r.stdout).toContain(
+        `Kubernetes API at https://${NAME}:${port} through the proxy ${hung.url} (HTTPS_PROXY) did not answer within 2 s`,
+      );
+      expect(r.stdout).toMatch(
+        /hint: the proxy \(HTTPS_PROXY\) or the API server accepts connections/,
+      );
+      expect(hung.connections).toBeGreaterThan(0);
+    } finally {
+      await hung.close();
+    }
   });
 
   it("a malformed HTTPS_PROXY is a configuration error that does not echo the value", async () => {
