@@ -9,11 +9,16 @@ import * as k8s from "@kubernetes/client-node";
 import { StepError } from "../core/errors.js";
 import { backoffDelay, sleep } from "../core/retry.js";
 import { KubeApiError } from "./kube-api-error.js";
-import { type KubeOptions, loadKubeConfig, reuseConnections } from "./kube-config.js";
+import { type KubeOptions, loadKubeConfig, reuseConnections, useProxy } from "./kube-config.js";
 import { type CallState, execPluginError, limitExecPlugins } from "./kube-exec.js";
 import { TimeLimitError, withTimeLimit } from "./time-limit.js";
 
-export { type KubeOptions, loadKubeConfig, reuseConnections } from "./kube-config.js";
+export {
+  type KubeOptions,
+  type KubeProxy,
+  loadKubeConfig,
+  reuseConnections,
+} from "./kube-config.js";
 export { KubeApiError };
 
 export type KubeObject = k8s.KubernetesObject & { [key: string]: unknown };
@@ -73,8 +78,14 @@ function parseBody(body: unknown): {
 
 export function createKube(options: KubeOptions) {
   const kc = loadKubeConfig(options);
+  const proxy = useProxy(kc, options.env ?? process.env);
   reuseConnections(kc);
   const server = kc.getCurrentCluster()?.server ?? "(no cluster)";
+  // With a proxy, "unreachable" may be the proxy's doing: messages name it and where it was set.
+  const via = proxy ? ` through the proxy ${proxy.url} (${proxy.from})` : "";
+  const unreachableHint = proxy
+    ? `is the proxy up, and is the cluster running? check ${proxy.from}; list the API server's host in NO_PROXY if it needs no proxy`
+    : "is the cluster running? check 'kubectl cluster-info', KUBECONFIG and the current context";
   const timeoutMs = options.timeoutMs ?? 10_000;
   const attempts = options.attempts ?? 3;
   const runSignal = options.signal;
@@ -120,11 +131,11 @@ export function createKube(options: KubeOptions) {
         if (attempt >= attempts) {
           throw new StepError(
             failure.timedOut
-              ? `Kubernetes API at ${server} did not answer within ${Math.round(timeoutMs / 1000)} s (${attempts} attempts; ${verb} ${resource} ${target})`
-              : `Kubernetes API unreachable at ${server} (${failure.code}; ${attempts} attempts)`,
+              ? `Kubernetes API at ${server}${via} did not answer within ${Math.round(timeoutMs / 1000)} s (${attempts} attempts; ${verb} ${resource} ${target})`
+              : `Kubernetes API unreachable at ${server}${via} (${failure.code}; ${attempts} attempts)`,
             failure.timedOut
-              ? "the API server accepts connections but does not answer: check it with 'kubectl get --raw /readyz', or raise kube.requestTimeoutSeconds"
-              : "is the cluster running? check 'kubectl cluster-info', KUBECONFIG and the current context",
+              ? `${proxy ? `the proxy (${proxy.from}) or ` : ""}the API server accepts connections but does not answer: check it with 'kubectl get --raw /readyz', or raise kube.requestTimeoutSeconds`
+              : unreachableHint,
           );
         }
         await (options.sleep ?? sleep)(backoffDelay(attempt), runSignal);
@@ -167,6 +178,16 @@ export function createKube(options: KubeOptions) {
           body.details?.causes ?? [],
         );
       }
+      // hpagent's words when the proxy answers CONNECT with anything but 200 (client-node
+      // wraps them in "request to … failed, reason: …").
+      const refused = /\bBad response: (\d{3})\b/.exec(String((error as Error)?.message));
+      if (proxy && refused)
+        throw new StepError(
+          `the proxy ${proxy.url} (${proxy.from}) refused the tunnel to ${server} (HTTP ${refused[1]})`,
+          refused[1] === "407"
+            ? "the proxy wants credentials: give them in the proxy URL (http://USER:PASSWORD@HOST:PORT)"
+            : "ask for the API server's host to be allowed through the proxy, or list it in NO_PROXY if it needs no proxy",
+        );
       const network = networkFailure(error);
       if (network) throw Object.assign(new Error(network.code), { networkFailure: network });
       const cause =
@@ -177,8 +198,8 @@ export function createKube(options: KubeOptions) {
         /fetch failed|ECONNREFUSED|ENOTFOUND|socket hang up/i.test(String((error as Error).message))
       ) {
         throw new StepError(
-          `Kubernetes API unreachable at ${server} (${cause ?? "connection failed"})`,
-          "is the cluster running? check 'kubectl cluster-info', KUBECONFIG and the current context",
+          `Kubernetes API unreachable at ${server}${via} (${cause ?? "connection failed"})`,
+          unreachableHint,
         );
       }
       throw new StepError(
@@ -192,6 +213,7 @@ export function createKube(options: KubeOptions) {
 
   return {
     server,
+    proxy,
     context: kc.getCurrentContext(),
 
     /** Versions of an API group the cluster serves; undefined when the group is absent. */

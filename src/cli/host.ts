@@ -90,6 +90,7 @@ export function createHost(options: HostOptions): Host {
     return createKube({
       kubeconfig: config.kube.kubeconfig,
       context: config.kube.context,
+      env,
       timeoutMs: config.kube.requestTimeoutSeconds * 1000,
       attempts: config.kube.requestAttempts,
       signal,
