@@ -5,6 +5,11 @@
  * sandbox's Vault, Kubernetes API and ESO stand-ins.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createKube } from "../../src/adapters/kube.js";
+import { resolveConfig } from "../../src/config/resolve.js";
+import { SecretMasker } from "../../src/core/mask.js";
+import { wireEso } from "../../src/flows/wire-eso.js";
+import { CheckpointLogger } from "../../src/log/logger.js";
 import { startWorld, type World } from "../../src/sandbox/world.js";
 import { cleanEnv, runCli } from "../helpers/cli.js";
 import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -205,7 +210,9 @@ describe("eso.auth existing", () => {
   it("uses the named ClusterSecretStore as it is: no store, no token Secret made", async () => {
     world.kube.createNamespace("external-secrets");
     platformStore("ClusterSecretStore");
-    const before = JSON.stringify(world.kube.get("ClusterSecretStore", undefined, "platform-vault"));
+    const before = JSON.stringify(
+      world.kube.get("ClusterSecretStore", undefined, "platform-vault"),
+    );
     ws = workspace("  auth: existing\n  store: platform-vault\n");
     const r = await run();
     expect(r.code, r.stdout).toBe(0);
@@ -221,10 +228,10 @@ describe("eso.auth existing", () => {
     ]);
     expect(secretsHoldingToken()).toEqual([]);
     expect(
-      (world.kube.get("ExternalSecret", "ameide", "platform-db-credentials")?.spec as {
-        secretStoreRef: unknown;
-      }).secretStoreRef,
-    ).toEqual({ name: "platform-vault", kind: "ClusterSecretStore" });
+      world.kube.get("ExternalSecret", "ameide", "platform-db-credentials")?.spec,
+    ).toMatchObject({
+      secretStoreRef: { name: "platform-vault", kind: "ClusterSecretStore" },
+    });
   });
 
   it("uses a SecretStore in the ExternalSecrets' namespace", async () => {
@@ -262,7 +269,7 @@ describe("eso.refreshPolicy", () => {
     const r = await run();
     expect(r.code, r.stdout).toBe(0);
     const es = world.kube.get("ExternalSecret", "ameide", "platform-db-credentials");
-    expect((es?.spec as { refreshPolicy?: string }).refreshPolicy).toBe("OnChange");
+    expect(es?.spec).toMatchObject({ refreshPolicy: "OnChange" });
     expect(r.stdout).not.toMatch(/refreshPolicy/);
   });
 
@@ -280,7 +287,10 @@ describe("eso.refreshPolicy", () => {
     ws = workspace("  refreshPolicy: CreatedOnce\n");
     expect((await run()).code).toBe(0);
     const first = synced("platform-db-credentials");
-    ws.write("vault/fixtures/db.yaml", DB_URL_FIXTURES.replace("DB_USERNAME: platform", "DB_USERNAME: renamed"));
+    ws.write(
+      "vault/fixtures/db.yaml",
+      DB_URL_FIXTURES.replace("DB_USERNAME: platform", "DB_USERNAME: renamed"),
+    );
     const started = Date.now();
     const r = await run();
     expect(r.code, r.stdout).toBe(0);
@@ -291,5 +301,55 @@ describe("eso.refreshPolicy", () => {
     );
     expect(r.stdout).toMatch(/\[eso:sync\] ✔ 2 ExternalSecret\(s\) Ready/);
     expect(synced("platform-db-credentials")).toBe(first);
+  });
+});
+
+describe("eso.auth token (the default)", () => {
+  /**
+   * wire-eso against the sandbox's API server, as the kubeconfig of a cluster at `server`
+   * (context `context`) shows it: the stand-in answers on loopback, which is local.
+   */
+  async function wire(server: string, context: string, flags: Record<string, unknown> = {}) {
+    const kube = { ...createKube({ kubeconfig: world.kubeconfig }), server, context };
+    const { config } = resolveConfig({
+      cwd: "/",
+      env: { DEV_BOOTSTRAP_VAULT_CLUSTER_ADDR: world.vaultAddr },
+      flags: { "eso.readyTimeoutSeconds": 5, ...flags },
+    });
+    let out = "";
+    const log = new CheckpointLogger({
+      runId: "t",
+      command: "ensure-local-secrets",
+      format: "human",
+      colour: false,
+      out: { write: (text: string) => (out += text) },
+      journal: undefined,
+      masker: new SecretMasker(),
+    });
+    await wireEso({
+      kube,
+      config,
+      vaultToken: world.vault.rootToken,
+      log,
+      forceSync: false,
+      forceConflicts: false,
+    });
+    return out;
+  }
+
+  it("on a cluster that is not a local one, the token Secret is warned about with the way out", async () => {
+    const out = await wire("https://api.shared.example.com:6443", "shared-dev");
+    expect(out).toMatch(
+      /\[eso:auth\] ⚠ ESO's store reads Vault with your own Vault token, kept in Secret external-secrets\/vault-token on https:\/\/api\.shared\.example\.com:6443 \(context shared-dev\), which does not look like a cluster on this machine: whoever can read that Secret can use your token.*hint: set eso\.auth to kubernetes .* or to existing .*; set it to token to keep the token Secret and silence this warning/s,
+    );
+    expect(out).not.toContain(world.vault.rootToken);
+  });
+
+  it("a local cluster, or token auth chosen explicitly, is not warned about", async () => {
+    expect(await wire("https://127.0.0.1:6443", "kind-dev")).not.toMatch(/eso:auth/);
+    expect(await wire("https://192.168.49.2:8443", "minikube")).not.toMatch(/eso:auth/);
+    expect(
+      await wire("https://api.shared.example.com:6443", "shared-dev", { "eso.auth": "token" }),
+    ).not.toMatch(/eso:auth/);
   });
 });
