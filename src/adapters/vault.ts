@@ -75,6 +75,10 @@ export interface Vault {
     data: ReadonlyMap<string, string>,
     cas: number,
   ): Promise<number>;
+  /** GET `path` (after /v1); undefined for 404. Other answers than 2xx throw VaultHttpError. */
+  read<T = unknown>(path: string): Promise<T | undefined>;
+  /** POST `json` to `path` (after /v1): Vault's write for config, roles and policies. */
+  write(path: string, json: unknown): Promise<void>;
 }
 
 export function createVault(options: VaultOptions): Vault {
@@ -205,6 +209,19 @@ export function createVault(options: VaultOptions): Vault {
         new JsonText(text),
       );
       return body.data?.version ?? cas + 1;
+    },
+
+    async read<T>(path: string) {
+      try {
+        return await get<T>(path);
+      } catch (error) {
+        if (error instanceof VaultHttpError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+
+    async write(path, json) {
+      await post(path, json);
     },
   };
 }

@@ -240,29 +240,90 @@ export const configSchema = z.strictObject({
     {},
   ),
   eso: z.prefault(
-    z.strictObject({
-      store: z._default(dnsName, "ameide-vault"),
-      apiVersion: z._default(z.enum(["auto", "v1", "v1beta1"]), "auto"),
-      /** Overrides vault.clusterAddress for the ClusterSecretStore (kept for older configs). */
-      vaultServer: z.optional(httpUrl),
-      tokenSecret: z.prefault(
-        z.strictObject({
-          name: z._default(dnsName, "vault-token"),
-          namespace: z._default(dnsLabel, "external-secrets"),
-          key: z._default(text, "token"),
+    z
+      .strictObject({
+        store: z._default(dnsName, "ameide-vault"),
+        /**
+         * How the store reaches Vault. token: a Secret holding the developer's Vault token
+         * (unset means token, with a warning on a cluster that is not a local one);
+         * kubernetes: Vault's Kubernetes auth, configured here; existing: a store someone
+         * else made, named by `store`/`storeKind`, left as it is.
+         */
+        auth: z.optional(z.enum(["token", "kubernetes", "existing"])),
+        /** The kind of `store`: SecretStore (in each ExternalSecret's namespace) only with auth existing. */
+        storeKind: z._default(z.enum(["ClusterSecretStore", "SecretStore"]), "ClusterSecretStore"),
+        /** Vault's Kubernetes auth for auth kubernetes; role, policy and service account default to `store`. */
+        kubernetes: z.prefault(
+          z.strictObject({
+            mountPath: z._default(
+              z
+                .string()
+                .check(
+                  z.regex(
+                    /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/,
+                    "expected an auth mount path like 'kubernetes'",
+                  ),
+                ),
+              "kubernetes",
+            ),
+            role: z.optional(
+              z
+                .string()
+                .check(
+                  z.regex(
+                    /^[A-Za-z0-9_.-]+$/,
+                    "expected a Vault role name like 'dev-bootstrap-eso'",
+                  ),
+                ),
+            ),
+            policy: z.optional(
+              z
+                .string()
+                .check(
+                  z.regex(
+                    /^[A-Za-z0-9_.-]+$/,
+                    "expected a Vault policy name like 'dev-bootstrap-eso'",
+                  ),
+                ),
+            ),
+            serviceAccount: z.optional(dnsName),
+            serviceAccountNamespace: z._default(dnsLabel, "external-secrets"),
+            /** Written to auth/<mountPath>/config only when dev-bootstrap enables the method. */
+            kubernetesHost: z._default(httpUrl, "https://kubernetes.default.svc"),
+          }),
+          {},
+        ),
+        apiVersion: z._default(z.enum(["auto", "v1", "v1beta1"]), "auto"),
+        /** Overrides vault.clusterAddress for the ClusterSecretStore (kept for older configs). */
+        vaultServer: z.optional(httpUrl),
+        tokenSecret: z.prefault(
+          z.strictObject({
+            name: z._default(dnsName, "vault-token"),
+            namespace: z._default(dnsLabel, "external-secrets"),
+            key: z._default(text, "token"),
+          }),
+          {},
+        ),
+        refreshInterval: z._default(
+          z.string().check(z.regex(/^(\d+(ms|s|m|h))+$/, "expected a duration like '1h' or '30s'")),
+          "1h",
+        ),
+        /** ESO's spec.refreshPolicy; unset leaves ESO's default (Periodic). */
+        refreshPolicy: z.optional(z.enum(["Periodic", "OnChange", "CreatedOnce"])),
+        readyTimeoutSeconds: z._default(seconds, 60),
+        externalSecrets: z._default(z.array(externalSecret), [
+          { name: "platform-db-credentials", vaultPath: "platform/db" },
+          { name: "agents-db-credentials", vaultPath: "agents/db" },
+        ]),
+      })
+      .check(
+        // A SecretStore lives in one namespace: dev-bootstrap makes ClusterSecretStores only.
+        z.refine((e) => e.storeKind === "ClusterSecretStore" || e.auth === "existing", {
+          message:
+            "a SecretStore is used only as an existing store: set eso.auth to existing, or storeKind to ClusterSecretStore",
+          path: ["storeKind"],
         }),
-        {},
       ),
-      refreshInterval: z._default(
-        z.string().check(z.regex(/^(\d+(ms|s|m|h))+$/, "expected a duration like '1h' or '30s'")),
-        "1h",
-      ),
-      readyTimeoutSeconds: z._default(seconds, 60),
-      externalSecrets: z._default(z.array(externalSecret), [
-        { name: "platform-db-credentials", vaultPath: "platform/db" },
-        { name: "agents-db-credentials", vaultPath: "agents/db" },
-      ]),
-    }),
     {},
   ),
   helm: z.prefault(

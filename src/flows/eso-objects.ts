@@ -3,7 +3,7 @@
  * manifest only when it changes something (taking over the force-sync trigger),
  * and reading an object's Ready condition.
  */
-import type { Kube } from "../adapters/kube.js";
+import type { Kube, KubeObject } from "../adapters/kube.js";
 import { KubeApiError } from "../adapters/kube-api-error.js";
 import type { Config } from "../config/schema.js";
 import { StepError } from "../core/errors.js";
@@ -50,18 +50,20 @@ export function readCurrent(kube: Kube, manifest: Manifest) {
   return kube.read(manifest.apiVersion, manifest.kind, metadata.namespace, metadata.name);
 }
 
-/** Applies `manifest` unless `existing` (read just before) already holds every field of it. */
+/**
+ * Applies `manifest` unless `existing` (read just before) already holds every field of it.
+ * Returns the object as the API server stored it, or false when nothing was applied.
+ */
 export async function applyIfChanged(
   kube: Kube,
   manifest: Manifest,
   existing: Awaited<ReturnType<Kube["read"]>>,
   options: WireEsoOptions,
-): Promise<boolean> {
+): Promise<KubeObject | false> {
   const { metadata } = manifest;
   if (existing && changedFields(manifest, existing).length === 0) return false;
   try {
-    await kube.apply(manifest, options.config.kube.fieldManager, options.forceConflicts);
-    return true;
+    return await kube.apply(manifest, options.config.kube.fieldManager, options.forceConflicts);
   } catch (error) {
     if (
       error instanceof KubeApiError &&
@@ -72,8 +74,7 @@ export async function applyIfChanged(
       // force-sync is a trigger, not state: whoever set it last (`kubectl annotate`,
       // a UI) only asked ESO for a refresh, so taking it over loses nothing. The
       // conflict named no other field, so forcing takes over nothing else.
-      await kube.apply(manifest, options.config.kube.fieldManager, true);
-      return true;
+      return await kube.apply(manifest, options.config.kube.fieldManager, true);
     }
     if (error instanceof KubeApiError && error.status === 409 && error.causes.length) {
       const c = error.causes[0]!;
@@ -103,4 +104,36 @@ export function readyOf(obj: Record<string, unknown> | undefined): {
     message: cond?.message ?? "not reconciled yet",
   };
   return status.syncedResourceVersion ? { ...out, synced: status.syncedResourceVersion } : out;
+}
+
+/**
+ * eso.auth existing: the store someone else made must be there (a ClusterSecretStore,
+ * or a SecretStore in each ExternalSecret's namespace); dev-bootstrap changes nothing of
+ * it. A store ESO reports not Ready is worth a warning: every sync through it fails.
+ */
+export async function requireExistingStore(
+  kube: Kube,
+  config: Config,
+  version: string,
+  namespaces: readonly string[],
+): Promise<string[]> {
+  const notReady: string[] = [];
+  const { store, storeKind } = config.eso;
+  const where = storeKind === "SecretStore" ? namespaces : [undefined];
+  for (const ns of where) {
+    const found = await kube.read(`${GROUP}/${version}`, storeKind, ns, store);
+    if (!found)
+      throw new StepError(
+        `${storeKind} ${ns ? `${ns}/` : ""}${store} not found: eso.auth existing uses a store someone else made, and creates none`,
+        storeKind === "SecretStore"
+          ? `a SecretStore serves its own namespace only: create ${store} in ${ns}, or name a ClusterSecretStore (kubectl get clustersecretstores)`
+          : "set eso.store to your platform's store (kubectl get clustersecretstores), or set eso.auth to token or kubernetes to have one made",
+      );
+    const r = readyOf(found as Record<string, unknown>);
+    if (r.reason !== "Pending" && !r.ready)
+      notReady.push(
+        `${storeKind} ${ns ? `${ns}/` : ""}${store} is not Ready (${r.reason}: ${r.message})`,
+      );
+  }
+  return notReady;
 }

@@ -46,6 +46,7 @@ export async function ensureLocalSecretsStep(
     kube: await kube,
     config: resolved.config,
     vaultToken: host.vaultToken(),
+    vault: () => host.vault(),
     log,
     forceSync: options.refresh === true || writtenPaths.length > 0,
     // Only the ExternalSecrets that read a path this run wrote need a refresh.

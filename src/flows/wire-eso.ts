@@ -5,6 +5,7 @@
  * when fixtures changed, and wait (bounded) for each to report Ready.
  */
 import type { Kube } from "../adapters/kube.js";
+import type { Vault } from "../adapters/vault.js";
 import type { Config } from "../config/schema.js";
 import { StepError } from "../core/errors.js";
 import {
@@ -12,8 +13,12 @@ import {
   esoVaultAddress,
   externalSecretManifest,
   FORCE_SYNC_ANNOTATION,
+  isLocalCluster,
   isLoopbackUrl,
+  kubernetesAuthNames,
+  MANAGED_BY,
   type Manifest,
+  serviceAccountManifest,
   tokenSecretManifest,
 } from "../core/manifests.js";
 import { ESO_POLL, pollDelay } from "../core/poll.js";
@@ -27,7 +32,9 @@ import {
   GROUP,
   readCurrent,
   readyOf,
+  requireExistingStore,
 } from "./eso-objects.js";
+import { configureKubernetesAuth } from "./eso-vault-auth.js";
 import { ensureNamespace, explainKubeError } from "./kube-errors.js";
 import { step as runStep } from "./step.js";
 
@@ -36,6 +43,8 @@ export interface WireEsoOptions {
   kube: Kube;
   config: Config;
   vaultToken: string;
+  /** The Vault client, for eso.auth kubernetes (the role and policy are written with it). */
+  vault?: () => Promise<Vault>;
   log: CheckpointLogger;
   /** Ask ESO to refresh now (fixtures changed, or --refresh). */
   forceSync: boolean;
@@ -99,17 +108,62 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
         hint: "set vault.clusterAddress (or DEV_BOOTSTRAP_VAULT_CLUSTER_ADDR) to Vault's in-cluster service, e.g. http://vault.vault.svc.cluster.local:8200",
       },
     );
+  const auth = config.eso.auth ?? "token";
+  if (auth === "token" && config.eso.auth === undefined && !options.sandbox) {
+    if (!isLocalCluster(kube.server, kube.context))
+      log.checkpoint(
+        "eso:auth",
+        "warn",
+        `ESO's store reads Vault with your own Vault token, kept in Secret ${config.eso.tokenSecret.namespace}/${config.eso.tokenSecret.name} on ${kube.server} (context ${kube.context || "(none)"}), which does not look like a cluster on this machine: whoever can read that Secret can use your token`,
+        {
+          hint: "set eso.auth to kubernetes (Vault's Kubernetes auth: no token in the cluster) or to existing (a store your platform provides); set it to token to keep the token Secret and silence this warning",
+        },
+      );
+  }
+  if (auth === "kubernetes") {
+    const names = kubernetesAuthNames(config);
+    await runStep(
+      log,
+      "eso:vault-auth",
+      `configuring Vault's Kubernetes auth (${names.mountPath}/) for service account ${names.namespace}/${names.serviceAccount}`,
+      async (step) => {
+        if (!options.vault)
+          throw new StepError("eso.auth kubernetes needs the Vault client", "this is a bug");
+        const done = await configureKubernetesAuth(await options.vault(), config);
+        step.ok(
+          `role ${done.role} (policy ${done.policy}, read on ${new Set(config.eso.externalSecrets.map((e) => e.vaultPath)).size} path(s)) for ${names.namespace}/${names.serviceAccount}${done.enabled ? `; enabled the kubernetes auth method at ${names.mountPath}/` : ""}`,
+        );
+      },
+      { owns: (e) => e instanceof StepError },
+    );
+  }
   const applied: string[] = [];
   const unchanged: string[] = [];
   // Any new value makes ESO refresh; milliseconds so two refreshes in one second differ.
   const refreshStamp = String(now());
+  // ESO never refreshes a CreatedOnce ExternalSecret whose Secret it made: asking would
+  // wait for a sync that does not come.
+  const createdOnce = config.eso.refreshPolicy === "CreatedOnce";
+  const refreshes = (name: string) =>
+    !createdOnce && options.forceSync && (!options.refreshOnly || options.refreshOnly.has(name));
+  if (createdOnce && options.forceSync && (!options.refreshOnly || options.refreshOnly.size > 0))
+    log.checkpoint(
+      "eso:refresh",
+      "warn",
+      "Vault changed, but the ExternalSecrets use refreshPolicy CreatedOnce: ESO keeps the Secrets it made and does not sync the new values",
+      {
+        hint: "delete a target Secret to have ESO make it again, or set eso.refreshPolicy to OnChange",
+      },
+    );
   // ESO's status.syncedResourceVersion hashes the object's metadata: it changes once
   // ESO has reconciled our new annotation. What it was before tells a fresh sync apart.
   const syncedBefore = new Map<string, string | undefined>();
   await runStep(
     log,
     "eso:apply",
-    `applying ClusterSecretStore ${config.eso.store} and ${config.eso.externalSecrets.length} ExternalSecret(s)`,
+    auth === "existing"
+      ? `applying ${config.eso.externalSecrets.length} ExternalSecret(s) for the existing ${config.eso.storeKind} ${config.eso.store}`
+      : `applying ClusterSecretStore ${config.eso.store} and ${config.eso.externalSecrets.length} ExternalSecret(s)`,
     async (apply) => {
       try {
         // Independent requests run concurrently: each is a round trip to the API server.
@@ -117,16 +171,40 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
           es,
           ns: es.namespace ?? config.namespace,
         }));
+        // The store's own objects: the token Secret, or the service account ESO asks
+        // tokens for; none for a store someone else made.
+        const store: Manifest[] =
+          auth === "token"
+            ? [
+                tokenSecretManifest(config, options.vaultToken),
+                clusterSecretStoreManifest(config, version),
+              ]
+            : auth === "kubernetes"
+              ? [serviceAccountManifest(config), clusterSecretStoreManifest(config, version)]
+              : [];
         const namespaces = [
-          ...new Set([config.eso.tokenSecret.namespace, ...targets.map((t) => t.ns)]),
+          ...new Set([
+            ...store.flatMap((m) => (m.metadata.namespace ? [m.metadata.namespace] : [])),
+            ...targets.map((t) => t.ns),
+          ]),
         ];
+        if (auth === "existing") {
+          const notReady = await requireExistingStore(kube, config, version, [
+            ...new Set(targets.map((t) => t.ns)),
+          ]);
+          for (const problem of notReady)
+            log.checkpoint(
+              "eso:store",
+              "warn",
+              `${problem}: ExternalSecrets using it do not sync`,
+              {
+                hint: `ask its owner, or inspect it: kubectl describe ${config.eso.storeKind.toLowerCase()} ${config.eso.store}`,
+              },
+            );
+        }
         await mapPool(namespaces, APPLY_CONCURRENCY, (ns) =>
           ensureNamespace(kube, ns, config, log, "eso:apply"),
         );
-        const store: Manifest[] = [
-          tokenSecretManifest(config, options.vaultToken),
-          clusterSecretStoreManifest(config, version),
-        ];
         const [storeCurrent, esCurrent] = await Promise.all([
           mapPool(store, APPLY_CONCURRENCY, (m) => readCurrent(kube, m)),
           mapPool(targets, APPLY_CONCURRENCY, ({ es, ns }) =>
@@ -146,9 +224,7 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
             config,
             es,
             version,
-            options.forceSync && (!options.refreshOnly || options.refreshOnly.has(es.name))
-              ? refreshStamp
-              : kept,
+            refreshes(es.name) ? refreshStamp : kept,
           );
         });
         // The store (and its token) before the ExternalSecrets that name it, so ESO never
@@ -163,6 +239,39 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
           const label = `${m.kind}/${m.metadata.namespace ? `${m.metadata.namespace}/` : ""}${m.metadata.name}`;
           ([...storeApplied, ...esApplied][i] ? applied : unchanged).push(label);
         });
+        // The API server drops a field the installed ESO's schema does not have (ESO
+        // before v0.10 has no refreshPolicy): what it stored tells whether ESO serves it.
+        const policy = config.eso.refreshPolicy;
+        const dropped = policy
+          ? esApplied.find(
+              (o) =>
+                o && (o.spec as { refreshPolicy?: string } | undefined)?.refreshPolicy !== policy,
+            )
+          : undefined;
+        if (dropped)
+          log.checkpoint(
+            "eso:refresh",
+            "warn",
+            `the installed ESO does not serve spec.refreshPolicy (${GROUP}/${version}): the cluster dropped refreshPolicy ${policy}, and ESO refreshes every ${config.eso.refreshInterval}`,
+            {
+              hint: "upgrade ESO (refreshPolicy needs ESO 0.10 or later), or remove eso.refreshPolicy",
+            },
+          );
+        if (auth === "kubernetes") {
+          // The token Secret an earlier run made for token auth: nothing uses it now, and
+          // it holds a developer's Vault token. Only ours (by its label) is removed.
+          const ref = config.eso.tokenSecret;
+          const left = await kube.read("v1", "Secret", ref.namespace, ref.name);
+          if (
+            left?.metadata?.labels?.["app.kubernetes.io/managed-by"] ===
+            MANAGED_BY["app.kubernetes.io/managed-by"]
+          ) {
+            await kube.delete("v1", "Secret", ref.namespace, ref.name);
+            applied.push(
+              `deleted Secret/${ref.namespace}/${ref.name} (the Vault token of token auth)`,
+            );
+          }
+        }
       } catch (error) {
         throw explainKubeError(error);
       }
@@ -213,8 +322,7 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
           });
         const r = readyOf(obj as Record<string, unknown> | undefined);
         // After a forced refresh, an old Ready from before it does not count.
-        const refreshed =
-          options.forceSync && (!options.refreshOnly || options.refreshOnly.has(es.name));
+        const refreshed = refreshes(es.name);
         const fresh =
           !refreshed ||
           (r.synced !== undefined && r.synced !== syncedBefore.get(`${ns}/${es.name}`));

@@ -1,20 +1,44 @@
 /**
  * A small stand-in for the External Secrets Operator's controller, running
  * against the Kubernetes stand-in: for each ExternalSecret it resolves the
- * ClusterSecretStore (Vault provider, KV v2, token auth), reads the Vault
+ * ClusterSecretStore or SecretStore (Vault provider, KV v2, token auth or
+ * Kubernetes auth through a service account's token), reads the Vault
  * paths over HTTP, writes the target Secret as field manager
  * "external-secrets", and sets the Ready condition (SecretSynced or
  * SecretSyncedError), keeping the old Secret when a sync fails — as ESO does.
- * It reacts to changes (including the `force-sync` annotation) and can be
- * switched to fail syncs with a given message.
+ * It reacts to changes (including the `force-sync` annotation), honours
+ * `refreshPolicy` as ESO's shouldRefresh does (CreatedOnce: never again once
+ * synced; OnChange: only when the object changed), and can be switched to fail
+ * syncs with a given message.
  */
+import { createHash } from "node:crypto";
 import type { KubeStandIn, Obj } from "./kube-server.js";
 
 interface VaultProvider {
   server: string;
   path?: string;
   version?: string;
-  auth?: { tokenSecretRef?: { name: string; key: string; namespace?: string } };
+  auth?: {
+    tokenSecretRef?: { name: string; key: string; namespace?: string };
+    kubernetes?: {
+      mountPath?: string;
+      role: string;
+      serviceAccountRef?: { name: string; namespace?: string; audiences?: string[] };
+    };
+  };
+}
+
+/**
+ * ESO's status.syncedResourceVersion: the generation and a hash of labels and
+ * annotations. The stand-in keeps no generation: a hash of the spec stands in for it.
+ */
+function objectVersion(es: Obj): string {
+  const hash = (v: unknown) =>
+    createHash("sha256")
+      .update(JSON.stringify(v ?? null))
+      .digest("hex")
+      .slice(0, 16);
+  return `${hash(es.spec)}-${hash([es.metadata.labels, es.metadata.annotations])}`;
 }
 
 export class EsoReconciler {
@@ -41,6 +65,8 @@ export class EsoReconciler {
     if (obj.kind === "ExternalSecret") this.schedule(obj.metadata.namespace!, obj.metadata.name);
     if (
       obj.kind === "ClusterSecretStore" ||
+      obj.kind === "SecretStore" ||
+      obj.kind === "ServiceAccount" ||
       (obj.kind === "Secret" && !obj.metadata.labels?.["reconcile.external-secrets.io/managed"])
     ) {
       for (const es of this.kube.list("ExternalSecret"))
@@ -60,22 +86,80 @@ export class EsoReconciler {
     );
   }
 
+  /** A token from the store's tokenSecretRef (a ClusterSecretStore names its namespace). */
+  private secretToken(vault: VaultProvider, kind: string, namespace: string): string {
+    const tokenRef = vault.auth?.tokenSecretRef;
+    const ns = kind === "ClusterSecretStore" ? (tokenRef?.namespace ?? namespace) : namespace;
+    const token = tokenRef ? this.kube.secretData(ns, tokenRef.name)?.[tokenRef.key] : undefined;
+    if (!token)
+      throw new Error(
+        `cannot get Vault token from secret "${ns}/${tokenRef?.name}" key "${tokenRef?.key}"`,
+      );
+    return token;
+  }
+
+  /**
+   * Vault's Kubernetes auth as ESO does it: a short-lived token of the referenced
+   * service account (TokenRequest, with the ref's audiences), sent to
+   * `auth/<mountPath>/login` with the role; Vault's answer is the token to read with.
+   */
+  private async kubernetesLogin(
+    server: string,
+    auth: NonNullable<NonNullable<VaultProvider["auth"]>["kubernetes"]>,
+    kind: string,
+    namespace: string,
+  ): Promise<string> {
+    const sa = auth.serviceAccountRef;
+    if (!sa) throw new Error("cannot read Kubernetes service account token from file system");
+    const ns = kind === "ClusterSecretStore" ? (sa.namespace ?? namespace) : namespace;
+    const jwt = this.kube.requestServiceAccountToken(ns, sa.name, sa.audiences ?? []);
+    if (!jwt)
+      throw new Error(
+        `cannot request Kubernetes service account token for service account "${sa.name}": serviceaccounts "${sa.name}" not found`,
+      );
+    const response = await fetch(`${server}/v1/auth/${auth.mountPath ?? "kubernetes"}/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ role: auth.role, jwt }),
+    });
+    const body = (await response.json().catch(() => ({}))) as {
+      auth?: { client_token?: string };
+      errors?: string[];
+    };
+    if (!response.ok || !body.auth?.client_token)
+      throw new Error(
+        `Error making API request. URL: PUT ${server}/v1/auth/${auth.mountPath ?? "kubernetes"}/login Code: ${response.status}. Errors: * ${(body.errors ?? []).join(", ")}`,
+      );
+    return body.auth.client_token;
+  }
+
   async reconcile(namespace: string, name: string): Promise<void> {
     const es = this.kube.get("ExternalSecret", namespace, name);
     if (!es) return;
     this.syncs++;
     const spec = (es.spec ?? {}) as {
+      refreshPolicy?: string;
       secretStoreRef?: { name: string; kind?: string };
       target?: { name?: string };
       dataFrom?: Array<{ extract?: { key: string } }>;
       data?: Array<{ secretKey: string; remoteRef: { key: string; property?: string } }>;
     };
+    const status = es.status as { syncedResourceVersion?: string } | undefined;
+    const targetName = spec.target?.name ?? name;
+    // ESO's shouldRefresh: a CreatedOnce ExternalSecret that synced once is left alone
+    // while its Secret exists; an OnChange one until the object changes.
+    if (
+      status?.syncedResourceVersion &&
+      this.kube.get("Secret", namespace, targetName) &&
+      (spec.refreshPolicy === "CreatedOnce" ||
+        (spec.refreshPolicy === "OnChange" && status.syncedResourceVersion === objectVersion(es)))
+    )
+      return;
     const setReady = (ok: boolean, reason: string, message: string) => {
       this.kube.setStatus("ExternalSecret", namespace, name, {
         refreshTime: new Date().toISOString(),
-        // ESO derives this from the generation and a hash of the metadata, so it changes
-        // once a new force-sync annotation is reconciled; the resourceVersion stands in here.
-        syncedResourceVersion: `${es.metadata.generation ?? 1}-${es.metadata.resourceVersion}`,
+        // Changes once a new force-sync annotation (or a new spec) is reconciled.
+        syncedResourceVersion: objectVersion(es),
         conditions: [
           {
             type: "Ready",
@@ -90,23 +174,19 @@ export class EsoReconciler {
     try {
       if (this.failWith) throw new Error(this.failWith);
       const ref = spec.secretStoreRef;
-      const store =
-        ref && (ref.kind ?? "SecretStore") === "ClusterSecretStore"
+      const kind = ref?.kind ?? "SecretStore";
+      const store = ref
+        ? kind === "ClusterSecretStore"
           ? this.kube.get("ClusterSecretStore", undefined, ref.name)
-          : undefined;
-      if (!store) throw new Error(`could not get ClusterSecretStore "${ref?.name ?? ""}"`);
+          : this.kube.get("SecretStore", namespace, ref.name)
+        : undefined;
+      if (!store) throw new Error(`could not get ${kind} "${ref?.name ?? ""}"`);
       const vault = ((store.spec as { provider?: { vault?: VaultProvider } })?.provider?.vault ??
         undefined) as VaultProvider | undefined;
       if (!vault) throw new Error("store has no Vault provider");
-      const tokenRef = vault.auth?.tokenSecretRef;
-      const tokenSecret = tokenRef
-        ? this.kube.secretData(tokenRef.namespace ?? namespace, tokenRef.name)
-        : undefined;
-      const token = tokenRef ? tokenSecret?.[tokenRef.key] : undefined;
-      if (!token)
-        throw new Error(
-          `cannot get Vault token from secret "${tokenRef?.namespace}/${tokenRef?.name}" key "${tokenRef?.key}"`,
-        );
+      const token = vault.auth?.kubernetes
+        ? await this.kubernetesLogin(vault.server, vault.auth.kubernetes, kind, namespace)
+        : this.secretToken(vault, kind, namespace);
       const read = async (key: string): Promise<Record<string, string>> => {
         const mount = vault.path ?? "secret";
         const url =
@@ -151,7 +231,7 @@ export class EsoReconciler {
           );
         }
       }
-      const target = spec.target?.name ?? name;
+      const target = targetName;
       const encoded: Record<string, string> = {};
       for (const [k, v] of Object.entries(data))
         encoded[k] = Buffer.from(String(v)).toString("base64");

@@ -28,6 +28,12 @@ import { KubeStore } from "./kube-store.js";
 export class KubeApi extends KubeStore {
   deny: DenyRule[] = [];
   failures: InjectedFailure[] = [];
+  /**
+   * Fields (dotted paths) the served schema of a kind lacks: the API server drops them
+   * from every write, as it prunes fields a CRD's structural schema does not declare
+   * (an older ESO's ExternalSecret: `spec.refreshPolicy`).
+   */
+  pruned: Record<string, string[]> = {};
 
   private authorize(type: ResourceType, verb: Verb, namespace: string | undefined) {
     const rule = this.deny.find(
@@ -129,6 +135,8 @@ export class KubeApi extends KubeStore {
     if (!obj || typeof obj !== "object" || !obj.metadata)
       throw new HttpStatus(400, "BadRequest", "the body of the request was in an unknown format");
     if (type.namespaced) obj.metadata.namespace = namespace;
+    for (const field of this.pruned[type.kind] ?? [])
+      deletePath(obj as unknown as Record<string, unknown>, JSON.stringify(field.split(".")));
     const manager = query.get("fieldManager") ?? "unknown";
     if (verb === "create") {
       const n = obj.metadata.name;
@@ -246,7 +254,7 @@ export class KubeApi extends KubeStore {
       if (set.has(manager) && !fields.has(path)) {
         set.delete(manager);
         if (!set.size) {
-          deletePath(next, path);
+          deletePath(next, path, true);
           owners.delete(path);
         }
       }

@@ -58,14 +58,23 @@ export function setPath(obj: Record<string, unknown>, field: string, value: unkn
   node[keys[keys.length - 1]!] = value;
 }
 
-export function deletePath(obj: Record<string, unknown>, field: string): void {
+/**
+ * Removes a field. With `emptied`, objects left empty by it go too, as server-side apply
+ * removes a struct (`auth.tokenSecretRef`) whose fields its only manager stopped applying.
+ */
+export function deletePath(obj: Record<string, unknown>, field: string, emptied = false): void {
   const keys = segments(field);
+  const path: Array<Record<string, unknown>> = [obj];
   let node = obj;
   for (const k of keys.slice(0, -1)) {
     node = node[k] as Record<string, unknown>;
     if (!node || typeof node !== "object") return;
+    path.push(node);
   }
   delete node[keys[keys.length - 1]!];
+  if (!emptied) return;
+  for (let i = path.length - 1; i > 0 && Object.keys(path[i]!).length === 0; i--)
+    delete path[i - 1]![keys[i - 1]!];
 }
 
 export function mergePatch(target: unknown, patch: unknown): unknown {

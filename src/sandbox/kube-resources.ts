@@ -27,6 +27,7 @@ export interface ResourceType {
 export const RESOURCES: ResourceType[] = [
   { group: "", plural: "namespaces", kind: "Namespace", namespaced: false },
   { group: "", plural: "secrets", kind: "Secret", namespaced: true },
+  { group: "", plural: "serviceaccounts", kind: "ServiceAccount", namespaced: true },
   // Never written here; listed (empty) because `kubectl describe` lists an object's events.
   { group: "", plural: "events", kind: "Event", namespaced: true },
   {

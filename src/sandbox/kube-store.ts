@@ -100,6 +100,33 @@ export class KubeStore {
     return clone(stored);
   }
 
+  private readonly serviceAccountTokens = new Map<
+    string,
+    { namespace: string; name: string; audiences: string[] }
+  >();
+
+  /**
+   * A token for a service account, as the TokenRequest API (`serviceaccounts/<name>/token`)
+   * makes one for a controller; undefined when the account does not exist.
+   */
+  requestServiceAccountToken(
+    namespace: string,
+    name: string,
+    audiences: readonly string[],
+  ): string | undefined {
+    if (!this.get("ServiceAccount", namespace, name)) return undefined;
+    const token = `standin-sa.${randomUUID()}`;
+    this.serviceAccountTokens.set(token, { namespace, name, audiences: [...audiences] });
+    return token;
+  }
+
+  /** What a TokenReview says of `token`: whose it is and for which audiences, or undefined. */
+  reviewToken(token: string): { namespace: string; name: string; audiences: string[] } | undefined {
+    const found = this.serviceAccountTokens.get(token);
+    // A token outlives no deleted account.
+    return found && this.get("ServiceAccount", found.namespace, found.name) ? found : undefined;
+  }
+
   /** Writes status, as a controller does through the status subresource. */
   setStatus(kind: string, namespace: string | undefined, name: string, status: unknown): void {
     const t = this.typeOf(kind);

@@ -12,6 +12,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { allows, serveKubernetesAuth, serveSys } from "./vault-auth.js";
 import { errorBody, send, VaultKv2 } from "./vault-kv2.js";
 
 export type {
@@ -97,13 +98,21 @@ export type {
         "retry-after": String(this.faults.rateLimit.retryAfterSeconds),
       });
     }
+    const rel = path.replace(/^\/v1\//, "");
+    const body = () => this.body(req);
+    // A login needs no token: it is how a client gets one.
+    if (await serveKubernetesAuth(this, method, rel, false, body, reply)) return;
     const token = req.headers["x-vault-token"];
     const policy = typeof token === "string" ? this.tokens.get(token) : undefined;
     if (!policy) return reply(403, errorBody("permission denied"));
-    const rel = path.replace(/^\/v1\//, "");
-    if (policy.deny?.some((prefix) => rel.startsWith(prefix))) {
+    if (
+      policy.deny?.some((prefix) => rel.startsWith(prefix)) ||
+      (policy.allow && !allows(policy.allow, method, rel))
+    ) {
       return reply(403, errorBody("1 error occurred:\n\t* permission denied\n\n"));
     }
+    if (await serveSys(this, method, rel, body, reply)) return;
+    if (await serveKubernetesAuth(this, method, rel, true, body, reply)) return;
 
     if (rel === "auth/token/lookup-self" && method === "GET") {
       return reply(200, {

@@ -3,6 +3,7 @@
  * and their policies, and the faults tests switch on. No HTTP here.
  */
 import { randomBytes } from "node:crypto";
+import type { AuthMount, ReviewedToken } from "./vault-auth.js";
 
 export interface KvVersion {
   data: Record<string, unknown> | null;
@@ -29,9 +30,17 @@ export interface Mount {
   kv: Map<string, KvEntry>;
 }
 
+/** One `path` block of an ACL policy: a path (a trailing `*` matches any rest) and capabilities. */
+export interface PolicyRule {
+  path: string;
+  capabilities: string[];
+}
+
 export interface TokenPolicy {
   /** Path prefixes (after /v1/) this token may not touch; ACL denial answers 403. */
   deny?: string[];
+  /** When set, the only paths this token may use (a login's policies); others answer 403. */
+  allow?: PolicyRule[];
 }
 
 export interface VaultStandInOptions {
@@ -68,6 +77,22 @@ export class VaultStore {
   readonly tokens = new Map<string, TokenPolicy>();
   readonly mounts = new Map<string, Mount>();
   readonly requests: RequestRecord[] = [];
+  /** Auth methods by path (`token` is always there), and ACL policies by name. */
+  readonly authMounts = new Map<string, AuthMount>([
+    [
+      "token",
+      {
+        type: "token",
+        description: "token based credentials",
+        accessor: "auth_token_0",
+        config: {},
+        roles: new Map(),
+      },
+    ],
+  ]);
+  readonly policies = new Map<string, string>();
+  /** The Kubernetes TokenReview a `kubernetes` login asks for (the sandbox wires its stand-in). */
+  reviewServiceAccountToken: ((jwt: string) => ReviewedToken | undefined) | undefined;
   faults: VaultFaults = {
     sealed: false,
     unsealAfterHealthChecks: 0,

@@ -40,6 +40,8 @@ export async function startWorld(
   const kube = new KubeStandIn(options.kube);
   await kube.listen(0, "127.0.0.1", tls);
   const eso = new EsoReconciler(kube);
+  // Vault's kubernetes auth reviews service account tokens with the API server.
+  vault.reviewServiceAccountToken = (jwt) => kube.reviewToken(jwt);
   let postgres: ThrowawayPostgres | undefined;
   const kubeconfig = join(dir, "kubeconfig");
   writeFileSync(kubeconfig, kube.kubeconfig(), { mode: 0o600 });

@@ -49,6 +49,49 @@ describe("rendered ESO manifests validate against the real CRD schemas (served v
     expect(validate(broken)).toBe(false);
   });
 
+  it("ClusterSecretStore with Vault's Kubernetes auth (eso.auth kubernetes)", () => {
+    const validate = ajv.compile(
+      servedSchema("external-secrets.io_clustersecretstores.yaml", "v1"),
+    );
+    const { config: k8s } = resolveConfig({
+      cwd: "/",
+      env: {},
+      flags: { "eso.auth": "kubernetes" },
+    });
+    const manifest = clusterSecretStoreManifest(k8s, "v1");
+    expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
+    const auth = (manifest.spec as { provider: { vault: { auth: Record<string, unknown> } } })
+      .provider.vault.auth;
+    expect(Object.keys(auth)).toEqual(["kubernetes"]);
+    const broken = structuredClone(manifest) as unknown as {
+      spec: { provider: { vault: { auth: { kubernetes: { role?: string } } } } };
+    };
+    delete broken.spec.provider.vault.auth.kubernetes.role;
+    expect(validate(broken)).toBe(false);
+  });
+
+  it("ExternalSecret with each refreshPolicy, and for an existing SecretStore", () => {
+    const validate = ajv.compile(servedSchema("external-secrets.io_externalsecrets.yaml", "v1"));
+    for (const refreshPolicy of ["Periodic", "OnChange", "CreatedOnce"] as const) {
+      const manifest = externalSecretManifest(
+        { ...config, eso: { ...config.eso, refreshPolicy, storeKind: "SecretStore" } },
+        config.eso.externalSecrets[0]!,
+        "v1",
+        undefined,
+      );
+      expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
+      expect(manifest.spec).toMatchObject({
+        refreshPolicy,
+        secretStoreRef: { kind: "SecretStore" },
+      });
+    }
+    const broken = structuredClone(
+      externalSecretManifest(config, config.eso.externalSecrets[0]!, "v1", undefined),
+    ) as unknown as { spec: { refreshPolicy: string } };
+    broken.spec.refreshPolicy = "Sometimes";
+    expect(validate(broken)).toBe(false);
+  });
+
   it("changedFields finds only real differences", () => {
     const m = clusterSecretStoreManifest(config, "v1");
     const live: Record<string, unknown> = {
