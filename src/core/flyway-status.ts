@@ -11,7 +11,12 @@ import {
   type HistoryRow,
   type MigrationInfo,
 } from "./flyway-info.js";
-import type { Target, ValidatePattern } from "./flyway-settings.js";
+import {
+  type BuiltinPlaceholders,
+  PlaceholderError,
+  withPlaceholderChecksums,
+} from "./flyway-placeholders.js";
+import type { FlywayPlaceholderSettings, Target, ValidatePattern } from "./flyway-settings.js";
 import { displayName, type MigrationState } from "./flyway-states.js";
 import { type ValidateErrorCode, validateMigration } from "./flyway-validate.js";
 
@@ -46,6 +51,11 @@ export interface StatusOptions {
   outOfOrder: boolean;
   ignorePatterns: readonly ValidatePattern[];
   allowPending: boolean;
+  /**
+   * How repeatables' placeholders are replaced before their checksum is taken;
+   * without it, repeatables are checksummed as written.
+   */
+  placeholders?: { settings: FlywayPlaceholderSettings; builtins: BuiltinPlaceholders };
 }
 
 export interface StatusError {
@@ -96,9 +106,12 @@ export function computeStatus(
 ): DatabaseStatus {
   let info: ReturnType<typeof computeInfo>;
   try {
-    info = computeInfo(history, disk, options);
+    const files = options.placeholders
+      ? withPlaceholderChecksums(disk, options.placeholders.settings, options.placeholders.builtins)
+      : disk;
+    info = computeInfo(history, files, options);
   } catch (error) {
-    if (!(error instanceof FlywayInfoError)) throw error;
+    if (!(error instanceof FlywayInfoError) && !(error instanceof PlaceholderError)) throw error;
     return {
       currentVersion: undefined,
       migrations: [],
