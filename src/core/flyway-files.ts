@@ -227,7 +227,8 @@ export class MalformedInputError extends Error {
   }
 }
 
-function decode(content: Buffer, encoding: MigrationEncoding): string {
+/** A migration file's text as Flyway decodes it; a MalformedInputError where it cannot. */
+export function decodeMigration(content: Buffer, encoding: MigrationEncoding): string {
   if (encoding === "UTF-8") {
     try {
       return utf8.decode(content);
@@ -251,7 +252,7 @@ export function flywayChecksum(
   content: Buffer | string,
   encoding: MigrationEncoding = "UTF-8",
 ): number {
-  let text = typeof content === "string" ? content : decode(content, encoding);
+  let text = typeof content === "string" ? content : decodeMigration(content, encoding);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   // Concatenating readLine() results is the text with every terminator removed;
   // every \r and \n belongs to a terminator, so none survives.

@@ -17,14 +17,24 @@ import {
   withPlaceholderChecksums,
 } from "./flyway-placeholders.js";
 import type { FlywayPlaceholderSettings, Target, ValidatePattern } from "./flyway-settings.js";
-import { displayName, type MigrationState } from "./flyway-states.js";
-import { type ValidateErrorCode, validateMigration } from "./flyway-validate.js";
+import {
+  displayName,
+  isBaselineType,
+  isSyntheticType,
+  type MigrationState,
+} from "./flyway-states.js";
+import { stateIgnored, type ValidateErrorCode, validateMigration } from "./flyway-validate.js";
 
 export type { DiskMigration, HistoryRow } from "./flyway-info.js";
 
 /** One line of `flyway info`, with validate's verdict on it. */
 export interface MigrationStatus {
-  category: "Versioned" | "Repeatable";
+  /** As `flyway info` prints it (MigrationInfoDumper.getCategory): "" for SCHEMA, BASELINE and DELETE rows. */
+  category: "Versioned" | "Repeatable" | "Baseline" | "";
+  /** The table's Undoable column: "No" for a versioned line (no undo migrations are read), else "". */
+  undoable: "No" | "";
+  /** The version as written (a file's name, else the row's): Flyway's info JSON `rawVersion`. */
+  rawVersion?: string;
   version?: string;
   description: string;
   /** The history row's type (SQL, BASELINE, DELETE…), else the file's (SQL). */
@@ -42,6 +52,8 @@ export interface MigrationStatus {
   executionTime: number | null;
   /** The group of the location its file is in; none for a history row without a file. */
   group?: string;
+  /** Where its file is on disk; none for a history row without a file. */
+  filepath?: string;
   /** What `flyway validate` reports for this migration, when anything. */
   validateError?: string;
 }
@@ -56,10 +68,12 @@ export interface StatusOptions {
    * without it, repeatables are checksummed as written.
    */
   placeholders?: { settings: FlywayPlaceholderSettings; builtins: BuiltinPlaceholders };
+  /** The schema the history is read in, when it does not exist yet (Flyway creates it on migrate). */
+  missingSchema?: string;
 }
 
 export interface StatusError {
-  code: ValidateErrorCode | "INFO" | "INVALID_MIGRATION_NAME";
+  code: ValidateErrorCode | "INFO" | "INVALID_MIGRATION_NAME" | "SCHEMA_DOES_NOT_EXIST";
   message: string;
   /** The state of the migration it is about. */
   stateCode?: MigrationState;
@@ -80,11 +94,21 @@ export interface DatabaseStatus {
 function toStatus(info: MigrationInfo, validateError: string | undefined): MigrationStatus {
   const { applied, resolved } = info;
   const version = applied ? (applied.version ?? undefined) : resolved?.version;
+  const type = applied ? applied.type : resolved!.type;
   return {
-    category: version === undefined ? "Repeatable" : "Versioned",
-    ...(version !== undefined ? { version } : {}),
+    category: isSyntheticType(type)
+      ? ""
+      : version === undefined
+        ? "Repeatable"
+        : isBaselineType(type)
+          ? "Baseline"
+          : "Versioned",
+    undoable: version !== undefined && type !== "DELETE" && info.state !== "DELETED" ? "No" : "",
+    ...(version !== undefined
+      ? { version, rawVersion: applied ? version : (resolved?.rawVersion ?? version) }
+      : {}),
     description: applied ? applied.description : resolved!.description,
-    type: applied ? applied.type : "SQL",
+    type,
     script: applied ? applied.script : resolved!.script,
     state: displayName(info.state),
     stateCode: info.state,
@@ -95,8 +119,15 @@ function toStatus(info: MigrationInfo, validateError: string | undefined): Migra
     installedBy: applied?.installed_by ?? null,
     executionTime: applied?.execution_time ?? null,
     ...(resolved?.group ? { group: resolved.group } : {}),
+    ...(resolved?.physicalLocation ? { filepath: resolved.physicalLocation } : {}),
     ...(validateError ? { validateError } : {}),
   };
+}
+
+function countStates(migrations: readonly MigrationStatus[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const m of migrations) counts[m.state] = (counts[m.state] ?? 0) + 1;
+  return counts;
 }
 
 export function computeStatus(
@@ -121,6 +152,24 @@ export function computeStatus(
     };
   }
   const errors: StatusError[] = [];
+  if (options.missingSchema !== undefined) {
+    // DbValidate.validate: without its schema, validate compares nothing; one error when
+    // there are migrations to apply and pending ones are not ignored.
+    const pendingIgnored = options.allowPending || stateIgnored(options.ignorePatterns, "PENDING");
+    if (disk.length > 0 && !pendingIgnored)
+      errors.push({
+        code: "SCHEMA_DOES_NOT_EXIST",
+        message: `Schema "${options.missingSchema}" doesn't exist yet`,
+      });
+    const migrations = info.migrations.map((m) => toStatus(m, undefined));
+    return {
+      currentVersion: info.currentVersion,
+      migrations,
+      counts: countStates(migrations),
+      errors,
+      healthy: errors.length === 0,
+    };
+  }
   const migrations = info.migrations.map((m) => {
     const error = validateMigration(m, {
       ignorePatterns: options.ignorePatterns,
@@ -130,12 +179,10 @@ export function computeStatus(
     if (error) errors.push({ ...error, stateCode: m.state });
     return toStatus(m, error?.message);
   });
-  const counts: Record<string, number> = {};
-  for (const m of migrations) counts[m.state] = (counts[m.state] ?? 0) + 1;
   return {
     currentVersion: info.currentVersion,
     migrations,
-    counts,
+    counts: countStates(migrations),
     errors,
     healthy: errors.length === 0,
   };

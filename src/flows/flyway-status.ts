@@ -8,7 +8,16 @@
 import type { ResolvedConfig } from "../config/resolve.js";
 import { renderJdbcUrl } from "../core/connection.js";
 import { isBootstrapError } from "../core/errors.js";
-import { type FlywaySettings, resolveFlywaySettings } from "../core/flyway-settings.js";
+import { type FlywayInfoResult, flywayInfoResult } from "../core/flyway-info-json.js";
+import { placeholderTimestamp } from "../core/flyway-placeholders.js";
+import {
+  DEFAULT_NAMING,
+  DEFAULT_PLACEHOLDERS,
+  type FlywayNamingSettings,
+  type FlywayPlaceholderSettings,
+  type FlywaySettings,
+  resolveFlywaySettings,
+} from "../core/flyway-settings.js";
 import {
   computeStatus,
   type DatabaseStatus,
@@ -21,8 +30,15 @@ import {
   type DatabaseConnection,
   loadConnections,
 } from "./flyway-connections.js";
-import { inspectSchemaFacts, openDatabase, queryTimeoutMs, readHistory } from "./flyway-db.js";
-import { migrationLocations, readMigrationDir } from "./flyway-locations.js";
+import {
+  HISTORY_TABLE,
+  inspectSchemaFacts,
+  openDatabase,
+  queryTimeoutMs,
+  readHistory,
+} from "./flyway-db.js";
+import { migrationLocations } from "./flyway-locations.js";
+import { scanLocation } from "./flyway-scan.js";
 import type { Host } from "./host.js";
 import { step } from "./step.js";
 
@@ -37,6 +53,8 @@ export interface DatabaseReport extends DatabaseStatus {
   error?: string;
   /** A schema with objects but no history: the version `migrate` would baseline at, if known. */
   baselineOnMigrate?: string;
+  /** What `flyway info -outputType=json` prints for this database (its fields and meanings). */
+  flywayInfo?: FlywayInfoResult;
 }
 
 export interface StatusResult {
@@ -68,6 +86,8 @@ export function hintFor(error: StatusError): string {
     case "DESCRIPTION_MISMATCH":
     case "TYPE_MISMATCH":
       return "a migration file was renamed after it was applied: restore its name, or 'dev-bootstrap run-flyway-cli repair' if intended";
+    case "SCHEMA_DOES_NOT_EXIST":
+      return "the schema Flyway keeps its history in does not exist yet: migrate creates it ('dev-bootstrap run-flyway-cli migrate' or run-migrations); before migrating, check with --allow-pending";
     case "INVALID_MIGRATION_NAME":
       return "rename the file to V<version>__<description>.sql or R__<description>.sql, or move it out of the migrations directory";
     case "INFO":
@@ -79,14 +99,46 @@ export function hintFor(error: StatusError): string {
   }
 }
 
+/**
+ * What Flyway's rules need beyond FlywaySettings: the history table, the schemas,
+ * the naming and placeholder settings and the TOML environment. The full settings
+ * resolver (flows/flyway-settings.ts) gives them all; a FlywaySettings without
+ * them stands for Flyway 10's defaults.
+ */
+interface RulesSettings {
+  table: string;
+  schemas: string[];
+  historySchema: string | undefined;
+  naming: FlywayNamingSettings;
+  placeholders: FlywayPlaceholderSettings;
+  environment: string;
+}
+
+function rulesOf(settings: FlywaySettings): RulesSettings {
+  const s = settings as FlywaySettings &
+    Partial<Omit<RulesSettings, "environment">> & {
+      environment?: string | undefined;
+    };
+  return {
+    table: s.table ?? HISTORY_TABLE,
+    schemas: s.schemas ?? [],
+    historySchema: s.historySchema,
+    naming: s.naming ?? DEFAULT_NAMING,
+    placeholders: s.placeholders ?? DEFAULT_PLACEHOLDERS,
+    environment: s.environment ?? "default",
+  };
+}
+
+type SchemaFacts = Awaited<ReturnType<typeof inspectSchemaFacts>>;
+
 /** One database's history and schema facts, or why it could not be read (never rejects). */
 async function readDatabaseHistory(
   host: Host,
   db: DatabaseConnection,
   limitMs: number,
+  rules: RulesSettings,
 ): Promise<
-  | { history: HistoryRow[]; historyExists: boolean; otherObjects: number }
-  | { error: string; hint: string | undefined }
+  { history: HistoryRow[]; facts: SchemaFacts } | { error: string; hint: string | undefined }
 > {
   try {
     const client = await openDatabase(host.db, db.connection, {
@@ -95,9 +147,14 @@ async function readDatabaseHistory(
       ...(host.signal ? { signal: host.signal } : {}),
     });
     try {
-      const facts = await inspectSchemaFacts(client);
-      const history = facts.historyExists ? await readHistory(client, facts.schema) : [];
-      return { history, historyExists: facts.historyExists, otherObjects: facts.otherObjects };
+      const facts = await inspectSchemaFacts(client, {
+        table: rules.table,
+        schema: rules.historySchema,
+      });
+      const history = facts.historyExists
+        ? await readHistory(client, facts.schema, rules.table)
+        : [];
+      return { history, facts };
     } finally {
       // Not waited for: end() sends Terminate at once, and waiting for the server to
       // close its side would only delay the report (the CLI exits right after).
@@ -124,11 +181,15 @@ export async function flywayStatus(
     "flyway:status",
     "reading flyway_schema_history of each database",
     async (handle) => {
+      // SETTINGS (the one call site): the full resolver, loadFlywaySettings in
+      // flows/flyway-settings.ts, replaces this call; rulesOf then reads its table,
+      // schemas, naming and placeholders instead of Flyway's defaults.
       const settings = resolveFlywaySettings({
         env: host.env,
         config: resolved.config.migrations.flyway,
         allowPending: options.allowPending === true,
       });
+      const rules = rulesOf(settings);
       const connections = await loadConnections(host, resolved, {
         from: options.from,
         ...(options.database ? { only: options.database } : {}),
@@ -136,7 +197,7 @@ export async function flywayStatus(
       // Every login starts before any file is read: the server's side of a login (a new
       // backend, the password exchange) then runs while this process reads the files.
       const limitMs = queryTimeoutMs(resolved.config.migrations);
-      const histories = connections.map((db) => readDatabaseHistory(host, db, limitMs));
+      const histories = connections.map((db) => readDatabaseHistory(host, db, limitMs, rules));
       // One turn of the event loop, so that every login has opened its socket before the
       // files are read (synchronously) below.
       await new Promise((resolve) => setImmediate(resolve));
@@ -146,7 +207,7 @@ export async function flywayStatus(
         // Flyway reads every location into one set; each file keeps its location's group.
         const locations = migrationLocations(host.fs, resolved, db.name).map((l) => ({
           ...l,
-          ...readMigrationDir(host.fs, l.dir, settings.encoding),
+          ...scanLocation(host.fs, l.dir, { encoding: settings.encoding, naming: rules.naming }),
         }));
         const files = locations.flatMap((l) => l.migrations.map((m) => ({ ...m, group: l.group })));
         const invalid = locations.flatMap((l) => l.invalid);
@@ -167,7 +228,25 @@ export async function flywayStatus(
           databases.push({ ...report, currentVersion: undefined, error: read.error });
           continue;
         }
-        const status = computeStatus(read.history, files, settings);
+        const { facts } = read;
+        const status = computeStatus(read.history, files, {
+          ...settings,
+          placeholders: {
+            settings: rules.placeholders,
+            builtins: {
+              // ParsingContext.populate: defaultSchema, else the first of schemas, else the current schema.
+              defaultSchema: facts.schema,
+              database: facts.database,
+              user: facts.user,
+              table: rules.table,
+              environment: rules.environment,
+              // Where run-flyway-cli runs Flyway.
+              workingDirectory: resolved.root,
+              timestamp: placeholderTimestamp(new Date()),
+            },
+          },
+          ...(facts.schemaExists ? {} : { missingSchema: facts.schema }),
+        });
         if (settings.validateMigrationNaming && invalid.length) {
           status.errors.push(
             ...invalid.map((message) => ({ code: "INVALID_MIGRATION_NAME" as const, message })),
@@ -177,10 +256,23 @@ export async function flywayStatus(
         // What Flyway's baselineOnMigrate would do first; info and validate themselves
         // take the baseline from the BASELINE row only.
         const baselineOnMigrate =
-          !read.historyExists && read.otherObjects > 0
+          !facts.historyExists && facts.otherObjects > 0
             ? (settings.baselineVersion ?? db.baselineVersion)
             : undefined;
-        databases.push({ ...base, ...status, ...(baselineOnMigrate ? { baselineOnMigrate } : {}) });
+        const flywayInfo = flywayInfoResult({
+          database: facts.database,
+          currentVersion: status.currentVersion,
+          schemas: rules.schemas,
+          migrations: status.migrations,
+          allSchemasEmpty: !facts.historyExists && facts.otherObjects === 0,
+          now: new Date(),
+        });
+        databases.push({
+          ...base,
+          ...status,
+          ...(baselineOnMigrate ? { baselineOnMigrate } : {}),
+          flywayInfo,
+        });
       }
       const summary = databases
         .map((r) => {
@@ -218,7 +310,7 @@ function table(header: readonly string[], rows: readonly string[][]): string[] {
   return [line, row(header), line, ...rows.map(row), line];
 }
 
-const HEADER = ["Category", "Version", "Description", "Type", "Installed On", "State"];
+const HEADER = ["Category", "Version", "Description", "Type", "Installed On", "State", "Undoable"];
 
 export function renderStatus(result: Pick<StatusResult, "databases">): string {
   const lines: string[] = [];
@@ -239,6 +331,7 @@ export function renderStatus(result: Pick<StatusResult, "databases">): string {
           m.type,
           (m.installedOn ?? "").slice(0, 19),
           m.state,
+          m.undoable,
         ]);
     const migrations = rows((g) => g !== "seed");
     lines.push(...table(HEADER, migrations));
