@@ -130,7 +130,9 @@ describe("computeStatus details", () => {
     );
     expect(s.migrations[0]).toEqual({
       category: "Versioned",
+      undoable: "No",
       version: "1",
+      rawVersion: "1",
       description: "First",
       type: "SQL",
       script: "V1__First.sql",
