@@ -89,7 +89,7 @@ export function hintFor(error: StatusError): string {
     case "SCHEMA_DOES_NOT_EXIST":
       return "the schema Flyway keeps its history in does not exist yet: migrate creates it ('dev-bootstrap run-flyway-cli migrate' or run-migrations); before migrating, check with --allow-pending";
     case "INVALID_MIGRATION_NAME":
-      return "rename the file to V<version>__<description>.sql or R__<description>.sql, or move it out of the migrations directory";
+      return "rename the file to V<version>__<description>.sql, R__<description>.sql or B<version>__<description>.sql, or move it out of the migrations directory";
     case "INFO":
       if (error.message.startsWith("No migration with a target version"))
         return "check FLYWAY_TARGET (or migrations.flyway.target); a trailing '?' allows a target that does not exist";
