@@ -51,6 +51,8 @@ export interface DiskMigration extends MigrationFile {
   physicalLocation?: string;
   /** A repeatable's decoded text, for its checksum after placeholder replacement. */
   text?: string;
+  /** Its `<script>.conf`'s placeholderReplacement, when set there (over the setting). */
+  placeholderReplacement?: boolean;
   /** The group of the Flyway location it was found in (e.g. "schema"). */
   group?: string;
 }

@@ -143,7 +143,9 @@ export function withPlaceholderChecksums(
   return files.map((file) => {
     if (file.kind !== "repeatable" || file.text === undefined) return file;
     const equivalentChecksum = flywayChecksum(file.text);
-    if (!settings.placeholderReplacement) return { ...file, equivalentChecksum };
+    // ParserSqlScript.placeholderReplacement: the script's own .conf over the setting.
+    if (!(file.placeholderReplacement ?? settings.placeholderReplacement))
+      return { ...file, equivalentChecksum };
     const filename = file.script.slice(file.script.lastIndexOf("/") + 1);
     const values = placeholderValues(settings, builtins, filename);
     const replaced = replacePlaceholders(

@@ -8,6 +8,7 @@
  * nor a directory (a FIFO) is skipped rather than opened, so a scan never waits.
  */
 import { sep } from "node:path";
+import { ConfigError } from "../core/errors.js";
 import {
   decodeMigration,
   flywayChecksum,
@@ -15,6 +16,7 @@ import {
   parseMigrationName,
 } from "../core/flyway-files.js";
 import type { DiskMigration } from "../core/flyway-info.js";
+import { parseScriptConfig, type ScriptConfig } from "../core/flyway-script-config.js";
 import {
   DEFAULT_NAMING,
   type FlywayNamingSettings,
@@ -83,6 +85,7 @@ export function scanLocation(
   }
   // Flyway keeps resources in a TreeSet of paths.
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const paths = new Set(entries.map((e) => e.path));
   for (const entry of entries) {
     const parsed = parseMigrationName(entry.name, naming);
     if (parsed.ok === "ignored") continue;
@@ -102,10 +105,31 @@ export function scanLocation(
       // FileSystemScanner reads only files it can read (File.canRead).
       continue;
     }
+    // SqlScriptMetadata: a <script>.conf beside it may set its encoding and placeholderReplacement.
+    let config: ScriptConfig = {};
+    if (paths.has(`${entry.path}.conf`)) {
+      try {
+        config = parseScriptConfig(
+          decodeMigration(fs.readBytes(`${entry.path}.conf`), encoding),
+          `${script}.conf`,
+        );
+      } catch (error) {
+        if (!(error instanceof ConfigError) && !(error instanceof MalformedInputError)) throw error;
+        found.unreadable.push(
+          error instanceof ConfigError
+            ? error.message
+            : `Unable to read ${entry.name}.conf: ${error.message}`,
+        );
+        continue;
+      }
+    }
     try {
-      const text = decodeMigration(bytes, encoding);
+      const text = decodeMigration(bytes, config.encoding ?? encoding);
       found.migrations.push({
         ...parsed.file,
+        ...(config.placeholderReplacement !== undefined
+          ? { placeholderReplacement: config.placeholderReplacement }
+          : {}),
         script,
         checksum: flywayChecksum(text),
         physicalLocation: entry.path,

@@ -93,6 +93,12 @@ export function hintFor(error: StatusError): string {
     case "INFO":
       if (error.message.startsWith("No migration with a target version"))
         return "check FLYWAY_TARGET (or migrations.flyway.target); a trailing '?' allows a target that does not exist";
+      if (
+        error.message.startsWith("No value provided for placeholder") ||
+        error.message.startsWith("Failed to populate value for default placeholder") ||
+        error.message.startsWith("Unable to parse placeholder")
+      )
+        return "give the placeholder a value (FLYWAY_PLACEHOLDERS_<NAME>, or placeholders in flyway.toml / flyway.conf), or turn replacement off for the script (placeholderReplacement=false in <script>.conf)";
       if (error.message.startsWith("Found more than one"))
         return "give every migration its own version (and every repeatable its own description)";
       return "flyway_schema_history holds rows Flyway did not write: fix them by hand, or reset the database";

@@ -675,6 +675,38 @@ describe("a currentSchema that does not exist yet (Flyway creates it on its firs
 });
 
 describe("the files of a location, found as Flyway's FileSystemScanner finds them", () => {
+  it("a script's own .conf turns placeholder replacement off for it, as in Flyway", async () => {
+    // ParserSqlScript.placeholderReplacement: SqlScriptMetadata (R__Raw.sql.conf) over the setting;
+    // without it, '${literal}' has no value and Flyway cannot resolve the migrations.
+    const text = "select '${literal}';\n";
+    await writeHistory({
+      ...FLYWAY_CASES[0]!,
+      files: { "R__Raw.sql": text },
+      rows: [{ version: null, description: "Raw", script: "R__Raw.sql", checksum: { text } }],
+    });
+    const ws = makeWorkspace({
+      "dev-bootstrap.yaml":
+        "migrations:\n  sqlDir: sql\n  databases:\n    - { name: cases, vaultPath: cases/db }\n",
+      "sql/cases/R__Raw.sql": text,
+      "sql/cases/R__Raw.sql.conf": "# no placeholders here\nplaceholderReplacement = false\n",
+    });
+    const env = cleanEnv({ DATABASE_URL: url("cases") });
+    const r = await runCli(["flyway-status", "--from", "env", "--json"], { cwd: ws.dir, env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const db = (JSON.parse(r.stdout) as StatusJson).databases[0]!;
+    expect(db.migrations.map((m) => [m.description, m.state])).toEqual([["Raw", "Success"]]);
+    // Without the .conf: "No value provided for placeholder: ${literal}.  Check your configuration!"
+    ws.write("sql/cases/R__Raw.sql.conf", "placeholderReplacement=true\n");
+    const on = await runCli(["flyway-status", "--from", "env", "--json"], { cwd: ws.dir, env });
+    expect(on.code).toBe(1);
+    expect((JSON.parse(on.stdout) as StatusJson).databases[0]!.errors).toEqual([
+      {
+        code: "INFO",
+        message: "No value provided for placeholder: ${literal}.  Check your configuration!",
+      },
+    ]);
+  });
+
   it("skips hidden directories, follows symbolic links to directories, and skips a FIFO without waiting", async () => {
     await writeHistory({ ...FLYWAY_CASES[0]!, rows: [] });
     const ws = makeWorkspace({

@@ -307,5 +307,14 @@ describe("hints for validate's errors", () => {
         message: "Corrupted schema history: multiple delete entries for version 2",
       }),
     ).toMatch(/fix them by hand/);
+    expect(
+      hintFor({
+        code: "INFO",
+        message: "No value provided for placeholder: ${owner}.  Check your configuration!",
+      }),
+    ).toMatch(/FLYWAY_PLACEHOLDERS_<NAME>/);
+    expect(
+      hintFor({ code: "SCHEMA_DOES_NOT_EXIST", message: 'Schema "app" doesn\'t exist yet' }),
+    ).toMatch(/migrate creates it/);
   });
 });

@@ -14,6 +14,7 @@ import {
   replacePlaceholders,
   withPlaceholderChecksums,
 } from "../../src/core/flyway-placeholders.js";
+import { parseScriptConfig } from "../../src/core/flyway-script-config.js";
 import { DEFAULT_PLACEHOLDERS, resolveFlywaySettings } from "../../src/core/flyway-settings.js";
 import { computeStatus } from "../../src/core/flyway-status.js";
 
@@ -185,5 +186,29 @@ describe("flyway info -outputType=json (CommandResultFactory.createInfoOutput)",
         rawVersion: "1_1",
       }),
     ).toMatchObject({ category: "", version: "1.1", rawVersion: "1_1", undoable: "No" });
+  });
+});
+
+describe("a script's own .conf (SqlScriptMetadata)", () => {
+  it("reads encoding and placeholderReplacement as Java properties; refuses what ConfigUtils.removeBoolean refuses", () => {
+    expect(
+      parseScriptConfig("# c\n! c\nencoding = ISO-8859-1\r\nplaceholderReplacement:FALSE\n", "x"),
+    ).toEqual({ encoding: "ISO-8859-1", placeholderReplacement: false });
+    expect(parseScriptConfig("executeInTransaction=false\n", "x")).toEqual({});
+    expect(() => parseScriptConfig("placeholderReplacement=no\n", "R__x.sql.conf")).toThrow(
+      "R__x.sql.conf: Invalid value for placeholderReplacement (should be either true or false): no",
+    );
+  });
+
+  it("its placeholderReplacement=false wins over the setting for that script", () => {
+    const text = "select '${nope}';\n";
+    const parsed = parseMigrationName("R__Raw.sql");
+    if (parsed.ok !== true) throw new Error("name");
+    const [r] = withPlaceholderChecksums(
+      [{ ...parsed.file, checksum: flywayChecksum(text), text, placeholderReplacement: false }],
+      DEFAULT_PLACEHOLDERS,
+      builtins,
+    );
+    expect(r!.checksum).toBe(flywayChecksum(text));
   });
 });
