@@ -29,6 +29,8 @@ import type { FsPort, TreeEntry } from "./host.js";
  * recursion never ends there (a StackOverflowError), we stop and say so.
  */
 const MAX_DEPTH = 40;
+/** Two links to a parent would make the walk exponential before MAX_DEPTH: a bound on directories too. */
+const MAX_DIRECTORIES = 5_000;
 
 export interface ScannedLocation {
   migrations: DiskMigration[];
@@ -41,10 +43,16 @@ export interface ScannedLocation {
 class ScanError extends Error {}
 
 /** Every file under dir, following links to directories, hidden directories left out. */
-function filesUnder(fs: Pick<FsPort, "list">, dir: string, depth: number, out: TreeEntry[]): void {
-  if (depth > MAX_DEPTH)
+function filesUnder(
+  fs: Pick<FsPort, "list">,
+  dir: string,
+  depth: number,
+  out: TreeEntry[],
+  seen: { root: string; directories: number },
+): void {
+  if (depth > MAX_DEPTH || ++seen.directories > MAX_DIRECTORIES)
     throw new ScanError(
-      `${dir}: directories nested more than ${MAX_DEPTH} deep (a symbolic link loop?); Flyway cannot scan this location either`,
+      `${seen.root}: more than ${MAX_DEPTH} directories deep or ${MAX_DIRECTORIES} directories in all (a symbolic link loop?); Flyway's scan of it would not end either`,
     );
   let entries: TreeEntry[];
   try {
@@ -63,7 +71,7 @@ function filesUnder(fs: Pick<FsPort, "list">, dir: string, depth: number, out: T
     // #1807 in Flyway: hidden directories (Kubernetes' ..data mounts) are skipped.
     if (entry.name.startsWith(".")) continue;
     // A link that is not to a directory (dangling, or to a FIFO) lists nothing.
-    filesUnder(fs, entry.path, depth + 1, out);
+    filesUnder(fs, entry.path, depth + 1, out, seen);
   }
 }
 
@@ -77,7 +85,7 @@ export function scanLocation(
   const found: ScannedLocation = { migrations: [], invalid: [], unreadable: [] };
   const entries: TreeEntry[] = [];
   try {
-    filesUnder(fs, dir, 0, entries);
+    filesUnder(fs, dir, 0, entries, { root: dir, directories: 0 });
   } catch (error) {
     if (!(error instanceof ScanError)) throw error;
     found.unreadable.push(error.message);

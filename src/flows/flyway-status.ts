@@ -65,6 +65,15 @@ export interface StatusResult {
 const UNREADABLE_HINT =
   "Flyway reads migrations in its encoding (FLYWAY_ENCODING, UTF-8 by default) and stops at this file: save it in that encoding, or set FLYWAY_ENCODING to the one it is in";
 
+/** What to do about a location Flyway cannot read. */
+function unreadableHint(message: string): string {
+  if (message.includes("symbolic link loop"))
+    return "a symbolic link in the migrations location leads back above itself: remove or fix it";
+  if (message.includes(".conf"))
+    return "fix the script's own .conf (Flyway reads encoding and placeholderReplacement there)";
+  return UNREADABLE_HINT;
+}
+
 /** What to do about the first thing validate complains about. */
 export function hintFor(error: StatusError): string {
   switch (error.code) {
@@ -226,7 +235,7 @@ export async function flywayStatus(
         };
         // Flyway stops at a migration it cannot decode (info, validate and migrate alike).
         const read = unreadable.length
-          ? { error: unreadable[0]!, hint: UNREADABLE_HINT }
+          ? { error: unreadable[0]!, hint: unreadableHint(unreadable[0]!) }
           : await histories[i]!;
         if ("error" in read) {
           hints.set(db.name, read.hint);

@@ -675,6 +675,24 @@ describe("a currentSchema that does not exist yet (Flyway creates it on its firs
 });
 
 describe("the files of a location, found as Flyway's FileSystemScanner finds them", () => {
+  it("a symbolic link loop ends in bounded time with one line and a hint, where Flyway's scan never ends", async () => {
+    const ws = makeWorkspace({
+      "dev-bootstrap.yaml":
+        "migrations:\n  sqlDir: sql\n  databases:\n    - { name: cases, vaultPath: cases/db }\n",
+      "sql/cases/V1__First.sql": "select 1;\n",
+    });
+    // Two links to the location itself: a walk without a bound on directories is exponential.
+    symlinkSync(".", join(ws.dir, "sql/cases/a"));
+    symlinkSync(".", join(ws.dir, "sql/cases/b"));
+    const r = await runCli(["flyway-status", "--from", "env"], {
+      cwd: ws.dir,
+      env: cleanEnv({ DATABASE_URL: url("cases") }),
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/a symbolic link loop\?/);
+    expect(r.stdout + r.stderr).toMatch(/remove or fix it/);
+  });
+
   it("a script's own .conf turns placeholder replacement off for it, as in Flyway", async () => {
     // ParserSqlScript.placeholderReplacement: SqlScriptMetadata (R__Raw.sql.conf) over the setting;
     // without it, '${literal}' has no value and Flyway cannot resolve the migrations.
