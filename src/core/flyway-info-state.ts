@@ -29,6 +29,8 @@ export interface Context {
   /** undefined: no target; "next": resolved after sorting; otherwise a version (EMPTY = undefined inside). */
   target: { kind: "none" } | { kind: "next" } | { kind: "version"; version: string | undefined };
   appliedBaseline: string | undefined;
+  /** The highest baseline migration (B file) not applied yet. */
+  pendingBaseline: string | undefined;
   lastResolved: string | undefined;
   lastApplied: string | undefined;
   latestRepeatableRuns: Map<string, number>;
@@ -37,10 +39,8 @@ export interface Context {
 /** ResolvedMigration.getState: a file without a row. */
 function resolvedState(file: DiskMigration, ctx: Context): MigrationState {
   if (file.version === undefined) return "PENDING";
-  // The baseline a file is measured against is the applied BASELINE row; a
-  // pending baseline migration (B-prefixed, which we do not read) would count
-  // only on an empty history.
-  const baseline = ctx.lastApplied === undefined ? undefined : ctx.appliedBaseline;
+  // Measured against the pending baseline migration on an empty history, else the applied baseline.
+  const baseline = ctx.lastApplied === undefined ? ctx.pendingBaseline : ctx.appliedBaseline;
   if (baseline !== undefined) {
     const c = compareVersions(file.version, baseline);
     if (c < 0) return "BELOW_BASELINE";
@@ -52,29 +52,76 @@ function resolvedState(file: DiskMigration, ctx: Context): MigrationState {
   return "PENDING";
 }
 
-/** BaseAppliedMigration.getState: a row, with or without its file. */
+/**
+ * BaselineResolvedMigration.getState: a baseline migration runs only on an empty
+ * history, and then only the highest one.
+ */
+function baselineFileState(file: DiskMigration, ctx: Context): MigrationState {
+  const state = resolvedState(file, ctx);
+  const historyStarted = ctx.appliedBaseline !== undefined || ctx.lastApplied !== undefined;
+  if (state === "PENDING" && historyStarted) return "IGNORED";
+  if (
+    state === "BASELINE_IGNORED" &&
+    ctx.pendingBaseline !== undefined &&
+    compareVersions(file.version!, ctx.pendingBaseline) === 0
+  )
+    return historyStarted ? "BASELINE_IGNORED" : "PENDING";
+  return state;
+}
+
+/** ResolvedMigration.checksumMatches: the checksum after placeholders, or (repeatables) before. */
+export function checksumMatches(file: DiskMigration, checksum: number | null): boolean {
+  return (
+    checksum === file.checksum ||
+    (file.equivalentChecksum !== undefined && checksum === file.equivalentChecksum)
+  );
+}
+
+/** BaseAppliedMigration.getMissingState: a row without its file. */
+function missingState(
+  info: MigrationInfo,
+  row: HistoryRow,
+  ctx: Context,
+): MigrationState | undefined {
+  const latestRun =
+    row.version !== null ||
+    !ctx.latestRepeatableRuns.has(row.description) ||
+    ctx.latestRepeatableRuns.get(row.description) === row.installed_rank;
+  if (info.resolved || !latestRun) return undefined;
+  if (row.type === "SCHEMA") return "SUCCESS";
+  if (row.version === null || cmp(row.version, ctx.lastResolved) < 0)
+    return row.success ? "MISSING_SUCCESS" : "MISSING_FAILED";
+  return row.success ? "FUTURE_SUCCESS" : "FUTURE_FAILED";
+}
+
+/** Rows of baseline migrations (BaselineAppliedMigration.handlesType). */
+const isBaselineMigrationRow = (type: string) => /^(SQL|JDBC)_BASELINE$/i.test(type);
+
+/** BaseAppliedMigration.getState (BaselineAppliedMigration's for baseline migrations): a row. */
 function appliedState(info: MigrationInfo, row: HistoryRow, ctx: Context): MigrationState {
   if (row.type === "DELETE") return "SUCCESS";
-  if (isBaselineType(row.type)) return "BASELINE";
-  const latestRun =
-    row.version !== null || ctx.latestRepeatableRuns.get(row.description) === row.installed_rank;
-  if (!info.resolved && latestRun) {
-    if (row.type === "SCHEMA") return "SUCCESS";
-    if (row.version === null || cmp(row.version, ctx.lastResolved) < 0)
-      return row.success ? "MISSING_SUCCESS" : "MISSING_FAILED";
-    return row.success ? "FUTURE_SUCCESS" : "FUTURE_FAILED";
+  const missing = missingState(info, row, ctx);
+  if (isBaselineType(row.type)) {
+    if (!isBaselineMigrationRow(row.type)) return "BASELINE";
+    if (!row.success) return "FAILED";
+    return missing ?? "BASELINE";
   }
+  if (missing) return missing;
   if (!row.success) return "FAILED";
+  if (row.type === "SCHEMA") return "SUCCESS";
   if (row.version === null) {
-    if (!latestRun) return "SUPERSEDED";
-    return info.resolved?.checksum === row.checksum ? "SUCCESS" : "OUTDATED";
+    if (ctx.latestRepeatableRuns.get(row.description) !== row.installed_rank) return "SUPERSEDED";
+    return info.resolved && checksumMatches(info.resolved, row.checksum) ? "SUCCESS" : "OUTDATED";
   }
   return info.outOfOrder ? "OUT_OF_ORDER" : "SUCCESS";
 }
 
 export function stateOf(info: MigrationInfo, ctx: Context): MigrationState {
   if (info.deleted) return "DELETED";
-  if (!info.applied) return resolvedState(info.resolved!, ctx);
+  if (!info.applied)
+    return info.resolved!.kind === "baseline"
+      ? baselineFileState(info.resolved!, ctx)
+      : resolvedState(info.resolved!, ctx);
   return appliedState(info, info.applied, ctx);
 }
 
@@ -82,21 +129,31 @@ export const versionOf = (i: MigrationInfo): string | undefined =>
   i.applied ? (i.applied.version ?? undefined) : i.resolved?.version;
 const descriptionOf = (i: MigrationInfo): string =>
   i.applied ? i.applied.description : (i.resolved?.description ?? "");
+export const typeOf = (i: MigrationInfo): string => i.applied?.type ?? i.resolved?.type ?? "SQL";
+
+const belowBaseline = (s: MigrationState) => s === "BELOW_BASELINE" || s === "BASELINE_IGNORED";
 
 /** MigrationInfoImpl.compareTo (Flyway 10). */
 export function compareInfos(a: MigrationInfo, b: MigrationInfo): number {
   const ra = a.applied?.installed_rank;
   const rb = b.applied?.installed_rank;
   if (ra !== undefined && rb !== undefined) return ra - rb;
-  // Below-baseline files come before applied rows.
-  if (a.state === "BELOW_BASELINE" && isApplied(b.state)) return -1;
-  if (isApplied(a.state) && b.state === "BELOW_BASELINE") return 1;
+  // Files below or at the baseline come before applied rows.
+  if (belowBaseline(a.state) && isApplied(b.state)) return -1;
+  if (isApplied(a.state) && belowBaseline(b.state)) return 1;
   // Installed before pending.
   if (ra !== undefined) return -1;
   if (rb !== undefined) return 1;
   const va = versionOf(a);
   const vb = versionOf(b);
-  if (va !== undefined && vb !== undefined) return compareVersions(va, vb);
+  if (va !== undefined && vb !== undefined) {
+    const c = compareVersions(va, vb);
+    if (c !== 0) return c;
+    // compareVersion: at one version, a baseline migration after the regular one.
+    const ba = isBaselineType(typeOf(a));
+    const bb = isBaselineType(typeOf(b));
+    return ba === bb ? 0 : ba ? 1 : -1;
+  }
   // Versioned before repeatable; repeatables by description (Java String.compareTo).
   if (va !== undefined) return -1;
   if (vb !== undefined) return 1;

@@ -11,6 +11,7 @@
 import { compareVersions, type MigrationFile } from "./flyway-files.js";
 import {
   type Context,
+  checksumMatches,
   cmp,
   compareInfos,
   current,
@@ -39,7 +40,19 @@ export interface HistoryRow {
 
 /** A migration file as Flyway resolves it: name, version, description and checksum. */
 export interface DiskMigration extends MigrationFile {
+  /** The checksum Flyway records: for a repeatable, of its text after placeholder replacement. */
   checksum: number;
+  /**
+   * A repeatable's checksum before placeholder replacement, which Flyway accepts
+   * too (ResolvedMigrationImpl.equivalentChecksum); undefined for the others.
+   */
+  equivalentChecksum?: number;
+  /** Where the file is on disk (Flyway's physicalLocation, info JSON `filepath`). */
+  physicalLocation?: string;
+  /** A repeatable's decoded text, for its checksum after placeholder replacement. */
+  text?: string;
+  /** Its `<script>.conf`'s placeholderReplacement, when set there (over the setting). */
+  placeholderReplacement?: boolean;
   /** The group of the Flyway location it was found in (e.g. "schema"). */
   group?: string;
 }
@@ -85,17 +98,20 @@ export function computeInfo(
     outOfOrder: options.outOfOrder,
     target: { kind: "none" },
     appliedBaseline: undefined,
+    pendingBaseline: undefined,
     lastResolved: undefined,
     lastApplied: undefined,
     latestRepeatableRuns: new Map(),
   };
 
-  // Resolved migrations: one per version, one per repeatable description (the resolver refuses duplicates).
+  // Resolved migrations: one per version and type (a baseline migration may share a
+  // regular one's version), one per repeatable description (the resolver refuses duplicates).
+  const keyOf = (version: string, type: string) => `${versionKey(version)} ${type}`;
   const resolvedVersioned = new Map<string, DiskMigration>();
   const resolvedRepeatable = new Map<string, DiskMigration>();
   for (const file of files) {
     if (file.version !== undefined) {
-      const key = versionKey(file.version);
+      const key = keyOf(file.version, file.type);
       const other = resolvedVersioned.get(key);
       if (other)
         throw new FlywayInfoError(
@@ -117,18 +133,15 @@ export function computeInfo(
   const versioned: MigrationInfo[] = [];
   const repeatable: MigrationInfo[] = [];
   for (const row of rows) {
-    const info: MigrationInfo = {
-      state: "PENDING",
-      applied: row,
-      deleted: false,
-      outOfOrder: false,
-    };
     const list = row.version === null ? repeatable : versioned;
     if (row.version !== null && isBaselineType(row.type)) {
       if (cmp(row.version, ctx.appliedBaseline) > 0) ctx.appliedBaseline = row.version;
     }
-    list.push(info);
-    if (row.type === "DELETE" && row.success) {
+    const isDelete = row.type === "DELETE" && row.success;
+    // getAppliedVersionedMigrations: a versioned DELETE row only marks; it is not listed.
+    if (!(isDelete && row.version !== null))
+      list.push({ state: "PENDING", applied: row, deleted: false, outOfOrder: false });
+    if (isDelete) {
       // markAsDeleted / markRepeatableAsDeleted: the latest earlier non-synthetic row of the same migration.
       const same = (i: MigrationInfo) =>
         row.version === null
@@ -160,11 +173,11 @@ export function computeInfo(
     ctx.target = { kind: "version", version: options.target.version };
   else if (options.target.kind === "next") ctx.target = { kind: "next" };
 
-  // A versioned row pairs with the file of the same version and type (files are all SQL).
+  // A versioned row pairs with the file of the same version and type.
   const matched = new Set<DiskMigration>();
   for (const info of versioned) {
     const row = info.applied!;
-    const file = row.type === "SQL" ? resolvedVersioned.get(versionKey(row.version!)) : undefined;
+    const file = resolvedVersioned.get(keyOf(row.version!, row.type));
     if (file) {
       info.resolved = file;
       if (!info.deleted) matched.add(file);
@@ -175,6 +188,11 @@ export function computeInfo(
     .map(
       (f): MigrationInfo => ({ state: "PENDING", resolved: f, deleted: false, outOfOrder: false }),
     );
+  for (const info of pendingVersioned) {
+    const f = info.resolved!;
+    if (f.kind === "baseline" && cmp(f.version, ctx.pendingBaseline) > 0)
+      ctx.pendingBaseline = f.version;
+  }
 
   if (options.target.kind === "version" && options.target.failOnMissing) {
     const wanted = options.target.version;
@@ -201,7 +219,7 @@ export function computeInfo(
     if (!file) continue;
     info.resolved = file;
     const latest = ctx.latestRepeatableRuns.get(row.description) === row.installed_rank;
-    if (!info.deleted && row.type !== "DELETE" && latest && file.checksum === row.checksum)
+    if (!info.deleted && row.type !== "DELETE" && latest && checksumMatches(file, row.checksum))
       upToDate.add(file);
   }
   const pendingRepeatable = [...resolvedRepeatable.values()]

@@ -11,15 +11,30 @@ import {
   type HistoryRow,
   type MigrationInfo,
 } from "./flyway-info.js";
-import type { Target, ValidatePattern } from "./flyway-settings.js";
-import { displayName, type MigrationState } from "./flyway-states.js";
-import { type ValidateErrorCode, validateMigration } from "./flyway-validate.js";
+import {
+  type BuiltinPlaceholders,
+  PlaceholderError,
+  withPlaceholderChecksums,
+} from "./flyway-placeholders.js";
+import type { FlywayPlaceholderSettings, Target, ValidatePattern } from "./flyway-settings.js";
+import {
+  displayName,
+  isBaselineType,
+  isSyntheticType,
+  type MigrationState,
+} from "./flyway-states.js";
+import { stateIgnored, type ValidateErrorCode, validateMigration } from "./flyway-validate.js";
 
 export type { DiskMigration, HistoryRow } from "./flyway-info.js";
 
 /** One line of `flyway info`, with validate's verdict on it. */
 export interface MigrationStatus {
-  category: "Versioned" | "Repeatable";
+  /** As `flyway info` prints it (MigrationInfoDumper.getCategory): "" for SCHEMA, BASELINE and DELETE rows. */
+  category: "Versioned" | "Repeatable" | "Baseline" | "";
+  /** The table's Undoable column: "No" for a versioned line (no undo migrations are read), else "". */
+  undoable: "No" | "";
+  /** The version as written (a file's name, else the row's): Flyway's info JSON `rawVersion`. */
+  rawVersion?: string;
   version?: string;
   description: string;
   /** The history row's type (SQL, BASELINE, DELETE…), else the file's (SQL). */
@@ -37,6 +52,8 @@ export interface MigrationStatus {
   executionTime: number | null;
   /** The group of the location its file is in; none for a history row without a file. */
   group?: string;
+  /** Where its file is on disk; none for a history row without a file. */
+  filepath?: string;
   /** What `flyway validate` reports for this migration, when anything. */
   validateError?: string;
 }
@@ -46,10 +63,17 @@ export interface StatusOptions {
   outOfOrder: boolean;
   ignorePatterns: readonly ValidatePattern[];
   allowPending: boolean;
+  /**
+   * How repeatables' placeholders are replaced before their checksum is taken;
+   * without it, repeatables are checksummed as written.
+   */
+  replacing?: { settings: FlywayPlaceholderSettings; builtins: BuiltinPlaceholders };
+  /** The schema the history is read in, when it does not exist yet (Flyway creates it on migrate). */
+  missingSchema?: string;
 }
 
 export interface StatusError {
-  code: ValidateErrorCode | "INFO" | "INVALID_MIGRATION_NAME";
+  code: ValidateErrorCode | "INFO" | "INVALID_MIGRATION_NAME" | "SCHEMA_DOES_NOT_EXIST";
   message: string;
   /** The state of the migration it is about. */
   stateCode?: MigrationState;
@@ -70,11 +94,21 @@ export interface DatabaseStatus {
 function toStatus(info: MigrationInfo, validateError: string | undefined): MigrationStatus {
   const { applied, resolved } = info;
   const version = applied ? (applied.version ?? undefined) : resolved?.version;
+  const type = applied ? applied.type : resolved!.type;
   return {
-    category: version === undefined ? "Repeatable" : "Versioned",
-    ...(version !== undefined ? { version } : {}),
+    category: isSyntheticType(type)
+      ? ""
+      : version === undefined
+        ? "Repeatable"
+        : isBaselineType(type)
+          ? "Baseline"
+          : "Versioned",
+    undoable: version !== undefined && type !== "DELETE" && info.state !== "DELETED" ? "No" : "",
+    ...(version !== undefined
+      ? { version, rawVersion: applied ? version : (resolved?.rawVersion ?? version) }
+      : {}),
     description: applied ? applied.description : resolved!.description,
-    type: applied ? applied.type : "SQL",
+    type,
     script: applied ? applied.script : resolved!.script,
     state: displayName(info.state),
     stateCode: info.state,
@@ -85,8 +119,15 @@ function toStatus(info: MigrationInfo, validateError: string | undefined): Migra
     installedBy: applied?.installed_by ?? null,
     executionTime: applied?.execution_time ?? null,
     ...(resolved?.group ? { group: resolved.group } : {}),
+    ...(resolved?.physicalLocation ? { filepath: resolved.physicalLocation } : {}),
     ...(validateError ? { validateError } : {}),
   };
+}
+
+function countStates(migrations: readonly MigrationStatus[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const m of migrations) counts[m.state] = (counts[m.state] ?? 0) + 1;
+  return counts;
 }
 
 export function computeStatus(
@@ -96,9 +137,12 @@ export function computeStatus(
 ): DatabaseStatus {
   let info: ReturnType<typeof computeInfo>;
   try {
-    info = computeInfo(history, disk, options);
+    const files = options.replacing
+      ? withPlaceholderChecksums(disk, options.replacing.settings, options.replacing.builtins)
+      : disk;
+    info = computeInfo(history, files, options);
   } catch (error) {
-    if (!(error instanceof FlywayInfoError)) throw error;
+    if (!(error instanceof FlywayInfoError) && !(error instanceof PlaceholderError)) throw error;
     return {
       currentVersion: undefined,
       migrations: [],
@@ -108,6 +152,24 @@ export function computeStatus(
     };
   }
   const errors: StatusError[] = [];
+  if (options.missingSchema !== undefined) {
+    // DbValidate.validate: without its schema, validate compares nothing; one error when
+    // there are migrations to apply and pending ones are not ignored.
+    const pendingIgnored = options.allowPending || stateIgnored(options.ignorePatterns, "PENDING");
+    if (disk.length > 0 && !pendingIgnored)
+      errors.push({
+        code: "SCHEMA_DOES_NOT_EXIST",
+        message: `Schema "${options.missingSchema}" doesn't exist yet`,
+      });
+    const migrations = info.migrations.map((m) => toStatus(m, undefined));
+    return {
+      currentVersion: info.currentVersion,
+      migrations,
+      counts: countStates(migrations),
+      errors,
+      healthy: errors.length === 0,
+    };
+  }
   const migrations = info.migrations.map((m) => {
     const error = validateMigration(m, {
       ignorePatterns: options.ignorePatterns,
@@ -117,12 +179,10 @@ export function computeStatus(
     if (error) errors.push({ ...error, stateCode: m.state });
     return toStatus(m, error?.message);
   });
-  const counts: Record<string, number> = {};
-  for (const m of migrations) counts[m.state] = (counts[m.state] ?? 0) + 1;
   return {
     currentVersion: info.currentVersion,
     migrations,
-    counts,
+    counts: countStates(migrations),
     errors,
     healthy: errors.length === 0,
   };

@@ -4,19 +4,24 @@
  * (Flyway 10). Pure.
  *
  * In order: Above Target and Deleted are fine; a state matched by an
- * ignoreMigrationPatterns pattern is fine; a failed migration is an error; an
- * applied migration without its file (Missing, Future) is an error; Ignored is
- * an error; Pending and Outdated are errors unless pending is allowed (the
- * validation `migrate` runs before it migrates); an applied migration whose
- * file differs in type, checksum or description is an error — only above the
- * baseline, and for a repeatable the checksum only when pending is allowed.
- * The messages follow Flyway's, on one line.
+ * ignoreMigrationPatterns pattern is fine; a failed migration is an error,
+ * except Failed (Future) while future migrations are ignored; an applied
+ * migration without its file (Missing, Future) is an error unless missing or
+ * future ones are ignored; Ignored is an error (not for a baseline migration);
+ * Pending and Outdated are errors unless pending ones are ignored (`*:pending`,
+ * or `migrate`'s own check before it migrates); an applied migration whose file
+ * differs in type, checksum or description is an error — only above the
+ * baseline, and for a repeatable the checksum only when pending ones are
+ * ignored. "Ignored" for a kind of state follows flyway-core
+ * `ValidatePatternUtils`: the pattern `*:<state>`, or both
+ * `versioned:<state>` and `repeatable:<state>`. The messages follow Flyway's,
+ * on one line.
  */
 
 import { compareVersions } from "./flyway-files.js";
-import type { HistoryRow, MigrationInfo } from "./flyway-info.js";
+import type { DiskMigration, HistoryRow, MigrationInfo } from "./flyway-info.js";
 import { patternMatches, type ValidatePattern } from "./flyway-settings.js";
-import { isFailed, isSyntheticType } from "./flyway-states.js";
+import { isBaselineType, isFailed, isSyntheticType, type MigrationState } from "./flyway-states.js";
 
 export type ValidateErrorCode =
   | "FAILED_VERSIONED_MIGRATION"
@@ -56,6 +61,24 @@ function descriptionMismatch(fileDescription: string, row: HistoryRow): boolean 
 const mismatch = (what: string, id: string, applied: unknown, resolved: unknown) =>
   `Migration ${what} mismatch for migration ${id}\n-> Applied to database : ${applied}\n-> Resolved locally    : ${resolved}. Either revert the changes to the migration, or run repair to update the schema history.`;
 
+/** ValidatePatternUtils.is<State>Ignored: `*:<state>`, or a pattern for each kind. */
+export function stateIgnored(patterns: readonly ValidatePattern[], state: MigrationState): boolean {
+  return (
+    patterns.some((p) => patternMatches(p, true, state) && p.type === "*") ||
+    (patterns.some((p) => patternMatches(p, true, state)) &&
+      patterns.some((p) => patternMatches(p, false, state)))
+  );
+}
+
+/**
+ * MigrationInfo.isChecksumMatching (Flyway >= 10.17.2): a NULL on either side
+ * matches; else the file's checksum (after placeholders, for a repeatable) must
+ * equal the row's.
+ */
+export function checksumMatching(resolved: DiskMigration, row: HistoryRow): boolean {
+  return row.checksum === null || resolved.checksum === row.checksum;
+}
+
 export function validateMigration(
   info: MigrationInfo,
   options: ValidateOptions,
@@ -66,8 +89,12 @@ export function validateMigration(
   if (state === "ABOVE_TARGET" || state === "DELETED") return undefined;
   if (options.ignorePatterns.some((p) => patternMatches(p, version !== undefined, state)))
     return undefined;
+  // `migrate` validates with pending ones allowed (DbValidate with *:pending added).
+  const pendingIgnored = options.allowPending || stateIgnored(options.ignorePatterns, "PENDING");
+  const futureIgnored = stateIgnored(options.ignorePatterns, "FUTURE_SUCCESS");
+  const missingIgnored = stateIgnored(options.ignorePatterns, "MISSING_SUCCESS");
 
-  if (isFailed(state)) {
+  if (isFailed(state) && !(futureIgnored && state === "FUTURE_FAILED")) {
     return version === undefined
       ? {
           code: "FAILED_REPEATABLE_MIGRATION",
@@ -79,7 +106,14 @@ export function validateMigration(
         };
   }
 
-  if (!resolved && applied && !isSyntheticType(applied.type) && state !== "SUPERSEDED") {
+  if (
+    !resolved &&
+    applied &&
+    !isSyntheticType(applied.type) &&
+    state !== "SUPERSEDED" &&
+    !(missingIgnored && (state === "MISSING_SUCCESS" || state === "MISSING_FAILED")) &&
+    !(futureIgnored && (state === "FUTURE_SUCCESS" || state === "FUTURE_FAILED"))
+  ) {
     return {
       code:
         version === undefined
@@ -89,7 +123,7 @@ export function validateMigration(
     };
   }
 
-  if (state === "IGNORED") {
+  if (state === "IGNORED" && !(resolved && isBaselineType(resolved.type))) {
     return version === undefined
       ? {
           code: "RESOLVED_REPEATABLE_MIGRATION_NOT_APPLIED",
@@ -101,7 +135,7 @@ export function validateMigration(
         };
   }
 
-  if (!options.allowPending && state === "PENDING") {
+  if (!pendingIgnored && state === "PENDING") {
     return version === undefined
       ? {
           code: "RESOLVED_REPEATABLE_MIGRATION_NOT_APPLIED",
@@ -113,7 +147,7 @@ export function validateMigration(
         };
   }
 
-  if (!options.allowPending && state === "OUTDATED") {
+  if (!pendingIgnored && state === "OUTDATED") {
     return {
       code: "OUTDATED_REPEATABLE_MIGRATION",
       message: `Detected outdated resolved repeatable migration that should be re-applied to database: ${description}. Run migrate to execute this migration.`,
@@ -127,13 +161,15 @@ export function validateMigration(
       options.appliedBaseline === undefined ||
       compareVersions(applied.version, options.appliedBaseline) > 0;
     if (aboveBaseline) {
-      // Files on disk are SQL migrations.
-      if (applied.type !== "SQL")
-        return { code: "TYPE_MISMATCH", message: mismatch("type", id, applied.type, "SQL") };
+      if (applied.type !== resolved.type)
+        return {
+          code: "TYPE_MISMATCH",
+          message: mismatch("type", id, applied.type, resolved.type),
+        };
       const checkChecksum =
         resolved.version !== undefined ||
-        (options.allowPending && state !== "OUTDATED" && state !== "SUPERSEDED");
-      if (checkChecksum && resolved.checksum !== applied.checksum)
+        (pendingIgnored && state !== "OUTDATED" && state !== "SUPERSEDED");
+      if (checkChecksum && !checksumMatching(resolved, applied))
         return {
           code: "CHECKSUM_MISMATCH",
           message: mismatch("checksum", id, applied.checksum, resolved.checksum),

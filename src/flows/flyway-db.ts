@@ -89,6 +89,11 @@ export interface HistoryPlace {
 
 export interface SchemaState {
   schema: string;
+  /** Whether that schema exists (Flyway creates a missing one on its first migrate). */
+  schemaExists: boolean;
+  /** current_user and current_database(): Flyway's flyway:user and flyway:database placeholders. */
+  user: string;
+  database: string;
   historyExists: boolean;
   historyRows: number;
   /** Tables, views and sequences in the schema other than the history table. */
@@ -104,17 +109,28 @@ export async function inspectSchemaFacts(
   client: DbClient,
   place: HistoryPlace = {},
 ): Promise<Omit<SchemaState, "historyRows">> {
-  // The schema as Flyway takes it (PostgreSQLConnection.doGetCurrentSchema): current_schema
-  // is null while the search_path names no schema that exists yet (a currentSchema Flyway
-  // creates on its first migrate); then the search_path itself is the schema, with no history.
-  const r = await client.query<{ schema: string; history_exists: boolean; other_objects: number }>(
+  const table = place.table ?? HISTORY_TABLE;
+  // The schema as Flyway takes it: defaultSchema or the first of schemas when set, else the
+  // connection's (PostgreSQLConnection.doGetCurrentSchema): current_schema is null while the
+  // search_path names no schema that exists yet (a currentSchema Flyway creates on its first
+  // migrate); then the search_path itself is the schema, with no history.
+  const r = await client.query<{
+    schema: string;
+    schema_exists: boolean;
+    user: string;
+    database: string;
+    history_exists: boolean;
+    other_objects: number;
+  }>(
     `select s.name as schema,
+            exists (select 1 from pg_namespace where nspname = s.name) as schema_exists,
+            current_user as user, current_database() as database,
             to_regclass(quote_ident(s.name) || '.' || quote_ident($1)) is not null as history_exists,
             (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace
               where n.nspname = s.name and c.relkind in ('r','v','m','S','p','f')
                 and c.relname <> $1) as other_objects
        from (select coalesce($2::text, current_schema(), nullif(current_setting('search_path'), '')) as name) s`,
-    [place.table ?? HISTORY_TABLE, place.schema ?? null],
+    [table, place.schema ?? null],
   );
   const row = r.rows[0];
   // Neither: Flyway stops with this message too.
@@ -125,6 +141,9 @@ export async function inspectSchemaFacts(
     );
   return {
     schema: String(row.schema),
+    schemaExists: row.schema_exists === true,
+    user: String(row.user),
+    database: String(row.database),
     historyExists: row.history_exists === true,
     otherObjects: Number(row.other_objects ?? 0),
   };

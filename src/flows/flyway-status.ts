@@ -8,7 +8,15 @@
 import type { ResolvedConfig } from "../config/resolve.js";
 import { renderJdbcUrl } from "../core/connection.js";
 import { isBootstrapError } from "../core/errors.js";
-import type { FlywaySettings } from "../core/flyway-settings.js";
+import { type FlywayInfoResult, flywayInfoResult } from "../core/flyway-info-json.js";
+import { placeholderTimestamp } from "../core/flyway-placeholders.js";
+import {
+  DEFAULT_NAMING,
+  DEFAULT_PLACEHOLDERS,
+  type FlywayNamingSettings,
+  type FlywayPlaceholderSettings,
+  type FlywaySettings,
+} from "../core/flyway-settings.js";
 import {
   computeStatus,
   type DatabaseStatus,
@@ -22,13 +30,14 @@ import {
   loadConnections,
 } from "./flyway-connections.js";
 import {
-  type HistoryPlace,
+  HISTORY_TABLE,
   inspectSchemaFacts,
   openDatabase,
   queryTimeoutMs,
   readHistory,
 } from "./flyway-db.js";
-import { migrationLocations, readMigrationDir } from "./flyway-locations.js";
+import { migrationLocations } from "./flyway-locations.js";
+import { scanLocation } from "./flyway-scan.js";
 import { loadFlywaySettings } from "./flyway-settings.js";
 import type { Host } from "./host.js";
 import { step } from "./step.js";
@@ -44,6 +53,8 @@ export interface DatabaseReport extends DatabaseStatus {
   error?: string;
   /** A schema with objects but no history: the version `migrate` would baseline at, if known. */
   baselineOnMigrate?: string;
+  /** What `flyway info -outputType=json` prints for this database (its fields and meanings). */
+  flywayInfo?: FlywayInfoResult;
 }
 
 export interface StatusResult {
@@ -53,6 +64,15 @@ export interface StatusResult {
 
 const UNREADABLE_HINT =
   "Flyway reads migrations in its encoding (FLYWAY_ENCODING, UTF-8 by default) and stops at this file: save it in that encoding, or set FLYWAY_ENCODING to the one it is in";
+
+/** What to do about a location Flyway cannot read. */
+function unreadableHint(message: string): string {
+  if (message.includes("symbolic link loop"))
+    return "a symbolic link in the migrations location leads back above itself: remove or fix it";
+  if (message.includes(".conf"))
+    return "fix the script's own .conf (Flyway reads encoding and placeholderReplacement there)";
+  return UNREADABLE_HINT;
+}
 
 /** What to do about the first thing validate complains about. */
 export function hintFor(error: StatusError): string {
@@ -75,26 +95,65 @@ export function hintFor(error: StatusError): string {
     case "DESCRIPTION_MISMATCH":
     case "TYPE_MISMATCH":
       return "a migration file was renamed after it was applied: restore its name, or 'dev-bootstrap run-flyway-cli repair' if intended";
+    case "SCHEMA_DOES_NOT_EXIST":
+      return "the schema Flyway keeps its history in does not exist yet: migrate creates it ('dev-bootstrap run-flyway-cli migrate' or run-migrations); before migrating, check with --allow-pending";
     case "INVALID_MIGRATION_NAME":
-      return "rename the file to V<version>__<description>.sql or R__<description>.sql, or move it out of the migrations directory";
+      return "rename the file to V<version>__<description>.sql, R__<description>.sql or B<version>__<description>.sql, or move it out of the migrations directory";
     case "INFO":
       if (error.message.startsWith("No migration with a target version"))
         return "check FLYWAY_TARGET (or migrations.flyway.target); a trailing '?' allows a target that does not exist";
+      if (
+        error.message.startsWith("No value provided for placeholder") ||
+        error.message.startsWith("Failed to populate value for default placeholder") ||
+        error.message.startsWith("Unable to parse placeholder")
+      )
+        return "give the placeholder a value (FLYWAY_PLACEHOLDERS_<NAME>, or placeholders in flyway.toml / flyway.conf), or turn replacement off for the script (placeholderReplacement=false in <script>.conf)";
       if (error.message.startsWith("Found more than one"))
         return "give every migration its own version (and every repeatable its own description)";
       return "flyway_schema_history holds rows Flyway did not write: fix them by hand, or reset the database";
   }
 }
 
+/**
+ * What Flyway's rules need beyond FlywaySettings: the history table, the schemas,
+ * the naming and placeholder settings and the TOML environment. The full settings
+ * resolver (flows/flyway-settings.ts) gives them all; a FlywaySettings without
+ * them stands for Flyway 10's defaults.
+ */
+interface RulesSettings {
+  table: string;
+  schemas: string[];
+  historySchema: string | undefined;
+  naming: FlywayNamingSettings;
+  placeholders: FlywayPlaceholderSettings;
+  environment: string;
+}
+
+function rulesOf(settings: FlywaySettings): RulesSettings {
+  const s = settings as FlywaySettings &
+    Partial<Omit<RulesSettings, "environment">> & {
+      environment?: string | undefined;
+    };
+  return {
+    table: s.table ?? HISTORY_TABLE,
+    schemas: s.schemas ?? [],
+    historySchema: s.historySchema,
+    naming: s.naming ?? DEFAULT_NAMING,
+    placeholders: s.placeholders ?? DEFAULT_PLACEHOLDERS,
+    environment: s.environment ?? "default",
+  };
+}
+
+type SchemaFacts = Awaited<ReturnType<typeof inspectSchemaFacts>>;
+
 /** One database's history and schema facts, or why it could not be read (never rejects). */
 async function readDatabaseHistory(
   host: Host,
   db: DatabaseConnection,
   limitMs: number,
-  place: HistoryPlace,
+  rules: RulesSettings,
 ): Promise<
-  | { history: HistoryRow[]; historyExists: boolean; otherObjects: number }
-  | { error: string; hint: string | undefined }
+  { history: HistoryRow[]; facts: SchemaFacts } | { error: string; hint: string | undefined }
 > {
   try {
     const client = await openDatabase(host.db, db.connection, {
@@ -103,11 +162,14 @@ async function readDatabaseHistory(
       ...(host.signal ? { signal: host.signal } : {}),
     });
     try {
-      const facts = await inspectSchemaFacts(client, place);
+      const facts = await inspectSchemaFacts(client, {
+        table: rules.table,
+        schema: rules.historySchema,
+      });
       const history = facts.historyExists
-        ? await readHistory(client, facts.schema, place.table)
+        ? await readHistory(client, facts.schema, rules.table)
         : [];
-      return { history, historyExists: facts.historyExists, otherObjects: facts.otherObjects };
+      return { history, facts };
     } finally {
       // Not waited for: end() sends Terminate at once, and waiting for the server to
       // close its side would only delay the report (the CLI exits right after).
@@ -135,12 +197,12 @@ export async function flywayStatus(
     "reading flyway_schema_history of each database",
     async (handle) => {
       // The settings run-flyway-cli's Flyway reads too (flows/flyway-settings.ts): the same
-      // history table and schema, and the same locations.
+      // history table, schemas, locations, naming and placeholders.
       const settings = await loadFlywaySettings(host, resolved, {
         allowPending: options.allowPending === true,
       });
       for (const warning of settings.warnings) log.checkpoint("flyway:settings", "warn", warning);
-      const place = { table: settings.table, schema: settings.historySchema };
+      const rules = rulesOf(settings);
       const connections = await loadConnections(host, resolved, {
         from: options.from,
         ...(options.database ? { only: options.database } : {}),
@@ -148,7 +210,7 @@ export async function flywayStatus(
       // Every login starts before any file is read: the server's side of a login (a new
       // backend, the password exchange) then runs while this process reads the files.
       const limitMs = queryTimeoutMs(resolved.config.migrations);
-      const histories = connections.map((db) => readDatabaseHistory(host, db, limitMs, place));
+      const histories = connections.map((db) => readDatabaseHistory(host, db, limitMs, rules));
       // One turn of the event loop, so that every login has opened its socket before the
       // files are read (synchronously) below.
       await new Promise((resolve) => setImmediate(resolve));
@@ -158,7 +220,7 @@ export async function flywayStatus(
         // Flyway reads every location into one set; each file keeps its location's group.
         const locations = migrationLocations(host.fs, resolved, db.name, settings).map((l) => ({
           ...l,
-          ...readMigrationDir(host.fs, l.dir, settings.encoding),
+          ...scanLocation(host.fs, l.dir, { encoding: settings.encoding, naming: rules.naming }),
         }));
         const files = locations.flatMap((l) => l.migrations.map((m) => ({ ...m, group: l.group })));
         const invalid = locations.flatMap((l) => l.invalid);
@@ -171,7 +233,7 @@ export async function flywayStatus(
         };
         // Flyway stops at a migration it cannot decode (info, validate and migrate alike).
         const read = unreadable.length
-          ? { error: unreadable[0]!, hint: UNREADABLE_HINT }
+          ? { error: unreadable[0]!, hint: unreadableHint(unreadable[0]!) }
           : await histories[i]!;
         if ("error" in read) {
           hints.set(db.name, read.hint);
@@ -179,7 +241,25 @@ export async function flywayStatus(
           databases.push({ ...report, currentVersion: undefined, error: read.error });
           continue;
         }
-        const status = computeStatus(read.history, files, settings);
+        const { facts } = read;
+        const status = computeStatus(read.history, files, {
+          ...settings,
+          replacing: {
+            settings: rules.placeholders,
+            builtins: {
+              // ParsingContext.populate: defaultSchema, else the first of schemas, else the current schema.
+              defaultSchema: facts.schema,
+              database: facts.database,
+              user: facts.user,
+              table: rules.table,
+              environment: rules.environment,
+              // Where run-flyway-cli runs Flyway.
+              workingDirectory: resolved.root,
+              timestamp: placeholderTimestamp(new Date()),
+            },
+          },
+          ...(facts.schemaExists ? {} : { missingSchema: facts.schema }),
+        });
         if (settings.validateMigrationNaming && invalid.length) {
           status.errors.push(
             ...invalid.map((message) => ({ code: "INVALID_MIGRATION_NAME" as const, message })),
@@ -189,10 +269,23 @@ export async function flywayStatus(
         // What Flyway's baselineOnMigrate would do first; info and validate themselves
         // take the baseline from the BASELINE row only.
         const baselineOnMigrate =
-          !read.historyExists && read.otherObjects > 0
+          !facts.historyExists && facts.otherObjects > 0
             ? (settings.baselineVersion ?? db.baselineVersion)
             : undefined;
-        databases.push({ ...base, ...status, ...(baselineOnMigrate ? { baselineOnMigrate } : {}) });
+        const flywayInfo = flywayInfoResult({
+          database: facts.database,
+          currentVersion: status.currentVersion,
+          schemas: rules.schemas,
+          migrations: status.migrations,
+          allSchemasEmpty: !facts.historyExists && facts.otherObjects === 0,
+          now: new Date(),
+        });
+        databases.push({
+          ...base,
+          ...status,
+          ...(baselineOnMigrate ? { baselineOnMigrate } : {}),
+          flywayInfo,
+        });
       }
       const summary = databases
         .map((r) => {
@@ -230,7 +323,7 @@ function table(header: readonly string[], rows: readonly string[][]): string[] {
   return [line, row(header), line, ...rows.map(row), line];
 }
 
-const HEADER = ["Category", "Version", "Description", "Type", "Installed On", "State"];
+const HEADER = ["Category", "Version", "Description", "Type", "Installed On", "State", "Undoable"];
 
 export function renderStatus(result: Pick<StatusResult, "databases">): string {
   const lines: string[] = [];
@@ -251,6 +344,7 @@ export function renderStatus(result: Pick<StatusResult, "databases">): string {
           m.type,
           (m.installedOn ?? "").slice(0, 19),
           m.state,
+          m.undoable,
         ]);
     const migrations = rows((g) => g !== "seed");
     lines.push(...table(HEADER, migrations));

@@ -14,8 +14,12 @@ export interface CaseRow {
   /** SQL unless stated. */
   type?: string;
   script: string;
-  /** The checksum of that file's content, a number, or null (BASELINE, DELETE of a null). */
-  checksum: { of: string } | number | null;
+  /**
+   * The checksum of that file's content; of a text (what Flyway checksummed: a
+   * repeatable after placeholder replacement); a number; or null (BASELINE, DELETE
+   * of a null, rows written before checksums).
+   */
+  checksum: { of: string } | { text: string } | number | null;
   success?: boolean;
 }
 
@@ -187,10 +191,22 @@ export const FLYWAY_CASES: FlywayCase[] = [
     validate: ["APPLIED_VERSIONED_MIGRATION_NOT_RESOLVED"],
   },
   {
-    name: "a newer branch's migration failed here: Failed (Future), an error despite *:future",
-    rule: "getMissingState → FUTURE_FAILED (display 'Failed (Future)'); validate: isFailed → FAILED_VERSIONED_MIGRATION",
+    name: "a newer branch's migration failed here: Failed (Future), passed over under the default *:future",
+    rule: "getMissingState → FUTURE_FAILED (display 'Failed (Future)'); MigrationInfoImpl.validate: isFailed && (!context.isFutureIgnored() || FUTURE_FAILED != state) — *:future ignores it, and the not-resolved check skips FUTURE_* too",
     files: { [V1]: sql("1") },
     rows: [ok(V1, "1", "First"), { ...ok(V2, "2", "Second"), checksum: 777, success: false }],
+    info: [
+      ["1", "Success"],
+      ["2", "Failed (Future)"],
+    ],
+    validate: "ok",
+  },
+  {
+    name: "Failed (Future) with the patterns cleared: a failed migration",
+    rule: "MigrationInfoImpl.validate: isFailed and future not ignored (ValidatePatternUtils.isFutureIgnored is false for no patterns) → FAILED_VERSIONED_MIGRATION",
+    files: { [V1]: sql("1") },
+    rows: [ok(V1, "1", "First"), { ...ok(V2, "2", "Second"), checksum: 777, success: false }],
+    env: { FLYWAY_IGNORE_MIGRATION_PATTERNS: "" },
     info: [
       ["1", "Success"],
       ["2", "Failed (Future)"],
@@ -236,16 +252,16 @@ export const FLYWAY_CASES: FlywayCase[] = [
     validate: "ok",
   },
   {
-    name: "a baselined schema: Below Baseline strictly below, Ignored (Baseline) at it",
-    rule: "ResolvedMigration.getState: version < appliedBaseline → BELOW_BASELINE, = → BASELINE_IGNORED; the BASELINE row → BASELINE; neither fails validate",
+    name: "a baselined schema: Below Baseline strictly below, Ignored (Baseline) at it, both before the rows",
+    rule: "ResolvedMigration.getState: version < appliedBaseline → BELOW_BASELINE, = → BASELINE_IGNORED; the BASELINE row → BASELINE; neither fails validate; MigrationInfoImpl.compareTo puts BELOW_BASELINE and BASELINE_IGNORED before applied rows",
     files: { [V1]: sql("1"), [V2]: sql("2"), [V3]: sql("3"), [V4]: sql("4") },
     rows: [baselineRow("3")],
     allowPending: true,
     info: [
       ["1", "Below Baseline"],
       ["2", "Below Baseline"],
-      ["3", "Baseline"],
       ["3", "Ignored (Baseline)"],
+      ["3", "Baseline"],
       ["4", "Pending"],
     ],
     validate: "ok",
@@ -336,8 +352,8 @@ export const FLYWAY_CASES: FlywayCase[] = [
     validate: "ok",
   },
   {
-    name: "a row repair marked deleted: Deleted, and the DELETE row itself Success",
-    rule: "MigrationInfoServiceImpl.markAsDeleted (a later DELETE row, as JdbcTableSchemaHistory.delete writes it) → DELETED; validate returns early on DELETED",
+    name: "a row repair marked deleted: Deleted; the versioned DELETE row itself is not listed",
+    rule: "MigrationInfoServiceImpl.getAppliedVersionedMigrations: a successful DELETE row calls markAsDeleted and `continue`s (never listed) → the earlier row DELETED; validate returns early on DELETED",
     files: { [V1]: sql("1"), [V3]: sql("3") },
     rows: [
       ok(V1, "1", "First"),
@@ -349,7 +365,22 @@ export const FLYWAY_CASES: FlywayCase[] = [
       ["1", "Success"],
       ["2", "Deleted"],
       ["3", "Success"],
-      ["2", "Success"],
+    ],
+    validate: "ok",
+  },
+  {
+    name: "a repeatable repair marked deleted: Deleted, and its DELETE row listed as Success",
+    rule: "getAppliedRepeatableMigrations adds every repeatable row, DELETE ones too, then markRepeatableAsDeleted; BaseAppliedMigration.getState: DELETE → SUCCESS",
+    files: { [V1]: sql("1") },
+    rows: [
+      ok(V1, "1", "First"),
+      { ...ok(R, null, "Summary view"), checksum: 4242 },
+      { version: null, description: "Summary view", type: "DELETE", script: R, checksum: 4242 },
+    ],
+    info: [
+      ["1", "Success"],
+      ["Summary view", "Deleted"],
+      ["Summary view", "Success"],
     ],
     validate: "ok",
   },
@@ -389,6 +420,209 @@ export const FLYWAY_CASES: FlywayCase[] = [
     ],
     validate: "ok",
   },
+  {
+    name: "FLYWAY_IGNORE_MIGRATION_PATTERNS=*:pending: an Outdated repeatable is no error either",
+    rule: "MigrationInfoImpl.validate: OUTDATED is an error only when !context.isPendingIgnored() (ValidatePatternUtils.isPendingIgnored: *:pending)",
+    files: { [V1]: sql("1"), [R]: "create view v as select 2;\n" },
+    rows: [ok(V1, "1", "First"), { ...ok(R, null, "Summary view"), checksum: 1 }],
+    env: { FLYWAY_IGNORE_MIGRATION_PATTERNS: "*:pending" },
+    info: [
+      ["1", "Success"],
+      ["Summary view", "Outdated"],
+      ["Summary view", "Pending"],
+    ],
+    validate: "ok",
+  },
+  {
+    name: "repeatable:pending alone silences the Pending file but not the Outdated row",
+    rule: "ValidatePatternUtils.isPendingIgnored needs *:pending or both versioned:pending and repeatable:pending; ValidatePattern.matchesMigration('repeatable:pending') matches only the Pending line",
+    files: { [V1]: sql("1"), [R]: "create view v as select 2;\n" },
+    rows: [ok(V1, "1", "First"), { ...ok(R, null, "Summary view"), checksum: 1 }],
+    env: { FLYWAY_IGNORE_MIGRATION_PATTERNS: "repeatable:pending" },
+    info: [
+      ["1", "Success"],
+      ["Summary view", "Outdated"],
+      ["Summary view", "Pending"],
+    ],
+    validate: ["OUTDATED_REPEATABLE_MIGRATION"],
+  },
+  {
+    name: "a versioned row with a NULL checksum matches its file",
+    rule: "MigrationInfo.isChecksumMatching (Flyway >= 10.17.2): getAppliedChecksum() == null matches; MigrationInfoImpl.validate finds no CHECKSUM_MISMATCH",
+    files: { [V1]: sql("1"), [V2]: sql("2") },
+    rows: [{ ...ok(V1, "1", "First"), checksum: null }, ok(V2, "2", "Second")],
+    info: [
+      ["1", "Success"],
+      ["2", "Success"],
+    ],
+    validate: "ok",
+  },
+  {
+    name: "a repeatable with built-in placeholders after a migrate: Success, not Outdated",
+    rule: "SqlMigrationResolver.getChecksumForLoadableResource: a repeatable's checksum is of its text after PlaceholderReplacingReader (ParsingContext.populate: flyway:defaultSchema = the current schema, flyway:user = current_user, flyway:database = the catalog, flyway:filename); BaseAppliedMigration.getRepeatableState: checksumMatches → SUCCESS",
+    files: {
+      [V1]: sql("1"),
+      "R__Grants.sql":
+        "grant select on ${flyway:defaultSchema}.t_1 to ${FLYWAY:USER}; -- ${flyway:database} ${flyway:filename}\n",
+    },
+    rows: [
+      ok(V1, "1", "First"),
+      {
+        version: null,
+        description: "Grants",
+        script: "R__Grants.sql",
+        checksum: { text: "grant select on public.t_1 to cases; -- cases R__Grants.sql\n" },
+      },
+    ],
+    info: [
+      ["1", "Success"],
+      ["Grants", "Success"],
+    ],
+    validate: "ok",
+  },
+  {
+    name: "a repeatable applied before it had placeholders' values recorded (checksum of the text as written): Success",
+    rule: "ResolvedMigrationImpl.checksumMatches: equal to the checksum after replacement, or to equivalentChecksum (before replacement, SqlMigrationResolver.getEquivalentChecksumForLoadableResource)",
+    files: { "R__Grants.sql": "grant select on ${flyway:defaultSchema}.t to public;\n" },
+    rows: [
+      {
+        version: null,
+        description: "Grants",
+        script: "R__Grants.sql",
+        checksum: { text: "grant select on ${flyway:defaultSchema}.t to public;\n" },
+      },
+    ],
+    info: [["Grants", "Success"]],
+    validate: "ok",
+  },
+  {
+    name: "a repeatable using ${flyway:timestamp}: Outdated after every migrate, as in Flyway",
+    rule: "ParsingContext.populate: flyway:timestamp is now (yyyy-MM-dd HH:mm:ss), so the checksum after replacement never equals the recorded one",
+    files: { "R__Stamp.sql": "comment on table t is 'built ${flyway:timestamp}';\n" },
+    rows: [
+      {
+        version: null,
+        description: "Stamp",
+        script: "R__Stamp.sql",
+        checksum: { text: "comment on table t is 'built 2020-01-01 00:00:00';\n" },
+      },
+    ],
+    info: [
+      ["Stamp", "Outdated"],
+      ["Stamp", "Pending"],
+    ],
+    validate: ["OUTDATED_REPEATABLE_MIGRATION", "RESOLVED_REPEATABLE_MIGRATION_NOT_APPLIED"],
+  },
+  {
+    name: "a repeatable naming a placeholder with no value: Flyway cannot resolve the migrations",
+    rule: "PlaceholderReplacingReader.read: 'No value provided for placeholder: ${owner}.  Check your configuration!' while SqlMigrationResolver computes the checksum",
+    files: { [V1]: sql("1"), "R__Owner.sql": "alter table t_1 owner to ${owner};\n" },
+    rows: [ok(V1, "1", "First")],
+    info: [],
+    validate: ["INFO"],
+  },
+  {
+    name: "a baseline migration on an empty history: it is Pending, the files up to it are not",
+    rule: "MigrationInfoServiceImpl.getPendingResolvedVersionedMigrations sets context.pendingBaseline; ResolvedMigration.getState compares with pendingBaseline while lastApplied is EMPTY; BaselineResolvedMigration.getState: BASELINE_IGNORED at pendingBaseline on an empty history → PENDING; MigrationInfoImpl.compareVersion: a baseline after the regular migration of its version",
+    files: {
+      [V1]: sql("1"),
+      [V2]: sql("2"),
+      "B1__Old_base.sql": sql("b1"),
+      "B2__Base.sql": sql("b2"),
+      [V3]: sql("3"),
+    },
+    rows: [],
+    allowPending: true,
+    info: [
+      ["1", "Below Baseline"],
+      ["1", "Below Baseline"],
+      ["2", "Ignored (Baseline)"],
+      ["2", "Pending"],
+      ["3", "Pending"],
+    ],
+    validate: "ok",
+  },
+  {
+    name: "an applied baseline migration: its row is Baseline and resolved; the files up to it are skipped",
+    rule: "BaselineAppliedMigration (type SQL_BASELINE) pairs with the B file of its version and type (getResolvedVersionedMigrations keys on version and type); getAppliedVersionedMigrations: isBaseline → context.appliedBaseline; validate: no mismatch at or below the baseline",
+    files: { [V1]: sql("1"), [V2]: sql("2"), "B2__Base.sql": sql("b2"), [V3]: sql("3") },
+    rows: [
+      {
+        version: "2",
+        description: "Base",
+        type: "SQL_BASELINE",
+        script: "B2__Base.sql",
+        checksum: { of: "B2__Base.sql" },
+      },
+      ok(V3, "3", "Third"),
+    ],
+    info: [
+      ["1", "Below Baseline"],
+      ["2", "Ignored (Baseline)"],
+      ["2", "Baseline"],
+      ["3", "Success"],
+    ],
+    validate: "ok",
+  },
+  {
+    name: "an applied baseline migration whose file is gone: Missing, and validate says so",
+    rule: "BaselineAppliedMigration.getState: BASELINE with getMissingState → MISSING_SUCCESS (version < lastResolved); validate: SQL_BASELINE is not synthetic → APPLIED_VERSIONED_MIGRATION_NOT_RESOLVED",
+    files: { [V1]: sql("1"), [V2]: sql("2"), [V3]: sql("3") },
+    rows: [
+      {
+        version: "2",
+        description: "Base",
+        type: "SQL_BASELINE",
+        script: "B2__Base.sql",
+        checksum: 99,
+      },
+      ok(V3, "3", "Third"),
+    ],
+    info: [
+      ["1", "Below Baseline"],
+      ["2", "Ignored (Baseline)"],
+      ["2", "Missing"],
+      ["3", "Success"],
+    ],
+    validate: ["APPLIED_VERSIONED_MIGRATION_NOT_RESOLVED"],
+  },
+  {
+    name: "a baseline migration added after migrations ran: Ignored, and no error",
+    rule: "BaselineResolvedMigration.getState: PENDING once migrations are applied → IGNORED; MigrationInfoImpl.validate: IGNORED is an error only when !resolvedMigration.getType().isBaseline()",
+    files: { [V1]: sql("1"), [V2]: sql("2"), "B2__Base.sql": sql("b2") },
+    rows: [ok(V1, "1", "First"), ok(V2, "2", "Second")],
+    info: [
+      ["1", "Success"],
+      ["2", "Success"],
+      ["2", "Ignored"],
+    ],
+    validate: "ok",
+  },
+  {
+    name: "names Flyway accepts: V1.sql, V2__.sql (empty descriptions) and an upper-case .SQL",
+    rule: "ResourceNameParser.parse: StringUtils.splitAtFirstSeparator without a separator gives (version, ''); stripSuffix and StringUtils.startsAndEndsWith compare the suffix upper-cased",
+    files: { [V1]: sql("1"), "V2.sql": sql("2"), "V3__.sql": sql("3"), "V4__Fourth.SQL": sql("4") },
+    rows: [ok(V1, "1", "First")],
+    info: [
+      ["1", "Success"],
+      ["2", "Pending"],
+      ["3", "Pending"],
+      ["4", "Pending"],
+    ],
+    validate: [
+      "RESOLVED_VERSIONED_MIGRATION_NOT_APPLIED",
+      "RESOLVED_VERSIONED_MIGRATION_NOT_APPLIED",
+      "RESOLVED_VERSIONED_MIGRATION_NOT_APPLIED",
+    ],
+  },
+  {
+    name: "an applied V1.sql (empty description): Success",
+    rule: "ResourceNameParser.parse → description ''; MigrationInfoImpl.descriptionMismatch: '' equals the row's ''",
+    files: { "V1.sql": sql("1") },
+    rows: [{ version: "1", description: "", script: "V1.sql", checksum: { of: "V1.sql" } }],
+    info: [["1", "Success"]],
+    validate: "ok",
+  },
 ];
 
 /** A case's files as Flyway resolves them would read them: name → checksum. */
@@ -397,5 +631,12 @@ export const checksumOf = (files: Record<string, string>, name: string): number 
 
 export function rowChecksum(c: FlywayCase, row: CaseRow): number | null {
   if (row.checksum === null || typeof row.checksum === "number") return row.checksum;
+  if ("text" in row.checksum) return flywayChecksum(row.checksum.text);
   return checksumOf(c.files, row.checksum.of);
 }
+
+/**
+ * The built-in placeholders of the case database: the test logs in as "cases" to
+ * the database "cases", whose current schema is public.
+ */
+export const CASE_DATABASE = { user: "cases", database: "cases", schema: "public" };

@@ -144,6 +144,8 @@ describe("run-flyway-cli and the user's own Flyway settings", () => {
     const [call] = standins.calls("flyway");
     expect(call?.env.FLYWAY_LOCATIONS).toBe("filesystem:/custom/sql");
     expect(call?.env.FLYWAY_CONNECT_RETRIES).toBe("2");
-    expect(run.output()).toMatch(/FLYWAY_LOCATIONS, FLYWAY_CONNECT_RETRIES from the environment/);
+    expect(run.output()).toMatch(
+      /locations from FLYWAY_LOCATIONS, connectRetries from FLYWAY_CONNECT_RETRIES \(instead of the default\)/,
+    );
   });
 });

@@ -6,7 +6,8 @@
  * states the `flyway info` states and the `flyway validate` outcome Flyway 10
  * gives, and cites the rule.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -255,14 +256,16 @@ describe("a history table exactly as Flyway 10 writes it", () => {
       locations: ["sql/cases"],
     });
     const m = db.migrations;
+    // MigrationInfoImpl.compareTo: a file at the baseline comes before the applied rows;
+    // MigrationInfoDumper.getCategory: "" for the synthetic BASELINE row.
     expect(m.map((x) => [x.category, x.version ?? "", x.description, x.type, x.state])).toEqual([
-      ["Versioned", "1", BASELINE_DESCRIPTION, "BASELINE", "Baseline"],
+      ["Versioned", "1", "Legacy schema", "SQL", "Ignored (Baseline)"],
+      ["", "1", BASELINE_DESCRIPTION, "BASELINE", "Baseline"],
       ["Versioned", "2", "Create users", "SQL", "Success"],
       ["Versioned", "3", "Add display name", "SQL", "Success"],
       ["Repeatable", "", "User summary view", "SQL", "Success"],
-      ["Versioned", "1", "Legacy schema", "SQL", "Ignored (Baseline)"],
     ]);
-    expect(m[1]).toMatchObject({
+    expect(m[2]).toMatchObject({
       script: "V2__Create_users.sql",
       stateCode: "SUCCESS",
       checksumOnDisk: crc("V2__Create_users.sql"),
@@ -272,9 +275,45 @@ describe("a history table exactly as Flyway 10 writes it", () => {
       executionTime: 14,
       group: "schema",
     });
-    expect(m[0]).not.toHaveProperty("group");
-    expect(m[1]!.installedOn).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
-    expect(m[4]).toMatchObject({ installedRank: null, installedOn: null, checksumInHistory: null });
+    expect(m[1]).not.toHaveProperty("group");
+    expect(m[2]!.installedOn).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    expect(m[0]).toMatchObject({ installedRank: null, installedOn: null, checksumInHistory: null });
+    // flyway info -outputType=json (CommandResultFactory.createInfoResult / createInfoOutput).
+    const info = (
+      db as unknown as {
+        flywayInfo: Record<string, unknown> & { migrations: Record<string, unknown>[] };
+      }
+    ).flywayInfo;
+    expect(info).toMatchObject({
+      operation: "info",
+      flywayVersion: "10.22.0",
+      database: "cases",
+      schemaVersion: "3",
+      schemaName: "",
+      allSchemasEmpty: false,
+    });
+    expect(info.migrations[0]).toEqual({
+      category: "Versioned",
+      version: "1",
+      rawVersion: "1",
+      description: "Legacy schema",
+      type: "SQL",
+      installedOnUTC: "",
+      state: "Ignored (Baseline)",
+      undoable: "No",
+      filepath: join(ws.dir, "sql/cases/V1__Legacy_schema.sql"),
+      undoFilepath: "",
+      installedBy: "",
+      shouldExecuteExpression: null,
+      executionTime: 0,
+    });
+    expect(info.migrations[2]).toMatchObject({
+      version: "2",
+      installedBy: "cases",
+      executionTime: 14,
+      installedOnUTC: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}|\.\d{6})?Z$/),
+    });
+    expect(info.migrations[4]).toMatchObject({ category: "Repeatable", version: "", undoable: "" });
   });
 
   it("prints the table flyway info prints, with Flyway's display names", async () => {
@@ -285,14 +324,16 @@ describe("a history table exactly as Flyway 10 writes it", () => {
     });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("  Schema version: 3\n");
+    // MigrationInfoDumper.dumpToAsciiTable: Flyway 10's columns, Undoable last.
     expect(r.stdout).toMatch(
-      /\| Category {3}\| Version \| Description {11}\| Type {5}\| Installed On {8}\| State {14}\|/,
+      /\| Category {3}\| Version \| Description {11}\| Type {5}\| Installed On {8}\| State {14}\| Undoable \|/,
     );
     expect(r.stdout).toMatch(
-      /\| Versioned {2}\| 1 {7}\| Legacy schema {9}\| SQL {6}\| {21}\| Ignored \(Baseline\) \|/,
+      /\| Versioned {2}\| 1 {7}\| Legacy schema {9}\| SQL {6}\| {21}\| Ignored \(Baseline\) \| No {7}\|/,
     );
+    expect(r.stdout).toMatch(/\| {12}\| 1 {7}\| << Flyway Baseline >> \| BASELINE \|/);
     expect(r.stdout).toMatch(
-      /\| Repeatable \| {9}\| User summary view {5}\| SQL {6}\| \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| Success {12}\|/,
+      /\| Repeatable \| {9}\| User summary view {5}\| SQL {6}\| \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| Success {12}\| {10}\|/,
     );
     expect(r.stdout).toContain("  validate: ok\n");
   });
@@ -604,6 +645,110 @@ describe("a currentSchema that does not exist yet (Flyway creates it on its firs
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toContain("cases: no version yet, 1 pending");
     }
+  });
+
+  it("validate gives Flyway's one 'doesn't exist yet' error, not one per file; *:pending passes", async () => {
+    // DbValidate.validate: !schema.exists() → SCHEMA_DOES_NOT_EXIST when migrations resolve and pending is not ignored.
+    const ws = makeWorkspace({
+      "dev-bootstrap.yaml":
+        "migrations:\n  sqlDir: sql\n  databases:\n    - { name: cases, vaultPath: cases/db }\n",
+      "sql/cases/V1__First.sql": "select 1;\n",
+      "sql/cases/V2__Second.sql": "select 2;\n",
+      "sql/cases/R__View.sql": "select 3;\n",
+    });
+    const env = cleanEnv({
+      DATABASE_URL: `jdbc:postgresql://127.0.0.1:${server.port}/cases?user=cases&password=${encodeURIComponent(PASSWORDS.cases)}&currentSchema=not_yet`,
+    });
+    const r = await runCli(["flyway-status", "--from", "env", "--json"], { cwd: ws.dir, env });
+    expect(r.code, r.stderr).toBe(1);
+    const db = (JSON.parse(r.stdout) as StatusJson).databases[0]!;
+    expect(db.errors).toEqual([
+      { code: "SCHEMA_DOES_NOT_EXIST", message: `Schema "not_yet" doesn't exist yet` },
+    ]);
+    expect(db.migrations.map((m) => m.state)).toEqual(["Pending", "Pending", "Pending"]);
+    const ignored = await runCli(["flyway-status", "--from", "env"], {
+      cwd: ws.dir,
+      env: { ...env, FLYWAY_IGNORE_MIGRATION_PATTERNS: "*:pending" },
+    });
+    expect(ignored.code, ignored.stdout + ignored.stderr).toBe(0);
+  });
+});
+
+describe("the files of a location, found as Flyway's FileSystemScanner finds them", () => {
+  it("a symbolic link loop ends in bounded time with one line and a hint, where Flyway's scan never ends", async () => {
+    const ws = makeWorkspace({
+      "dev-bootstrap.yaml":
+        "migrations:\n  sqlDir: sql\n  databases:\n    - { name: cases, vaultPath: cases/db }\n",
+      "sql/cases/V1__First.sql": "select 1;\n",
+    });
+    // Two links to the location itself: a walk without a bound on directories is exponential.
+    symlinkSync(".", join(ws.dir, "sql/cases/a"));
+    symlinkSync(".", join(ws.dir, "sql/cases/b"));
+    const r = await runCli(["flyway-status", "--from", "env"], {
+      cwd: ws.dir,
+      env: cleanEnv({ DATABASE_URL: url("cases") }),
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/a symbolic link loop\?/);
+    expect(r.stdout + r.stderr).toMatch(/remove or fix it/);
+  });
+
+  it("a script's own .conf turns placeholder replacement off for it, as in Flyway", async () => {
+    // ParserSqlScript.placeholderReplacement: SqlScriptMetadata (R__Raw.sql.conf) over the setting;
+    // without it, '${literal}' has no value and Flyway cannot resolve the migrations.
+    const text = "select '${literal}';\n";
+    await writeHistory({
+      ...FLYWAY_CASES[0]!,
+      files: { "R__Raw.sql": text },
+      rows: [{ version: null, description: "Raw", script: "R__Raw.sql", checksum: { text } }],
+    });
+    const ws = makeWorkspace({
+      "dev-bootstrap.yaml":
+        "migrations:\n  sqlDir: sql\n  databases:\n    - { name: cases, vaultPath: cases/db }\n",
+      "sql/cases/R__Raw.sql": text,
+      "sql/cases/R__Raw.sql.conf": "# no placeholders here\nplaceholderReplacement = false\n",
+    });
+    const env = cleanEnv({ DATABASE_URL: url("cases") });
+    const r = await runCli(["flyway-status", "--from", "env", "--json"], { cwd: ws.dir, env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const db = (JSON.parse(r.stdout) as StatusJson).databases[0]!;
+    expect(db.migrations.map((m) => [m.description, m.state])).toEqual([["Raw", "Success"]]);
+    // Without the .conf: "No value provided for placeholder: ${literal}.  Check your configuration!"
+    ws.write("sql/cases/R__Raw.sql.conf", "placeholderReplacement=true\n");
+    const on = await runCli(["flyway-status", "--from", "env", "--json"], { cwd: ws.dir, env });
+    expect(on.code).toBe(1);
+    expect((JSON.parse(on.stdout) as StatusJson).databases[0]!.errors).toEqual([
+      {
+        code: "INFO",
+        message: "No value provided for placeholder: ${literal}.  Check your configuration!",
+      },
+    ]);
+  });
+
+  it("skips hidden directories, follows symbolic links to directories, and skips a FIFO without waiting", async () => {
+    await writeHistory({ ...FLYWAY_CASES[0]!, rows: [] });
+    const ws = makeWorkspace({
+      "dev-bootstrap.yaml":
+        "migrations:\n  sqlDir: sql\n  databases:\n    - { name: cases, vaultPath: cases/db }\n",
+      "sql/cases/V1__First.sql": "select 1;\n",
+      // FileSystemScanner.findResourceNamesFromFileSystem: File.isHidden directories are skipped (#1807).
+      "sql/cases/..2026_01_01/V9__Kubernetes_mount.sql": "select 9;\n",
+      "sql/cases/.git/V8__Hidden.sql": "select 8;\n",
+      "shared/V2__Linked.sql": "select 2;\n",
+    });
+    // java.io.File.isDirectory follows the link: its files are read as if they were there.
+    symlinkSync(join(ws.dir, "shared"), join(ws.dir, "sql/cases/linked"));
+    execFileSync("mkfifo", [join(ws.dir, "sql/cases/V3__Pipe.sql")]);
+    const r = await runCli(["flyway-status", "--from", "env", "--json", "--allow-pending"], {
+      cwd: ws.dir,
+      env: cleanEnv({ DATABASE_URL: url("cases") }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const db = (JSON.parse(r.stdout) as StatusJson).databases[0]!;
+    expect(db.migrations.map((m) => [m.version, m.script, m.state])).toEqual([
+      ["1", "V1__First.sql", "Pending"],
+      ["2", "linked/V2__Linked.sql", "Pending"],
+    ]);
   });
 });
 

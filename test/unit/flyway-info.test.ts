@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/core/errors.js";
 import { flywayChecksum, parseMigrationName } from "../../src/core/flyway-files.js";
 import {
+  type BuiltinPlaceholders,
+  placeholderTimestamp,
+} from "../../src/core/flyway-placeholders.js";
+import {
   DEFAULT_IGNORE_PATTERNS,
+  DEFAULT_PLACEHOLDERS,
   flywayEnvFromConfig,
   parseIgnorePatterns,
   parseTarget,
@@ -15,15 +20,35 @@ import {
   type DiskMigration,
   type HistoryRow,
 } from "../../src/core/flyway-status.js";
-import { FLYWAY_CASES, type FlywayCase, rowChecksum } from "../helpers/flyway-cases.js";
+import {
+  CASE_DATABASE,
+  FLYWAY_CASES,
+  type FlywayCase,
+  rowChecksum,
+} from "../helpers/flyway-cases.js";
 
 function disk(files: Record<string, string>): DiskMigration[] {
   return Object.entries(files).map(([name, text]) => {
     const parsed = parseMigrationName(name);
     if (parsed.ok !== true) throw new Error(`bad test file name ${name}`);
-    return { ...parsed.file, checksum: flywayChecksum(text) };
+    return {
+      ...parsed.file,
+      checksum: flywayChecksum(text),
+      ...(parsed.file.kind === "repeatable" ? { text } : {}),
+    };
   });
 }
+
+/** The built-in placeholders as the case database gives them (see CASE_DATABASE). */
+const BUILTINS: BuiltinPlaceholders = {
+  defaultSchema: CASE_DATABASE.schema,
+  database: CASE_DATABASE.database,
+  user: CASE_DATABASE.user,
+  table: "flyway_schema_history",
+  environment: "default",
+  workingDirectory: "/flyway",
+  timestamp: placeholderTimestamp(new Date()),
+};
 
 function history(c: FlywayCase): HistoryRow[] {
   return c.rows.map((r, i) => ({
@@ -42,7 +67,10 @@ function history(c: FlywayCase): HistoryRow[] {
 
 function run(c: FlywayCase) {
   const settings = resolveFlywaySettings({ env: c.env ?? {}, allowPending: c.allowPending });
-  return computeStatus(history(c), disk(c.files), settings);
+  return computeStatus(history(c), disk(c.files), {
+    ...settings,
+    replacing: { settings: DEFAULT_PLACEHOLDERS, builtins: BUILTINS },
+  });
 }
 
 describe("Flyway's states and validate verdicts, case by case", () => {
@@ -102,7 +130,9 @@ describe("computeStatus details", () => {
     );
     expect(s.migrations[0]).toEqual({
       category: "Versioned",
+      undoable: "No",
       version: "1",
+      rawVersion: "1",
       description: "First",
       type: "SQL",
       script: "V1__First.sql",
@@ -277,5 +307,14 @@ describe("hints for validate's errors", () => {
         message: "Corrupted schema history: multiple delete entries for version 2",
       }),
     ).toMatch(/fix them by hand/);
+    expect(
+      hintFor({
+        code: "INFO",
+        message: "No value provided for placeholder: ${owner}.  Check your configuration!",
+      }),
+    ).toMatch(/FLYWAY_PLACEHOLDERS_<NAME>/);
+    expect(
+      hintFor({ code: "SCHEMA_DOES_NOT_EXIST", message: 'Schema "app" doesn\'t exist yet' }),
+    ).toMatch(/migrate creates it/);
   });
 });
