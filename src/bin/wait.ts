@@ -5,7 +5,8 @@ import { ExitCode, UsageError } from "../core/errors.js";
 
 export const command = defineCommand({
   name: "wait",
-  summary: "block until no link from fixture to Flyway is broken (a readiness gate for apps and Tilt)",
+  summary:
+    "block until no link from fixture to Flyway is broken (a readiness gate for apps and Tilt)",
   usage: "[--timeout SECONDS] [--connect] [--allow-pending]",
   description: `
 Walks the same chain as 'dev-bootstrap why' again and again (soon after a

@@ -5,7 +5,8 @@ import { ExitCode } from "../core/errors.js";
 
 export const command = defineCommand({
   name: "why",
-  summary: "the first broken link from fixture to Flyway: what it saw and the command that fixes it",
+  summary:
+    "the first broken link from fixture to Flyway: what it saw and the command that fixes it",
   usage: "[--json] [--connect] [--database NAME]",
   description: `
 Walks the chain, in order, and stops at the first broken link:
@@ -26,7 +27,10 @@ the databases or the journal. --json prints {"ok", "firstBroken", "links": [{"id
 "status", "summary", "evidence", "fix"}]}.`,
   options: {
     json: { type: "boolean", description: "print the report as JSON" },
-    connect: { type: "boolean", description: "also check each database's login and Flyway history" },
+    connect: {
+      type: "boolean",
+      description: "also check each database's login and Flyway history",
+    },
     database: { type: "string", placeholder: "NAME", description: "only this database" },
   },
   outcomes: {
@@ -43,9 +47,7 @@ the databases or the journal. --json prints {"ok", "firstBroken", "links": [{"id
       database: typeof ctx.values.database === "string" ? ctx.values.database : undefined,
       allowPending: true,
     });
-    const text = ctx.values.json
-      ? `${JSON.stringify(report, null, 2)}\n`
-      : renderChain(report);
+    const text = ctx.values.json ? `${JSON.stringify(report, null, 2)}\n` : renderChain(report);
     ctx.stdout.write(ctx.masker.mask(text));
     return report.ok ? "ok" : "broken";
   },

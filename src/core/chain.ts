@@ -69,9 +69,7 @@ export function chainReport(
     }
     if (!r) {
       const unchecked =
-        CONNECT_LINKS.has(id) && !options.connect
-          ? "not checked (needs --connect)"
-          : "not checked";
+        CONNECT_LINKS.has(id) && !options.connect ? "not checked (needs --connect)" : "not checked";
       return { id, status: "unchecked", summary: unchecked, evidence: [], fix: null };
     }
     if (r.status === "broken") {
@@ -89,7 +87,8 @@ export function chainReport(
  * cannot be looked up or guessed offline, and equal values show equal prints.
  */
 export function fingerprinter(key: Uint8Array): (value: string) => string {
-  return (value) => `hmac:${createHmac("sha256", key).update(value, "utf8").digest("hex").slice(0, 12)}`;
+  return (value) =>
+    `hmac:${createHmac("sha256", key).update(value, "utf8").digest("hex").slice(0, 12)}`;
 }
 
 /** Keys whose values differ between `have` and `want` (missing included), in `want`'s order. */

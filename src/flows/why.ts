@@ -29,11 +29,7 @@ import {
   type SourceData,
 } from "../core/migrations-secret.js";
 import { secretValuesOf } from "../core/secret-values.js";
-import {
-  type CheckpointLogger,
-  type RecordedCheckpoint,
-  recordingLogger,
-} from "../log/logger.js";
+import { type CheckpointLogger, type RecordedCheckpoint, recordingLogger } from "../log/logger.js";
 import { detectEsoVersion, GROUP, readyOf } from "./eso-objects.js";
 import { loadFixtureDirectory } from "./fixtures.js";
 import { openDatabase, queryTimeoutMs } from "./flyway-db.js";
@@ -75,8 +71,19 @@ class Broken extends Error {
     super(result.summary);
   }
 }
+/**
+ * Ends a link's check as broken. `fix` is the command, optionally followed by three
+ * spaces and a parenthesised note: the note goes to the evidence, so `fix` stays a
+ * command a script or a Tilt button can run.
+ */
 const broken = (summary: string, fix: string, evidence: string[] = []): never => {
-  throw new Broken({ status: "broken", summary, evidence, fix });
+  const note = / {3}\((.*)\)$/s.exec(fix);
+  throw new Broken({
+    status: "broken",
+    summary,
+    evidence: note ? [...evidence, `note: ${note[1]}`] : evidence,
+    fix: note ? fix.slice(0, note.index) : fix,
+  });
 };
 
 /** The databases this walk looks at, in config order (the first is the primary). */
@@ -415,7 +422,8 @@ async function sourceSecretsLink(ctx: Ctx): Promise<LinkResult> {
             `${where}: resourceVersion ${secret!.resourceVersion}`,
             describeRead(mount, path, read),
             ...different.map(
-              (k) => `${k}: secret ${ctx.print(secret!.data[k]!)}, Vault ${ctx.print(read.data[k]!)}`,
+              (k) =>
+                `${k}: secret ${ctx.print(secret!.data[k]!)}, Vault ${ctx.print(read.data[k]!)}`,
             ),
           ],
         );
@@ -452,7 +460,11 @@ async function migrationsSecretLink(ctx: Ctx): Promise<LinkResult> {
   const entries = readMigrationsSecret(secret!, ctx.databases);
   const problems = entries.flatMap((e) => e.problems.map((p) => `${e.database}: ${p}`));
   if (problems.length)
-    broken(`${where}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`, BOOTSTRAP, problems);
+    broken(
+      `${where}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`,
+      BOOTSTRAP,
+      problems,
+    );
   const built = buildMigrationsData(ctx.seen.sources!);
   if (built.ok) {
     const { missing, different } = differingKeys(secret!.data, built.data);
@@ -463,7 +475,8 @@ async function migrationsSecretLink(ctx: Ctx): Promise<LinkResult> {
         [
           `${where}: resourceVersion ${secret!.resourceVersion}`,
           ...different.map(
-            (k) => `${k}: secret ${ctx.print(secret!.data[k]!)}, sources ${ctx.print(built.data[k]!)}`,
+            (k) =>
+              `${k}: secret ${ctx.print(secret!.data[k]!)}, sources ${ctx.print(built.data[k]!)}`,
           ),
         ],
       );
@@ -530,7 +543,10 @@ async function flywayLink(ctx: Ctx): Promise<LinkResult> {
     broken(
       bad.error ?? `${bad.database}: ${bad.errors[0]?.message.split("\n")[0] ?? "validate failed"}`,
       cp?.hint ?? "dev-bootstrap flyway-status",
-      [...evidence, ...bad.errors.slice(1).map((e) => `${bad.database}: ${e.message.split("\n")[0]}`)],
+      [
+        ...evidence,
+        ...bad.errors.slice(1).map((e) => `${bad.database}: ${e.message.split("\n")[0]}`),
+      ],
     );
   }
   return {

@@ -203,7 +203,9 @@ export function recordingLogger(masker: SecretMasker): {
         const record = JSON.parse(line) as Record<string, unknown>;
         if (!isCheckpoint(record)) return;
         const { step, status, message, hint } = record as unknown as RecordedCheckpoint;
-        checkpoints.push(hint === undefined ? { step, status, message } : { step, status, message, hint });
+        checkpoints.push(
+          hint === undefined ? { step, status, message } : { step, status, message, hint },
+        );
       },
     },
   });

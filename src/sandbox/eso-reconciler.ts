@@ -43,7 +43,8 @@ export class EsoReconciler {
       obj.kind === "ClusterSecretStore" ||
       (obj.kind === "Secret" && !obj.metadata.labels?.["reconcile.external-secrets.io/managed"])
     ) {
-      for (const store of this.kube.list("ClusterSecretStore")) this.scheduleStore(store.metadata.name);
+      for (const store of this.kube.list("ClusterSecretStore"))
+        this.scheduleStore(store.metadata.name);
       for (const es of this.kube.list("ExternalSecret"))
         this.schedule(es.metadata.namespace!, es.metadata.name);
     }
