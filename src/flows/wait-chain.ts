@@ -5,7 +5,6 @@
  */
 import type { ResolvedConfig } from "../config/resolve.js";
 import type { ChainReport, Link } from "../core/chain.js";
-import { StepError } from "../core/errors.js";
 import { type PollSchedule, pollDelay } from "../core/poll.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import type { Host } from "./host.js";

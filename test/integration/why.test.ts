@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
 import { cleanEnv, runInProcess } from "../helpers/cli.js";
+import { spawnCli } from "../helpers/spawned.js";
 import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 let world: World;
@@ -280,5 +281,42 @@ describe("dev-bootstrap why", () => {
     const unknown = await cli(["why", "--database", "nope"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no database 'nope' in migrations\.databases/);
+  });
+});
+
+describe("dev-bootstrap wait (the built CLI, as Tilt runs it)", () => {
+  it("waits with a line naming the broken link, and returns as soon as the chain heals", async () => {
+    await ready();
+    world.eso.stop();
+    world.kube.remove("Secret", "ameide", "db-migrations-local");
+    const kubeFrom = world.kube.requests.length;
+    const vaultFrom = world.vault.requests.length;
+    const run = spawnCli(["wait", "--timeout", "120"], { cwd: ws.dir, env: cleanEnv(world.env) });
+    await run.waitFor(
+      /waiting for migrations-secret — .*FLYWAY_URL not set.*fix: dev-bootstrap bootstrap-db-migrations-secret/,
+    );
+    // While it waits, it only reads.
+    expect(
+      world.kube.requests
+        .slice(kubeFrom)
+        .filter((q) => !["get", "list", "watch", "discovery"].includes(q.verb.toLowerCase())),
+    ).toEqual([]);
+    expect(world.vault.requests.slice(vaultFrom).filter((q) => q.method !== "GET")).toEqual([]);
+    expect((await cli(["bootstrap-db-migrations-secret"])).code).toBe(0);
+    const healed = Date.now();
+    const code = await run.exited;
+    expect(code, run.output()).toBe(0);
+    // The next poll is at most 2 s away; a busy machine gets as much again.
+    expect(Date.now() - healed).toBeLessThan(6000);
+    expect(run.output()).toMatch(/\[wait\] .*no broken link after \d+ s/);
+  });
+
+  it("gives up at its timeout with exit 1, the first broken link and its fix", async () => {
+    world.vault.faults.sealed = true;
+    const run = spawnCli(["wait", "--timeout", "1"], { cwd: ws.dir, env: cleanEnv(world.env) });
+    expect(await run.exited, run.output()).toBe(1);
+    expect(run.output()).toMatch(/still broken after 1 s: vault — Vault sealed at/);
+    expect(run.output()).toMatch(/fix: unseal it \('vault operator unseal'\)/);
+    expect(world.vault.requests.filter((q) => q.method !== "GET")).toEqual([]);
   });
 });
