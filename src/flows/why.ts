@@ -319,6 +319,12 @@ async function esoLink(ctx: Ctx): Promise<LinkResult> {
   if (!store)
     broken(`ClusterSecretStore ${config.eso.store} does not exist on ${kube.server}`, ENSURE);
   const r = readyOf(store as Record<string, unknown>);
+  // No condition at all: ESO's controller has not looked at the store (not running?).
+  if (!r.ready && r.reason === "Pending")
+    broken(
+      `ClusterSecretStore ${config.eso.store} has no Ready condition: ESO has not reconciled it`,
+      "kubectl -n external-secrets rollout restart deployment external-secrets   (is ESO's controller running? kubectl -n external-secrets get pods)",
+    );
   if (!r.ready)
     broken(
       `ClusterSecretStore ${config.eso.store} is not Ready: ${r.reason}: ${r.message}`,

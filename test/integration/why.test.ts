@@ -320,3 +320,38 @@ describe("dev-bootstrap wait (the built CLI, as Tilt runs it)", () => {
     expect(world.vault.requests.filter((q) => q.method !== "GET")).toEqual([]);
   });
 });
+
+describe("failing commands end with the first broken link and its fix", () => {
+  it("post-start: after its summary table", async () => {
+    await ready();
+    world.eso.stop();
+    world.kube.remove("ClusterSecretStore", undefined, "ameide-vault");
+    // ensure-local-secrets re-applies the store; the ESO stand-in is stopped, so the
+    // ExternalSecrets never turn Ready and the bootstrap (verify mode) cannot vouch.
+    ws.write(
+      "dev-bootstrap.yaml",
+      "vault:\n  readyTimeoutSeconds: 2\neso:\n  readyTimeoutSeconds: 1\nmigrations:\n  mode: verify\n",
+    );
+    world.kube.remove("Secret", "ameide", "platform-db-credentials");
+    const r = await cli(["post-start", "--no-tilt"]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    const tail = r.stdout.slice(r.stdout.lastIndexOf("why: "));
+    expect(r.stdout.lastIndexOf("why: ")).toBeGreaterThan(r.stdout.indexOf("db-migrations-secret"));
+    expect(tail).toMatch(
+      /^why: first broken link: eso — ClusterSecretStore ameide-vault is not Ready/,
+    );
+    expect(r.stdout).toMatch(/\n {2}fix: dev-bootstrap ensure-local-secrets\n/);
+  });
+
+  it("run-flyway-cli: 'FLYWAY_URL not set', then the link that broke and its fix", async () => {
+    await ready();
+    world.eso.stop();
+    world.kube.remove("Secret", "ameide", "db-migrations-local");
+    const r = await cli(["run-flyway-cli", "info"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/does not exist \(Flyway would fail with 'FLYWAY_URL not set'\)/);
+    expect(r.stdout).toMatch(
+      /why: first broken link: migrations-secret — secret ameide\/db-migrations-local does not exist.*\n {2}fix: dev-bootstrap bootstrap-db-migrations-secret\n/,
+    );
+  });
+});
