@@ -326,8 +326,8 @@ describe("failing commands end with the first broken link and its fix", () => {
     await ready();
     world.eso.stop();
     world.kube.remove("ClusterSecretStore", undefined, "ameide-vault");
-    // ensure-local-secrets re-applies the store; the ESO stand-in is stopped, so the
-    // ExternalSecrets never turn Ready and the bootstrap (verify mode) cannot vouch.
+    // ESO's controller is down: ensure-local-secrets re-applies the store, nobody
+    // validates it, the ExternalSecrets never turn Ready, the bootstrap (verify) fails.
     ws.write(
       "dev-bootstrap.yaml",
       "vault:\n  readyTimeoutSeconds: 2\neso:\n  readyTimeoutSeconds: 1\nmigrations:\n  mode: verify\n",
@@ -338,9 +338,11 @@ describe("failing commands end with the first broken link and its fix", () => {
     const tail = r.stdout.slice(r.stdout.lastIndexOf("why: "));
     expect(r.stdout.lastIndexOf("why: ")).toBeGreaterThan(r.stdout.indexOf("db-migrations-secret"));
     expect(tail).toMatch(
-      /^why: first broken link: eso — ClusterSecretStore ameide-vault is not Ready/,
+      /^why: first broken link: eso — ClusterSecretStore ameide-vault has no Ready condition: ESO has not reconciled it/,
     );
-    expect(r.stdout).toMatch(/\n {2}fix: dev-bootstrap ensure-local-secrets\n/);
+    expect(tail).toMatch(
+      /\n {2}fix: kubectl -n external-secrets rollout restart deployment external-secrets\n/,
+    );
   });
 
   it("run-flyway-cli: 'FLYWAY_URL not set', then the link that broke and its fix", async () => {
