@@ -105,6 +105,9 @@ export async function why(
   options: WhyOptions,
 ): Promise<ChainReport> {
   const databases = selectedDatabases(resolved, options.database);
+  // Load the Kubernetes client while Vault answers (as post-start does): compiling it is
+  // the largest part of a walk, and would otherwise wait for the Vault links.
+  host.kube().catch(() => {}); // a load error surfaces at the eso link, where it is awaited
   const seen: Seen = { vaultReads: new Map() };
   const print = fingerprinter(options.fingerprintKey);
   const ctx = { host, resolved, options, seen, databases, print };
