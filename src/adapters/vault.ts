@@ -37,6 +37,8 @@ export type KvRead =
        * nested objects), for rewriting the path without changing what others stored.
        */
       raw: Map<string, string>;
+      /** When this version was written (`metadata.created_time`), when Vault said. */
+      createdTime?: string;
     };
 
 export interface MountInfo {
@@ -157,7 +159,10 @@ export function createVault(options: VaultOptions): Vault {
       try {
         const answer = await request("GET", apiPath);
         const body = ok<{
-          data?: { data?: Record<string, unknown> | null; metadata?: { version?: unknown } };
+          data?: {
+            data?: Record<string, unknown> | null;
+            metadata?: { version?: unknown; created_time?: unknown };
+          };
         }>(answer, "GET", apiPath);
         const version = body.data?.metadata?.version;
         const members = membersAt(answer.text, ["data", "data"]);
@@ -176,7 +181,10 @@ export function createVault(options: VaultOptions): Vault {
           raw.set(k, json);
           data[k] = json.startsWith('"') ? (JSON.parse(json) as string) : json;
         }
-        return { kind: "present", version, data, raw };
+        const created = body.data?.metadata?.created_time;
+        return typeof created === "string"
+          ? { kind: "present", version, data, raw, createdTime: created }
+          : { kind: "present", version, data, raw };
       } catch (error) {
         if (error instanceof VaultHttpError && error.status === 404) {
           // A soft-deleted latest version answers 404 *with* its metadata (FAULTS.md 6).

@@ -45,14 +45,26 @@ scratch.`,
     const timeout = ctx.values.timeout === undefined ? 600 : Number(ctx.values.timeout);
     if (!Number.isFinite(timeout) || timeout <= 0)
       throw new UsageError("--timeout expects a number of seconds");
-    const { runFlywayCli } = await import("../flows/flyway-cli.js");
-    await runFlywayCli(ctx.host, ctx.resolved, ctx.log, {
-      command: commandName as "info",
-      from,
-      ...(typeof ctx.values.database === "string" ? { database: ctx.values.database } : {}),
-      stdout: ctx.stdout,
-      timeoutMs: timeout * 1000,
-    });
+    const [{ runFlywayCli }, { explainFailure }] = await Promise.all([
+      import("../flows/flyway-cli.js"),
+      import("../flows/why.js"),
+    ]);
+    try {
+      await runFlywayCli(ctx.host, ctx.resolved, ctx.log, {
+        command: commandName as "info",
+        from,
+        ...(typeof ctx.values.database === "string" ? { database: ctx.values.database } : {}),
+        stdout: ctx.stdout,
+        timeoutMs: timeout * 1000,
+      });
+    } catch (error) {
+      // From the cluster, the chain fixture → Flyway explains the failure: its first
+      // broken link and fix end the output. Connections from this shell are not the chain's.
+      if (from === "cluster" && !(error instanceof UsageError)) {
+        ctx.stdout.write(await explainFailure(ctx.host, ctx.resolved, { connect: true }));
+      }
+      throw error;
+    }
     return undefined;
   },
 });

@@ -58,4 +58,13 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
     summary: "find Azure Key Vault instructions and configuration in Markdown and YAML",
   },
   { name: "summary", summary: "show the latest run (or the last N runs) from the journal" },
+  {
+    name: "why",
+    summary:
+      "the first broken link from fixture to Flyway: what it saw and the command that fixes it",
+  },
+  {
+    name: "wait",
+    summary: "block until no link from fixture to Flyway is broken (a readiness gate)",
+  },
 ];

@@ -136,13 +136,13 @@ export async function readSources(options: BootstrapOptions): Promise<Sources> {
 }
 
 /** The Vault path the ExternalSecret that materialises `ns/name` reads, when we configure one. */
-function esoVaultPath(config: Config, ns: string, name: string): string | undefined {
+export function esoVaultPath(config: Config, ns: string, name: string): string | undefined {
   return config.eso.externalSecrets.find(
     (e) => (e.target ?? e.name) === name && (e.namespace ?? config.namespace) === ns,
   )?.vaultPath;
 }
 
-function esoName(config: Config, ns: string, name: string): string {
+export function esoName(config: Config, ns: string, name: string): string {
   return (
     config.eso.externalSecrets.find(
       (e) => (e.target ?? e.name) === name && (e.namespace ?? config.namespace) === ns,

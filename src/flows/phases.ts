@@ -15,6 +15,7 @@ import type { Host } from "./host.js";
 import { bootstrapMigrationsSecret } from "./migrations-secret.js";
 import { type Phase, runPipeline } from "./pipeline.js";
 import { latestRun } from "./summary.js";
+import { explainFailure } from "./why.js";
 import { wireEso } from "./wire-eso.js";
 
 /** ensure-local-secrets: seed Vault, then wire ESO (requesting a refresh when Vault changed). */
@@ -153,6 +154,8 @@ export async function runSummarised(
   log: CheckpointLogger,
   phases: readonly Phase[],
   stdout: Output,
+  /** On failure, end with the chain's first broken link and its fix (why's walk). */
+  explain?: { connect: boolean },
 ): Promise<{ failed: boolean; error?: unknown }> {
   const { failed } = await host.withWorkspaceLock(log, () => runPipeline(phases, log));
   const journal = new Journal({
@@ -160,5 +163,6 @@ export async function runSummarised(
     maxBytes: resolved.config.log.journalMaxBytes,
   });
   stdout.write(`\n${renderRunTable(latestRun(journal, log.runId))}\n`);
+  if (failed && explain) stdout.write(await explainFailure(host, resolved, explain));
   return failed ? { failed: true, error: failed.error } : { failed: false };
 }

@@ -97,5 +97,5 @@ export async function postStart(
       },
     },
   ];
-  return runSummarised(host, resolved, log, phases, options.stdout);
+  return runSummarised(host, resolved, log, phases, options.stdout, { connect: false });
 }

@@ -38,5 +38,7 @@ export async function smoke(
     // After layer 42 nothing may be pending; without the layer this is a pre-migrate check.
     flywayStatusPhase(host, resolved, log, { allowPending: options.skipLayer }),
   ];
-  return runSummarised(host, resolved, log, phases, options.stdout);
+  return runSummarised(host, resolved, log, phases, options.stdout, {
+    connect: options.connect,
+  });
 }

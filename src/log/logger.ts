@@ -172,3 +172,42 @@ export class CheckpointLogger {
     return this.failedSteps.size > 0;
   }
 }
+
+/** A checkpoint a step ended with, as a recording logger kept it. */
+export interface RecordedCheckpoint {
+  step: string;
+  status: CheckpointStatus;
+  message: string;
+  hint?: string;
+}
+
+/**
+ * A logger that prints and journals nothing and keeps every checkpoint (masked),
+ * for read-only checks that reuse steps and report through their own result:
+ * `why` reads a reused step's fail line (its message and hint) from here.
+ */
+export function recordingLogger(masker: SecretMasker): {
+  log: CheckpointLogger;
+  checkpoints: RecordedCheckpoint[];
+} {
+  const checkpoints: RecordedCheckpoint[] = [];
+  const log = new CheckpointLogger({
+    runId: "why",
+    command: "why",
+    format: "json",
+    colour: false,
+    journal: undefined,
+    masker,
+    out: {
+      write(line: string) {
+        const record = JSON.parse(line) as Record<string, unknown>;
+        if (!isCheckpoint(record)) return;
+        const { step, status, message, hint } = record as unknown as RecordedCheckpoint;
+        checkpoints.push(
+          hint === undefined ? { step, status, message } : { step, status, message, hint },
+        );
+      },
+    },
+  });
+  return { log, checkpoints };
+}

@@ -69,9 +69,70 @@ export class EsoReconciler {
       obj.kind === "ServiceAccount" ||
       (obj.kind === "Secret" && !obj.metadata.labels?.["reconcile.external-secrets.io/managed"])
     ) {
+      for (const store of this.kube.list("ClusterSecretStore"))
+        this.scheduleStore(store.metadata.name);
       for (const es of this.kube.list("ExternalSecret"))
         this.schedule(es.metadata.namespace!, es.metadata.name);
     }
+  }
+
+  private scheduleStore(name: string): void {
+    const key = `ClusterSecretStore/${name}`;
+    if (this.pending.has(key)) return;
+    this.pending.set(
+      key,
+      setTimeout(() => {
+        this.pending.delete(key);
+        this.validateStore(name).catch(() => {});
+      }, this.delayMs),
+    );
+  }
+
+  /**
+   * ESO's store controller validates a store by building its provider client (for
+   * Vault with token auth: reading the token Secret and looking the token up) and
+   * sets the store's Ready condition: Valid, or InvalidProviderConfig / ValidationFailed.
+   */
+  async validateStore(name: string): Promise<void> {
+    const store = this.kube.get("ClusterSecretStore", undefined, name);
+    if (!store) return;
+    const vault = (store.spec as { provider?: { vault?: VaultProvider } })?.provider?.vault;
+    const tokenRef = vault?.auth?.tokenSecretRef;
+    const token = tokenRef
+      ? this.kube.secretData(tokenRef.namespace ?? "default", tokenRef.name)?.[tokenRef.key]
+      : undefined;
+    let ready: [boolean, string, string] = [true, "Valid", "store validated"];
+    if (!vault || !token) {
+      ready = [
+        false,
+        "InvalidProviderConfig",
+        !vault
+          ? "store has no Vault provider"
+          : `could not get provider client: cannot get Vault token from secret "${tokenRef?.namespace}/${tokenRef?.name}" key "${tokenRef?.key}"`,
+      ];
+    } else {
+      const answer = await fetch(`${vault.server}/v1/auth/token/lookup-self`, {
+        headers: { "X-Vault-Token": token },
+      }).catch((error: Error) => error);
+      if (answer instanceof Error || !answer.ok)
+        ready = [
+          false,
+          "ValidationFailed",
+          `unable to validate store: ${answer instanceof Error ? answer.message : `Code: ${answer.status}`}`,
+        ];
+    }
+    const [ok, reason, message] = ready;
+    this.kube.setStatus("ClusterSecretStore", undefined, name, {
+      conditions: [
+        {
+          type: "Ready",
+          status: ok ? "True" : "False",
+          reason,
+          message,
+          lastTransitionTime: new Date().toISOString(),
+        },
+      ],
+    });
   }
 
   private schedule(namespace: string, name: string): void {

@@ -127,6 +127,14 @@ export class KubeStore {
     return found && this.get("ServiceAccount", found.namespace, found.name) ? found : undefined;
   }
 
+  /** Deletes an object directly, as another client would (`kubectl delete`, a garbage collector). */
+  remove(kind: string, namespace: string | undefined, name: string): void {
+    const t = this.typeOf(kind);
+    const key = this.key(t.group, t.plural, t.namespaced ? namespace : undefined, name);
+    this.store.delete(key);
+    this.owners.delete(key);
+  }
+
   /** Writes status, as a controller does through the status subresource. */
   setStatus(kind: string, namespace: string | undefined, name: string, status: unknown): void {
     const t = this.typeOf(kind);

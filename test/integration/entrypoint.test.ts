@@ -101,6 +101,8 @@ describe("the entrypoint as a whole", () => {
     expect(r.stderr).toMatch(
       /agents: FLYWAY_URL not set \(none of AGENTS_FLYWAY_URL AGENTS_DATABASE_URL\)/,
     );
+    // The command that explains (and names the fix for) a secret lacking a key.
+    expect(r.stderr).toMatch(/^db-migrations: locally, run: dev-bootstrap why {3}\(/m);
     expect(standins.calls("flyway")).toHaveLength(0);
   });
 

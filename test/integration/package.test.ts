@@ -11,7 +11,7 @@ const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as {
 };
 
 /** Commands that run only through the umbrella: their names are too generic for node_modules/.bin. */
-const UMBRELLA_ONLY = new Set(["sandbox", "init"]);
+const UMBRELLA_ONLY = new Set(["sandbox", "init", "why", "wait"]);
 
 function packedFiles(): string[] {
   const r = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {

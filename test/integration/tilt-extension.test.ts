@@ -65,6 +65,7 @@ describe("the Tilt extension, evaluated by go.starlark.net with Tilt's builtins 
       "infra:42-db-migrations",
       "vault:fixture-watcher",
       "flyway:status",
+      "dev-bootstrap:ready",
     ]);
     for (const [name, want] of Object.entries(DEFAULT_GRAPH)) {
       const r = res.get(name)!;
@@ -99,6 +100,8 @@ describe("the Tilt extension, evaluated by go.starlark.net with Tilt's builtins 
       ["vault:reseed", "infra:15-vault-secrets"],
       ["eso:refresh", "infra:db-secrets-bootstrap"],
       ["db:check", "infra:db-secrets-bootstrap"],
+      ["why:bootstrap", "infra:db-secrets-bootstrap"],
+      ["why:42", "infra:42-db-migrations"],
     ]);
     const cmds = calls.filter((c) => c.fn === "v1alpha1.cmd");
     expect(cmds.map((c) => [c.kwargs.name, c.kwargs.args, c.kwargs.start_on])).toEqual([
@@ -117,7 +120,19 @@ describe("the Tilt extension, evaluated by go.starlark.net with Tilt's builtins 
         ["check-db-migrations-secret", "--connect"],
         { ui_buttons: ["db:check"], start_after: 0 },
       ],
+      [
+        "btn-why:bootstrap",
+        ["dev-bootstrap", "why"],
+        { ui_buttons: ["why:bootstrap"], start_after: 0 },
+      ],
+      ["btn-why:42", ["dev-bootstrap", "why"], { ui_buttons: ["why:42"], start_after: 0 }],
     ]);
+    // The readiness gate apps list in resource_deps: `wait` through the umbrella.
+    expect(res.get("dev-bootstrap:ready")).toMatchObject({
+      cmd: ["dev-bootstrap", "wait"],
+      resource_deps: ["infra:db-secrets-bootstrap"],
+      labels: ["infra"],
+    });
     // Nothing runs while the Tiltfile loads (no local()), and every command is a bin of the package.
     expect(calls.filter((c) => c.fn === "local")).toEqual([]);
     for (const argv of argvs(calls)) expect(pkgBins, argv.join(" ")).toContain(argv[0]);
@@ -135,6 +150,7 @@ describe("the Tilt extension, evaluated by go.starlark.net with Tilt's builtins 
       "billing-infra:db-secrets-bootstrap",
       "billing-infra:42-db-migrations",
       "billing-flyway:status",
+      "billing-dev-bootstrap:ready",
     ]);
     for (const r of res.values()) {
       expect(r.labels).toEqual(["platform"]);
@@ -156,6 +172,16 @@ describe("the Tilt extension, evaluated by go.starlark.net with Tilt's builtins 
       "billing-vault:reseed",
       "billing-eso:refresh",
       "billing-db:check",
+      "billing-why:bootstrap",
+      "billing-why:42",
+    ]);
+    expect(res.get("billing-dev-bootstrap:ready")?.cmd).toEqual([
+      "npx",
+      "--no",
+      "dev-bootstrap",
+      "wait",
+      "--timeout",
+      "600",
     ]);
     for (const c of calls.filter((c) => c.fn === "v1alpha1.cmd"))
       expect(c.kwargs.env).toEqual(["DEV_BOOTSTRAP_FIXTURES_DIR=deploy/fixtures"]);
@@ -226,6 +252,7 @@ dev_bootstrap(watcher = False)
       "infra:42-db-migrations",
       "vault:fixture-watcher",
       "flyway:status",
+      "dev-bootstrap:ready",
     ]);
     for (const argv of argvs(calls)) {
       expect(argv.slice(0, 2)).toEqual(["bash", "scripts/dev-bootstrap"]);

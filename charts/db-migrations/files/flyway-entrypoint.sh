@@ -124,7 +124,8 @@ for db in "${DBS[@]}"; do
 done
 if ((${#errors[@]})); then
   printf 'db-migrations: %s\n' "${errors[@]}" >&2
-  echo "db-migrations: nothing was run; fix the secrets named in existingSecrets (locally: dev-bootstrap bootstrap-db-migrations-secret)" >&2
+  echo "db-migrations: nothing was run; fix the secrets named in existingSecrets" >&2
+  echo "db-migrations: locally, run: dev-bootstrap why   (it names the first broken link from the fixtures to this secret and the command that fixes it, usually: dev-bootstrap bootstrap-db-migrations-secret)" >&2
   exit 2
 fi
 
