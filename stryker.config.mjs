@@ -1,0 +1,33 @@
+// @ts-check
+/**
+ * Mutation testing (`npm run mutate`): not part of `npm test` or CI — a full
+ * run takes long on two cores. Scope a run with `npm run mutate -- --mutate 'src/core/**\/*.ts'`.
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  testRunner: "vitest",
+  plugins: ["@stryker-mutator/vitest-runner"],
+  vitest: { configFile: "vitest.mutate.config.ts" },
+  mutate: ["src/core/**/*.ts", "src/flows/**/*.ts", "src/adapters/**/*.ts"],
+  // Results of the last run stay in reports/ (git-ignored): the next run tests
+  // only mutants whose code or covering tests changed since.
+  incremental: true,
+  incrementalFile: "reports/stryker-incremental.json",
+  coverageAnalysis: "perTest",
+  // Module-level constants run once at import; re-importing per mutant costs more than they are worth.
+  ignoreStatic: true,
+  concurrency: 2,
+  timeoutMS: 10_000,
+  reporters: ["clear-text", "progress", "html"],
+  htmlReporter: { fileName: "reports/mutation/index.html" },
+  tempDirName: ".stryker-tmp",
+  // Symlinks (to directories, or dangling until the example installs the package),
+  // which the sandbox copy cannot copy as files; the
+  // tests it runs read the SQL where the links point (db/flyway).
+  ignorePatterns: [
+    "/charts/db-migrations/seed",
+    "/charts/db-migrations/sql",
+    "/examples/platform/deploy/charts/db-migrations",
+  ],
+  cleanTempDir: "always",
+};
