@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ALPHABETS, deriveSecret } from "../../src/core/derive.js";
+import { ALPHABETS, DEFAULT_DERIVE, deriveSecret } from "../../src/core/derive.js";
 import { parseFixtures, resolveFixtures } from "../../src/core/fixtures.js";
 import { parseTemplate, renderTemplate } from "../../src/core/template.js";
 import { isValidVaultPath } from "../../src/core/vault-path.js";
@@ -33,6 +33,32 @@ describe("deriveSecret", () => {
         rotation: 0,
       }),
     ).toMatchInlineSnapshot(`"ead51367e194f44b"`);
+  });
+
+  it("pins the default alnum values: a change would rotate every developer's password", () => {
+    // Cross-checked with Python: the HMAC-SHA256 bytes of "<label>:<block>", bytes at or
+    // above 248 (the largest multiple of 62 in a byte) skipped, the rest mod 62 into the
+    // alphabet. Each value below skips at least one byte: mapping every byte would differ.
+    const password = (path: string) =>
+      deriveSecret("dev-bootstrap-local", "secret", path, "DB_PASSWORD", DEFAULT_DERIVE);
+    expect(DEFAULT_DERIVE).toEqual({ length: 32, alphabet: "alnum", rotation: 0 });
+    expect(password("platform/db")).toBe("ye5jHmN0VdkhKWPEsK7mv0binHT9oWYd");
+    expect(password("agents/db")).toBe("muunUy6MF0mGwFQZ1O7zbL7VcFjMC32N");
+    // Longer than one HMAC block: the counter stretches it, the first 32 characters stay.
+    expect(
+      deriveSecret("dev-bootstrap-local", "secret", "platform/db", "DB_PASSWORD", {
+        ...DEFAULT_DERIVE,
+        length: 64,
+      }),
+    ).toBe("ye5jHmN0VdkhKWPEsK7mv0binHT9oWYd31dBIkElpcC3ttg6ioY8F8Yr7zYmDAcA");
+    // The strong alphabet (77 characters: bytes at or above 231 skipped), across two blocks.
+    expect(
+      deriveSecret("dev-bootstrap-local", "secret", "platform/db", "DB_PASSWORD", {
+        length: 48,
+        alphabet: "strong",
+        rotation: 0,
+      }),
+    ).toBe("UAbU2mt-~kSqH!kOKsIv^iYnT9o.YO3X9hok*lL_iZteRrTK");
   });
 
   it("honours length and alphabet, including long values and custom alphabets", () => {

@@ -105,6 +105,9 @@ describe("toJdbc", () => {
 
   it("flags JDBC URLs that hold credentials or are not JDBC", () => {
     expect(jdbcProblem("jdbc:postgresql://h:1/d?password=x")).toMatch(/holds credentials/);
+    // A user alone is a credential too: FLYWAY_URL never names who logs in.
+    expect(jdbcProblem("jdbc:postgresql://h:1/d?user=x")).toMatch(/holds credentials/);
+    expect(jdbcProblem("jdbc:postgresql://u@h:1/d")).toMatch(/holds credentials/);
     expect(jdbcProblem("jdbc:postgresql://u:p@h:1/d")).toMatch(/holds credentials/);
     expect(jdbcProblem("postgresql://h/d")).toMatch(/not a JDBC URL/);
   });
