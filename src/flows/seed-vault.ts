@@ -179,7 +179,9 @@ async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<P
         throw error;
       }
     }
-    await (options.sleep ?? sleep)(backoffDelay(attempt), options.signal);
+    // Back off before the next attempt; after the last one nothing follows to wait for.
+    if (attempt < WRITE_ATTEMPTS)
+      await (options.sleep ?? sleep)(backoffDelay(attempt), options.signal);
   }
   if (lastFailure && lastFailure.kind !== "cas") throw unknownOutcome(where, lastFailure.why);
   throw new StepError(

@@ -225,6 +225,13 @@ describe("ensure-local-secrets against the Vault stand-in", () => {
       OTHER: "writer-2",
     });
     expect(vault.versionCount("secret", "platform/db")).toBe(3);
+    // Each retry waits a growing backoff (±20 % jitter) on the run's clock, so racing
+    // writers spread out instead of colliding again at once.
+    expect(clock.sleeps).toHaveLength(2);
+    expect(clock.sleeps[0]).toBeGreaterThanOrEqual(160);
+    expect(clock.sleeps[0]).toBeLessThanOrEqual(240);
+    expect(clock.sleeps[1]).toBeGreaterThanOrEqual(320);
+    expect(clock.sleeps[1]).toBeLessThanOrEqual(480);
   });
 
   it("gives up after bounded retries when another writer never stops", async () => {
@@ -234,6 +241,8 @@ describe("ensure-local-secrets against the Vault stand-in", () => {
     const r = await seed();
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/gave up writing secret\/platform\/db after 4 attempts/);
+    // A backoff between attempts, none after the last: giving up does not wait first.
+    expect(clock.sleeps).toHaveLength(3);
   });
 
   it("works on a mount with cas_required: every write carries cas (FAULTS 4)", async () => {
