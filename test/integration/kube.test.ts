@@ -284,6 +284,38 @@ describe("bootstrap-db-migrations-secret", () => {
     expect(secretWrites().length).toBe(before);
   });
 
+  it("ensure restores a drifted managed-by label, keeping the data and the other labels", async () => {
+    await setUp(["ensure-local-secrets"]);
+    await setUp(["bootstrap-db-migrations-secret"]);
+    const secret = world.kube.get("Secret", "ameide", "db-migrations-local")!;
+    const data = world.kube.secretData("ameide", "db-migrations-local");
+    // Someone relabelled it by hand (or another tool claimed it); the data is ours.
+    world.kube.put(
+      {
+        ...secret,
+        metadata: {
+          ...secret.metadata,
+          labels: { "app.kubernetes.io/managed-by": "helm", team: "platform" },
+        },
+      },
+      "kubectl-edit",
+    );
+    const before = secretWrites().length;
+    const r = await cli(["bootstrap-db-migrations-secret"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("db-migrations Flyway secret ensured (written;");
+    expect(secretWrites().length).toBe(before + 1);
+    expect(world.kube.get("Secret", "ameide", "db-migrations-local")?.metadata.labels).toEqual({
+      "app.kubernetes.io/managed-by": "dev-bootstrap",
+      team: "platform",
+    });
+    expect(world.kube.secretData("ameide", "db-migrations-local")).toEqual(data);
+    // Once restored, a rerun writes nothing.
+    const again = await cli(["bootstrap-db-migrations-secret"]);
+    expect(again.stdout).toContain("db-migrations Flyway secret ensured (unchanged;");
+    expect(secretWrites().length).toBe(before + 1);
+  });
+
   it("falls back to the Vault defaults when ESO has not synced, and says so", async () => {
     await setUp(["ensure-local-secrets", "--skip-eso"]);
     const r = await cli(["bootstrap-db-migrations-secret"]);
