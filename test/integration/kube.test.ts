@@ -133,13 +133,18 @@ describe("ensure-local-secrets: ESO wiring", () => {
 
   it("requests a refresh with the force-sync annotation when Vault changed", async () => {
     await setUp(["ensure-local-secrets"]);
-    const first = world.kube.get("ExternalSecret", "ameide", "platform-db-credentials")?.metadata
-      .annotations?.["force-sync"];
+    const forceSync = (name: string) =>
+      world.kube.get("ExternalSecret", "ameide", name)?.metadata.annotations?.["force-sync"];
+    const first = forceSync("platform-db-credentials");
     expect(first).toMatch(/^\d+$/);
+    const agents = forceSync("agents-db-credentials");
     ws.write("vault/fixtures/db.yaml", FIXTURES.replace("DB_NAME: platform", "DB_NAME: platform2"));
     const r = await cli(["ensure-local-secrets"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("refresh requested");
+    // Only the ExternalSecret reading the written path is asked to refresh: agents/db
+    // did not change, so its ExternalSecret is left alone (no write, no resync).
+    expect(forceSync("agents-db-credentials")).toBe(agents);
     expect(
       world.kube.get("ExternalSecret", "ameide", "platform-db-credentials")?.metadata.annotations?.[
         "force-sync"
