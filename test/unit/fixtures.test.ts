@@ -212,3 +212,64 @@ describe("parseFixtures / resolveFixtures", () => {
     expect(parseFixtures([file("# only a comment\n")]).problems).toEqual([]);
   });
 });
+
+describe("parseFixtures: the shape of a fixture file, with positions", () => {
+  const problems = (text: string) => parseFixtures([{ file: "f.yaml", text }]).problems;
+
+  it("a file that is not a mapping with paths", () => {
+    expect(problems("- a\n- b\n")).toEqual(["f.yaml:1:1: expected a mapping with a 'paths' key"]);
+    expect(problems("just text\n")).toEqual(["f.yaml:1:1: expected a mapping with a 'paths' key"]);
+    expect(problems("paths: 3\n")).toEqual([
+      "f.yaml:1:8: paths: expected a mapping of Vault paths",
+    ]);
+  });
+
+  it("an empty file, or one holding only null, declares nothing and is no error", () => {
+    for (const text of ["", "~\n", "# only a comment\n"]) {
+      const r = parseFixtures([{ file: "f.yaml", text }]);
+      expect(r.problems, JSON.stringify(text)).toEqual([]);
+      expect(r.set.paths.size).toBe(0);
+    }
+  });
+
+  it("a path without keys", () => {
+    expect(problems("paths:\n  app/x: {}\n")).toEqual([
+      "f.yaml:2:10: path 'app/x': expected a mapping of at least one key",
+    ]);
+    expect(problems("paths:\n  app/x:\n")).toEqual([
+      "f.yaml:2:9: path 'app/x': expected a mapping of at least one key",
+    ]);
+  });
+
+  it("a template's syntax error points into the template, past its quote", () => {
+    expect(problems('paths:\n  app/x:\n    T: { template: "${A" }\n')).toEqual([
+      "f.yaml:3:21: unclosed '${' in template",
+    ]);
+    expect(problems("paths:\n  app/x:\n    T: { template: 'ab ${A' }\n")).toEqual([
+      "f.yaml:3:24: unclosed '${' in template",
+    ]);
+    expect(problems("paths:\n  app/x:\n    T: { template: ab ${A }\n")[0]).toMatch(/^f\.yaml:3:/);
+  });
+
+  it("invalid YAML is reported as such, and nothing else is checked", () => {
+    expect(problems("a: [\n")).toEqual([
+      "f.yaml:2:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    ]);
+  });
+
+  it("literal and env values are secret only when marked; env defaults are kept", () => {
+    const { set, problems: found } = parseFixtures([
+      {
+        file: "f.yaml",
+        text: "paths:\n  app/x:\n    P: plain\n    A: { value: x }\n    B: { value: y, secret: true }\n    C: { env: E }\n    D: { env: E, default: d, secret: true }\n",
+      },
+    ]);
+    expect(found).toEqual([]);
+    const spec = (key: string) => set.paths.get("app/x")!.keys.get(key)!.spec;
+    expect(spec("P")).toEqual({ kind: "literal", value: "plain", secret: false });
+    expect(spec("A")).toEqual({ kind: "literal", value: "x", secret: false });
+    expect(spec("B")).toEqual({ kind: "literal", value: "y", secret: true });
+    expect(spec("C")).toEqual({ kind: "env", name: "E", default: undefined, secret: false });
+    expect(spec("D")).toEqual({ kind: "env", name: "E", default: "d", secret: true });
+  });
+});
