@@ -273,3 +273,91 @@ describe("parseFixtures: the shape of a fixture file, with positions", () => {
     expect(spec("D")).toEqual({ kind: "env", name: "E", default: "d", secret: true });
   });
 });
+
+describe("fixture value specs: what is refused, what is derived, what the environment gives", () => {
+  const problems = (spec: string) =>
+    parseFixtures([{ file: "f.yaml", text: `paths:\n  app/x:\n    A: ${spec}\n` }]).problems;
+
+  it("refuses ambiguous or impossible specs, at the spec", () => {
+    expect(problems("{ value: x, env: E }")).toEqual([
+      "f.yaml:3:8: expected exactly one of 'value', 'derive', 'template' or 'env'",
+    ]);
+    expect(problems("{}")).toEqual([
+      "f.yaml:3:8: expected exactly one of 'value', 'derive', 'template' or 'env'",
+    ]);
+    expect(problems("{ derive: { alphabet: aaaa } }")).toEqual([
+      "f.yaml:3:30: derive.alphabet: expected one of alnum, hex, base64url, strong or a string of at least 2 distinct characters",
+    ]);
+    expect(problems("{ derive: { alphabet: abca } }")).toEqual([
+      "f.yaml:3:30: derive.alphabet: characters must not repeat",
+    ]);
+    expect(problems("{ derive: { alphabet: ab } }")).toEqual([]);
+    expect(problems("{ derive: {}, secret: false }")).toEqual([
+      "f.yaml:3:30: a derived value is always a secret; drop 'secret: false'",
+    ]);
+    expect(problems("[1, 2]")).toEqual([
+      "f.yaml:3:8: expected a value: a string, or { value | derive | template } (lists are not allowed)",
+    ]);
+  });
+
+  it("scalars are stored as written; derive: true takes every default", () => {
+    const { set, problems: found } = parseFixtures([
+      {
+        file: "f.yaml",
+        text: "paths:\n  app/x:\n    N: 5\n    B: true\n    F: 1.50\n    G: { derive: true }\n",
+      },
+    ]);
+    expect(found).toEqual([]);
+    const values = resolveFixtures(set, { seed: "s", mount: "secret", env: {} }).get(
+      "app/x",
+    )!.values;
+    expect({ ...values }).toEqual({
+      N: "5",
+      B: "true",
+      F: "1.50",
+      G: deriveSecret("s", "secret", "app/x", "G", DEFAULT_DERIVE),
+    });
+  });
+
+  const envSet = () =>
+    parseFixtures([
+      {
+        file: "f.yaml",
+        text: "paths:\n  app/x:\n    D: { env: E }\n    F: { env: F, default: dflt }\n",
+      },
+    ]).set;
+
+  it("env values: the variable, else the default; unset or empty without a default is an error", () => {
+    const resolve = (env: Record<string, string>) =>
+      resolveFixtures(envSet(), { seed: "s", mount: "secret", env }).get("app/x")!.values;
+    expect({ ...resolve({ E: "e", F: "f" }) }).toEqual({ D: "e", F: "f" });
+    expect(resolve({ E: "e" }).F).toBe("dflt");
+    expect(resolve({ E: "e", F: "" }).F).toBe("dflt");
+    for (const env of [{}, { E: "" }]) {
+      let error: (Error & { hint?: string }) | undefined;
+      try {
+        resolve(env);
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error?.message).toBe(
+        "f.yaml:3:8: app/x#D: environment variable E is not set and there is no default",
+      );
+      expect(error?.hint).toBe("set the variable, or give the value a default");
+    }
+  });
+
+  it("a value over 1 MiB is refused with its size; exactly 1 MiB is stored", () => {
+    const resolve = (bytes: number) =>
+      resolveFixtures(envSet(), {
+        seed: "s",
+        mount: "secret",
+        env: { E: "x".repeat(bytes) },
+      });
+    expect(resolve(1024 * 1024).get("app/x")!.values.D).toHaveLength(1024 * 1024);
+    expect(() => resolve(1024 * 1024 + 1)).toThrow(
+      "f.yaml:3:8: app/x#D: the value is 1.0 MiB; a value may be at most 1 MiB",
+    );
+    expect(() => resolve(3 * 1024 * 1024)).toThrow("the value is 3.0 MiB");
+  });
+});
