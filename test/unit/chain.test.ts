@@ -145,7 +145,9 @@ describe("renderChain and renderExplanation", () => {
   });
 
   it("says so when no link is broken, and marks unchecked links with -", () => {
-    const text = renderChain(chainReport(new Map([["fixtures", ok("2 paths")]]), { connect: false }));
+    const text = renderChain(
+      chainReport(new Map([["fixtures", ok("2 paths")]]), { connect: false }),
+    );
     expect(text.split("\n")[1]).toBe("vault              -        not checked");
     expect(text.endsWith("\n\nno broken link\n")).toBe(true);
   });

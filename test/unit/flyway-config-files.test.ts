@@ -3,7 +3,7 @@
  * properties as Flyway's ConfigUtils reads them (see src/core/flyway-config-files.ts).
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/core/errors.js";
+import type { ConfigError } from "../../src/core/errors.js";
 import { confEntries, planConfigFiles } from "../../src/core/flyway-config-files.js";
 
 describe("confEntries: a flyway.conf", () => {
