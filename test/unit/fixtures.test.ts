@@ -333,7 +333,8 @@ describe("fixture value specs: what is refused, what is derived, what the enviro
     expect({ ...resolve({ E: "e", F: "f" }) }).toEqual({ D: "e", F: "f" });
     expect(resolve({ E: "e" }).F).toBe("dflt");
     expect(resolve({ E: "e", F: "" }).F).toBe("dflt");
-    for (const env of [{}, { E: "" }]) {
+    const unset: Array<Record<string, string>> = [{}, { E: "" }];
+    for (const env of unset) {
       let error: (Error & { hint?: string }) | undefined;
       try {
         resolve(env);
