@@ -1,7 +1,9 @@
 // @ts-check
 /**
  * Mutation testing (`npm run mutate`): not part of `npm test` or CI — a full
- * run takes long on two cores. Scope a run with `npm run mutate -- --mutate 'src/core/**\/*.ts'`.
+ * run takes hours on two cores. Scope a run (README, Development):
+ *   npm run mutate -- --mutate 'src/core/**\/*.ts' --testFiles 'test/unit/**\/*.test.ts' \
+ *     --incrementalFile reports/stryker-core.json
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 export default {
@@ -14,20 +16,23 @@ export default {
   incremental: true,
   incrementalFile: "reports/stryker-incremental.json",
   coverageAnalysis: "perTest",
-  // Module-level constants run once at import; re-importing per mutant costs more than they are worth.
+  // Mutants in module-level code run once at import: testing each would reload
+  // every test file per mutant. They are reported as Ignored, not as killed.
   ignoreStatic: true,
   concurrency: 2,
   timeoutMS: 10_000,
   reporters: ["clear-text", "progress", "html"],
   htmlReporter: { fileName: "reports/mutation/index.html" },
   tempDirName: ".stryker-tmp",
-  // Symlinks (to directories, or dangling until the example installs the package),
-  // which the sandbox copy cannot copy as files; the
-  // tests it runs read the SQL where the links point (db/flyway).
+  // Symlinks (to directories, or dangling until the example installs the package)
+  // that the sandbox copy cannot copy as files; the tests read the SQL where the
+  // links point (db/flyway).
   ignorePatterns: [
     "/charts/db-migrations/seed",
     "/charts/db-migrations/sql",
     "/examples/platform/deploy/charts/db-migrations",
+    // Another run's sandbox (two scoped runs at once, each with its own --tempDirName).
+    "/.stryker-tmp*",
   ],
   cleanTempDir: "always",
 };
