@@ -305,6 +305,7 @@ describe("parsePostgresUrl: the edges of a URL as written", () => {
 
   it("an empty user is no user; an empty password is a password; ':' only splits once", () => {
     expect(parse("postgresql://@h/d")).not.toHaveProperty("user");
+    expect(parse("postgresql://@h/d").host).toBe("h");
     expect(parse("postgresql://@h/d")).not.toHaveProperty("password");
     const noUser = parse("postgresql://:pw@h/d");
     expect(noUser).not.toHaveProperty("user");
@@ -342,6 +343,7 @@ describe("parsePostgresUrl: the edges of a URL as written", () => {
       ["ssl", ""],
       ["a", "b=c"],
     ]);
+    expect(parse("postgresql://h/d?=x").params).toEqual([["", "x"]]);
     expect(parse("postgresql://h/d?user=&password=").user).toBeUndefined();
     expect(parse("postgresql://h/d?user=&password=").password).toBe("");
   });
@@ -391,5 +393,16 @@ describe("renderJdbcUrl", () => {
     expect(renderJdbcUrl({ host: "[::1]", port: 1, database: "d", params: [] })).toBe(
       "jdbc:postgresql://[::1]:1/d",
     );
+  });
+});
+
+describe("parseConnectionUrl: parameter names", () => {
+  it("a JDBC URL's names are kept as written; a libpq URL's take pgjdbc's names", () => {
+    expect(parseConnectionUrl("jdbc:postgresql://h/d?connect_timeout=5").params).toEqual([
+      ["connect_timeout", "5"],
+    ]);
+    expect(parseConnectionUrl("postgresql://u:p@h/d?connect_timeout=5").params).toEqual([
+      ["connectTimeout", "5"],
+    ]);
   });
 });
