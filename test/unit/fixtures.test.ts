@@ -362,3 +362,60 @@ describe("fixture value specs: what is refused, what is derived, what the enviro
     expect(() => resolve(3 * 1024 * 1024)).toThrow("the value is 3.0 MiB");
   });
 });
+
+describe("parseFixtures: paths, keys and references", () => {
+  const problems = (...texts: string[]) =>
+    parseFixtures(texts.map((text, i) => ({ file: `${"ab"[i]}.yaml`, text }))).problems;
+
+  it("a list under paths is one problem, not one more per item", () => {
+    expect(problems("paths:\n  - a\n")).toEqual([
+      "a.yaml:2:3: paths: expected a mapping of Vault paths",
+    ]);
+  });
+
+  it("a bad path name or key name is reported once, at the name, and nothing under it is checked", () => {
+    expect(
+      problems(
+        "paths:\n  bad path:\n    A: { bogus: 1 }\n  app/y:\n    'bad key!': { bogus: 1 }\n    B: { value: 1, derive: {} }\n",
+      ),
+    ).toEqual([
+      "a.yaml:2:3: bad Vault path 'bad path': expected a KV path like 'platform/db' (no leading '/', no 'data/' prefix, no '.' or '..' segments, no trailing '.')",
+      "a.yaml:5:5: bad key name 'bad key!': expected letters, digits, '_', '.', '-' and not starting with a digit",
+      "a.yaml:6:8: expected exactly one of 'value', 'derive', 'template' or 'env'",
+    ]);
+  });
+
+  it("one problem per value spec: an unknown field before the derive settings' own", () => {
+    expect(
+      problems("paths:\n  app/x:\n    A: { derive: { length: 0, alphabet: a }, bogus: 1 }\n"),
+    ).toEqual([
+      "a.yaml:3:46: unknown field 'bogus' (known: value, derive, template, env, default, secret)",
+    ]);
+    expect(problems("paths:\n  app/x:\n    A: { derive: { length: -1 } }\n")).toEqual([
+      "a.yaml:3:28: derive.length: expected a whole number from 8 to 512",
+    ]);
+  });
+
+  it("a path declared in two files names both places", () => {
+    expect(problems("paths:\n  app/x:\n    A: x\n", "\npaths:\n  app/x:\n    B: y\n")).toEqual([
+      "b.yaml:3:3: duplicate path 'app/x' (first declared at a.yaml:2:3)",
+    ]);
+  });
+
+  it("templates may not refer to unknown keys, nor go round in a cycle", () => {
+    expect(problems('paths:\n  app/x:\n    A: { template: "${B}" }\n')).toEqual([
+      "a.yaml:3:8: template of app/x#A refers to unknown key app/x#B",
+    ]);
+    expect(problems('paths:\n  app/x:\n    A: { template: "${other/y#B}" }\n')).toEqual([
+      "a.yaml:3:8: template of app/x#A refers to unknown key other/y#B",
+    ]);
+    expect(
+      problems(
+        'paths:\n  app/x:\n    Z: { template: "${A}" }\n    A: { template: "${B}" }\n    B: { template: "${C}" }\n    C: { template: "${A}" }\n',
+      ),
+    ).toEqual(["a.yaml:6:8: template cycle: app/x#A → app/x#B → app/x#C → app/x#A"]);
+    expect(problems('paths:\n  app/x:\n    A: { template: "${A}" }\n')).toEqual([
+      "a.yaml:3:8: template cycle: app/x#A → app/x#A",
+    ]);
+  });
+});
