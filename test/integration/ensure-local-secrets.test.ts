@@ -98,6 +98,7 @@ describe("ensure-local-secrets against the Vault stand-in", () => {
     });
     const r = await seed(["--plan"]);
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain("plan: 2 path(s) would change, 0 unchanged");
     expect(r.stdout).toMatch(/update\s+platform\/db/);
     expect(r.stdout).toMatch(/~ DB_PASSWORD \(update\)/);
     expect(r.stdout).toMatch(/\+ API_KEY \(create\)/);
@@ -189,6 +190,18 @@ describe("ensure-local-secrets against the Vault stand-in", () => {
     expect(r.stdout).not.toContain(token);
     expect(r.stderr).not.toContain(token);
     expect(vault.requests.filter((q) => q.status === 403)).toHaveLength(1);
+  });
+
+  it("a 403 on a read is not retried: one denied request, no backoff, the other path still seeded", async () => {
+    const token = vault.addToken({ deny: ["secret/data/agents/"] });
+    const r = await seed([], { VAULT_TOKEN: token });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /\[vault:seed\] ✖ permission denied: the Vault token lacks 'read' on \/v1\/secret\/data\/agents\/db \(\d+ ms\) — hint: grant a policy with capabilities \["read"\] on path "secret\/data\/agents\/db", or use another token/,
+    );
+    expect(vault.requests.filter((q) => q.status === 403)).toHaveLength(1);
+    expect(clock.sleeps).toEqual([]);
+    expect(vault.read("secret", "platform/db")?.DB_USERNAME).toBe("platform");
   });
 
   it("rejects a bad token with a hint", async () => {
