@@ -111,24 +111,26 @@ describe("differingKeys", () => {
 });
 
 describe("renderChain and renderExplanation", () => {
-  const broken = chainReport(
-    new Map<LinkId, LinkResult>([
-      ["fixtures", ok("2 paths")],
-      [
-        "vault",
-        {
-          status: "broken",
-          summary: "sealed\u001b[31m",
-          evidence: ["health: 503", "sealed: true"],
-          fix: "vault operator unseal",
-        },
-      ],
-    ]),
-    { connect: false },
-  );
+  // Built inside each test, not at collection: mutation testing sees which test covers it.
+  const broken = () =>
+    chainReport(
+      new Map<LinkId, LinkResult>([
+        ["fixtures", ok("2 paths")],
+        [
+          "vault",
+          {
+            status: "broken",
+            summary: "sealed\u001b[31m",
+            evidence: ["health: 503", "sealed: true"],
+            fix: "vault operator unseal",
+          },
+        ],
+      ]),
+      { connect: false },
+    );
 
   it("a line per link in aligned columns, then the first broken link's evidence and fix", () => {
-    const text = renderChain(broken);
+    const text = renderChain(broken());
     const lines = text.split("\n");
     expect(lines[0]).toBe("fixtures           ok       2 paths");
     expect(lines[1]).toBe("vault              BROKEN   sealed\\x1b[31m");
@@ -153,7 +155,7 @@ describe("renderChain and renderExplanation", () => {
   });
 
   it("the explanation a failing command ends with", () => {
-    expect(renderExplanation(broken)).toBe(
+    expect(renderExplanation(broken())).toBe(
       [
         "why: first broken link: vault — sealed\\x1b[31m",
         "  fix: vault operator unseal",

@@ -24,10 +24,12 @@ describe("confEntries: a flyway.conf", () => {
     "flyway.b=2",
     "flyway.path=C:\\dir\\x",
   ].join("\r\n");
-  const entries = confEntries(text, "f.conf", { HOME_X: "hx" });
-  const byKey = Object.fromEntries(entries.map((e) => [e.key, e]));
+  // Parsed inside each test, not at collection: mutation testing sees which test covers it.
+  const parse = () => confEntries(text, "f.conf", { HOME_X: "hx" });
+  const byKeyOf = () => Object.fromEntries(parse().map((e) => [e.key, e]));
 
   it("reads '=', ':' and a blank as separators, trimmed, with the line each starts on", () => {
+    const byKey = byKeyOf();
     expect(byKey.url).toEqual({
       key: "url",
       value: "jdbc:postgresql://h/d",
@@ -40,7 +42,7 @@ describe("confEntries: a flyway.conf", () => {
   });
 
   it("skips comments and keys that are not Flyway's", () => {
-    expect(entries.map((e) => e.key)).toEqual([
+    expect(parse().map((e) => e.key)).toEqual([
       "url",
       "user",
       "schemas",
@@ -55,6 +57,7 @@ describe("confEntries: a flyway.conf", () => {
   });
 
   it("continues a line ending in '\\' — not into a blank line nor into a new flyway. property", () => {
+    const byKey = byKeyOf();
     expect(byKey.locations).toMatchObject({
       value: "filesystem:a,filesystem:b",
       where: "f.conf:6",
@@ -65,6 +68,7 @@ describe("confEntries: a flyway.conf", () => {
   });
 
   it("replaces ${VAR} from the environment (unset: nothing); other backslashes stay", () => {
+    const byKey = byKeyOf();
     expect(byKey["placeholders.x"]?.value).toBe("hx-");
     expect(byKey.path?.value).toBe("C:\\dir\\x");
   });
