@@ -34,6 +34,7 @@ export async function mapPool<T, R>(
   concurrency: number,
   fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
+  // Stryker disable next-line ArrayDeclaration: every index is assigned below; the length is only a size hint
   const results = new Array<R>(items.length);
   let next = 0;
   let failure: { error: unknown } | undefined;
@@ -61,8 +62,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
+      // Stryker disable next-line OptionalChaining: onAbort is only ever added to a signal
       reject(signal?.reason);
     };
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: a signal aborts once, so once: true only tidies up
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
