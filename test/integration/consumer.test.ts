@@ -155,6 +155,7 @@ describe("a platform repository that adopts the packed package (examples/platfor
       "infra:42-db-migrations",
       "vault:fixture-watcher",
       "flyway:status",
+      "dev-bootstrap:ready",
     ]);
     for (const r of res.values()) expect(r.labels).toEqual(["platform-db"]);
     const argv0 = r.calls.flatMap((c) =>
@@ -162,7 +163,8 @@ describe("a platform repository that adopts the packed package (examples/platfor
         .filter(Array.isArray)
         .map((a) => (a as string[])[0]!),
     );
-    expect(argv0.length).toBe(8);
+    // 5 resources, 3 buttons, the ready gate and its two "Why?" buttons.
+    expect(argv0.length).toBe(11);
     const pkgDir = realpathSync(join(consumer, "node_modules/dev-bootstrap"));
     for (const file of argv0) {
       expect(file.startsWith(join(consumer, "node_modules/.bin/")), file).toBe(true);
