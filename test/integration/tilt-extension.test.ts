@@ -205,6 +205,97 @@ describe("the Tilt extension, evaluated by go.starlark.net with Tilt's builtins 
     expect(res.get("flyway:status")?.resource_deps).toEqual(["infra:db-secrets-bootstrap"]);
   });
 
+  it("takes deps per layer and any layer of helm.layers: Vault seeding can wait for a Vault Tilt deploys", () => {
+    const res = resources(
+      ok(
+        consumer(`load("${EXTENSION}", "dev_bootstrap")
+dev_bootstrap(
+    layers = ["15", "30", "42"],
+    resource_deps = ["postgres"],
+    layer_deps = {"15": ["vault", "external-secrets"], "30": ["redis"], "42": ["schema-registry"]},
+)
+`),
+      ),
+    );
+    expect([...res.keys()]).toEqual([
+      "infra:15-vault-secrets",
+      "infra:db-secrets-bootstrap",
+      "infra:42-db-migrations",
+      "infra:30-helmfile",
+      "vault:fixture-watcher",
+      "flyway:status",
+      "dev-bootstrap:ready",
+    ]);
+    expect(res.get("infra:15-vault-secrets")).toMatchObject({
+      cmd: ["run-helm-layer", "15"],
+      resource_deps: ["vault", "external-secrets"],
+    });
+    expect(res.get("infra:db-secrets-bootstrap")?.resource_deps).toEqual([
+      "infra:15-vault-secrets",
+    ]);
+    expect(res.get("infra:42-db-migrations")?.resource_deps).toEqual([
+      "infra:db-secrets-bootstrap",
+      "postgres",
+      "schema-registry",
+    ]);
+    expect(res.get("infra:30-helmfile")).toMatchObject({
+      cmd: ["run-helm-layer", "30"],
+      resource_deps: ["infra:db-secrets-bootstrap", "redis"],
+      trigger_mode: "TRIGGER_MODE_MANUAL",
+      auto_init: true,
+      labels: ["infra"],
+    });
+    // Without layer 15 the Vault seeding resource still exists, and still waits for Vault.
+    const seedOnly = resources(
+      ok(
+        consumer(
+          `load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap(layer_deps = {"15": ["vault"]})\n`,
+        ),
+      ),
+    );
+    expect(seedOnly.get("infra:15-vault-secrets")).toMatchObject({
+      cmd: ["ensure-local-secrets"],
+      resource_deps: ["vault"],
+    });
+  });
+
+  it("labels: switched off with [], or the defaults renamed or dropped with a dict", () => {
+    const off = resources(
+      ok(consumer(`load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap(labels = [])\n`)),
+    );
+    for (const [name, r] of off) expect(r.labels, name).toEqual([]);
+    const renamed = resources(
+      ok(
+        consumer(
+          `load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap(labels = {"infra": "dev-bootstrap", "vault": "dev-bootstrap", "flyway": None})\n`,
+        ),
+      ),
+    );
+    expect(Object.fromEntries([...renamed].map(([n, r]) => [n, r.labels]))).toEqual({
+      "infra:15-vault-secrets": ["dev-bootstrap"],
+      "infra:db-secrets-bootstrap": ["dev-bootstrap"],
+      "infra:42-db-migrations": ["dev-bootstrap"],
+      "vault:fixture-watcher": ["dev-bootstrap"],
+      "flyway:status": [],
+      "dev-bootstrap:ready": ["dev-bootstrap"],
+    });
+  });
+
+  it("declares the Tilt version it needs: Tilt older than 0.22.10 stops with Tilt's own message", () => {
+    const tiltfile = consumer(`load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap()\n`);
+    const calls = ok(tiltfile);
+    expect(calls.filter((c) => c.fn === "version_settings").map((c) => c.kwargs)).toEqual([
+      { constraint: ">=0.22.10" },
+    ]);
+    expect(evalTiltfile(tiltfile, "up", "0.22.10").code).toBe(0);
+    expect(evalTiltfile(tiltfile, "up", "0.33.21").code).toBe(0);
+    const old = evalTiltfile(tiltfile, "up", "0.22.9");
+    expect(old.code).toBe(1);
+    expect(old.stderr).toContain(
+      "you are running Tilt version 0.22.9, which doesn't match the version constraint specified in your Tiltfile: '>=0.22.10'",
+    );
+  });
+
   it("loads through v1alpha1.extension_repo with a file:// URL, with no download", () => {
     const calls = ok(
       consumer(`v1alpha1.extension_repo(name = "dev-bootstrap", url = "file://${REPO}")
@@ -223,9 +314,30 @@ dev_bootstrap(watcher = False)
   });
 
   const errors: Array<[string, string]> = [
-    [`layers = ["7"]`, "dev_bootstrap: unknown layer '7'; known layers: 15, 42"],
+    [
+      `layers = ["db"]`,
+      "dev_bootstrap: layer 'db' is not a layer number; name the layers of helm.layers",
+    ],
+    [`layers = ["42", "42"]`, "dev_bootstrap: layer '42' is named twice in layers"],
+    [
+      `layer_deps = {"30": ["redis"]}`,
+      "dev_bootstrap: layer_deps names layer '30', which is not in layers (42)",
+    ],
+    [`layer_deps = ["vault"]`, "dev_bootstrap: layer_deps must be a dict from a layer"],
+    [
+      `layer_deps = {"15": "vault"}`,
+      `dev_bootstrap: layer_deps["15"] must be a list of strings, got string`,
+    ],
+    [
+      `labels = {"platform": "x"}`,
+      "dev_bootstrap: labels: 'platform' is not a default label; the defaults are: infra, vault, flyway",
+    ],
+    [`labels = {"infra": 3}`, "dev_bootstrap: labels: 'infra' must map to a string, or to None"],
     [`layer = ["42"]`, "dev_bootstrap: unknown option 'layer'; options are: prefix, labels,"],
-    [`labels = "infra"`, "dev_bootstrap: labels must be a list of strings, got string"],
+    [
+      `labels = "infra"`,
+      "dev_bootstrap: labels must be a list of strings, or a dict renaming the default labels, got string",
+    ],
     [
       `resource_deps = ["db", 3]`,
       "dev_bootstrap: resource_deps must be a list of strings, got an item of type int",
