@@ -81,6 +81,7 @@ function memoryFs(files: Record<string, string>): FsPort {
     readBytes: unsupported,
     readRegular: unsupported,
     createExclusive: unsupported,
+    symlink: unsupported,
     readdir: unsupported,
     list: unsupported,
     listTree: unsupported,
