@@ -16,7 +16,10 @@ import {
   type ScaffoldLayer42,
   scaffold,
 } from "../core/scaffold.js";
+import { FEATURE_COPY, packageFeatureDir } from "./feature-copy.js";
 import type { FsPort } from "./host.js";
+
+export { findPackageRoot } from "./feature-copy.js";
 
 type InitFs = Pick<
   FsPort,
@@ -63,15 +66,9 @@ export interface InitResult {
 
 /** The Feature's files, copied under .devcontainer/ where local Features must live. */
 const FEATURE_FILES = ["devcontainer-feature.json", "install.sh", "post-start.sh"];
-/** Where init copies the Feature, workspace-relative. */
-export const FEATURE_COPY = ".devcontainer/dev-bootstrap";
 const DEFAULT_SQL_DIR = "db/flyway/sql";
 /** Layer 42 when the config does not name it but --layer 42 was given: the defaults. */
 const DEFAULT_LAYER42 = { helmfile: "helmfile/42-db-migrations.yaml", environment: "local" };
-
-export function packageFeatureDir(packageRoot: string): string {
-  return join(packageRoot, "devcontainer-feature/src/dev-bootstrap");
-}
 
 function featureFiles(fs: InitFs, packageRoot: string): Array<ScaffoldFile & { mode: number }> {
   const dir = packageFeatureDir(packageRoot);
@@ -114,26 +111,6 @@ function chosenLayers(options: InitOptions): string[] {
       );
   }
   return [...new Set(options.layers)];
-}
-
-/**
- * The installed package's root: the nearest folder above `file` whose package.json is
- * dev-bootstrap's (by its name, scoped or not). Searched, not assumed, since the
- * bundler decides which file the code is in.
- */
-export function findPackageRoot(fs: Pick<FsPort, "readText">, file: string): string {
-  let dir = dirname(file);
-  for (;;) {
-    try {
-      const pkg = JSON.parse(fs.readText(join(dir, "package.json"))) as { name?: string };
-      if (pkg.name === "dev-bootstrap" || pkg.name?.endsWith("/dev-bootstrap")) return dir;
-    } catch {
-      // no package.json here: keep looking upward
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return dirname(dirname(file));
-    dir = parent;
-  }
 }
 
 /** A path of the package as the workspace names it: relative inside the workspace, else absolute. */
@@ -277,48 +254,4 @@ function upgradeFeature(
     if (!dryRun) fs.writeText(target, file.content);
     result.files.push({ path: file.path, action: dryRun ? "would update" : "updated" });
   }
-}
-
-/** The `version` of a Feature's devcontainer-feature.json, or undefined when unreadable. */
-function featureVersion(fs: Pick<FsPort, "readText">, file: string): string | undefined {
-  try {
-    const version = (JSON.parse(fs.readText(file)) as { version?: unknown }).version;
-    return typeof version === "string" ? version : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Compares dotted version numbers (1.2.10 > 1.2.9); a pre-release suffix is ignored. */
-export function compareVersions(a: string, b: string): number {
-  const parts = (v: string) =>
-    v
-      .split(/[-+]/)[0]!
-      .split(".")
-      .map((p) => Number(p) || 0);
-  const [x, y] = [parts(a), parts(b)];
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-/**
- * Whether the Feature init copied into this workspace is older than the installed
- * package's: its version is lower. A copy the package does not know (no copy, no
- * version) is no concern of ours. Returns the one line to warn with, or undefined.
- */
-export function staleFeature(
-  fs: Pick<FsPort, "readText" | "exists">,
-  root: string,
-  packageRoot: string,
-): string | undefined {
-  const copied = join(root, FEATURE_COPY, "devcontainer-feature.json");
-  const shipped = join(packageFeatureDir(packageRoot), "devcontainer-feature.json");
-  if (copied === shipped || !fs.exists(copied) || !fs.exists(shipped)) return undefined;
-  const have = featureVersion(fs, copied);
-  const want = featureVersion(fs, shipped);
-  if (!have || !want || compareVersions(have, want) >= 0) return undefined;
-  return `the copied Feature in ${FEATURE_COPY}/ is version ${have}, older than the installed package's ${want}`;
 }
