@@ -30,10 +30,11 @@ function ops(a: string[], b: string[]): Op[] {
     if (i < n && j < m && a[i] === b[j]) {
       out.push({ kind: " ", line: a[i++]! });
       j++;
-    } else if (j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      out.push({ kind: "+", line: b[j++]! });
-    } else {
+    } else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      // Removals before additions, as diff -u prints a changed line.
       out.push({ kind: "-", line: a[i++]! });
+    } else {
+      out.push({ kind: "+", line: b[j++]! });
     }
   }
   return out;
