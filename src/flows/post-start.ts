@@ -6,6 +6,7 @@
  */
 import type { ResolvedConfig } from "../config/resolve.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
+import { STALE_FEATURE_HINT, staleFeature } from "./feature-copy.js";
 import type { Host } from "./host.js";
 import { bootstrapStep, ensureLocalSecretsStep, runSummarised } from "./phases.js";
 import type { Phase } from "./pipeline.js";
@@ -17,6 +18,8 @@ export interface PostStartOptions {
   noTilt: boolean;
   /** Extra phases after the bootstrap (the sandbox adds the health check and flyway-status). */
   extraPhases?: Phase[];
+  /** The installed package's root: a copied Feature older than its Feature is warned about. */
+  packageRoot?: string;
 }
 
 // The Tilt step lives in tilt.ts; re-exported for the callers that import it from here.
@@ -28,6 +31,9 @@ export async function postStart(
   log: CheckpointLogger,
   options: PostStartOptions,
 ): Promise<{ failed: boolean; error?: unknown }> {
+  // A warning, never a failure: the stale copy still starts the container.
+  const stale = options.packageRoot && staleFeature(host.fs, resolved.root, options.packageRoot);
+  if (stale) log.checkpoint("feature", "warn", stale, { hint: STALE_FEATURE_HINT });
   const phases: Phase[] = [
     { step: "vault:seed", run: () => ensureLocalSecretsStep(host, resolved, log) },
     { step: "db-migrations-secret", run: () => bootstrapStep(host, resolved, log) },

@@ -83,6 +83,7 @@ function memoryFs(files: Record<string, string>): FsPort {
     readBytes: unsupported,
     readRegular: (p) => (p in files ? { bytes: Buffer.from(files[p]!) } : { kind: "missing" }),
     createExclusive: unsupported,
+    symlink: unsupported,
     readdir: unsupported,
     list: unsupported,
     listTree: unsupported,
