@@ -75,11 +75,13 @@ describe("post-start against the stand-ins", () => {
   beforeAll(async () => {
     world = await startWorld();
   });
-  afterAll(async () => world.stop());
+  afterAll(async () => {
+    tilt.stopAll();
+    await world.stop();
+  });
 
   // A tilt that serves its API as the real one does (post-start waits for it to answer).
   const tilt = new FakeTilt();
-  afterAll(() => tilt.stopAll());
   const postStart = async (args: string[], files: Record<string, string> = {}) => {
     const ws = makeWorkspace({ "vault/fixtures/db.yaml": DB_URL_FIXTURES, ...files });
     return loadedBy(["post-start", ...args], {
