@@ -72,7 +72,7 @@ export function findPackageRoot(fs: Pick<FsPort, "readText">, file: string): str
   for (;;) {
     try {
       const pkg = JSON.parse(fs.readText(join(dir, "package.json"))) as { name?: string };
-      if (pkg.name === "dev-bootstrap") return dir;
+      if (pkg.name === "@ameide/dev-bootstrap") return dir;
     } catch {
       // no package.json here: keep looking upward
     }
