@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { builtinModules } from "node:module";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -87,7 +87,10 @@ describe("the npm package a consumer installs", () => {
     expect(pkg.private).toBeUndefined();
     expect(pkg.license).toBe("MIT");
     expect(readFileSync(join(REPO, "LICENSE"), "utf8")).toMatch(/^MIT License\n/);
-    expect(pkg.repository).toMatchObject({ type: "git", url: expect.stringMatching(/^git\+https:/) });
+    expect(pkg.repository).toMatchObject({
+      type: "git",
+      url: expect.stringMatching(/^git\+https:/),
+    });
   });
 
   it("has no runtime dependencies: everything the bins run is in dist/", () => {
@@ -110,7 +113,10 @@ describe("the npm package a consumer installs", () => {
     }
     expect(pkg.bin).toEqual(expected);
     for (const [name, file] of Object.entries(pkg.bin)) {
-      expect(existsSync(join(REPO, "src/bin", file.replace(/^dist\/bin\/(.*)\.js$/, "$1.ts"))), name).toBe(true);
+      expect(
+        existsSync(join(REPO, "src/bin", file.replace(/^dist\/bin\/(.*)\.js$/, "$1.ts"))),
+        name,
+      ).toBe(true);
       expect(readFileSync(join(REPO, file), "utf8").startsWith("#!/usr/bin/env node\n"), file).toBe(
         true,
       );
@@ -214,7 +220,10 @@ describe("the npm package a consumer installs", () => {
     const env = { ...process.env, npm_config_prefer_offline: "true" };
     const pack = run("npm", ["pack", "--json", "--pack-destination", dirname(clone)], clone, env);
     expect(pack.status, pack.stderr).toBe(0);
-    const [result] = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const [result] = JSON.parse(pack.stdout) as Array<{
+      filename: string;
+      files: Array<{ path: string }>;
+    }>;
     expect(result!.filename).toBe("ameide-dev-bootstrap-0.1.0.tgz");
     const files = result!.files.map((f) => f.path);
     for (const file of Object.values(pkg.bin)) expect(files).toContain(file);
