@@ -339,7 +339,10 @@ describe("a failed start is loud but never blocks the container", () => {
     const exited = new Promise<number | null>((resolve) =>
       child.on("close", (code) => resolve(code)),
     );
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
+      child.on("close", (code) =>
+        reject(new Error(`hook exited ${code} before post-start ran:\n${out}`)),
+      );
       child.stdout.on("data", (d: Buffer) => {
         out += d;
         if (out.includes("post-start: running")) resolve();
