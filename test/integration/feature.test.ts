@@ -76,7 +76,9 @@ function hook(prefix: string, workspace: string, state: string, args: string[] =
 
 /** What a new interactive bash prints on stderr, reading the rc file install.sh edited. */
 function newShell(prefix: string, state: string): string[] {
-  const r = spawnSync("bash", ["--rcfile", join(prefix, "etc/bash.bashrc"), "-i", "-c", "true"], {
+  // --norc, then the rc file: bash would read the machine's own /etc/bash.bashrc too.
+  const rc = join(prefix, "etc/bash.bashrc");
+  const r = spawnSync("bash", ["--norc", "-i", "-c", `. '${rc}'`], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_STATE_HOME: state },
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],

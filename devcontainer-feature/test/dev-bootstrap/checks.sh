@@ -12,12 +12,12 @@ STATUS="$XDG_STATE_HOME/dev-bootstrap/post-start.status"
 WORKSPACE="$(mktemp -d)"
 
 # The lines a new interactive bash prints about dev-bootstrap (bash reads /etc/bash.bashrc
-# on its own; an rc file elsewhere is given to it).
+# on its own; an rc file elsewhere is sourced instead of the machine's own).
 banner_lines() {
   if [ "$ETC" = /etc ]; then
     bash -i -c true </dev/null 2>&1 | grep -c '^dev-bootstrap: '
   else
-    bash --rcfile "$ETC/bash.bashrc" -i -c true </dev/null 2>&1 | grep -c '^dev-bootstrap: '
+    bash --norc -i -c ". '$ETC/bash.bashrc'" </dev/null 2>&1 | grep -c '^dev-bootstrap: '
   fi
 }
 
