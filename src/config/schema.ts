@@ -176,6 +176,24 @@ const layer = z.strictObject({
   timeoutSeconds: z._default(seconds, 900),
 });
 
+/** The layers helm.layers starts from. */
+const DEFAULT_LAYERS: Record<string, z.output<typeof layer>> = {
+  "15": {
+    helmfile: "helmfile/15-secrets.yaml",
+    environment: "local",
+    before: ["ensure-local-secrets"],
+    tests: [],
+    timeoutSeconds: 900,
+  },
+  "42": {
+    helmfile: "helmfile/42-db-migrations.yaml",
+    environment: "local",
+    before: ["bootstrap-db-migrations-secret"],
+    tests: ["db-migrations"],
+    timeoutSeconds: 900,
+  },
+};
+
 export const configSchema = z.strictObject({
   namespace: z._default(dnsLabel, "ameide"),
   /** Workspace-relative directory for the journal, locks and other run state (git-ignored). */
@@ -328,25 +346,27 @@ export const configSchema = z.strictObject({
   ),
   helm: z.prefault(
     z.strictObject({
-      /** Layers run-helm-layer knows, by number. */
-      layers: z._default(
-        z.record(z.string().check(z.regex(/^\d+$/, "expected a layer number like '42'")), layer),
-        {
-          "15": {
-            helmfile: "helmfile/15-secrets.yaml",
-            environment: "local",
-            before: ["ensure-local-secrets"],
-            tests: [],
-            timeoutSeconds: 900,
-          },
-          "42": {
-            helmfile: "helmfile/42-db-migrations.yaml",
-            environment: "local",
-            before: ["bootstrap-db-migrations-secret"],
-            tests: ["db-migrations"],
-            timeoutSeconds: 900,
-          },
-        },
+      /**
+       * Layers run-helm-layer knows, by number: the configured ones merged over the
+       * defaults (15, 42), as every other section merges; `null` removes a default
+       * layer. So naming only "42" changes layer 42 and keeps 15, never drops it unsaid.
+       */
+      layers: z.pipe(
+        z._default(
+          z.record(
+            z.string().check(z.regex(/^\d+$/, "expected a layer number like '42'")),
+            z.nullable(layer),
+          ),
+          {},
+        ),
+        z.transform((configured) => {
+          const merged: Record<string, z.output<typeof layer>> = structuredClone(DEFAULT_LAYERS);
+          for (const [n, l] of Object.entries(configured)) {
+            if (l === null) delete merged[n];
+            else merged[n] = l;
+          }
+          return merged;
+        }),
       ),
       /** The db-migrations release run-migrations installs. */
       release: z._default(dnsName, "db-migrations"),
