@@ -127,8 +127,8 @@ function configFile(input: ScaffoldInput): string {
   const fixturesDir = set["vault.fixturesDir"] ?? input.fixturesDir;
   const lines = [
     "# dev-bootstrap's configuration. Relative paths resolve against this file's",
-    '# directory. Commented keys show their defaults; the README\'s "Configuration"',
-    "# section lists every key, its environment variable and its flag.",
+    "# directory. Commented keys show their defaults; dev-bootstrap's",
+    "# docs/reference/configuration.md lists every key, its environment variable and its flag.",
     "",
     line("namespace", "", "ameide"),
     line("stateDir", "", ".dev-bootstrap", "        # journal and locks; add it to .gitignore"),
