@@ -4,6 +4,7 @@
  * found once per run, and the Kubernetes, Vault, PostgreSQL and process libraries
  * load only when a flow first asks for them (they are most of a cold start).
  */
+import { homedir } from "node:os";
 import { nodeFs } from "../adapters/files.js";
 import { withLock } from "../adapters/lock.js";
 import { processIdentity, sameProcess } from "../adapters/process-identity.js";
@@ -59,7 +60,9 @@ export function createHost(options: HostOptions): Host {
   const { resolved, masker, env, signal } = options;
   const clock = options.clock ?? systemClock;
   const { config } = resolved;
-  const vaultToken = once(() => masker.register(resolveVaultToken(config, resolved.path)));
+  const vaultToken = once(() =>
+    masker.register(resolveVaultToken(config, resolved.path, env.HOME || homedir(), env)),
+  );
   const vault = once(async () => {
     // Every setting read and checked before the first request (config/vault-env.ts).
     const settings = vaultClientSettings(config, resolved.path, env);

@@ -330,3 +330,73 @@ describe("VAULT_CLIENT_TIMEOUT and VAULT_MAX_RETRIES", () => {
     }
   });
 });
+
+describe("the token helper the vault CLI's config names", () => {
+  const home = mkdtempSync(join(tmpdir(), "vchome-"));
+  const helper = join(home, "bin", "vault-token-helper");
+  beforeAll(() => {
+    mkdirSync(join(home, "bin"));
+    // A helper as the vault CLI runs it: `<helper> get` prints the token.
+    writeFileSync(
+      helper,
+      '#!/bin/sh\n[ "$1" = get ] || exit 3\n[ -f "$HOME/fail" ] && { echo "keychain locked" >&2; exit 1; }\nprintf "s.from-helper\\n"\n',
+      { mode: 0o755 },
+    );
+    writeFileSync(join(home, ".vault"), `# the vault CLI's config\ntoken_helper = "${helper}"\n`);
+    // Left over from before the helper: the CLI no longer reads it, nor do we.
+    writeFileSync(join(home, ".vault-token"), "s.stale-file-token\n");
+  });
+
+  const run = (extra: Record<string, string> = {}) => {
+    const ws = makeWorkspace({
+      "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 2\n",
+      "vault/fixtures/a.yaml": "paths:\n  app/x:\n    A: b\n",
+    });
+    return runCli(["ensure-local-secrets", "--skip-eso"], {
+      cwd: ws.dir,
+      env: cleanEnv({ HOME: home, VAULT_ADDR: plainAddr, ...extra }),
+    });
+  };
+  let plain: ReturnType<typeof createHttpServer>;
+  let plainAddr = "";
+  beforeAll(async () => {
+    plain = createHttpServer(vaultHandler(seen));
+    plainAddr = `http://127.0.0.1:${await listen(plain)}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => plain.close(() => resolve())));
+
+  it("`token_helper` in ~/.vault gives the token, before ~/.vault-token", async () => {
+    seen.tokens.length = 0;
+    const r = await run();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(seen.tokens.length).toBeGreaterThan(2);
+    expect(new Set(seen.tokens)).toEqual(new Set(["s.from-helper"]));
+  });
+
+  it("VAULT_CONFIG_PATH names another config file; VAULT_TOKEN still wins", async () => {
+    const other = join(home, "other.hcl");
+    writeFileSync(other, 'token_helper = "/nonexistent/helper"\n');
+    const missing = await run({ VAULT_CONFIG_PATH: other });
+    expect(missing.code).toBe(2);
+    expect(missing.stdout + missing.stderr).toMatch(
+      /the Vault token helper \/nonexistent\/helper could not be run \(ENOENT\)/,
+    );
+    seen.tokens.length = 0;
+    const r = await run({ VAULT_CONFIG_PATH: other, VAULT_TOKEN: "s.from-env" });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(new Set(seen.tokens)).toEqual(new Set(["s.from-env"]));
+  });
+
+  it("a helper that fails is one line with what it said, and the run stops before Vault", async () => {
+    writeFileSync(join(home, "fail"), "");
+    try {
+      const r = await run();
+      expect(r.code).toBe(2);
+      expect(r.stdout + r.stderr).toMatch(
+        /the Vault token helper .*vault-token-helper failed \(exit 1\): keychain locked/,
+      );
+    } finally {
+      execFileSync("rm", [join(home, "fail")]);
+    }
+  });
+});
