@@ -9,11 +9,17 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import {
   createServer as createHttpServer,
+  request as httpRequest,
   type IncomingMessage,
   type ServerResponse,
 } from "node:http";
 import { createServer, type Server } from "node:https";
-import { createServer as createTcpServer, type Server as TcpServer, type Socket } from "node:net";
+import {
+  connect,
+  createServer as createTcpServer,
+  type Server as TcpServer,
+  type Socket,
+} from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -140,6 +146,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of sockets) s.destroy();
+  mtls.closeAllConnections();
+  named.closeAllConnections();
   await Promise.all(
     [mtls, named, silent].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
   );
@@ -398,5 +406,144 @@ describe("the token helper the vault CLI's config names", () => {
     } finally {
       execFileSync("rm", [join(home, "fail")]);
     }
+  });
+});
+
+describe("HTTPS_PROXY / HTTP_PROXY / NO_PROXY for Vault, as kubectl and the vault CLI use them", () => {
+  /** A CONNECT proxy that records each tunnel's authority and sends it to Vault's port. */
+  const tunnels: string[] = [];
+  const forwarded: Array<{ url: string; host: string; auth: string }> = [];
+  let proxy: ReturnType<typeof createHttpServer>;
+  let proxyUrl = "";
+  let plain: ReturnType<typeof createHttpServer>;
+  let plainPort = 0;
+  beforeAll(async () => {
+    plain = createHttpServer(vaultHandler(seen));
+    plainPort = await listen(plain);
+    proxy = createHttpServer((req, res) => {
+      // A forward proxy for http:// URLs: the request line holds the absolute URL.
+      forwarded.push({
+        url: req.url!,
+        host: String(req.headers.host),
+        auth: String(req.headers["proxy-authorization"] ?? ""),
+      });
+      const target = new URL(req.url!);
+      const chunks: Buffer[] = [];
+      req.on("data", (c) => chunks.push(c));
+      req.on("end", () => {
+        const up = httpRequest(
+          {
+            host: "127.0.0.1",
+            port: plainPort,
+            path: target.pathname,
+            method: req.method,
+            headers: req.headers,
+          },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        up.end(Buffer.concat(chunks));
+      });
+    });
+    proxy.on("connect", (req, client: Socket) => {
+      tunnels.push(req.url!);
+      sockets.push(client);
+      if (
+        req.headers["proxy-authorization"] !==
+        `Basic ${Buffer.from("dev:pa ss").toString("base64")}`
+      ) {
+        client.end("HTTP/1.1 407 Proxy Authentication Required\r\n\r\n");
+        return;
+      }
+      const upstream = connect(namedPort, "127.0.0.1", () => {
+        sockets.push(upstream);
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on("error", () => client.destroy());
+      client.on("error", () => upstream.destroy());
+    });
+    proxyUrl = `http://127.0.0.1:${await listen(proxy)}`;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await Promise.all(
+      [proxy, plain].map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.closeAllConnections();
+            s.close(() => resolve());
+          }),
+      ),
+    );
+  });
+
+  // vault.test resolves nowhere: only the proxy can reach it.
+  const vaultTest = () => `https://vault.test:${namedPort}`;
+
+  it("an https Vault is reached through HTTPS_PROXY in a CONNECT tunnel (TLS end to end)", async () => {
+    tunnels.length = 0;
+    const r = await seed(
+      {
+        VAULT_ADDR: vaultTest(),
+        VAULT_CACERT: file("ca.pem"),
+        HTTPS_PROXY: proxyUrl.replace("http://", "http://dev:pa%20ss@"),
+      },
+      2,
+    );
+    expect(r.code, r.out).toBe(0);
+    expect(tunnels.length).toBeGreaterThan(2);
+    expect(new Set(tunnels)).toEqual(new Set([`vault.test:${namedPort}`]));
+  });
+
+  it("NO_PROXY matching Vault's host goes direct; a proxy's refusal is named", async () => {
+    tunnels.length = 0;
+    const direct = await seed(
+      {
+        VAULT_ADDR: vaultTest(),
+        VAULT_CACERT: file("ca.pem"),
+        HTTPS_PROXY: proxyUrl,
+        NO_PROXY: "example.com,.test",
+      },
+      1,
+    );
+    expect(direct.code).toBe(1);
+    expect(tunnels).toEqual([]);
+    expect(direct.stdout).toMatch(
+      /Vault unreachable at https:\/\/vault\.test:\d+ \((ENOTFOUND|EAI_AGAIN)\)/,
+    );
+    const refused = await seed(
+      { VAULT_ADDR: vaultTest(), VAULT_CACERT: file("ca.pem"), HTTPS_PROXY: proxyUrl },
+      1,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/the proxy answered CONNECT with HTTP 407/);
+    expect(refused.stdout).toMatch(/hint: .*NO_PROXY/);
+  });
+
+  it("an http Vault goes through HTTP_PROXY; VAULT_PROXY_ADDR wins over both, as in the vault CLI", async () => {
+    forwarded.length = 0;
+    const r = await seed({ VAULT_ADDR: `http://vault.test:${plainPort}`, HTTP_PROXY: proxyUrl }, 2);
+    expect(r.code, r.out).toBe(0);
+    expect(forwarded.length).toBeGreaterThan(2);
+    expect(forwarded[0]).toMatchObject({
+      url: `http://vault.test:${plainPort}/v1/sys/health`,
+      host: `vault.test:${plainPort}`,
+    });
+    forwarded.length = 0;
+    const own = await seed(
+      {
+        VAULT_ADDR: `http://vault.test:${plainPort}`,
+        HTTP_PROXY: "http://127.0.0.1:1",
+        NO_PROXY: "*",
+        VAULT_PROXY_ADDR: proxyUrl,
+      },
+      2,
+    );
+    expect(own.code, own.out).toBe(0);
+    expect(forwarded.length).toBeGreaterThan(2);
   });
 });
