@@ -15,8 +15,8 @@ import {
 } from "./vault-http.js";
 
 export { isTlsCode, MAX_ANSWER_BYTES } from "./vault-http.js";
-export { VaultAnswerError, VaultHttpError, VaultNetworkError };
 export type { VaultTls };
+export { VaultAnswerError, VaultHttpError, VaultNetworkError };
 
 export type HealthState = "active" | "standby" | "sealed" | "uninitialized" | "other";
 

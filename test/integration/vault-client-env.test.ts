@@ -17,8 +17,8 @@ import { createServer, type Server } from "node:https";
 import {
   connect,
   createServer as createTcpServer,
-  type Server as TcpServer,
   type Socket,
+  type Server as TcpServer,
 } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -342,7 +342,12 @@ describe("VAULT_CLIENT_TIMEOUT and VAULT_MAX_RETRIES", () => {
 describe("the token helper the vault CLI's config names", () => {
   const home = mkdtempSync(join(tmpdir(), "vchome-"));
   const helper = join(home, "bin", "vault-token-helper");
-  beforeAll(() => {
+  let plain: ReturnType<typeof createHttpServer>;
+  let plainAddr = "";
+  afterAll(() => new Promise<void>((resolve) => plain.close(() => resolve())));
+  beforeAll(async () => {
+    plain = createHttpServer(vaultHandler(seen));
+    plainAddr = `http://127.0.0.1:${await listen(plain)}`;
     mkdirSync(join(home, "bin"));
     // A helper as the vault CLI runs it: `<helper> get` prints the token.
     writeFileSync(
@@ -365,13 +370,6 @@ describe("the token helper the vault CLI's config names", () => {
       env: cleanEnv({ HOME: home, VAULT_ADDR: plainAddr, ...extra }),
     });
   };
-  let plain: ReturnType<typeof createHttpServer>;
-  let plainAddr = "";
-  beforeAll(async () => {
-    plain = createHttpServer(vaultHandler(seen));
-    plainAddr = `http://127.0.0.1:${await listen(plain)}`;
-  });
-  afterAll(() => new Promise<void>((resolve) => plain.close(() => resolve())));
 
   it("`token_helper` in ~/.vault gives the token, before ~/.vault-token", async () => {
     seen.tokens.length = 0;

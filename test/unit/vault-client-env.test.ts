@@ -4,8 +4,8 @@
  * the token helper line of ~/.vault; which proxy Vault's requests take.
  */
 import { describe, expect, it } from "vitest";
-import { tokenHelperIn, vaultCliConfigPath } from "../../src/config/vault-token.js";
 import { vaultProxy } from "../../src/config/vault-env.js";
+import { tokenHelperIn, vaultCliConfigPath } from "../../src/config/vault-token.js";
 import { parseDurationSecond, parseGoBool, parseGoUint32 } from "../../src/core/go-parse.js";
 import { tlsFailure } from "../../src/flows/vault-ready.js";
 
