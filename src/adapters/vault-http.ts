@@ -304,6 +304,8 @@ export function createVaultRequest(options: VaultHttpOptions): VaultRequest {
       json instanceof JsonText ? json.text : json !== undefined ? JSON.stringify(json) : undefined;
     const maxBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
     const headers: Record<string, string> = {
+      // As the vault CLI sends it: a Vault Agent or Proxy listener may require it.
+      "x-vault-request": "true",
       ...(options.token ? { "x-vault-token": options.token } : {}),
       ...(options.namespace ? { "x-vault-namespace": options.namespace } : {}),
       ...(body !== undefined ? { "content-type": "application/json" } : {}),
@@ -339,7 +341,13 @@ export function createVaultRequest(options: VaultHttpOptions): VaultRequest {
           code === "ENOTFOUND" ||
           code === "EAI_AGAIN" ||
           isTlsCode(code);
-        const detail = error instanceof ProxyRefused ? error.message : undefined;
+        // Through a proxy, a connection that could not be made is the proxy's, not Vault's.
+        const detail =
+          error instanceof ProxyRefused
+            ? error.message
+            : options.proxy && refused && !isTlsCode(code)
+              ? `${code} at the proxy ${options.proxy.host}`
+              : undefined;
         throw new VaultNetworkError(
           `${method} ${path}: ${code === "ETIMEDOUT" ? `no answer within ${options.timeoutMs} ms` : `connection failed (${detail ?? code})`}`,
           code,

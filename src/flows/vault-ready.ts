@@ -180,8 +180,8 @@ async function pollVault(
         : last.startsWith("unreachable")
           ? [
               `Vault unreachable at ${vault.addr} (${last.slice("unreachable:".length)})`,
-              last.includes("proxy answered")
-                ? `the proxy (HTTPS_PROXY / HTTP_PROXY, or VAULT_PROXY_ADDR) did not reach Vault: add Vault's host to NO_PROXY, or check the proxy's credentials; waited ${waited}`
+              last.includes("proxy")
+                ? `the proxy (HTTPS_PROXY / HTTP_PROXY, or VAULT_PROXY_ADDR) did not take the request to Vault: check that it runs and its credentials (http://user:pass@proxy:3128), or add Vault's host to NO_PROXY; waited ${waited}`
                 : `start Vault or fix VAULT_ADDR (is the port-forward running?); waited ${waited}`,
             ]
           : [

@@ -410,7 +410,7 @@ describe("the token helper the vault CLI's config names", () => {
 describe("HTTPS_PROXY / HTTP_PROXY / NO_PROXY for Vault, as kubectl and the vault CLI use them", () => {
   /** A CONNECT proxy that records each tunnel's authority and sends it to Vault's port. */
   const tunnels: string[] = [];
-  const forwarded: Array<{ url: string; host: string; auth: string }> = [];
+  const forwarded: Array<{ request: string; url: string; host: string; auth: string }> = [];
   let proxy: ReturnType<typeof createHttpServer>;
   let proxyUrl = "";
   let plain: ReturnType<typeof createHttpServer>;
@@ -421,6 +421,7 @@ describe("HTTPS_PROXY / HTTP_PROXY / NO_PROXY for Vault, as kubectl and the vaul
     proxy = createHttpServer((req, res) => {
       // A forward proxy for http:// URLs: the request line holds the absolute URL.
       forwarded.push({
+        request: String(req.headers["x-vault-request"]),
         url: req.url!,
         host: String(req.headers.host),
         auth: String(req.headers["proxy-authorization"] ?? ""),
@@ -520,6 +521,15 @@ describe("HTTPS_PROXY / HTTP_PROXY / NO_PROXY for Vault, as kubectl and the vaul
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/the proxy answered CONNECT with HTTP 407/);
     expect(refused.stdout).toMatch(/hint: .*NO_PROXY/);
+    const closed = await seed(
+      { VAULT_ADDR: vaultTest(), VAULT_CACERT: file("ca.pem"), HTTPS_PROXY: "http://127.0.0.1:1" },
+      1,
+    );
+    expect(closed.code).toBe(1);
+    expect(closed.stdout).toMatch(
+      /Vault unreachable at .*\(ECONNREFUSED at the proxy 127\.0\.0\.1:1\)/,
+    );
+    expect(closed.stdout).toMatch(/hint: the proxy/);
   });
 
   it("an http Vault goes through HTTP_PROXY; VAULT_PROXY_ADDR wins over both, as in the vault CLI", async () => {
@@ -530,6 +540,7 @@ describe("HTTPS_PROXY / HTTP_PROXY / NO_PROXY for Vault, as kubectl and the vaul
     expect(forwarded[0]).toMatchObject({
       url: `http://vault.test:${plainPort}/v1/sys/health`,
       host: `vault.test:${plainPort}`,
+      request: "true", // X-Vault-Request, as the vault CLI sends it
     });
     forwarded.length = 0;
     const own = await seed(

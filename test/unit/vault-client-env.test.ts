@@ -104,9 +104,9 @@ describe("the proxy of Vault's requests", () => {
     expect(() => vaultProxy("https://vault.corp", { HTTPS_PROXY: "socks5://s:1080" })).toThrow(
       /HTTPS_PROXY: a socks5 proxy is not supported for Vault/,
     );
-    expect(() => vaultProxy("https://vault.corp", { VAULT_PROXY_ADDR: "ftp://proxy:21" })).toThrow(
-      /VAULT_PROXY_ADDR: .* is not a proxy URL/,
-    );
+    expect(() =>
+      vaultProxy("https://vault.corp", { VAULT_PROXY_ADDR: "ftp://user:s3cret@proxy:21" }),
+    ).toThrow(/^VAULT_PROXY_ADDR: the value is not a proxy URL/);
   });
 });
 
