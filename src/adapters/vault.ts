@@ -72,6 +72,8 @@ export interface Vault {
   readonly addr: string;
   /** Retries of a connection refused after the health check (VAULT_MAX_RETRIES), if set. */
   readonly maxRetries?: number | undefined;
+  /** True when a client certificate is sent (VAULT_CLIENT_CERT), for naming a TLS refusal. */
+  readonly sendsClientCert?: boolean | undefined;
   health(): Promise<Health>;
   lookupSelf(): Promise<{ policies: string[] }>;
   readMount(mount: string): Promise<MountInfo | undefined>;
@@ -108,6 +110,7 @@ export function createVault(options: VaultOptions): Vault {
   return {
     addr: options.addr,
     maxRetries: options.maxRetries,
+    sendsClientCert: options.tls?.cert !== undefined,
 
     async health() {
       // Every sys/health answer carries a body; the status code is what tells

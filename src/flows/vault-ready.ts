@@ -28,7 +28,11 @@ export const denied = (capability: string, apiPath: string) =>
  * so it fails the step at once instead of waiting out the ready timeout. Codes are
  * OpenSSL's verify errors and alerts as Node names them.
  */
-export function tlsFailure(code: string): { cause: string; hint: string } | undefined {
+export function tlsFailure(
+  code: string,
+  /** Whether a client certificate was sent: a refusal without one means "one is required". */
+  sentClientCert = false,
+): { cause: string; hint: string } | undefined {
   if (
     /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/.test(
       code,
@@ -48,18 +52,19 @@ export function tlsFailure(code: string): { cause: string; hint: string } | unde
       cause: `its certificate is ${code === "CERT_HAS_EXPIRED" ? "expired" : "not valid yet"}`,
       hint: "renew Vault's certificate (or check this machine's clock)",
     };
-  if (code === "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED")
+  const clientAlert =
+    /^ERR_SSL_(SSLV3|TLSV1)_ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED|DECRYPT_ERROR)$/.test(
+      code,
+    );
+  // Go's TLS server (Vault's) answers a missing client certificate with bad_certificate.
+  if (code === "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED" || (clientAlert && !sentClientCert))
     return {
       cause: "it requires a client certificate",
       hint: "set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY to the PEM files of your client certificate and its key",
     };
-  if (
-    /^ERR_SSL_(SSLV3|TLSV1)_ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED|DECRYPT_ERROR)$/.test(
-      code,
-    )
-  )
+  if (clientAlert)
     return {
-      cause: "it refused the client certificate (or requires one)",
+      cause: "it refused the client certificate",
       hint: "set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY to a certificate Vault's client CA signed, unexpired, and its key",
     };
   if (code === "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE")
@@ -154,7 +159,7 @@ async function pollVault(
     } catch (error) {
       if (error instanceof VaultAnswerError) throw unusable(error);
       if (!(error instanceof VaultNetworkError)) throw error;
-      const tls = tlsFailure(error.code);
+      const tls = tlsFailure(error.code, vault.sendsClientCert);
       if (tls) throw tlsError(vault.addr, error.code, tls);
       last = `unreachable:${error.detail ?? error.code}`;
     }
@@ -228,8 +233,11 @@ async function afterHealth<T>(
             : "initialise it ('vault operator init') or use a dev server, then rerun",
         );
       }
-      if (error instanceof VaultNetworkError && tlsFailure(error.code))
-        throw tlsError(addr, error.code, tlsFailure(error.code)!);
+      const tls =
+        error instanceof VaultNetworkError
+          ? tlsFailure(error.code, options.vault.sendsClientCert)
+          : undefined;
+      if (tls) throw tlsError(addr, (error as VaultNetworkError).code, tls);
       if (error instanceof VaultNetworkError && !error.mayHaveReachedServer) {
         if (attempt >= attempts)
           throw new StepError(

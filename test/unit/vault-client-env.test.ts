@@ -121,13 +121,21 @@ describe("TLS failures name their cause", () => {
       /requires a client certificate/,
       /VAULT_CLIENT_CERT/,
     ],
-    ["ERR_SSL_TLSV1_ALERT_UNKNOWN_CA", /refused the client certificate/, /VAULT_CLIENT_CERT/],
-    ["ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE", /refused the client certificate/, /VAULT_CLIENT_CERT/],
+    ["ERR_SSL_TLSV1_ALERT_UNKNOWN_CA", /requires a client certificate/, /VAULT_CLIENT_CERT/],
     ["ERR_SSL_WRONG_VERSION_NUMBER", /does not speak TLS/, /http:\/\//],
   ])("%s", (code, cause, hint) => {
+    // As sent without a client certificate.
     const failure = tlsFailure(code);
     expect(failure?.cause).toMatch(cause);
     expect(failure?.hint).toMatch(hint);
+  });
+  it("a client-certificate alert without a certificate sent means one is required (Go's bad_certificate)", () => {
+    expect(tlsFailure("ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE", false)?.cause).toMatch(
+      /requires a client certificate/,
+    );
+    expect(tlsFailure("ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE", true)?.cause).toMatch(
+      /refused the client certificate/,
+    );
   });
   it("network failures are no TLS failure (they are retried)", () => {
     for (const code of ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPROXY"])
