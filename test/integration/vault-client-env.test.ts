@@ -182,7 +182,11 @@ describe("a Vault that requires a client certificate", () => {
   it("without them, fails in under 2 s saying a client certificate is required", async () => {
     const r = await seed({ VAULT_ADDR: mtlsAddr, VAULT_CACERT: file("ca.pem") });
     expect(r.code, r.out).toBe(1);
-    expect(r.ms).toBeLessThan(2000 + 1500); // the run's own start-up on a busy machine
+    // The step itself (its printed duration) in under 2 s, not the 30 s ready timeout;
+    // the whole process, node's start included, well within the same order.
+    const step = /\[vault:health\] ✖ .*\((\d+) ms\)/.exec(r.stdout);
+    expect(Number(step?.[1])).toBeLessThan(2000);
+    expect(r.ms).toBeLessThan(3500);
     expect(r.stdout).toMatch(/client certificate/);
     expect(r.stdout).toMatch(/hint: .*VAULT_CLIENT_CERT and VAULT_CLIENT_KEY/);
     expect(r.stdout).not.toMatch(/VAULT_CACERT to the PEM/);
