@@ -170,10 +170,14 @@ const goDurationSecond = z
       message: "at most 2147483 seconds (about 24 days), the longest a timer waits",
     }),
   );
-const goUint = goValue(
-  parseGoUint32,
-  (v) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : undefined),
-  "a whole number of retries, 0 or more",
+// The vault CLI takes any 32-bit count; retries stay bounded here (each may wait 10 s).
+const goUint = z.pipe(
+  goValue(
+    parseGoUint32,
+    (v) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : undefined),
+    "a whole number of retries, 0 or more",
+  ),
+  z.number().check(z.lte(100, { message: "at most 100 retries" })),
 );
 
 /** A KV v2 secret path relative to the mount: no leading slash, no `data/`, no `.` segments. */

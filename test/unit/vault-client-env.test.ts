@@ -4,6 +4,7 @@
  * the token helper line of ~/.vault; which proxy Vault's requests take.
  */
 import { describe, expect, it } from "vitest";
+import { resolveConfig } from "../../src/config/resolve.js";
 import { vaultProxy } from "../../src/config/vault-env.js";
 import { tokenHelperIn, vaultCliConfigPath } from "../../src/config/vault-token.js";
 import { parseDurationSecond, parseGoBool, parseGoUint32 } from "../../src/core/go-parse.js";
@@ -64,6 +65,19 @@ describe("strconv.ParseUint(s, 10, 32) (VAULT_MAX_RETRIES)", () => {
     ["1.0", undefined],
     ["", undefined],
   ])("%j → %j", (text, expected) => expect(parseGoUint32(text)).toBe(expected));
+});
+
+describe("the schema reads the variables so", () => {
+  const vault = (env: NodeJS.ProcessEnv) => resolveConfig({ cwd: "/", env }).config.vault;
+  it("VAULT_CLIENT_TIMEOUT in ms, 0 for the default; VAULT_MAX_RETRIES bounded", () => {
+    expect(vault({ VAULT_CLIENT_TIMEOUT: "1m30s" }).clientTimeout).toBe(90_000);
+    expect(vault({ VAULT_CLIENT_TIMEOUT: "5" }).clientTimeout).toBe(5000);
+    expect(vault({ VAULT_CLIENT_TIMEOUT: "0" }).clientTimeout).toBe(10_000);
+    expect(() => vault({ VAULT_CLIENT_TIMEOUT: "-5s" })).toThrow(/must not be negative/);
+    expect(vault({ VAULT_MAX_RETRIES: "0" }).maxRetries).toBe(0);
+    expect(() => vault({ VAULT_MAX_RETRIES: "4000" })).toThrow(/at most 100 retries/);
+    expect(vault({ VAULT_SKIP_VERIFY: "F" }).skipVerify).toBe(false);
+  });
 });
 
 describe("the vault CLI's config file", () => {
