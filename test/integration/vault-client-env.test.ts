@@ -6,7 +6,7 @@
  * parsing. Each run is the built CLI as its own process.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import {
   createServer as createHttpServer,
   request as httpRequest,
@@ -151,6 +151,7 @@ afterAll(async () => {
   await Promise.all(
     [mtls, named, silent].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
   );
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** ensure-local-secrets --skip-eso with a long ready timeout: only a fail-fast ends it early. */
@@ -348,7 +349,10 @@ describe("the token helper the vault CLI's config names", () => {
   const helper = join(home, "bin", "vault-token-helper");
   let plain: ReturnType<typeof createHttpServer>;
   let plainAddr = "";
-  afterAll(() => new Promise<void>((resolve) => plain.close(() => resolve())));
+  afterAll(async () => {
+    await new Promise<void>((resolve) => plain.close(() => resolve()));
+    rmSync(home, { recursive: true, force: true });
+  });
   beforeAll(async () => {
     plain = createHttpServer(vaultHandler(seen));
     plainAddr = `http://127.0.0.1:${await listen(plain)}`;
