@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
@@ -76,8 +76,37 @@ function nonBuiltinImports(): Map<string, string[]> {
   return found;
 }
 
-function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync(file, args, { cwd, env, encoding: "utf8", timeout: 240_000 });
+/**
+ * Runs a command to its end without blocking the test worker: an `npm ci` or a pack
+ * can take a minute on a busy machine, and a worker blocked that long misses
+ * vitest's own calls (its RPC times out at 60 s).
+ */
+function run(
+  file: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ status: number | null; stdout: string; stderr: string; error?: Error }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const guard = setTimeout(() => child.kill("SIGKILL"), 240_000);
+    child.on("error", (error) => {
+      clearTimeout(guard);
+      resolve({ status: null, stdout, stderr, error });
+    });
+    child.on("close", (status) => {
+      clearTimeout(guard);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 describe("the npm package a consumer installs", () => {
@@ -151,11 +180,11 @@ describe("the npm package a consumer installs", () => {
     expect(files.filter((f) => f.startsWith("charts/db-migrations/sql"))).toEqual([]);
   });
 
-  it("installs from the tarball offline, with an empty npm cache, as one package that runs every command", () => {
+  it("installs from the tarball offline, with an empty npm cache, as one package that runs every command", async () => {
     const tarball = packTarball();
     const consumer = mkdtempSync(join(tmpdir(), "dboffline-"));
     const cache = mkdtempSync(join(tmpdir(), "dboffline-cache-"));
-    const install = run(
+    const install = await run(
       "npm",
       ["install", "--offline", "--cache", cache, "--no-audit", "--no-fund", tarball],
       consumer,
@@ -171,14 +200,18 @@ describe("the npm package a consumer installs", () => {
       Object.keys(pkg.bin).sort(),
     );
 
-    const version = run(join(consumer, "node_modules/.bin/dev-bootstrap"), ["--version"], consumer);
+    const version = await run(
+      join(consumer, "node_modules/.bin/dev-bootstrap"),
+      ["--version"],
+      consumer,
+    );
     expect(version.status, version.stderr).toBe(0);
     expect(version.stdout.trim()).toMatch(/^(dev-bootstrap )?0\.1\.0$/);
 
     // Every chunk loads from the installed copy: pg, @kubernetes/client-node, smol-toml,
     // execa, chokidar, yaml and zod are in the bundle, not in a node_modules it lacks.
     const installed = join(consumer, "node_modules/@ameide/dev-bootstrap");
-    const load = run(
+    const load = await run(
       process.execPath,
       [
         "--input-type=module",
@@ -199,12 +232,12 @@ describe("the npm package a consumer installs", () => {
 
     // A command that reaches the bundled Kubernetes client and smol-toml: its --help.
     for (const bin of Object.keys(pkg.bin)) {
-      const help = run(join(consumer, "node_modules/.bin", bin), ["--help"], consumer);
+      const help = await run(join(consumer, "node_modules/.bin", bin), ["--help"], consumer);
       expect(help.status, `${bin}: ${help.stderr}`).toBe(0);
     }
   }, 300_000);
 
-  it("packs in a fresh clone: the prepack installs the devDependencies and builds", () => {
+  it("packs in a fresh clone: the prepack installs the devDependencies and builds", async () => {
     // A fresh clone holds the tracked files only: no node_modules, no dist/.
     const clone = join(mkdtempSync(join(tmpdir(), "dbclone-")), "dev-bootstrap");
     const tracked = spawnSync("git", ["ls-files", "-z"], { cwd: REPO, encoding: "utf8" });
@@ -218,7 +251,12 @@ describe("the npm package a consumer installs", () => {
 
     // The registry answers from npm's cache (the one this checkout's own npm ci filled).
     const env = { ...process.env, npm_config_prefer_offline: "true" };
-    const pack = run("npm", ["pack", "--json", "--pack-destination", dirname(clone)], clone, env);
+    const pack = await run(
+      "npm",
+      ["pack", "--json", "--pack-destination", dirname(clone)],
+      clone,
+      env,
+    );
     expect(pack.status, pack.stderr).toBe(0);
     const [result] = JSON.parse(pack.stdout) as Array<{
       filename: string;
