@@ -193,9 +193,9 @@ export function vaultProxy(addr: string, env: NodeJS.ProcessEnv): VaultProxySett
           return c && { url: c.proxy, from: c.from };
         })();
   } catch (error) {
-    // Without the value: a proxy URL may hold a password.
+    // The message names the variable, never the value (a proxy URL may hold a password).
     throw new ConfigError(
-      (error as Error).message.replace(/: '.*' is not/, ": the value is not"),
+      (error as Error).message,
       "set it to the proxy's URL, e.g. http://proxy.example:3128, or unset it",
     );
   }
