@@ -9,6 +9,9 @@ import Client from "pg/lib/client.js";
 import type { Connection } from "../core/connection.js";
 import { backoffDelay, sleep } from "../core/retry.js";
 import type { ConnectOptions, DbClient } from "./ports.js";
+import { PgConnectError, type PgFailure, PgQueryTimeoutError } from "./postgres-errors.js";
+
+export { PgConnectError, type PgFailure, PgQueryTimeoutError };
 
 /** Whether a connection's parameters ask for TLS (pgjdbc's ssl=true, or libpq's sslmode=require…). */
 export function wantsSsl(params: Connection["params"]): boolean {
@@ -46,35 +49,6 @@ function pgConfig(target: Connection): pg.ClientConfig {
     ...(options ? { options } : {}),
     ...(wantsSsl(target.params) ? { ssl: { rejectUnauthorized: false } } : {}),
   };
-}
-
-export type PgFailure = {
-  kind: "unreachable" | "auth" | "no-database" | "other";
-  code: string;
-  message: string;
-};
-
-export class PgConnectError extends Error {
-  constructor(
-    readonly failure: PgFailure,
-    readonly target: Pick<Connection, "host" | "port" | "database" | "user">,
-  ) {
-    super(failure.message);
-    this.name = "PgConnectError";
-  }
-}
-
-/** A query the server did not answer within the client's limit; its connection is closed. */
-export class PgQueryTimeoutError extends Error {
-  constructor(
-    readonly limitMs: number,
-    readonly target: Pick<Connection, "host" | "port" | "database">,
-  ) {
-    super(
-      `PostgreSQL at ${target.host}:${target.port} did not answer a query within ${limitMs / 1000} s`,
-    );
-    this.name = "PgQueryTimeoutError";
-  }
 }
 
 // pg 8's message when query_timeout fires (lib/client.js). It leaves the query active, so

@@ -20,6 +20,9 @@ import { request as httpsRequest } from "node:https";
 import { isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { TimeLimitError, withTimeLimit } from "./time-limit.js";
+import { isTlsCode, VaultAnswerError, VaultHttpError, VaultNetworkError } from "./vault-errors.js";
+
+export { isTlsCode, VaultAnswerError, VaultHttpError, VaultNetworkError };
 
 /**
  * The largest answer read from Vault. Vault takes requests of at most
@@ -74,51 +77,6 @@ export interface VaultAnswer {
 /** A body that is sent as it is: already JSON text, never re-encoded. */
 export class JsonText {
   constructor(readonly text: string) {}
-}
-
-export class VaultNetworkError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly method: string,
-    readonly path: string,
-    /** True when the request body may have reached Vault before the failure. */
-    readonly mayHaveReachedServer: boolean,
-    /** What happened, in words, when the code alone does not say (a proxy's refusal). */
-    readonly detail?: string,
-  ) {
-    super(message);
-    this.name = "VaultNetworkError";
-  }
-}
-
-/**
- * Vault answered, but not with anything we can use: a body past the size cap, or a
- * 2xx whose body is not JSON (a proxy's page, a truncated answer). The body is never
- * quoted: a KV read holds secrets.
- */
-export class VaultAnswerError extends Error {
-  constructor(
-    message: string,
-    readonly method: string,
-    readonly path: string,
-  ) {
-    super(message);
-    this.name = "VaultAnswerError";
-  }
-}
-
-export class VaultHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errors: string[],
-    readonly method: string,
-    readonly path: string,
-    readonly body: unknown,
-  ) {
-    super(`${method} ${path}: HTTP ${status}${errors.length ? `: ${errors.join("; ")}` : ""}`);
-    this.name = "VaultHttpError";
-  }
 }
 
 interface Exchange {
@@ -257,11 +215,6 @@ async function exchange(
     req.on("error", reject);
     req.end(body);
   });
-}
-
-/** TLS failures: the request never reached Vault, and retrying will not help. */
-export function isTlsCode(code: string): boolean {
-  return /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
 }
 
 function retryAfterMs(header: string | string[] | undefined): number | undefined {

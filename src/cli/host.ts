@@ -14,6 +14,7 @@ import { resolveVaultToken } from "../config/vault-token.js";
 import type { SecretMasker } from "../core/mask.js";
 import { sleep } from "../core/retry.js";
 import type { Clock, DbPort, Host, ProcPort, WatchPort } from "../flows/host.js";
+import { recordingLogger } from "../log/logger.js";
 
 export { nodeFs };
 
@@ -110,6 +111,7 @@ export function createHost(options: HostOptions): Host {
     fs: nodeFs,
     watch: chokidarWatch,
     clock,
+    recordingLogger: () => recordingLogger(masker),
     withWorkspaceLock: (log, fn) =>
       withLock(
         resolved.path(`${config.stateDir}/dev-bootstrap.lock`),

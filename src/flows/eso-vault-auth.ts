@@ -8,7 +8,8 @@
  * References: developer.hashicorp.com/vault/api-docs/system/auth,
  * …/api-docs/system/policies, …/api-docs/auth/kubernetes.
  */
-import { type Vault, VaultHttpError } from "../adapters/vault.js";
+import type { Vault } from "../adapters/vault.js";
+import { VaultHttpError } from "../adapters/vault-errors.js";
 import type { Config } from "../config/schema.js";
 import { StepError } from "../core/errors.js";
 import { ESO_AUDIENCE, esoVaultPolicy, kubernetesAuthNames } from "../core/manifests.js";

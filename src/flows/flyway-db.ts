@@ -2,7 +2,7 @@
  * Talking to a database Flyway manages: log in (bounded retries), read
  * flyway_schema_history, and the preflight that makes a first run succeed.
  */
-import { PgConnectError, PgQueryTimeoutError } from "../adapters/postgres.js";
+import { PgConnectError, PgQueryTimeoutError } from "../adapters/postgres-errors.js";
 import type { Config } from "../config/schema.js";
 import { StepError, throwIfInterrupted } from "../core/errors.js";
 import type { FlywayConnection } from "../core/flyway-env.js";

@@ -8,7 +8,7 @@ import type { Kube } from "../adapters/kube.js";
 import type { Clock, DbPort, FsPort, ProcPort, WatchPort } from "../adapters/ports.js";
 import type { Vault } from "../adapters/vault.js";
 import type { SecretMasker } from "../core/mask.js";
-import type { CheckpointLogger } from "../log/logger.js";
+import type { CheckpointLogger, RecordedCheckpoint } from "../log/logger.js";
 
 export type {
   Clock,
@@ -38,6 +38,12 @@ export interface Host {
   readonly fs: FsPort;
   readonly watch: WatchPort;
   readonly clock: Clock;
+  /**
+   * A logger that prints and journals nothing and keeps every checkpoint (masked
+   * with the run's masker), for read-only walks that reuse steps (why, wait).
+   * Built by the Host: a logger loads pino, which no flow may import.
+   */
+  recordingLogger(): { log: CheckpointLogger; checkpoints: RecordedCheckpoint[] };
   /** Serialises the commands that write (post-start and Tilt may start them at once). */
   withWorkspaceLock<T>(log: CheckpointLogger, fn: () => Promise<T>): Promise<T>;
 }

@@ -6,7 +6,6 @@
 import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
 import { renderRunTable } from "../core/summary.js";
-import { Journal } from "../log/journal.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { checkMigrationsSecret } from "./check-migrations-secret.js";
 import { ensureLocalSecrets } from "./ensure-local-secrets.js";
@@ -158,11 +157,10 @@ export async function runSummarised(
   explain?: { connect: boolean },
 ): Promise<{ failed: boolean; error?: unknown }> {
   const { failed } = await host.withWorkspaceLock(log, () => runPipeline(phases, log));
-  const journal = new Journal({
-    path: resolved.journalPath,
-    maxBytes: resolved.config.log.journalMaxBytes,
-  });
-  stdout.write(`\n${renderRunTable(latestRun(journal, log.runId))}\n`);
+  // Read back through the logger's own journal: no file access from a flow, and a
+  // failed write it met is what the summary then reports.
+  const journal = log.journal;
+  if (journal) stdout.write(`\n${renderRunTable(latestRun(journal, log.runId))}\n`);
   if (failed && explain) stdout.write(await explainFailure(host, resolved, explain));
   return failed ? { failed: true, error: failed.error } : { failed: false };
 }

@@ -3,13 +3,8 @@
  * the KV v2 mount exists, then per path read → compare → write only what
  * differs, always with check-and-set. A second run writes nothing.
  */
-import {
-  type KvRead,
-  type Vault,
-  VaultAnswerError,
-  VaultHttpError,
-  VaultNetworkError,
-} from "../adapters/vault.js";
+import type { KvRead, Vault } from "../adapters/vault.js";
+import { VaultAnswerError, VaultHttpError, VaultNetworkError } from "../adapters/vault-errors.js";
 import { StepError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import { backoffDelay, mapPool, sleep } from "../core/retry.js";
@@ -184,7 +179,9 @@ async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<P
         throw error;
       }
     }
-    await (options.sleep ?? sleep)(backoffDelay(attempt), options.signal);
+    // Back off before the next attempt; after the last one nothing follows to wait for.
+    if (attempt < WRITE_ATTEMPTS)
+      await (options.sleep ?? sleep)(backoffDelay(attempt), options.signal);
   }
   if (lastFailure && lastFailure.kind !== "cas") throw unknownOutcome(where, lastFailure.why);
   throw new StepError(

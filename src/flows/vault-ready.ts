@@ -2,13 +2,13 @@
  * Before seeding: wait until Vault answers as active or standby (bounded backoff
  * to a deadline), and make sure the KV v2 mount exists.
  */
+import type { Vault } from "../adapters/vault.js";
 import {
   isTlsCode,
-  type Vault,
   VaultAnswerError,
   VaultHttpError,
   VaultNetworkError,
-} from "../adapters/vault.js";
+} from "../adapters/vault-errors.js";
 import { StepError } from "../core/errors.js";
 import { backoffDelay, sleep } from "../core/retry.js";
 import type { StepHandle } from "../log/logger.js";

@@ -29,7 +29,7 @@ import {
   type SourceData,
 } from "../core/migrations-secret.js";
 import { secretValuesOf } from "../core/secret-values.js";
-import { type CheckpointLogger, type RecordedCheckpoint, recordingLogger } from "../log/logger.js";
+import type { CheckpointLogger, RecordedCheckpoint } from "../log/logger.js";
 import { detectEsoVersion, GROUP, readyOf } from "./eso-objects.js";
 import { loadFixtureDirectory } from "./fixtures.js";
 import { openDatabase, queryTimeoutMs } from "./flyway-db.js";
@@ -573,7 +573,7 @@ export function walkChain(
 ): Promise<ChainReport> {
   return why(host, resolved, {
     ...options,
-    quiet: recordingLogger(host.masker),
+    quiet: host.recordingLogger(),
     fingerprintKey: randomBytes(32),
   });
 }

@@ -171,6 +171,11 @@ export class CheckpointLogger {
   get anyFailed(): boolean {
     return this.failedSteps.size > 0;
   }
+
+  /** The journal this logger writes (none for a recording logger), for reading the run back. */
+  get journal(): Journal | undefined {
+    return this.options.journal;
+  }
 }
 
 /** A checkpoint a step ended with, as a recording logger kept it. */

@@ -7,12 +7,13 @@
 import { setTimeout as delay } from "node:timers/promises";
 
 export async function until(
-  check: () => boolean,
+  /** The state to wait for; may ask a server (a query), so it may be async. */
+  check: () => boolean | Promise<boolean>,
   what: string,
   deadlineMs = 30_000,
 ): Promise<void> {
   const deadline = Date.now() + deadlineMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${deadlineMs} ms`);
     await delay(20);
   }

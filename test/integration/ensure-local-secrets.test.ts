@@ -98,6 +98,7 @@ describe("ensure-local-secrets against the Vault stand-in", () => {
     });
     const r = await seed(["--plan"]);
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain("plan: 2 path(s) would change, 0 unchanged");
     expect(r.stdout).toMatch(/update\s+platform\/db/);
     expect(r.stdout).toMatch(/~ DB_PASSWORD \(update\)/);
     expect(r.stdout).toMatch(/\+ API_KEY \(create\)/);
@@ -191,6 +192,18 @@ describe("ensure-local-secrets against the Vault stand-in", () => {
     expect(vault.requests.filter((q) => q.status === 403)).toHaveLength(1);
   });
 
+  it("a 403 on a read is not retried: one denied request, no backoff, the other path still seeded", async () => {
+    const token = vault.addToken({ deny: ["secret/data/agents/"] });
+    const r = await seed([], { VAULT_TOKEN: token });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /\[vault:seed\] ✖ permission denied: the Vault token lacks 'read' on \/v1\/secret\/data\/agents\/db \(\d+ ms\) — hint: grant a policy with capabilities \["read"\] on path "secret\/data\/agents\/db", or use another token/,
+    );
+    expect(vault.requests.filter((q) => q.status === 403)).toHaveLength(1);
+    expect(clock.sleeps).toEqual([]);
+    expect(vault.read("secret", "platform/db")?.DB_USERNAME).toBe("platform");
+  });
+
   it("rejects a bad token with a hint", async () => {
     const r = await seed([], { VAULT_TOKEN: "not-a-real-token" });
     expect(r.code).toBe(1);
@@ -225,6 +238,13 @@ describe("ensure-local-secrets against the Vault stand-in", () => {
       OTHER: "writer-2",
     });
     expect(vault.versionCount("secret", "platform/db")).toBe(3);
+    // Each retry waits a growing backoff (±20 % jitter) on the run's clock, so racing
+    // writers spread out instead of colliding again at once.
+    expect(clock.sleeps).toHaveLength(2);
+    expect(clock.sleeps[0]).toBeGreaterThanOrEqual(160);
+    expect(clock.sleeps[0]).toBeLessThanOrEqual(240);
+    expect(clock.sleeps[1]).toBeGreaterThanOrEqual(320);
+    expect(clock.sleeps[1]).toBeLessThanOrEqual(480);
   });
 
   it("gives up after bounded retries when another writer never stops", async () => {
@@ -234,6 +254,8 @@ describe("ensure-local-secrets against the Vault stand-in", () => {
     const r = await seed();
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/gave up writing secret\/platform\/db after 4 attempts/);
+    // A backoff between attempts, none after the last: giving up does not wait first.
+    expect(clock.sleeps).toHaveLength(3);
   });
 
   it("works on a mount with cas_required: every write carries cas (FAULTS 4)", async () => {

@@ -10,6 +10,7 @@ import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
 import { cleanEnv, REPO } from "../helpers/cli.js";
 import { spawnCli } from "../helpers/spawned.js";
 import { StandIns } from "../helpers/standin.js";
+import { until } from "../helpers/wait.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const PASSWORD = "pl@tform:pw/?#%& x";
@@ -56,15 +57,20 @@ const env = () =>
 async function lockWaitOf(user: string): Promise<void> {
   const c = await connect("postgres");
   try {
-    for (;;) {
-      const r = await c.query(
-        "select 1 from pg_stat_activity where usename = $1 and wait_event_type = 'Lock'",
-        [user],
-      );
-      if (r.rowCount) return;
-      // Poll the server's own status view; nothing here races a clock.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // Poll the server's own status view; nothing here races a clock. Bounded, so a
+    // run that never reaches the lock fails here with a name, not at vitest's timeout.
+    await until(
+      async () =>
+        Boolean(
+          (
+            await c.query(
+              "select 1 from pg_stat_activity where usename = $1 and wait_event_type = 'Lock'",
+              [user],
+            )
+          ).rowCount,
+        ),
+      `a session of ${user} waiting on a lock`,
+    );
   } finally {
     await c.end();
   }

@@ -23,6 +23,7 @@ import { BIN, cleanEnv, REPO } from "../helpers/cli.js";
 import { type GuideStep, mergeYaml, missingLines, parseGuide } from "../helpers/guides.js";
 import { kubectlBinary } from "../helpers/helm.js";
 import { migratingFlywayDir } from "../helpers/standin.js";
+import { until } from "../helpers/wait.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 /** The order a newcomer would follow; guides not named here run after these. */
@@ -72,7 +73,7 @@ function sh(command: string, needs: readonly string[] = []): Ran {
 /** Resolves once the watcher has finished a run, started after `since`, for `file`. */
 async function watcherHandled(file: string, since: string): Promise<void> {
   const journal = join(ws.dir, ".dev-bootstrap/journal.jsonl");
-  for (;;) {
+  const handled = () => {
     const entries = readFileSync(journal, "utf8")
       .split("\n")
       .filter(Boolean)
@@ -92,14 +93,15 @@ async function watcherHandled(file: string, since: string): Promise<void> {
           e.command === "watch-vault-fixtures" && e.step === "watch:fixtures" && e.time >= since,
       );
     const started = entries.find((e) => e.status === "start" && e.message.includes(file));
-    if (
+    return Boolean(
       started &&
-      entries.some((e) => e.runId === started.runId && (e.status === "ok" || e.status === "fail"))
-    )
-      return;
-    // The journal line is the event; re-read it when the watcher appends.
-    await new Promise((r) => setTimeout(r, 50));
-  }
+        entries.some(
+          (e) => e.runId === started.runId && (e.status === "ok" || e.status === "fail"),
+        ),
+    );
+  };
+  // The journal line is the event; re-read it until the watcher appends it, bounded.
+  await until(handled, `the watcher's run for ${file}`, 60_000);
 }
 
 async function runStep(step: GuideStep, where: string): Promise<void> {

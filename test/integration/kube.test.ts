@@ -133,13 +133,18 @@ describe("ensure-local-secrets: ESO wiring", () => {
 
   it("requests a refresh with the force-sync annotation when Vault changed", async () => {
     await setUp(["ensure-local-secrets"]);
-    const first = world.kube.get("ExternalSecret", "ameide", "platform-db-credentials")?.metadata
-      .annotations?.["force-sync"];
+    const forceSync = (name: string) =>
+      world.kube.get("ExternalSecret", "ameide", name)?.metadata.annotations?.["force-sync"];
+    const first = forceSync("platform-db-credentials");
     expect(first).toMatch(/^\d+$/);
+    const agents = forceSync("agents-db-credentials");
     ws.write("vault/fixtures/db.yaml", FIXTURES.replace("DB_NAME: platform", "DB_NAME: platform2"));
     const r = await cli(["ensure-local-secrets"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("refresh requested");
+    // Only the ExternalSecret reading the written path is asked to refresh: agents/db
+    // did not change, so its ExternalSecret is left alone (no write, no resync).
+    expect(forceSync("agents-db-credentials")).toBe(agents);
     expect(
       world.kube.get("ExternalSecret", "ameide", "platform-db-credentials")?.metadata.annotations?.[
         "force-sync"
@@ -282,6 +287,38 @@ describe("bootstrap-db-migrations-secret", () => {
     const again = await cli(["bootstrap-db-migrations-secret"]);
     expect(again.stdout).toContain("db-migrations Flyway secret ensured (unchanged;");
     expect(secretWrites().length).toBe(before);
+  });
+
+  it("ensure restores a drifted managed-by label, keeping the data and the other labels", async () => {
+    await setUp(["ensure-local-secrets"]);
+    await setUp(["bootstrap-db-migrations-secret"]);
+    const secret = world.kube.get("Secret", "ameide", "db-migrations-local")!;
+    const data = world.kube.secretData("ameide", "db-migrations-local");
+    // Someone relabelled it by hand (or another tool claimed it); the data is ours.
+    world.kube.put(
+      {
+        ...secret,
+        metadata: {
+          ...secret.metadata,
+          labels: { "app.kubernetes.io/managed-by": "helm", team: "platform" },
+        },
+      },
+      "kubectl-edit",
+    );
+    const before = secretWrites().length;
+    const r = await cli(["bootstrap-db-migrations-secret"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("db-migrations Flyway secret ensured (written;");
+    expect(secretWrites().length).toBe(before + 1);
+    expect(world.kube.get("Secret", "ameide", "db-migrations-local")?.metadata.labels).toEqual({
+      "app.kubernetes.io/managed-by": "dev-bootstrap",
+      team: "platform",
+    });
+    expect(world.kube.secretData("ameide", "db-migrations-local")).toEqual(data);
+    // Once restored, a rerun writes nothing.
+    const again = await cli(["bootstrap-db-migrations-secret"]);
+    expect(again.stdout).toContain("db-migrations Flyway secret ensured (unchanged;");
+    expect(secretWrites().length).toBe(before + 1);
   });
 
   it("falls back to the Vault defaults when ESO has not synced, and says so", async () => {

@@ -7,8 +7,8 @@ import { dbPartsFixtures, makeWorkspace, type Workspace } from "../helpers/works
 let world: World;
 let ws: Workspace;
 const cli = (args: string[]) => runCli(args, { cwd: ws.dir, env: cleanEnv(world.env) });
-// The failure cases run the command in-process; the login test above runs the built CLI.
-const inProcess = (args: string[]) => runInProcess(args, { cwd: ws.dir, env: cleanEnv(world.env) });
+// The failure cases run the command in-process (runInProcess, on a clock that records
+// its backoffs); the login test runs the built CLI.
 const pw = (path: string) => String(world.vault.read("secret", path)?.DB_PASSWORD);
 
 beforeAll(async () => {
@@ -43,8 +43,15 @@ describe("check-db-migrations-secret --connect against a real PostgreSQL", () =>
     await world.postgres!.ensureDatabases([
       { name: "agents", owner: "agents", password: "rotated-elsewhere" },
     ]);
-    const r = await inProcess(["check-db-migrations-secret", "--connect", "--json"]);
+    const clock = virtualClock();
+    const r = await runInProcess(["check-db-migrations-secret", "--connect", "--json"], {
+      cwd: ws.dir,
+      env: cleanEnv(world.env),
+      clock,
+    });
     expect(r.code).toBe(5);
+    // A wrong password stays wrong: no retry, so no backoff (an unreachable server gets four).
+    expect(clock.sleeps).toEqual([]);
     const json = JSON.parse(r.stdout);
     expect(json.databases[0].status).toBe("ok");
     expect(json.databases[1]).toMatchObject({ status: "cannot-connect" });

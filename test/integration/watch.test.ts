@@ -55,19 +55,28 @@ async function takeWorkspaceLock(): Promise<string> {
   const dir = join(ws.dir, ".dev-bootstrap");
   const lock = join(dir, "dev-bootstrap.lock");
   const holder = JSON.stringify({ pid: process.pid, runId: "held-by-test", since: "now" });
-  for (;;) {
+  // Each attempt waits for a change in the state directory; the run's bound is the
+  // deadline, so a lock that is never released fails here, by name.
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
     const watcher = watch(dir);
     const changed = once(watcher, "change");
+    let timer: NodeJS.Timeout | undefined;
     try {
       writeFileSync(lock, holder, { flag: "wx" });
       return lock;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      await changed;
+      await Promise.race([
+        changed,
+        new Promise((resolve) => (timer = setTimeout(resolve, deadline - Date.now()))),
+      ]);
     } finally {
+      clearTimeout(timer);
       watcher.close();
     }
   }
+  throw new Error("the workspace lock was not released within 30000 ms");
 }
 
 const save = (text: string) => writeFileSync(join(ws.dir, "vault/fixtures/platform.yaml"), text);

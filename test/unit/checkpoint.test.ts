@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, renderCheckpointLine, shouldColour } from "../../src/core/checkpoint.js";
+import {
+  formatDuration,
+  isCheckpoint,
+  renderCheckpointLine,
+  renderNoteLine,
+  shouldColour,
+} from "../../src/core/checkpoint.js";
 
 describe("renderCheckpointLine", () => {
   it("prefixes the step and shows the duration, without colour", () => {
@@ -78,5 +84,42 @@ describe("renderCheckpointLine", () => {
     expect(formatDuration(999)).toBe("999 ms");
     expect(formatDuration(12_340)).toBe("12.3 s");
     expect(formatDuration(125_000)).toBe("2m 05s");
+  });
+});
+
+describe("checkpoint lines at their edges", () => {
+  it("durations switch unit at 1 s and at 1 min", () => {
+    expect(formatDuration(999)).toBe("999 ms");
+    expect(formatDuration(1000)).toBe("1.0 s");
+    expect(formatDuration(59_999)).toBe("60.0 s");
+    expect(formatDuration(60_000)).toBe("1m 00s");
+    expect(formatDuration(125_400)).toBe("2m 05s");
+  });
+
+  it("a hint shows on fail and warn lines only", () => {
+    const line = (status: "ok" | "fail" | "warn" | "start" | "skip") =>
+      renderCheckpointLine({ step: "s", status, message: "m", hint: "do x" }, { colour: false });
+    expect(line("fail")).toBe("[s] ✖ m — hint: do x");
+    expect(line("warn")).toMatch(/ m — hint: do x$/);
+    for (const status of ["ok", "start", "skip"] as const)
+      expect(line(status)).not.toContain("hint");
+  });
+
+  it("a note line is indented under its step, dimmed in colour, escaped", () => {
+    expect(renderNoteLine("vault:seed", "re-reading\u001b[2J", { colour: false })).toBe(
+      "[vault:seed]   re-reading\\x1b[2J",
+    );
+    expect(renderNoteLine("s", "m", { colour: true })).toBe("\u001b[2m[s]\u001b[0m   m");
+  });
+
+  it("isCheckpoint: a journal line with run id, step, message and a known status", () => {
+    const cp = { runId: "r", step: "s", message: "m", status: "ok" };
+    expect(isCheckpoint(cp)).toBe(true);
+    for (const key of ["runId", "step", "message", "status"] as const) {
+      expect(isCheckpoint({ ...cp, [key]: undefined }), `without ${key}`).toBe(false);
+      expect(isCheckpoint({ ...cp, [key]: 1 }), `${key} not a string`).toBe(false);
+    }
+    expect(isCheckpoint({ ...cp, status: "done" })).toBe(false);
+    for (const value of [null, undefined, "line", 42]) expect(isCheckpoint(value)).toBe(false);
   });
 });

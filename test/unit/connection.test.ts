@@ -3,6 +3,7 @@ import {
   type Connection,
   connectionFromParts,
   parseConnectionUrl,
+  parsePostgresUrl,
   renderJdbcUrl,
   renderLibpqUrl,
   UrlError,
@@ -276,5 +277,132 @@ describe("the migrations secret, written and read back", () => {
         password: "explicit",
       },
     });
+  });
+});
+
+describe("parsePostgresUrl: the edges of a URL as written", () => {
+  const parse = (url: string) => parsePostgresUrl(url);
+
+  it("ports 1 and 65535 are ports; 0 and 65536 are not", () => {
+    expect(parse("postgresql://h:1/d").port).toBe(1);
+    expect(parse("postgresql://h:65535/d").port).toBe(65535);
+    expect(() => parse("postgresql://h:0/d")).toThrow("port 0 is out of range");
+    expect(() => parse("postgresql://h:65536/d")).toThrow("port 65536 is out of range");
+  });
+
+  it("surrounding blanks are dropped; a scheme not at the start is no scheme", () => {
+    expect(parse("  postgresql://h/d \n").database).toBe("d");
+    expect(() => parse("x postgresql://h/d")).toThrow(
+      /expected a URL starting with postgresql:\/\//,
+    );
+  });
+
+  it("says which scheme it was: only jdbc:postgresql:// is JDBC", () => {
+    expect(parse("jdbc:postgresql://h/d").jdbc).toBe(true);
+    expect(parse("postgresql://h/d").jdbc).toBe(false);
+    expect(parse("postgres://h/d").jdbc).toBe(false);
+  });
+
+  it("an empty user is no user; an empty password is a password; ':' only splits once", () => {
+    expect(parse("postgresql://@h/d")).not.toHaveProperty("user");
+    expect(parse("postgresql://@h/d").host).toBe("h");
+    expect(parse("postgresql://@h/d")).not.toHaveProperty("password");
+    const noUser = parse("postgresql://:pw@h/d");
+    expect(noUser).not.toHaveProperty("user");
+    expect(noUser.password).toBe("pw");
+    expect(parse("postgresql://u:@h/d")).toMatchObject({ user: "u", password: "" });
+    expect(parse("postgresql://u:a:b@h/d")).toMatchObject({ user: "u", password: "a:b" });
+    expect(parse("postgresql://u@h/d")).not.toHaveProperty("password");
+  });
+
+  it("an '@' in the query is no userinfo; the last '@' before it ends the userinfo", () => {
+    const p = parse("postgresql://h:5/d?application_name=a@b");
+    expect(p).not.toHaveProperty("user");
+    expect(p.host).toBe("h");
+    expect(p.params).toEqual([["application_name", "a@b"]]);
+    expect(parse("postgresql://u:p@ss@h/d")).toMatchObject({
+      user: "u",
+      password: "p@ss",
+      host: "h",
+    });
+  });
+
+  it("a host without a path or with a query straight after it", () => {
+    expect(() => parse("postgresql://h")).toThrow("the URL names no database");
+    expect(() => parse("postgresql://h?sslmode=require")).toThrow("the URL names no database");
+    expect(parse("postgresql://h/d?sslmode=require")).toMatchObject({
+      host: "h",
+      port: 5432,
+      database: "d",
+      params: [["sslmode", "require"]],
+    });
+  });
+
+  it("a parameter without '=' has an empty value; '=' splits once; empty pairs are skipped", () => {
+    expect(parse("postgresql://h/d?ssl&&a=b=c&").params).toEqual([
+      ["ssl", ""],
+      ["a", "b=c"],
+    ]);
+    expect(parse("postgresql://h/d?=x").params).toEqual([["", "x"]]);
+    expect(parse("postgresql://h/d?user=&password=").user).toBeUndefined();
+    expect(parse("postgresql://h/d?user=&password=").password).toBe("");
+  });
+
+  it("a bracketed IPv6 host is kept as written, without brackets; brackets elsewhere are kept", () => {
+    expect(parse("postgresql://[fd00::2]:6543/d")).toMatchObject({ host: "fd00::2", port: 6543 });
+    expect(parse("postgresql://[::1]/d").host).toBe("::1");
+  });
+});
+
+describe("connectionFromParts: DB_HOST, DB_PORT and DB_NAME checked, never echoed", () => {
+  const parts = { host: "db", port: "5432", database: "app", user: "u", password: "p" };
+
+  it("ports 1 to 65535, digits only", () => {
+    expect(connectionFromParts({ ...parts, port: "1" }).port).toBe(1);
+    expect(connectionFromParts({ ...parts, port: "65535" }).port).toBe(65535);
+    for (const port of ["0", "65536", "123456", "", "54x", "x54", " 54", "5.4", "-1"])
+      expect(() => connectionFromParts({ ...parts, port }), port).toThrow(
+        "DB_PORT is not a port number (1-65535)",
+      );
+  });
+
+  it("an IPv6 host with or without brackets; an empty database is refused", () => {
+    expect(connectionFromParts({ ...parts, host: "fd00::2" }).host).toBe("fd00::2");
+    expect(connectionFromParts({ ...parts, host: "[fd00::2]" }).host).toBe("fd00::2");
+    expect(() => connectionFromParts({ ...parts, host: "a b" })).toThrow(
+      "DB_HOST is not a host name or an IP address",
+    );
+    expect(() => connectionFromParts({ ...parts, database: "" })).toThrow("DB_NAME is empty");
+  });
+});
+
+describe("renderJdbcUrl", () => {
+  it("drops user and password parameters, brackets IPv6, keeps commas readable", () => {
+    expect(
+      renderJdbcUrl({
+        host: "fd00::2",
+        port: 6543,
+        database: "my db",
+        params: [
+          ["user", "u"],
+          ["password", "p"],
+          ["options", "-c search_path=a,b"],
+        ],
+      }),
+    ).toBe("jdbc:postgresql://[fd00::2]:6543/my%20db?options=-c%20search_path%3Da,b");
+    expect(renderJdbcUrl({ host: "[::1]", port: 1, database: "d", params: [] })).toBe(
+      "jdbc:postgresql://[::1]:1/d",
+    );
+  });
+});
+
+describe("parseConnectionUrl: parameter names", () => {
+  it("a JDBC URL's names are kept as written; a libpq URL's take pgjdbc's names", () => {
+    expect(parseConnectionUrl("jdbc:postgresql://h/d?connect_timeout=5").params).toEqual([
+      ["connect_timeout", "5"],
+    ]);
+    expect(parseConnectionUrl("postgresql://u:p@h/d?connect_timeout=5").params).toEqual([
+      ["connectTimeout", "5"],
+    ]);
   });
 });

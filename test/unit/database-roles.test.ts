@@ -11,8 +11,11 @@ describe("roleSpecFor: which Vault paths the sandbox turns into roles", () => {
       owner: "billing",
       password: "pw-1234567",
     });
-    expect(roleSpecFor({ ...base, DB_HOST: "localhost", DB_PORT: 54321 }, server)).toBeDefined();
-    expect(roleSpecFor(base, server)).toBeDefined();
+    const billing = { name: "billing", owner: "billing", password: "pw-1234567" };
+    // "localhost" is this server too, and a numeric port counts like its string.
+    expect(roleSpecFor({ ...base, DB_HOST: "localhost", DB_PORT: 54321 }, server)).toEqual(billing);
+    // No host and port: the path names no other server, so it is this one's.
+    expect(roleSpecFor(base, server)).toEqual(billing);
   });
 
   it("not a path for another server, nor one missing a piece", () => {

@@ -93,3 +93,98 @@ describe("lint-docs findings", () => {
     expect(hasHistoricalBanner("# Plan\n\nThis superseded nothing.\n")).toBe(false);
   });
 });
+
+describe("lint-docs: where a finding is not one", () => {
+  const found = (file: string, text: string) =>
+    lintDocument(file, text).map((f) => [f.line, f.kind, f.found]);
+
+  it("a retiring list names what to remove: its items are no findings; the list ends with its indent", () => {
+    const text = [
+      "Deprecate Azure Key Vault instructions in:",
+      "  - the setup guide, which says: store the password in Key Vault",
+      "  - run `az keyvault secret set` no more",
+      "Store the Flyway password in Key Vault.",
+      "",
+    ].join("\n");
+    expect(found("docs/x.md", text)).toEqual([
+      [4, "keyvault-instruction", "instruction to keep secrets in Azure Key Vault"],
+    ]);
+  });
+
+  it("an az keyvault command is found in a fence; prose in a fence is not", () => {
+    const text = [
+      "```",
+      "store the password in Key Vault",
+      "az keyvault secret show --name x | jq",
+      "```",
+      "~~~",
+      "keep credentials in Key Vault",
+      "~~~",
+      "Keep the credentials in Key Vault.",
+      "",
+    ].join("\n");
+    expect(found("docs/x.md", text)).toEqual([
+      [3, "az-keyvault-command", "'az keyvault secret show --name x' command"],
+      [8, "keyvault-instruction", "instruction to keep secrets in Azure Key Vault"],
+    ]);
+  });
+
+  it("a line that speaks of retiring anything is no finding; other lines are judged by sentence", () => {
+    expect(
+      found("docs/x.md", "We no longer use it for logs. Store the password in Key Vault.\n"),
+    ).toEqual([]);
+    expect(
+      found("docs/x.md", "Logs moved. Then store the password in Key Vault. Done.\n").map(
+        (f) => f[1],
+      ),
+    ).toEqual(["keyvault-instruction"]);
+  });
+
+  it("lines between lint-docs-disable and lint-docs-enable are skipped, in Markdown and YAML", () => {
+    const md = [
+      "<!-- lint-docs-disable -->",
+      "az keyvault secret set --name a",
+      "<!--lint-docs-enable-->",
+      "az keyvault secret set --name b",
+      "",
+    ].join("\n");
+    expect(found("docs/x.md", md).map((f) => f[0])).toEqual([4]);
+    const yaml =
+      "#lint-docs-disable\n# az keyvault list\n#  lint-docs-enable\n# az keyvault show\n";
+    expect(found("x.yml", yaml).map((f) => f[0])).toEqual([4]);
+  });
+
+  it("providers are looked for in .yml files too, in SecretStores only, in document order", () => {
+    const yaml = [
+      "kind: SecretStore",
+      "metadata: { name: ns-store }",
+      "spec:",
+      "  provider:",
+      "    azurekv: {}",
+      "---",
+      "kind: ConfigMap",
+      "spec: { provider: { azurekv: {} } }",
+      "---",
+      "kind: SecretStore",
+      "spec: { provider: { azurekv: {} } }",
+      "",
+    ].join("\n");
+    expect(found("stores.yml", yaml)).toEqual([
+      [5, "azurekv-provider", "Azure Key Vault provider (azurekv) in SecretStore ns-store"],
+      [11, "azurekv-provider", "Azure Key Vault provider (azurekv) in SecretStore ?"],
+    ]);
+    expect(found("stores.md", yaml)).toEqual([]);
+  });
+
+  it("findings are sorted by line: the values file's line 1 first", () => {
+    const f = found(
+      "azure-keyvault-app.yaml",
+      "a: 1\n# keep: store the password in Key Vault\nkind: SecretStore\nspec: { provider: { azurekv: {} } }\n",
+    );
+    expect(f.map((x) => [x[0], x[1]])).toEqual([
+      [1, "azure-keyvault-values-file"],
+      [2, "keyvault-instruction"],
+      [4, "azurekv-provider"],
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ALPHABETS, deriveSecret } from "../../src/core/derive.js";
+import { ALPHABETS, DEFAULT_DERIVE, deriveSecret } from "../../src/core/derive.js";
 import { parseFixtures, resolveFixtures } from "../../src/core/fixtures.js";
 import { parseTemplate, renderTemplate } from "../../src/core/template.js";
 import { isValidVaultPath } from "../../src/core/vault-path.js";
@@ -33,6 +33,32 @@ describe("deriveSecret", () => {
         rotation: 0,
       }),
     ).toMatchInlineSnapshot(`"ead51367e194f44b"`);
+  });
+
+  it("pins the default alnum values: a change would rotate every developer's password", () => {
+    // Cross-checked with Python: the HMAC-SHA256 bytes of "<label>:<block>", bytes at or
+    // above 248 (the largest multiple of 62 in a byte) skipped, the rest mod 62 into the
+    // alphabet. Each value below skips at least one byte: mapping every byte would differ.
+    const password = (path: string) =>
+      deriveSecret("dev-bootstrap-local", "secret", path, "DB_PASSWORD", DEFAULT_DERIVE);
+    expect(DEFAULT_DERIVE).toEqual({ length: 32, alphabet: "alnum", rotation: 0 });
+    expect(password("platform/db")).toBe("ye5jHmN0VdkhKWPEsK7mv0binHT9oWYd");
+    expect(password("agents/db")).toBe("muunUy6MF0mGwFQZ1O7zbL7VcFjMC32N");
+    // Longer than one HMAC block: the counter stretches it, the first 32 characters stay.
+    expect(
+      deriveSecret("dev-bootstrap-local", "secret", "platform/db", "DB_PASSWORD", {
+        ...DEFAULT_DERIVE,
+        length: 64,
+      }),
+    ).toBe("ye5jHmN0VdkhKWPEsK7mv0binHT9oWYd31dBIkElpcC3ttg6ioY8F8Yr7zYmDAcA");
+    // The strong alphabet (77 characters: bytes at or above 231 skipped), across two blocks.
+    expect(
+      deriveSecret("dev-bootstrap-local", "secret", "platform/db", "DB_PASSWORD", {
+        length: 48,
+        alphabet: "strong",
+        rotation: 0,
+      }),
+    ).toBe("UAbU2mt-~kSqH!kOKsIv^iYnT9o.YO3X9hok*lL_iZteRrTK");
   });
 
   it("honours length and alphabet, including long values and custom alphabets", () => {
@@ -184,5 +210,212 @@ describe("parseFixtures / resolveFixtures", () => {
   it("accepts an empty file", () => {
     expect(parseFixtures([file("")]).problems).toEqual([]);
     expect(parseFixtures([file("# only a comment\n")]).problems).toEqual([]);
+  });
+});
+
+describe("parseFixtures: the shape of a fixture file, with positions", () => {
+  const problems = (text: string) => parseFixtures([{ file: "f.yaml", text }]).problems;
+
+  it("a file that is not a mapping with paths", () => {
+    expect(problems("- a\n- b\n")).toEqual(["f.yaml:1:1: expected a mapping with a 'paths' key"]);
+    expect(problems("just text\n")).toEqual(["f.yaml:1:1: expected a mapping with a 'paths' key"]);
+    expect(problems("paths: 3\n")).toEqual([
+      "f.yaml:1:8: paths: expected a mapping of Vault paths",
+    ]);
+  });
+
+  it("an empty file, or one holding only null, declares nothing and is no error", () => {
+    for (const text of ["", "~\n", "# only a comment\n"]) {
+      const r = parseFixtures([{ file: "f.yaml", text }]);
+      expect(r.problems, JSON.stringify(text)).toEqual([]);
+      expect(r.set.paths.size).toBe(0);
+    }
+  });
+
+  it("a path without keys", () => {
+    expect(problems("paths:\n  app/x: {}\n")).toEqual([
+      "f.yaml:2:10: path 'app/x': expected a mapping of at least one key",
+    ]);
+    expect(problems("paths:\n  app/x:\n")).toEqual([
+      "f.yaml:2:9: path 'app/x': expected a mapping of at least one key",
+    ]);
+  });
+
+  it("a template's syntax error points into the template, past its quote", () => {
+    expect(problems('paths:\n  app/x:\n    T: { template: "${A" }\n')).toEqual([
+      "f.yaml:3:21: unclosed '${' in template",
+    ]);
+    expect(problems("paths:\n  app/x:\n    T: { template: 'ab ${A' }\n")).toEqual([
+      "f.yaml:3:24: unclosed '${' in template",
+    ]);
+    expect(problems("paths:\n  app/x:\n    T: { template: ab ${A }\n")[0]).toMatch(/^f\.yaml:3:/);
+  });
+
+  it("invalid YAML is reported as such, and nothing else is checked", () => {
+    expect(problems("a: [\n")).toEqual([
+      "f.yaml:2:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    ]);
+  });
+
+  it("literal and env values are secret only when marked; env defaults are kept", () => {
+    const { set, problems: found } = parseFixtures([
+      {
+        file: "f.yaml",
+        text: "paths:\n  app/x:\n    P: plain\n    A: { value: x }\n    B: { value: y, secret: true }\n    C: { env: E }\n    D: { env: E, default: d, secret: true }\n",
+      },
+    ]);
+    expect(found).toEqual([]);
+    const spec = (key: string) => set.paths.get("app/x")!.keys.get(key)!.spec;
+    expect(spec("P")).toEqual({ kind: "literal", value: "plain", secret: false });
+    expect(spec("A")).toEqual({ kind: "literal", value: "x", secret: false });
+    expect(spec("B")).toEqual({ kind: "literal", value: "y", secret: true });
+    expect(spec("C")).toEqual({ kind: "env", name: "E", default: undefined, secret: false });
+    expect(spec("D")).toEqual({ kind: "env", name: "E", default: "d", secret: true });
+  });
+});
+
+describe("fixture value specs: what is refused, what is derived, what the environment gives", () => {
+  const problems = (spec: string) =>
+    parseFixtures([{ file: "f.yaml", text: `paths:\n  app/x:\n    A: ${spec}\n` }]).problems;
+
+  it("refuses ambiguous or impossible specs, at the spec", () => {
+    expect(problems("{ value: x, env: E }")).toEqual([
+      "f.yaml:3:8: expected exactly one of 'value', 'derive', 'template' or 'env'",
+    ]);
+    expect(problems("{}")).toEqual([
+      "f.yaml:3:8: expected exactly one of 'value', 'derive', 'template' or 'env'",
+    ]);
+    expect(problems("{ derive: { alphabet: aaaa } }")).toEqual([
+      "f.yaml:3:30: derive.alphabet: expected one of alnum, hex, base64url, strong or a string of at least 2 distinct characters",
+    ]);
+    expect(problems("{ derive: { alphabet: abca } }")).toEqual([
+      "f.yaml:3:30: derive.alphabet: characters must not repeat",
+    ]);
+    expect(problems("{ derive: { alphabet: ab } }")).toEqual([]);
+    expect(problems("{ derive: {}, secret: false }")).toEqual([
+      "f.yaml:3:30: a derived value is always a secret; drop 'secret: false'",
+    ]);
+    expect(problems("[1, 2]")).toEqual([
+      "f.yaml:3:8: expected a value: a string, or { value | derive | template } (lists are not allowed)",
+    ]);
+  });
+
+  it("scalars are stored as written; derive: true takes every default", () => {
+    const { set, problems: found } = parseFixtures([
+      {
+        file: "f.yaml",
+        text: "paths:\n  app/x:\n    N: 5\n    B: true\n    F: 1.50\n    G: { derive: true }\n",
+      },
+    ]);
+    expect(found).toEqual([]);
+    const values = resolveFixtures(set, { seed: "s", mount: "secret", env: {} }).get(
+      "app/x",
+    )!.values;
+    expect({ ...values }).toEqual({
+      N: "5",
+      B: "true",
+      F: "1.50",
+      G: deriveSecret("s", "secret", "app/x", "G", DEFAULT_DERIVE),
+    });
+  });
+
+  const envSet = () =>
+    parseFixtures([
+      {
+        file: "f.yaml",
+        text: "paths:\n  app/x:\n    D: { env: E }\n    F: { env: F, default: dflt }\n",
+      },
+    ]).set;
+
+  it("env values: the variable, else the default; unset or empty without a default is an error", () => {
+    const resolve = (env: Record<string, string>) =>
+      resolveFixtures(envSet(), { seed: "s", mount: "secret", env }).get("app/x")!.values;
+    expect({ ...resolve({ E: "e", F: "f" }) }).toEqual({ D: "e", F: "f" });
+    expect(resolve({ E: "e" }).F).toBe("dflt");
+    expect(resolve({ E: "e", F: "" }).F).toBe("dflt");
+    const unset: Array<Record<string, string>> = [{}, { E: "" }];
+    for (const env of unset) {
+      let error: (Error & { hint?: string }) | undefined;
+      try {
+        resolve(env);
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error?.message).toBe(
+        "f.yaml:3:8: app/x#D: environment variable E is not set and there is no default",
+      );
+      expect(error?.hint).toBe("set the variable, or give the value a default");
+    }
+  });
+
+  it("a value over 1 MiB is refused with its size; exactly 1 MiB is stored", () => {
+    const resolve = (bytes: number) =>
+      resolveFixtures(envSet(), {
+        seed: "s",
+        mount: "secret",
+        env: { E: "x".repeat(bytes) },
+      });
+    expect(resolve(1024 * 1024).get("app/x")!.values.D).toHaveLength(1024 * 1024);
+    expect(() => resolve(1024 * 1024 + 1)).toThrow(
+      "f.yaml:3:8: app/x#D: the value is 1.0 MiB; a value may be at most 1 MiB",
+    );
+    expect(() => resolve(3 * 1024 * 1024)).toThrow("the value is 3.0 MiB");
+  });
+});
+
+describe("parseFixtures: paths, keys and references", () => {
+  const problems = (...texts: string[]) =>
+    parseFixtures(texts.map((text, i) => ({ file: `${"ab"[i]}.yaml`, text }))).problems;
+
+  it("a list under paths is one problem, not one more per item", () => {
+    expect(problems("paths:\n  - a\n")).toEqual([
+      "a.yaml:2:3: paths: expected a mapping of Vault paths",
+    ]);
+  });
+
+  it("a bad path name or key name is reported once, at the name, and nothing under it is checked", () => {
+    expect(
+      problems(
+        "paths:\n  bad path:\n    A: { bogus: 1 }\n  app/y:\n    'bad key!': { bogus: 1 }\n    B: { value: 1, derive: {} }\n",
+      ),
+    ).toEqual([
+      "a.yaml:2:3: bad Vault path 'bad path': expected a KV path like 'platform/db' (no leading '/', no 'data/' prefix, no '.' or '..' segments, no trailing '.')",
+      "a.yaml:5:5: bad key name 'bad key!': expected letters, digits, '_', '.', '-' and not starting with a digit",
+      "a.yaml:6:8: expected exactly one of 'value', 'derive', 'template' or 'env'",
+    ]);
+  });
+
+  it("one problem per value spec: an unknown field before the derive settings' own", () => {
+    expect(
+      problems("paths:\n  app/x:\n    A: { derive: { length: 0, alphabet: a }, bogus: 1 }\n"),
+    ).toEqual([
+      "a.yaml:3:46: unknown field 'bogus' (known: value, derive, template, env, default, secret)",
+    ]);
+    expect(problems("paths:\n  app/x:\n    A: { derive: { length: -1 } }\n")).toEqual([
+      "a.yaml:3:28: derive.length: expected a whole number from 8 to 512",
+    ]);
+  });
+
+  it("a path declared in two files names both places", () => {
+    expect(problems("paths:\n  app/x:\n    A: x\n", "\npaths:\n  app/x:\n    B: y\n")).toEqual([
+      "b.yaml:3:3: duplicate path 'app/x' (first declared at a.yaml:2:3)",
+    ]);
+  });
+
+  it("templates may not refer to unknown keys, nor go round in a cycle", () => {
+    expect(problems('paths:\n  app/x:\n    A: { template: "${B}" }\n')).toEqual([
+      "a.yaml:3:8: template of app/x#A refers to unknown key app/x#B",
+    ]);
+    expect(problems('paths:\n  app/x:\n    A: { template: "${other/y#B}" }\n')).toEqual([
+      "a.yaml:3:8: template of app/x#A refers to unknown key other/y#B",
+    ]);
+    expect(
+      problems(
+        'paths:\n  app/x:\n    Z: { template: "${A}" }\n    A: { template: "${B}" }\n    B: { template: "${C}" }\n    C: { template: "${A}" }\n',
+      ),
+    ).toEqual(["a.yaml:6:8: template cycle: app/x#A → app/x#B → app/x#C → app/x#A"]);
+    expect(problems('paths:\n  app/x:\n    A: { template: "${A}" }\n')).toEqual([
+      "a.yaml:3:8: template cycle: app/x#A → app/x#A",
+    ]);
   });
 });

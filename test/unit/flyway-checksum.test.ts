@@ -107,6 +107,13 @@ describe("the encoding Flyway reads migrations in (FLYWAY_ENCODING)", () => {
   it("US-ASCII: a byte above 0x7F is malformed, as Java's decoder reports it", () => {
     expect(() => flywayChecksum(latin1, "US-ASCII")).toThrow("not valid US-ASCII at byte 27");
     expect(flywayChecksum(Buffer.from(SQL), "US-ASCII")).toBe(flywayChecksum(SQL));
+    // 0x7F (DEL) is still ASCII; a bad first byte is found at 0.
+    expect(flywayChecksum(Buffer.from("select 1;\x7f", "latin1"), "US-ASCII")).toBe(
+      flywayChecksum("select 1;\x7f"),
+    );
+    expect(() => flywayChecksum(Buffer.from([0x80, 0x41]), "US-ASCII")).toThrow(
+      "not valid US-ASCII at byte 0",
+    );
   });
 
   it("takes Java's names and aliases, case-insensitive; refuses what it cannot read", () => {

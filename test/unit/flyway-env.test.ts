@@ -105,6 +105,9 @@ describe("toJdbc", () => {
 
   it("flags JDBC URLs that hold credentials or are not JDBC", () => {
     expect(jdbcProblem("jdbc:postgresql://h:1/d?password=x")).toMatch(/holds credentials/);
+    // A user alone is a credential too: FLYWAY_URL never names who logs in.
+    expect(jdbcProblem("jdbc:postgresql://h:1/d?user=x")).toMatch(/holds credentials/);
+    expect(jdbcProblem("jdbc:postgresql://u@h:1/d")).toMatch(/holds credentials/);
     expect(jdbcProblem("jdbc:postgresql://u:p@h:1/d")).toMatch(/holds credentials/);
     expect(jdbcProblem("postgresql://h/d")).toMatch(/not a JDBC URL/);
   });
@@ -141,5 +144,77 @@ describe("resolveFlywayConnection: the precedence table", () => {
       invalid: expect.stringMatching(/^DATABASE_URL: expected a URL/),
     });
     expect(JSON.stringify(r)).not.toContain("topsecret");
+  });
+});
+
+describe("resolveFlywayConnection: what it says is missing, and where each part came from", () => {
+  const primary = { name: "platform", primary: true };
+  const agents = { name: "agents", primary: false };
+
+  it("no URL: names every key it looked in, highest first; only the primary reads the bare names", () => {
+    expect(resolveFlywayConnection({}, primary)).toEqual({
+      ok: false,
+      missing: ["PLATFORM_FLYWAY_URL | FLYWAY_URL | PLATFORM_DATABASE_URL | DATABASE_URL"],
+    });
+    expect(resolveFlywayConnection({ FLYWAY_URL: "jdbc:postgresql://h/d" }, agents)).toEqual({
+      ok: false,
+      missing: ["AGENTS_FLYWAY_URL | AGENTS_DATABASE_URL"],
+    });
+  });
+
+  it("a URL without credentials and no credential keys: both named, with the URL key", () => {
+    expect(resolveFlywayConnection({ AGENTS_FLYWAY_URL: "jdbc:postgresql://h/d" }, agents)).toEqual(
+      {
+        ok: false,
+        missing: [
+          "AGENTS_FLYWAY_USER (or a user in AGENTS_FLYWAY_URL)",
+          "AGENTS_FLYWAY_PASSWORD (or a password in AGENTS_FLYWAY_URL)",
+        ],
+      },
+    );
+    expect(
+      resolveFlywayConnection({ FLYWAY_URL: "jdbc:postgresql://h/d", FLYWAY_USER: "u" }, primary),
+    ).toEqual({
+      ok: false,
+      missing: ["PLATFORM_FLYWAY_PASSWORD | FLYWAY_PASSWORD (or a password in FLYWAY_URL)"],
+    });
+  });
+
+  it("an unparsable URL is invalid, named by its key", () => {
+    expect(resolveFlywayConnection({ DATABASE_URL: "mysql://h/d" }, primary)).toEqual({
+      ok: false,
+      missing: [],
+      invalid:
+        "DATABASE_URL: expected a URL starting with postgresql://, postgres:// or jdbc:postgresql://",
+    });
+  });
+
+  it("credentials from their own keys win over the URL's; `from` says which key gave each", () => {
+    const r = resolveFlywayConnection(
+      {
+        PLATFORM_DATABASE_URL: "postgresql://url-user:url-pw@h:6000/d",
+        FLYWAY_PASSWORD: "key-pw",
+      },
+      primary,
+    );
+    expect(r).toEqual({
+      ok: true,
+      connection: {
+        database: "platform",
+        target: {
+          host: "h",
+          port: 6000,
+          database: "d",
+          params: [],
+          user: "url-user",
+          password: "key-pw",
+        },
+        from: {
+          url: "PLATFORM_DATABASE_URL",
+          user: "PLATFORM_DATABASE_URL",
+          password: "FLYWAY_PASSWORD",
+        },
+      },
+    });
   });
 });

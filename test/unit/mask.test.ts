@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MASK, SecretMasker } from "../../src/core/mask.js";
+import { secretValuesOf } from "../../src/core/secret-values.js";
 
 const CANARY = "canary-S3cr3t/@:?#%& value";
 
@@ -73,5 +74,45 @@ describe("SecretMasker", () => {
     m.register(undefined);
     expect(m.size).toBe(0);
     expect(m.mask("abab")).toBe("abab");
+  });
+});
+
+describe("which fixture values are masked (secretValuesOf)", () => {
+  it("values of secret-looking keys, in any case", () => {
+    const secretKeys = [
+      "DB_PASSWORD",
+      "PGPASSWD",
+      "CLIENT_SECRET",
+      "VAULT_TOKEN",
+      "github_token",
+      "PRIVATE_PEM",
+      "GCP_CREDENTIALS",
+      "STRIPE_KEY",
+      "KEY",
+      "MAPS_APIKEY",
+    ];
+    for (const key of secretKeys)
+      expect(secretValuesOf({ [key]: `value-of-${key}` }), key).toEqual([`value-of-${key}`]);
+  });
+
+  it("not the names around them: users, databases, hosts, key ids", () => {
+    expect(
+      secretValuesOf({
+        DB_USER: "platform",
+        DB_NAME: "platform",
+        KEYCLOAK_HOST: "auth.internal",
+        KEY_ID: "k-1",
+        MONKEY: "banana",
+        EMPTY_PASSWORD: "",
+      }),
+    ).toEqual([]);
+  });
+
+  it("a PostgreSQL URL's password and the URL, whatever the key; not a URL without one", () => {
+    expect(secretValuesOf({ DATABASE_URL: "postgresql://app:s3cret@db:5432/platform" })).toEqual([
+      "s3cret",
+      "postgresql://app:s3cret@db:5432/platform",
+    ]);
+    expect(secretValuesOf({ DATABASE_URL: "postgresql://app@db:5432/platform" })).toEqual([]);
   });
 });
