@@ -5,12 +5,48 @@
 // Code-splitting ESM keeps each command's static part small (`--help` loads no
 // dependency) and leaves the heavy parts (client-node, pg, execa, our Vault client)
 // in chunks that load only when a flow imports them. tsc only type-checks.
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+// `--clean` is npm pack's prepack (package.json).
+const clean = process.argv.includes("--clean");
+
+/**
+ * The build needs the devDependencies (esbuild, and the packages it bundles). In a
+ * fresh clone there are none: `npm pack` (the prepack) installs them with `npm ci`
+ * first, so packing needs no step of its own; `npm run build` says what is missing.
+ * npm ci's output goes to stderr: `npm pack --json` keeps its stdout for the JSON.
+ */
+function esbuildInstalled() {
+  try {
+    createRequire(join(root, "package.json")).resolve("esbuild");
+    return true;
+  } catch {
+    return false;
+  }
+}
+if (!esbuildInstalled()) {
+  if (!clean) {
+    console.error("build: esbuild is not installed (no node_modules: a fresh clone?)");
+    console.error("  hint: run 'npm ci' first; 'npm pack' does that by itself");
+    process.exit(1);
+  }
+  console.error("build: installing the devDependencies the bundle is made from (npm ci)");
+  const ci = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], {
+    cwd: root,
+    stdio: ["ignore", 2, 2],
+  });
+  if (ci.status !== 0 || !esbuildInstalled()) {
+    console.error(`build: npm ci failed (${ci.error?.message ?? `exit ${ci.status}`})`);
+    console.error("  hint: run 'npm ci' in the checkout (it needs the registry or a filled npm cache), then pack again");
+    process.exit(1);
+  }
+}
+const { build } = await import("esbuild");
 const binDir = join(root, "src/bin");
 // Every src/bin/<name>.ts is a command and builds to dist/bin/<name>.js.
 const entryPoints = readdirSync(binDir)
@@ -140,7 +176,6 @@ function stripBannerWhereUnused(file) {
 // `--clean` (npm pack) starts from an empty dist/. Otherwise the previous build's
 // chunks stay for a day: a long-running command (the fixture watcher under Tilt)
 // loads chunks lazily, and must still find its own after a rebuild renamed them.
-const clean = process.argv.includes("--clean");
 const dist = join(root, "dist");
 if (clean) rmSync(dist, { recursive: true, force: true });
 const result = await build({
@@ -224,4 +259,7 @@ writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 1)}\n`);
 
 const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith(".js"));
 const kb = outputs.reduce((sum, [, o]) => sum + o.bytes, 0) / 1024;
-console.log(`built ${entryPoints.length} entrypoints into dist/ (${outputs.length} files, ${kb.toFixed(0)} KiB)`);
+// On stderr when packing: `npm pack --json` prints its JSON on stdout after the prepack's output.
+(clean ? console.error : console.log)(
+  `built ${entryPoints.length} entrypoints into dist/ (${outputs.length} files, ${kb.toFixed(0)} KiB)`,
+);

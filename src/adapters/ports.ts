@@ -80,6 +80,8 @@ export interface FsPort {
   writeText(path: string, text: string): void;
   /** Creates the file; fails (EEXIST) when it exists, so nothing is overwritten. */
   createExclusive(path: string, text: string, mode: number): void;
+  /** Creates a symbolic link at `path` to `target`; fails (EEXIST) when anything is there. */
+  symlink(target: string, path: string): void;
   /**
    * Run state (under stateDir): never blocks on a named pipe, refuses anything but a
    * regular file, and fails with one line naming the file (a full or read-only disk).

@@ -1,8 +1,10 @@
 /**
  * The HTTP layer of our Vault client, on node:http(s). Each request:
  *  - has a time limit, and the run's signal (SIGINT/SIGTERM) ends it;
- *  - follows the vault CLI's TLS and namespace settings: VAULT_CACERT's CA,
- *    VAULT_SKIP_VERIFY, and VAULT_NAMESPACE as X-Vault-Namespace;
+ *  - follows the vault CLI's TLS, proxy and namespace settings (config/vault-env.ts):
+ *    the CAs to trust, the client certificate, the server name, skip-verify, a proxy
+ *    (a CONNECT tunnel for https://, an absolute-URL request for http://), and
+ *    VAULT_NAMESPACE as X-Vault-Namespace;
  *  - waits out a 429 with Retry-After (at least that long, capped) a bounded
  *    number of times, except on sys/health, where 429 means "standby" (FAULTS.md 8);
  *  - turns a network failure into a typed error that says whether the request
@@ -15,6 +17,8 @@
  */
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { isIP, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { TimeLimitError, withTimeLimit } from "./time-limit.js";
 import { isTlsCode, VaultAnswerError, VaultHttpError, VaultNetworkError } from "./vault-errors.js";
 
@@ -41,14 +45,23 @@ export interface VaultHttpOptions {
   sleep: (ms: number) => Promise<void>;
   /** The run's signal: SIGINT/SIGTERM aborts the request in flight. */
   signal?: AbortSignal | undefined;
-  /** PEM of the CA that signed Vault's certificate (VAULT_CACERT). */
-  ca?: string | undefined;
-  /** Do not verify Vault's certificate (VAULT_SKIP_VERIFY). */
-  skipVerify?: boolean | undefined;
+  /** TLS settings (VAULT_CACERT, VAULT_CLIENT_CERT, …); default: the system's CAs, verified. */
+  tls?: VaultTls | undefined;
+  /** The proxy requests go through (VAULT_PROXY_ADDR, HTTPS_PROXY, …), or none. */
+  proxy?: URL | undefined;
   /** Vault Enterprise namespace (VAULT_NAMESPACE). */
   namespace?: string | undefined;
   /** The largest answer body read (default MAX_ANSWER_BYTES). */
   maxAnswerBytes?: number | undefined;
+}
+
+export interface VaultTls {
+  /** PEM certificates trusted instead of the system's. */
+  ca?: string[] | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+  servername?: string | undefined;
+  rejectUnauthorized: boolean;
 }
 
 export interface VaultAnswer {
@@ -72,6 +85,49 @@ interface Exchange {
   text: string;
 }
 
+/** The proxy refused to open a tunnel to Vault (its status says why: 407, 403, 502 …). */
+class ProxyRefused extends Error {
+  readonly code = "EPROXY";
+  constructor(readonly status: number) {
+    super(`the proxy answered CONNECT with HTTP ${status}`);
+  }
+}
+
+/** Proxy-Authorization for a proxy URL holding user:password, as Go's transport sends it. */
+function proxyAuth(proxy: URL): Record<string, string> {
+  if (!proxy.username) return {};
+  const user = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return { "proxy-authorization": `Basic ${Buffer.from(user).toString("base64")}` };
+}
+
+const bare = (host: string) => host.replace(/^\[|\]$/g, "");
+
+/** A socket tunnelled through `proxy` to `target`'s host and port (HTTP CONNECT). */
+function tunnel(proxy: URL, target: URL, signal: AbortSignal, tls: VaultTls): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const authority = `${target.hostname}:${target.port || "443"}`;
+    const send = proxy.protocol === "https:" ? httpsRequest : httpRequest;
+    const req = send({
+      host: bare(proxy.hostname),
+      port: proxy.port || (proxy.protocol === "https:" ? 443 : 80),
+      method: "CONNECT",
+      path: authority,
+      headers: { host: authority, ...proxyAuth(proxy) },
+      signal,
+      agent: false,
+      // An https:// proxy is verified against the same CAs as Vault (a corporate CA).
+      ...(proxy.protocol === "https:" && tls.ca ? { ca: tls.ca } : {}),
+    });
+    req.on("connect", (res, socket) => {
+      if (res.statusCode === 200) return resolve(socket);
+      socket.destroy();
+      reject(new ProxyRefused(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 /** The answer's body passed the size cap; the request was aborted. */
 class TooLarge extends Error {
   constructor(readonly limit: number) {
@@ -84,28 +140,55 @@ class TooLarge extends Error {
  * and at most `maxBytes` of it: past that the request is destroyed (a declared
  * Content-Length past it is refused before any byte is read).
  */
-function exchange(
+async function exchange(
   url: URL,
   method: string,
   headers: Record<string, string>,
   body: string | undefined,
   signal: AbortSignal,
-  tls: { ca?: string | undefined; rejectUnauthorized: boolean },
+  tls: VaultTls,
+  proxy: URL | undefined,
   maxBytes: number,
 ): Promise<Exchange> {
+  const https = url.protocol === "https:";
+  const host = bare(url.hostname);
+  const tlsOptions = {
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}),
+    // Node checks the certificate against servername: VAULT_TLS_SERVER_NAME, else the
+    // host (an IP is checked against the certificate's IP SANs and sent as no SNI).
+    ...(tls.servername ? { servername: tls.servername } : isIP(host) ? {} : { servername: host }),
+    rejectUnauthorized: tls.rejectUnauthorized,
+  };
+  const sized =
+    body === undefined
+      ? headers
+      : { ...headers, "content-length": String(Buffer.byteLength(body)) };
+  // Through a proxy: https:// in a CONNECT tunnel (TLS end to end, the proxy sees
+  // only the host and port); http:// as an absolute-URL request to the proxy.
+  const tunnelled = https && proxy ? await tunnel(proxy, url, signal, tls) : undefined;
   return new Promise((resolve, reject) => {
-    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const send = https ? httpsRequest : httpRequest;
+    const options = tunnelled
+      ? {
+          method,
+          headers: sized,
+          signal,
+          createConnection: () => tlsConnect({ socket: tunnelled, host, ...tlsOptions }),
+        }
+      : proxy
+        ? {
+            host: bare(proxy.hostname),
+            port: proxy.port || 80,
+            path: url.href,
+            method,
+            headers: { ...sized, host: url.host, ...proxyAuth(proxy) },
+            signal,
+            agent: false,
+          }
+        : { method, headers: sized, signal, ...(https ? tlsOptions : {}) };
     const req = send(
-      url,
-      {
-        method,
-        headers:
-          body === undefined ? headers : { ...headers, "content-length": Buffer.byteLength(body) },
-        signal,
-        ...(url.protocol === "https:"
-          ? { ...(tls.ca ? { ca: tls.ca } : {}), rejectUnauthorized: tls.rejectUnauthorized }
-          : {}),
-      },
+      ...((tunnelled || !proxy ? [url, options] : [options]) as [URL, typeof options]),
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -174,6 +257,8 @@ export function createVaultRequest(options: VaultHttpOptions): VaultRequest {
       json instanceof JsonText ? json.text : json !== undefined ? JSON.stringify(json) : undefined;
     const maxBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
     const headers: Record<string, string> = {
+      // As the vault CLI sends it: a Vault Agent or Proxy listener may require it.
+      "x-vault-request": "true",
       ...(options.token ? { "x-vault-token": options.token } : {}),
       ...(options.namespace ? { "x-vault-namespace": options.namespace } : {}),
       ...(body !== undefined ? { "content-type": "application/json" } : {}),
@@ -190,7 +275,8 @@ export function createVaultRequest(options: VaultHttpOptions): VaultRequest {
             headers,
             body,
             signal,
-            { ca: options.ca, rejectUnauthorized: options.skipVerify !== true },
+            options.tls ?? { rejectUnauthorized: true },
+            options.proxy,
             maxBytes,
           ),
         );
@@ -208,12 +294,20 @@ export function createVaultRequest(options: VaultHttpOptions): VaultRequest {
           code === "ENOTFOUND" ||
           code === "EAI_AGAIN" ||
           isTlsCode(code);
+        // Through a proxy, a connection that could not be made is the proxy's, not Vault's.
+        const detail =
+          error instanceof ProxyRefused
+            ? error.message
+            : options.proxy && refused && !isTlsCode(code)
+              ? `${code} at the proxy ${options.proxy.host}`
+              : undefined;
         throw new VaultNetworkError(
-          `${method} ${path}: ${code === "ETIMEDOUT" ? `no answer within ${options.timeoutMs} ms` : `connection failed (${code})`}`,
+          `${method} ${path}: ${code === "ETIMEDOUT" ? `no answer within ${options.timeoutMs} ms` : `connection failed (${detail ?? code})`}`,
           code,
           method,
           path,
-          writes && !refused,
+          writes && !refused && !detail,
+          detail,
         );
       }
       const { status, text } = answer;

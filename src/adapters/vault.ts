@@ -11,9 +11,11 @@ import {
   VaultAnswerError,
   VaultHttpError,
   VaultNetworkError,
+  type VaultTls,
 } from "./vault-http.js";
 
 export { isTlsCode, MAX_ANSWER_BYTES } from "./vault-http.js";
+export type { VaultTls };
 export { VaultAnswerError, VaultHttpError, VaultNetworkError };
 
 export type HealthState = "active" | "standby" | "sealed" | "uninitialized" | "other";
@@ -57,14 +59,23 @@ export interface VaultOptions {
   sleep?: (ms: number) => Promise<void>;
   /** The run's signal: SIGINT/SIGTERM aborts the request in flight and any wait. */
   signal?: AbortSignal | undefined;
-  /** TLS and namespace settings, as the vault CLI takes them (VAULT_CACERT …). */
-  ca?: string | undefined;
-  skipVerify?: boolean | undefined;
+  /** TLS, proxy and namespace settings, as the vault CLI takes them (config/vault-env.ts). */
+  tls?: VaultTls | undefined;
+  proxy?: URL | undefined;
   namespace?: string | undefined;
+  /**
+   * VAULT_MAX_RETRIES: retries of a rate-limited request (429) and of a refused
+   * connection after the health check; undefined keeps the defaults (4 and 3).
+   */
+  maxRetries?: number | undefined;
 }
 
 export interface Vault {
   readonly addr: string;
+  /** Retries of a connection refused after the health check (VAULT_MAX_RETRIES), if set. */
+  readonly maxRetries?: number | undefined;
+  /** True when a client certificate is sent (VAULT_CLIENT_CERT), for naming a TLS refusal. */
+  readonly sendsClientCert?: boolean | undefined;
   health(): Promise<Health>;
   lookupSelf(): Promise<{ policies: string[] }>;
   readMount(mount: string): Promise<MountInfo | undefined>;
@@ -88,12 +99,13 @@ export function createVault(options: VaultOptions): Vault {
     addr: options.addr,
     token: options.token,
     timeoutMs: options.timeoutMs ?? 10_000,
-    rateLimitAttempts: options.rateLimitAttempts ?? 5,
+    rateLimitAttempts:
+      options.rateLimitAttempts ?? (options.maxRetries === undefined ? 5 : options.maxRetries + 1),
     maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
     sleep: options.sleep ?? ((ms) => sleep(ms, options.signal)),
     signal: options.signal,
-    ca: options.ca,
-    skipVerify: options.skipVerify,
+    tls: options.tls,
+    proxy: options.proxy,
     namespace: options.namespace,
     maxAnswerBytes: options.maxAnswerBytes,
   });
@@ -103,6 +115,8 @@ export function createVault(options: VaultOptions): Vault {
 
   return {
     addr: options.addr,
+    maxRetries: options.maxRetries,
+    sendsClientCert: options.tls?.cert !== undefined,
 
     async health() {
       // Every sys/health answer carries a body; the status code is what tells

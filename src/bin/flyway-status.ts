@@ -8,21 +8,26 @@ export const command = defineCommand({
   summary: "each database's `flyway info` and `flyway validate` verdict, without a JVM",
   usage: "[--database NAME] [--from cluster|env] [--allow-pending] [--json]",
   description: `
-Reads flyway_schema_history of each database directly and compares it with the
-migration files on disk (<migrations.sqlDir>/<database>, subdirectories too) by
-Flyway's own rules: file naming, version ordering (1.10 > 1.9, 1.0 = 1), the
-CRC-32 checksum Flyway stores, and Flyway 10's migration states (Pending,
-Success, Failed, Missing, Future, Ignored, Below Baseline, Ignored (Baseline),
-Out of Order, Outdated, Superseded, Above Target, Deleted, ...). Prints the
-table \`flyway info\` prints, then what \`flyway validate\` would report.
+Reads the history table of each database directly and compares it with the
+migration files on disk by flyway-core 10.22's rules (the Flyway the chart runs):
+file naming (V, R, B baseline migrations, the prefix/separator/suffix settings),
+version ordering (1.10 > 1.9, 1.0 = 1), the CRC-32 checksum Flyway stores
+(repeatables after placeholder replacement, the built-in flyway: placeholders
+included), and Flyway 10's migration states (Pending, Success, Failed, Missing,
+Future, Ignored, Below Baseline, Ignored (Baseline), Out of Order, Outdated,
+Superseded, Above Target, Deleted, ...). Prints the table \`flyway info\` prints,
+then what \`flyway validate\` would report; --json adds flyway info's own JSON
+fields per database (flywayInfo).
 
 Exits 1 where \`flyway validate\` fails: a failed migration, an applied one whose
 file is gone, a pending, ignored or outdated one, a checksum, description or type
-mismatch; or when a database cannot be read. Honours
-FLYWAY_IGNORE_MIGRATION_PATTERNS (default *:future), FLYWAY_TARGET,
-FLYWAY_OUT_OF_ORDER, FLYWAY_BASELINE_VERSION, FLYWAY_VALIDATE_MIGRATION_NAMING and
-FLYWAY_ENCODING (UTF-8, ISO-8859-1 or US-ASCII) as Flyway does, over
-migrations.flyway in the config file.`,
+mismatch; or when a database cannot be read. Reads the Flyway settings
+run-flyway-cli's Flyway reads, in Flyway's precedence: FLYWAY_* variables (table,
+schemas, defaultSchema, locations, placeholders, ignoreMigrationPatterns, target,
+outOfOrder, baselineVersion, validateMigrationNaming, encoding, ...), then
+flyway.toml (its environment) or flyway.conf, then migrations.flyway in the
+config file, then Flyway's defaults; a setting it cannot honour is named in a
+warning.`,
   options: {
     database: { type: "string", placeholder: "NAME", description: "only this database" },
     from: FROM_OPTION,

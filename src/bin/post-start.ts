@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { fileURLToPath } from "node:url";
 import { defineCommand } from "../cli/command.js";
 import { isMain, runMain } from "../cli/run.js";
 
@@ -18,13 +19,15 @@ whether the environment is usable (0) or not (1).`,
     "no-tilt": { type: "boolean", description: "do not start Tilt" },
   },
   async run(ctx) {
-    const [{ postStart }, { throwIfSignalled }] = await Promise.all([
+    const [{ postStart }, { throwIfSignalled }, { findPackageRoot }] = await Promise.all([
       import("../flows/post-start.js"),
       import("../cli/late-signal.js"),
+      import("../flows/feature-copy.js"),
     ]);
     const result = await postStart(ctx.host, ctx.resolved, ctx.log, {
       stdout: ctx.stdout,
       noTilt: ctx.values["no-tilt"] === true,
+      packageRoot: findPackageRoot(ctx.host.fs, fileURLToPath(import.meta.url)),
     });
     // A signal during the final summary (synchronous) still ends the run as interrupted.
     await throwIfSignalled(ctx.signal);

@@ -6,16 +6,17 @@
 export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
   {
     name: "init",
-    summary: "scaffold this workspace: dev-bootstrap.yaml, fixtures per database, the Feature",
+    summary:
+      "scaffold this workspace: dev-bootstrap.yaml, fixtures per database, layer 42, the Feature",
   },
   {
     name: "sandbox",
-    summary: "run the whole job here: Vault and Kubernetes stand-ins, a real PostgreSQL",
+    summary: "run the whole job on this machine: Vault and Kubernetes stand-ins, a real PostgreSQL",
   },
   {
     name: "post-start",
     summary:
-      "the devcontainer's postStartCommand: seed Vault, wire ESO, write the secret, start Tilt",
+      "the devcontainer's postStartCommand: seed Vault, wire ESO, write the secret, start Tilt, summarise",
   },
   {
     name: "watch-vault-fixtures",
@@ -23,7 +24,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
   },
   {
     name: "smoke",
-    summary: "CI smoke target: bootstrap, health check, layer 42, flyway-status, in order",
+    summary: "CI smoke target: bootstrap, health check, layer 42, flyway-status — in order",
   },
   {
     name: "ensure-local-secrets",
@@ -31,23 +32,26 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
   },
   {
     name: "bootstrap-db-migrations-secret",
-    summary: "write <namespace>/db-migrations-local from the database credentials",
+    summary:
+      "write <namespace>/db-migrations-local (FLYWAY_URL/USER/PASSWORD …) from the database credentials",
   },
   {
     name: "check-db-migrations-secret",
-    summary: "health check of the migrations secret (--connect: log in to each database)",
+    summary:
+      "health check: the migrations secret exists, is complete and valid (--connect: logins work)",
   },
   {
     name: "run-helm-layer",
-    summary: "run a Helmfile layer: our steps first, helmfile sync, then its helm test gates",
+    summary: "run a Helmfile layer: our steps first, then helmfile sync, then its helm test gates",
   },
   {
     name: "run-migrations",
-    summary: "ensure the secret, helm upgrade --install db-migrations, show Job logs and versions",
+    summary:
+      "ensure the secret, helm upgrade --install the db-migrations release, show the Job's logs and versions",
   },
   {
     name: "run-flyway-cli",
-    summary: "run the Flyway CLI for each database in order, credentials from the cluster",
+    summary: "run the Flyway CLI for each database in order, with credentials from the cluster",
   },
   {
     name: "flyway-status",
@@ -57,7 +61,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
     name: "lint-docs",
     summary: "find Azure Key Vault instructions and configuration in Markdown and YAML",
   },
-  { name: "summary", summary: "show the latest run (or the last N runs) from the journal" },
+  {
+    name: "summary",
+    summary:
+      "show the latest post-start run (or another command's, or a list of runs) from the journal",
+  },
   {
     name: "why",
     summary:
@@ -65,6 +73,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string }> = [
   },
   {
     name: "wait",
-    summary: "block until no link from fixture to Flyway is broken (a readiness gate)",
+    summary:
+      "block until no link from fixture to Flyway is broken (a readiness gate for apps and Tilt)",
   },
 ];

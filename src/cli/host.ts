@@ -4,13 +4,13 @@
  * found once per run, and the Kubernetes, Vault, PostgreSQL and process libraries
  * load only when a flow first asks for them (they are most of a cold start).
  */
-import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { nodeFs } from "../adapters/files.js";
 import { withLock } from "../adapters/lock.js";
 import { processIdentity, sameProcess } from "../adapters/process-identity.js";
 import type { ResolvedConfig } from "../config/resolve.js";
+import { vaultClientSettings } from "../config/vault-env.js";
 import { resolveVaultToken } from "../config/vault-token.js";
-import { ConfigError } from "../core/errors.js";
 import type { SecretMasker } from "../core/mask.js";
 import { sleep } from "../core/retry.js";
 import type { Clock, DbPort, Host, ProcPort, WatchPort } from "../flows/host.js";
@@ -61,28 +61,22 @@ export function createHost(options: HostOptions): Host {
   const { resolved, masker, env, signal } = options;
   const clock = options.clock ?? systemClock;
   const { config } = resolved;
-  const vaultToken = once(() => masker.register(resolveVaultToken(config, resolved.path)));
+  const vaultToken = once(() =>
+    masker.register(resolveVaultToken(config, resolved.path, env.HOME || homedir(), env)),
+  );
   const vault = once(async () => {
-    const { caCert, skipVerify, namespace } = config.vault;
-    let ca: string | undefined;
-    if (caCert) {
-      try {
-        ca = readFileSync(resolved.path(caCert), "utf8");
-      } catch (error) {
-        throw new ConfigError(
-          `vault.caCert / VAULT_CACERT: cannot read ${caCert} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-          "point VAULT_CACERT at the PEM file of the CA that signed Vault's certificate",
-        );
-      }
-    }
+    // Every setting read and checked before the first request (config/vault-env.ts).
+    const settings = vaultClientSettings(config, resolved.path, env);
     const { createVault } = await import("../adapters/vault.js");
     return createVault({
-      addr: config.vault.addr,
+      addr: settings.addr,
       token: vaultToken(),
       signal,
-      ca,
-      skipVerify,
-      namespace,
+      tls: settings.tls,
+      proxy: settings.proxy?.url,
+      namespace: settings.namespace,
+      timeoutMs: settings.timeoutMs,
+      maxRetries: settings.maxRetries,
       sleep: (ms) => clock.sleep(ms, signal),
     });
   });

@@ -4,6 +4,12 @@
  */
 import * as z from "zod/mini";
 import "../core/zod-english.js";
+import {
+  GO_BOOL_WORDS,
+  parseDurationSecond,
+  parseGoBool,
+  parseGoUint32,
+} from "../core/go-parse.js";
 import { isValidVaultPath } from "../core/vault-path.js";
 
 // zod/mini, not classic zod: every command builds this schema at start-up, and classic
@@ -122,6 +128,58 @@ const seconds = z.number().check(
 const whole = (min: number, max?: number) =>
   z.number().check(z.int(), z.gte(min), ...(max === undefined ? [] : [z.lte(max)]));
 
+/**
+ * A value the vault CLI reads from its environment, read as it reads it (core/go-parse.ts):
+ * a variable `vault` accepts is accepted, one it refuses is refused with what it takes.
+ * Text goes through `parse`; a config file's own type (a YAML number or boolean) through
+ * `direct`. The value is never echoed (a mistyped token may sit in the wrong variable).
+ */
+function goValue<T>(
+  parse: (text: string) => T | undefined,
+  direct: (value: unknown) => T | undefined,
+  expected: string,
+) {
+  return z.transform((v: unknown, ctx): T => {
+    const value = typeof v === "string" ? parse(v) : direct(v);
+    if (value === undefined) {
+      ctx.issues.push({ code: "custom", message: `expected ${expected}`, input: v });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+const goBool = goValue(
+  parseGoBool,
+  (v) => (typeof v === "boolean" ? v : undefined),
+  `a boolean as the vault CLI reads it (${GO_BOOL_WORDS})`,
+);
+/** Vault requests' default time limit (the vault CLI's is 60 s; a local Vault answers in ms). */
+export const VAULT_CLIENT_TIMEOUT_MS = 10_000;
+const goDurationSecond = z
+  .pipe(
+    goValue(
+      parseDurationSecond,
+      (v) => (typeof v === "number" && Number.isFinite(v) ? v * 1000 : undefined),
+      'a duration as the vault CLI reads it: seconds ("30") or "30s", "2m"',
+    ),
+    z.transform((ms: number) => (ms === 0 ? VAULT_CLIENT_TIMEOUT_MS : ms)), // vault: 0 is the default
+  )
+  .check(
+    z.refine((ms) => ms > 0, { message: "must not be negative" }),
+    z.refine((ms) => ms <= 2_147_483_647, {
+      message: "at most 2147483 seconds (about 24 days), the longest a timer waits",
+    }),
+  );
+// The vault CLI takes any 32-bit count; retries stay bounded here (each may wait 10 s).
+const goUint = z.pipe(
+  goValue(
+    parseGoUint32,
+    (v) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : undefined),
+    "a whole number of retries, 0 or more",
+  ),
+  z.number().check(z.lte(100, { message: "at most 100 retries" })),
+);
+
 /** A KV v2 secret path relative to the mount: no leading slash, no `data/`, no `.` segments. */
 export const vaultPathSchema = z.string().check(
   z.minLength(1),
@@ -176,6 +234,24 @@ const layer = z.strictObject({
   timeoutSeconds: z._default(seconds, 900),
 });
 
+/** The layers helm.layers starts from. */
+const DEFAULT_LAYERS: Record<string, z.output<typeof layer>> = {
+  "15": {
+    helmfile: "helmfile/15-secrets.yaml",
+    environment: "local",
+    before: ["ensure-local-secrets"],
+    tests: [],
+    timeoutSeconds: 900,
+  },
+  "42": {
+    helmfile: "helmfile/42-db-migrations.yaml",
+    environment: "local",
+    before: ["bootstrap-db-migrations-secret"],
+    tests: ["db-migrations"],
+    timeoutSeconds: 900,
+  },
+};
+
 export const configSchema = z.strictObject({
   namespace: z._default(dnsLabel, "ameide"),
   /** Workspace-relative directory for the journal, locks and other run state (git-ignored). */
@@ -205,8 +281,24 @@ export const configSchema = z.strictObject({
       tokenFile: z.optional(pathText),
       /** CA certificate (PEM file) that signed Vault's certificate, as VAULT_CACERT. */
       caCert: z.optional(filePath),
+      /** The same as PEM text, as VAULT_CACERT_BYTES (caCert wins when both are set). */
+      caCertBytes: z.optional(text),
+      /** A directory of PEM CA certificates, as VAULT_CAPATH (caCert and caCertBytes win). */
+      caPath: z.optional(filePath),
+      /** Client certificate and its key (PEM files), as VAULT_CLIENT_CERT / VAULT_CLIENT_KEY. */
+      clientCert: z.optional(filePath),
+      clientKey: z.optional(filePath),
+      /** The name Vault's certificate is checked against (and SNI), as VAULT_TLS_SERVER_NAME. */
+      tlsServerName: z.optional(text),
       /** Skip verifying Vault's certificate, as VAULT_SKIP_VERIFY (throwaway dev servers only). */
-      skipVerify: z._default(z.union([z.boolean(), z.stringbool()]), false),
+      skipVerify: z._default(goBool, false),
+      /** Time limit of one Vault request, as VAULT_CLIENT_TIMEOUT ("30", "30s", "1m"); milliseconds. */
+      clientTimeout: z._default(goDurationSecond, VAULT_CLIENT_TIMEOUT_MS),
+      /**
+       * Retries of a request Vault rate-limits (429) or, after the health check, refuses
+       * the connection for, as VAULT_MAX_RETRIES; unset keeps dev-bootstrap's own bounds.
+       */
+      maxRetries: z.optional(goUint),
       /** Vault Enterprise namespace, as VAULT_NAMESPACE. */
       namespace: z.optional(z.string().check(z.minLength(1), headerSafe)),
       mount: z._default(
@@ -328,25 +420,27 @@ export const configSchema = z.strictObject({
   ),
   helm: z.prefault(
     z.strictObject({
-      /** Layers run-helm-layer knows, by number. */
-      layers: z._default(
-        z.record(z.string().check(z.regex(/^\d+$/, "expected a layer number like '42'")), layer),
-        {
-          "15": {
-            helmfile: "helmfile/15-secrets.yaml",
-            environment: "local",
-            before: ["ensure-local-secrets"],
-            tests: [],
-            timeoutSeconds: 900,
-          },
-          "42": {
-            helmfile: "helmfile/42-db-migrations.yaml",
-            environment: "local",
-            before: ["bootstrap-db-migrations-secret"],
-            tests: ["db-migrations"],
-            timeoutSeconds: 900,
-          },
-        },
+      /**
+       * Layers run-helm-layer knows, by number: the configured ones merged over the
+       * defaults (15, 42), as every other section merges; `null` removes a default
+       * layer. So naming only "42" changes layer 42 and keeps 15, never drops it unsaid.
+       */
+      layers: z.pipe(
+        z._default(
+          z.record(
+            z.string().check(z.regex(/^\d+$/, "expected a layer number like '42'")),
+            z.nullable(layer),
+          ),
+          {},
+        ),
+        z.transform((configured) => {
+          const merged: Record<string, z.output<typeof layer>> = structuredClone(DEFAULT_LAYERS);
+          for (const [n, l] of Object.entries(configured)) {
+            if (l === null) delete merged[n];
+            else merged[n] = l;
+          }
+          return merged;
+        }),
       ),
       /** The db-migrations release run-migrations installs. */
       release: z._default(dnsName, "db-migrations"),

@@ -80,7 +80,10 @@ function envAny(env: NodeJS.ProcessEnv, ...names: string[]): { value: string; fr
   return { value: "", from: "" };
 }
 
-/** The proxy URL a variable holds; throws an Error naming the variable when it is not one. */
+/**
+ * The proxy URL a variable holds; throws an Error naming the variable when it is not
+ * one. The value is never echoed: a proxy URL may carry a password.
+ */
 export function parseProxy(value: string, from: string): URL {
   let url: URL | undefined;
   try {
@@ -94,7 +97,7 @@ export function parseProxy(value: string, from: string): URL {
     } catch {}
   }
   if (!url?.host || !SCHEMES.has(url.protocol))
-    throw new Error(`${from}: '${value}' is not a proxy URL (http, https, socks5 or socks5h)`);
+    throw new Error(`${from}: the value is not a proxy URL (http, https, socks5 or socks5h)`);
   return url;
 }
 

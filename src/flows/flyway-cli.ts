@@ -93,11 +93,19 @@ async function preflight(
         extra.FLYWAY_BASELINE_VERSION = db.baselineVersion;
         log.note(
           step,
-          `schema ${state.schema} exists without history: baselining at version ${db.baselineVersion}`,
+          writes
+            ? `schema ${state.schema} exists without history: baselining at version ${db.baselineVersion}`
+            : `schema ${state.schema} exists without history: 'migrate' will baseline it at version ${db.baselineVersion}`,
         );
       }
     } else if (!state.historyExists) {
-      log.note(step, `schema ${state.schema} is empty: migrating from scratch`);
+      // Only a command that writes migrates; info and validate read, so say what migrate will do.
+      log.note(
+        step,
+        writes
+          ? `schema ${state.schema} is empty: migrating from scratch`
+          : `schema ${state.schema} is empty: nothing applied yet ('migrate' starts from the first migration)`,
+      );
     }
     if (options.command === "baseline" && db.baselineVersion)
       extra.FLYWAY_BASELINE_VERSION = db.baselineVersion;

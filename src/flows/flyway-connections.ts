@@ -91,7 +91,7 @@ export async function loadConnections(
       `no usable Flyway connection for ${problems.join("; ")}`,
       options.from === "cluster"
         ? "rerun 'dev-bootstrap bootstrap-db-migrations-secret'"
-        : "export the keys named (see the precedence table in the README), or use --from cluster",
+        : "export the keys named (see the connection precedence in docs/reference/commands.md), or use --from cluster",
     );
   }
   return out;

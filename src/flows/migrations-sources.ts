@@ -5,6 +5,7 @@
  */
 import type { SecretRead } from "../adapters/kube.js";
 import type { Config } from "../config/schema.js";
+import { differingKeys } from "../core/chain.js";
 import { ExitCode, InputError, StepError } from "../core/errors.js";
 import { missingSourceKeys, type SourceData } from "../core/migrations-secret.js";
 import { secretValuesOf } from "../core/secret-values.js";
@@ -66,7 +67,7 @@ export async function readSources(options: BootstrapOptions): Promise<Sources> {
           vaultPath: `${config.vault.mount}/${path}`,
           why: current.why,
         });
-      } else if (current.kind === "present" && differsFromVault(secret.data, current.data)) {
+      } else if (current.kind === "present" && stale(secret.data, current.data)) {
         const stale = `secret ${ns}/${name} differs from Vault ${config.vault.mount}/${path} (ESO has not synced Vault's current values)`;
         if (options.mode === "verify") {
           missing.push(
@@ -167,6 +168,7 @@ async function vaultValues(options: BootstrapOptions, path: string): Promise<Vau
 }
 
 /** True when a key Vault holds is missing from, or different in, the Secret ESO wrote. */
-function differsFromVault(secret: Record<string, string>, vault: Record<string, string>): boolean {
-  return Object.entries(vault).some(([k, v]) => secret[k] !== v);
+function stale(secret: Record<string, string>, vault: Record<string, string>): boolean {
+  const { missing, different } = differingKeys(secret, vault);
+  return missing.length + different.length > 0;
 }

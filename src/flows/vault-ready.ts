@@ -22,6 +22,75 @@ export const denied = (capability: string, apiPath: string) =>
     `permission denied: the Vault token lacks '${capability}' on ${apiPath}`,
     `grant a policy with capabilities ["${capability}"] on path "${apiPath.replace(/^\/v1\//, "")}", or use another token`,
   );
+/**
+ * A TLS failure in words: what it means and the setting that fixes it, or undefined
+ * when `code` is no TLS failure. No retry fixes one (an untrusted CA stays untrusted),
+ * so it fails the step at once instead of waiting out the ready timeout. Codes are
+ * OpenSSL's verify errors and alerts as Node names them.
+ */
+export function tlsFailure(
+  code: string,
+  /** Whether a client certificate was sent: a refusal without one means "one is required". */
+  sentClientCert = false,
+): { cause: string; hint: string } | undefined {
+  if (
+    /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/.test(
+      code,
+    )
+  )
+    return {
+      cause: "its certificate is signed by a CA this machine does not trust",
+      hint: "set VAULT_CACERT (or VAULT_CAPATH) to the PEM file of the CA that signed Vault's certificate (or VAULT_SKIP_VERIFY=true for a throwaway dev server)",
+    };
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID")
+    return {
+      cause: "its certificate is not issued for the host in VAULT_ADDR",
+      hint: "use the host name the certificate names in VAULT_ADDR, or set VAULT_TLS_SERVER_NAME to it (e.g. when reaching Vault through a port-forward)",
+    };
+  if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID")
+    return {
+      cause: `its certificate is ${code === "CERT_HAS_EXPIRED" ? "expired" : "not valid yet"}`,
+      hint: "renew Vault's certificate (or check this machine's clock)",
+    };
+  const clientAlert =
+    /^ERR_SSL_(SSLV3|TLSV1)_ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED|DECRYPT_ERROR)$/.test(
+      code,
+    );
+  // Go's TLS server (Vault's) answers a missing client certificate with bad_certificate.
+  if (code === "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED" || (clientAlert && !sentClientCert))
+    return {
+      cause: "it requires a client certificate",
+      hint: "set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY to the PEM files of your client certificate and its key",
+    };
+  if (clientAlert)
+    return {
+      cause: "it refused the client certificate",
+      hint: "set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY to a certificate Vault's client CA signed, unexpired, and its key",
+    };
+  if (code === "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE")
+    return {
+      cause: "it ended the TLS handshake",
+      hint: "Vault may require a client certificate (set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY), or share no TLS version or cipher with this client",
+    };
+  if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "ERR_SSL_PACKET_LENGTH_TOO_LONG")
+    return {
+      cause: "it does not speak TLS on that port",
+      hint: "Vault serves plain HTTP there: use http:// in VAULT_ADDR",
+    };
+  if (isTlsCode(code))
+    return {
+      cause: `TLS failed (${code})`,
+      hint: "check VAULT_ADDR and the TLS settings (VAULT_CACERT, VAULT_CLIENT_CERT, VAULT_TLS_SERVER_NAME)",
+    };
+  return undefined;
+}
+
+const tlsError = (addr: string, code: string, failure: { cause: string; hint: string }) =>
+  new StepError(
+    `cannot connect to Vault at ${addr} over TLS: ${failure.cause} (${code})`,
+    `${failure.hint}; nothing was written`,
+  );
+
 /** Waits until Vault answers as active or standby, with bounded backoff to a deadline. */
 export async function waitForVault(
   options: Pick<
@@ -89,8 +158,10 @@ async function pollVault(
             : `http-${health.status}`;
     } catch (error) {
       if (error instanceof VaultAnswerError) throw unusable(error);
-      if (error instanceof VaultNetworkError) last = `unreachable:${error.code}`;
-      else throw error;
+      if (!(error instanceof VaultNetworkError)) throw error;
+      const tls = tlsFailure(error.code, vault.sendsClientCert);
+      if (tls) throw tlsError(vault.addr, error.code, tls);
+      last = `unreachable:${error.detail ?? error.code}`;
     }
     setLast(last);
     if (now() >= deadline) break;
@@ -113,9 +184,9 @@ async function pollVault(
           ]
         : last.startsWith("unreachable")
           ? [
-              `Vault unreachable at ${vault.addr} (${last.split(":")[1]})`,
-              isTlsCode(last.split(":")[1] ?? "")
-                ? "Vault's certificate is not trusted: set VAULT_CACERT to the PEM file of its CA (or VAULT_SKIP_VERIFY=true for a throwaway dev server)"
+              `Vault unreachable at ${vault.addr} (${last.slice("unreachable:".length)})`,
+              last.includes("proxy")
+                ? `the proxy (HTTPS_PROXY / HTTP_PROXY, or VAULT_PROXY_ADDR) did not take the request to Vault: check that it runs and its credentials (http://user:pass@proxy:3128), or add Vault's host to NO_PROXY; waited ${waited}`
                 : `start Vault or fix VAULT_ADDR (is the port-forward running?); waited ${waited}`,
             ]
           : [
@@ -132,7 +203,7 @@ const unusable = (error: VaultAnswerError) =>
     "is VAULT_ADDR Vault itself (not a proxy or another service)? Nothing was written",
   );
 
-/** Attempts of a request after the health check when Vault refuses the connection. */
+/** Attempts of a request after the health check when Vault refuses the connection (default). */
 const REFUSED_ATTEMPTS = 4;
 
 /**
@@ -147,6 +218,8 @@ async function afterHealth<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const addr = options.vault.addr;
+  const attempts =
+    options.vault.maxRetries === undefined ? REFUSED_ATTEMPTS : options.vault.maxRetries + 1;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
@@ -160,14 +233,19 @@ async function afterHealth<T>(
             : "initialise it ('vault operator init') or use a dev server, then rerun",
         );
       }
+      const tls =
+        error instanceof VaultNetworkError
+          ? tlsFailure(error.code, options.vault.sendsClientCert)
+          : undefined;
+      if (tls) throw tlsError(addr, (error as VaultNetworkError).code, tls);
       if (error instanceof VaultNetworkError && !error.mayHaveReachedServer) {
-        if (attempt >= REFUSED_ATTEMPTS)
+        if (attempt >= attempts)
           throw new StepError(
-            `Vault unreachable at ${addr} (${error.code} at ${what}, ${REFUSED_ATTEMPTS} attempts)`,
+            `Vault unreachable at ${addr} (${error.code} at ${what}, ${attempts} attempt${attempts === 1 ? "" : "s"})`,
             "Vault answered its health check, then went away: is it restarting? Check the server, then rerun",
           );
         step.note(
-          `Vault refused the connection at ${what} (${error.code}); retry ${attempt} of ${REFUSED_ATTEMPTS - 1}`,
+          `Vault refused the connection at ${what} (${error.code}); retry ${attempt} of ${attempts - 1}`,
         );
         await (options.sleep ?? sleep)(backoffDelay(attempt), options.signal);
         continue;

@@ -117,11 +117,15 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     delete env.DEV_BOOTSTRAP_LOCK_HELD;
     const hostFor = (r: ResolvedConfig) =>
       createHost({ resolved: r, masker: options.masker, env, signal: options.signal });
-    const resolved = resolveConfig({
-      cwd: options.resolved.root,
-      env,
-      ...(options.resolved.file ? { configPath: options.resolved.file } : {}),
-    });
+    // The sandbox's own addresses over the workspace's config; the watcher calls it
+    // again when dev-bootstrap.yaml changes, as watch-vault-fixtures does.
+    const resolveHere = () =>
+      resolveConfig({
+        cwd: options.resolved.root,
+        env,
+        ...(options.resolved.file ? { configPath: options.resolved.file } : {}),
+      });
+    const resolved = resolveHere();
 
     // The configured databases' roles exist before any flow, so a workspace driven by
     // hand (--services-only) can log in; after that, roles follow Vault.
@@ -150,7 +154,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     const howToCall = [
       "Then run any command as `dev-bootstrap <command>` (the PATH line adds it; where",
       "dev-bootstrap is an installed package, `npx dev-bootstrap <command>` works too), and",
-      "kubectl against the Kubernetes stand-in, e.g. `kubectl -n ameide get secret db-migrations-local`.",
+      `kubectl against the Kubernetes stand-in, e.g. \`kubectl -n ${resolved.config.namespace} get secret ${resolved.config.migrations.secretName}\`.`,
       "Roles and databases follow Vault: a fixture with DB_USERNAME, DB_PASSWORD and DB_NAME",
       "gets its role and database here as soon as it is seeded.",
     ];
@@ -219,6 +223,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
         debounceMs: 300,
         poll: false,
         skipEso: false,
+        reloadConfig: resolveHere,
       });
       await watcher.start();
       await keepRunning(

@@ -9,7 +9,10 @@
  *   `<!-- guide: merge PATH -->` (YAML merged in: maps merged, list items added);
  * - not run: preceded by `<!-- guide: skip REASON -->` (commands that need
  *   something the sandbox does not have) or `<!-- guide: example REASON -->`
- *   (output shown for illustration).
+ *   (output shown for illustration);
+ * - run with a tool the sandbox lacks: commands preceded by `<!-- guide: needs
+ *   TOOL -->` get a stand-in of TOOL on PATH (only they do), and the guide's text
+ *   before the block must tell the reader so (name TOOL and the sandbox).
  *
  * A block that is none of these is an error, so a guide cannot drift from what
  * the commands really do without a test failing.
@@ -18,17 +21,26 @@ import { readFileSync } from "node:fs";
 import { parseDocument, stringify } from "yaml";
 
 export type GuideStep =
-  | { kind: "commands"; line: number; commands: string[]; expect?: string[] }
+  | {
+      kind: "commands";
+      line: number;
+      commands: string[];
+      expect?: string[];
+      /** Tools the block needs that the sandbox lacks, and the guide's text before it. */
+      needs?: { tools: string[]; text: string };
+    }
   | { kind: "write" | "merge"; line: number; path: string; text: string }
   | { kind: "skip" | "example"; line: number; reason: string };
 
-const DIRECTIVE = /^<!--\s*guide:\s*(write|merge|skip|example)\s+(.+?)\s*-->$/;
+const DIRECTIVE = /^<!--\s*guide:\s*(write|merge|skip|example|needs)\s+(.+?)\s*-->$/;
 
 export function parseGuide(file: string): GuideStep[] {
   const lines = readFileSync(file, "utf8").split("\n");
   const steps: GuideStep[] = [];
   let directive: { kind: string; arg: string } | undefined;
   let previousFence: GuideStep | undefined;
+  /** Where the text since the last fenced block starts. */
+  let textFrom = 0;
   for (let i = 0; i < lines.length; i++) {
     const trimmed = lines[i]!.trim();
     const d = DIRECTIVE.exec(trimmed);
@@ -47,6 +59,8 @@ export function parseGuide(file: string): GuideStep[] {
     const lang = fence[2]!;
     const at = i + 1;
     i = j;
+    const text = textFrom;
+    textFrom = j + 1;
     let step: GuideStep;
     if (directive?.kind === "write" || directive?.kind === "merge") {
       step = { kind: directive.kind, line: at, path: directive.arg, text: `${body.join("\n")}\n` };
@@ -54,6 +68,11 @@ export function parseGuide(file: string): GuideStep[] {
       step = { kind: directive.kind, line: at, reason: directive.arg };
     } else if (lang === "bash" || lang === "sh") {
       step = { kind: "commands", line: at, commands: joinContinuations(body) };
+      if (directive?.kind === "needs")
+        step.needs = {
+          tools: directive.arg.split(/[\s,]+/),
+          text: lines.slice(text, at - 1).join("\n"),
+        };
     } else if ((lang === "" || lang === "text") && previousFence?.kind === "commands") {
       previousFence.expect = body.filter((l) => l.trim() !== "");
       previousFence = undefined;

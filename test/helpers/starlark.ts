@@ -72,10 +72,13 @@ export interface TiltResult {
   calls: TiltCall[];
 }
 
-export function evalTiltfile(tiltfile: string, subcommand = "up"): TiltResult {
-  const r = spawnSync(tiltfileRunner(), ["-subcommand", subcommand, tiltfile], {
-    encoding: "utf8",
-  });
+/** `tiltVersion`: the Tilt version version_settings(constraint) is checked against. */
+export function evalTiltfile(tiltfile: string, subcommand = "up", tiltVersion = ""): TiltResult {
+  const r = spawnSync(
+    tiltfileRunner(),
+    ["-subcommand", subcommand, "-tilt-version", tiltVersion, tiltfile],
+    { encoding: "utf8" },
+  );
   const calls = r.status === 0 ? (JSON.parse(r.stdout) as { calls: TiltCall[] }).calls : [];
   return { code: r.status ?? 1, stderr: r.stderr, calls };
 }

@@ -7,9 +7,17 @@
  * bins; this repository's folders are not on any path the commands get.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanEnv, REPO } from "../helpers/cli.js";
 import { helmBinary } from "../helpers/helm.js";
@@ -50,11 +58,10 @@ beforeAll(async () => {
   consumer = join(mkdtempSync(join(tmpdir(), "dbconsumer-")), "platform");
   // verbatimSymlinks: the chart's links into node_modules stay relative to the copy.
   cpSync(join(REPO, "examples/platform"), consumer, { recursive: true, verbatimSymlinks: true });
-  const install = spawnSync(
-    "npm",
-    ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball],
-    { cwd: consumer, encoding: "utf8" },
-  );
+  const install = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--offline", tarball], {
+    cwd: consumer,
+    encoding: "utf8",
+  });
   if (install.status !== 0)
     throw new Error(`npm install of the tarball failed:\n${install.stderr}`);
 
@@ -83,7 +90,7 @@ afterAll(async () => {
 
 describe("a platform repository that adopts the packed package (examples/platform)", () => {
   it("installed the package itself, not a link to this repository", () => {
-    const installed = realpathSync(join(consumer, "node_modules/dev-bootstrap"));
+    const installed = realpathSync(join(consumer, "node_modules/@ameide/dev-bootstrap"));
     expect(installed.startsWith(REPO)).toBe(false);
     expect(existsSync(join(installed, "vault"))).toBe(false);
     expect(existsSync(join(installed, "db"))).toBe(false);
@@ -93,14 +100,24 @@ describe("a platform repository that adopts the packed package (examples/platfor
 
   it("post-start, then check-db-migrations-secret --connect, then flyway-status, over its three databases", () => {
     // post-start as "Reopen in Container" runs it: the Feature's postStartCommand hook, in
-    // the workspace, which finds the workspace's own install.
+    // the workspace, which finds the workspace's own install. The last start had failed.
+    const state = mkdtempSync(join(tmpdir(), "dbconsumer-state-"));
+    const status = join(state, "dev-bootstrap/post-start.status");
+    mkdirSync(dirname(status));
+    writeFileSync(
+      status,
+      "result=failed\nexit=1\nmessage=dev-bootstrap: the last post-start failed\n",
+    );
     const start = spawnSync("sh", [join(consumer, ".devcontainer/dev-bootstrap/post-start.sh")], {
       cwd: consumer,
-      env,
+      env: { ...env, XDG_STATE_HOME: state },
       encoding: "utf8",
       timeout: 120_000,
     });
     expect(start.status, start.stdout + start.stderr).toBe(0);
+    // A green start clears the failure the shells' banner shows.
+    expect(readFileSync(status, "utf8")).toMatch(/^result=ok\nexit=0\n/);
+    expect(readFileSync(status, "utf8")).not.toContain("message=");
     expect(start.stdout).toContain("Vault sync success (written 3, unchanged 0, paths 3)");
     expect(start.stdout).toMatch(
       /db-migrations Flyway secret ensured \(written; from identity-db-credentials \(ESO\), billing-db-credentials \(ESO\), catalog-db-credentials \(ESO\)\)/,
@@ -127,15 +144,15 @@ describe("a platform repository that adopts the packed package (examples/platfor
       );
 
     // Nothing is migrated here: the check before a migrate allows pending migrations.
-    const status = bin("flyway-status", ["--allow-pending"], sub);
-    expect(status.status, status.stdout + status.stderr).toBe(0);
-    expect(status.stdout).toContain(
+    const flyway = bin("flyway-status", ["--allow-pending"], sub);
+    expect(flyway.status, flyway.stdout + flyway.stderr).toBe(0);
+    expect(flyway.stdout).toContain(
       "identity: no version yet, 2 pending; billing: no version yet, 4 pending; catalog: no version yet, 1 pending",
     );
-    expect(status.stdout).toContain("Open invoices view");
+    expect(flyway.stdout).toContain("Open invoices view");
 
     // Nothing of this repository's own workspace shows up: its databases, its fixtures.
-    for (const out of [start.stdout, check.stdout, status.stdout]) {
+    for (const out of [start.stdout, check.stdout, flyway.stdout]) {
       expect(out).not.toContain("agents");
       expect(out).not.toContain("ameide");
     }
@@ -155,6 +172,7 @@ describe("a platform repository that adopts the packed package (examples/platfor
       "infra:42-db-migrations",
       "vault:fixture-watcher",
       "flyway:status",
+      "dev-bootstrap:ready",
     ]);
     for (const r of res.values()) expect(r.labels).toEqual(["platform-db"]);
     const argv0 = r.calls.flatMap((c) =>
@@ -162,12 +180,14 @@ describe("a platform repository that adopts the packed package (examples/platfor
         .filter(Array.isArray)
         .map((a) => (a as string[])[0]!),
     );
-    expect(argv0.length).toBe(8);
-    const pkgDir = realpathSync(join(consumer, "node_modules/dev-bootstrap"));
+    // 5 resources, 3 buttons, the ready gate and its two "Why?" buttons.
+    expect(argv0.length).toBe(11);
+    const pkgDir = realpathSync(join(consumer, "node_modules/@ameide/dev-bootstrap"));
     for (const file of argv0) {
       expect(file.startsWith(join(consumer, "node_modules/.bin/")), file).toBe(true);
       const name = file.split("/").pop()!;
-      expect(realpathSync(file)).toBe(join(pkgDir, "dist/bin", `${name}.js`));
+      const command = name.replace(/^dev-bootstrap-/, "");
+      expect(realpathSync(file)).toBe(join(pkgDir, "dist/bin", `${command}.js`));
     }
   });
 

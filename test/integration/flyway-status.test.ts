@@ -725,6 +725,45 @@ describe("the files of a location, found as Flyway's FileSystemScanner finds the
     ]);
   });
 
+  it("a repeatable with a user placeholder: its value comes from FLYWAY_PLACEHOLDERS_* or flyway.toml, as run-flyway-cli's Flyway reads it", async () => {
+    // SqlMigrationResolver: a repeatable's checksum is taken after PlaceholderReplacingReader
+    // replaced ${owner}; ConfigUtils: FLYWAY_PLACEHOLDERS_OWNER names placeholder 'owner'.
+    const text = "create or replace view v as select '${owner}' as owner;\n";
+    const applied = "create or replace view v as select 'app_owner' as owner;\n";
+    await writeHistory({
+      ...FLYWAY_CASES[0]!,
+      files: { "R__View.sql": text },
+      rows: [
+        { version: null, description: "View", script: "R__View.sql", checksum: { text: applied } },
+      ],
+    });
+    const ws = makeWorkspace({
+      "dev-bootstrap.yaml":
+        "migrations:\n  sqlDir: sql\n  databases:\n    - { name: cases, vaultPath: cases/db }\n",
+      "sql/cases/R__View.sql": text,
+    });
+    const states = async (extra: Record<string, string>) => {
+      const r = await runCli(["flyway-status", "--from", "env", "--json"], {
+        cwd: ws.dir,
+        env: cleanEnv({ DATABASE_URL: url("cases"), ...extra }),
+      });
+      const db = (JSON.parse(r.stdout) as StatusJson).databases[0]!;
+      return { code: r.code, states: db.migrations.map((m) => `${m.description}:${m.state}`) };
+    };
+    expect(await states({ FLYWAY_PLACEHOLDERS_OWNER: "app_owner" })).toEqual({
+      code: 0,
+      states: ["View:Success"],
+    });
+    // Another value: the file Flyway would run now differs from what it ran.
+    expect(await states({ FLYWAY_PLACEHOLDERS_OWNER: "someone_else" })).toEqual({
+      code: 1,
+      states: ["View:Outdated", "View:Pending"],
+    });
+    // The same value from flyway.toml in the workspace, where run-flyway-cli runs Flyway.
+    ws.write("flyway.toml", '[flyway.placeholders]\nowner = "app_owner"\n');
+    expect(await states({})).toEqual({ code: 0, states: ["View:Success"] });
+  });
+
   it("skips hidden directories, follows symbolic links to directories, and skips a FIFO without waiting", async () => {
     await writeHistory({ ...FLYWAY_CASES[0]!, rows: [] });
     const ws = makeWorkspace({

@@ -124,6 +124,15 @@ describe("run-flyway-cli with a stand-in flyway", () => {
     expect(r.stdout).toMatch(/schema public is empty: migrating from scratch/);
   });
 
+  it("info on an empty schema says what migrate will do, never that it is migrating", async () => {
+    const r = await cli(["run-flyway-cli", "info", "--from", "env", "--database", "platform"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/migrating from scratch/);
+    expect(r.stdout).toMatch(
+      /schema public is empty: nothing applied yet \('migrate' starts from the first migration\)/,
+    );
+  });
+
   it("baselines a schema that exists without history at the configured version (agents: 3)", async () => {
     await admin("agents", async (c) => {
       await c.query("set role agents");

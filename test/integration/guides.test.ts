@@ -2,8 +2,10 @@
  * Every guide in docs/ runs as written against one kept sandbox: its fenced
  * blocks are this test's input (see test/helpers/guides.ts). Commands run in a
  * shell that first pastes the lines the `sandbox --keep` banner prints, as a
- * reader would, with a real kubectl and a Flyway stand-in that really migrates
- * on PATH. After each guide the health check with --connect must pass.
+ * reader would, with a real kubectl on PATH. The sandbox has no Flyway: only a
+ * block the guide marks as needing it (and says so to the reader) gets a Flyway
+ * stand-in that really migrates. After each guide the health check with
+ * --connect must pass.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import {
@@ -55,8 +57,12 @@ interface Ran {
   stdout: string;
 }
 
-function sh(command: string): Ran {
-  const r = spawnSync("bash", ["-c", `${prelude}\n${command}`], {
+/** Stand-ins of the tools a guide may say it needs beyond the sandbox. */
+const NEEDED: Record<string, () => string> = { flyway: migratingFlywayDir };
+
+function sh(command: string, needs: readonly string[] = []): Ran {
+  const path = needs.map((t) => `export PATH=${NEEDED[t]!()}:$PATH`).join("\n");
+  const r = spawnSync("bash", ["-c", `${prelude}\n${path}\n${command}`], {
     cwd: ws.dir,
     encoding: "utf8",
     env: cleanEnv({ HOME: join(ws.dir, ".home") }),
@@ -116,7 +122,16 @@ async function runStep(step: GuideStep, where: string): Promise<void> {
     return;
   }
   if (step.kind !== "commands") return;
-  const ran = step.commands.map(sh);
+  const needs = step.needs?.tools ?? [];
+  for (const tool of needs) {
+    expect(Object.keys(NEEDED), `${where}: no stand-in for '${tool}'`).toContain(tool);
+    // The reader learns it from the guide, not from this test.
+    expect(
+      step.needs!.text,
+      `${where}: say in the text before the block that it needs ${tool}, which the sandbox lacks`,
+    ).toMatch(new RegExp(`${tool}[\\s\\S]*sandbox|sandbox[\\s\\S]*${tool}`, "i"));
+  }
+  const ran = step.commands.map((c) => sh(c, needs));
   const transcript = ran.map((r) => `$ ${r.command}   (exit ${r.code})\n${r.output}`).join("\n");
   for (const r of ran) expect(r.code, `${where}: ${r.command}\n${transcript}`).toBe(0);
   if (step.expect) {
@@ -151,10 +166,7 @@ beforeAll(async () => {
     .filter((l) => /^ {2}export /.test(l))
     .map((l) => l.trim());
   expect(exports.join("\n")).toMatch(/export PATH=\S+:\$PATH/);
-  prelude = [
-    `export PATH=${dirname(kubectlBinary())}:${migratingFlywayDir()}:$PATH`,
-    ...exports,
-  ].join("\n");
+  prelude = [`export PATH=${dirname(kubectlBinary())}:$PATH`, ...exports].join("\n");
 }, 120_000);
 
 afterAll(async () => {
@@ -199,14 +211,14 @@ describe("every guide in docs/ runs as written against one kept sandbox", () => 
         const counts = () => rowCounts();
         const before = await counts();
         expect(before).toEqual({ organizations: 2, users: 3, agents: 2 });
-        const again = sh("dev-bootstrap run-flyway-cli migrate");
+        const again = sh("dev-bootstrap run-flyway-cli migrate", ["flyway"]);
         expect(again.output).toMatch(/\[flyway:platform\] .*No migration necessary/);
         // Even when Flyway reruns the repeatable (its file changed), nothing is inserted twice.
         appendFileSync(
           join(ws.dir, "db/flyway/seed/platform/R__Demo_organizations.sql"),
           "-- touched\n",
         );
-        const rerun = sh("dev-bootstrap run-flyway-cli migrate --database platform");
+        const rerun = sh("dev-bootstrap run-flyway-cli migrate --database platform", ["flyway"]);
         expect(rerun.code, rerun.output).toBe(0);
         expect(rerun.output).toContain('with repeatable migration "Demo organizations"');
         expect(await counts()).toEqual(before);

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/commands.js";
+import { freePort } from "../../src/sandbox/postgres.js";
 import { startWorld, type World } from "../../src/sandbox/world.js";
+import { FakeTilt } from "../helpers/fake-tilt.js";
 import { loadedBy } from "../helpers/loaded-modules.js";
-import { StandIns } from "../helpers/standin.js";
 import { DB_URL_FIXTURES, FAST_CONFIG, makeWorkspace } from "../helpers/workspace.js";
 
 // What each command loads decides how fast it starts (the Kubernetes client alone is
@@ -74,14 +75,23 @@ describe("post-start against the stand-ins", () => {
   beforeAll(async () => {
     world = await startWorld();
   });
-  afterAll(async () => world.stop());
+  afterAll(async () => {
+    tilt.stopAll();
+    await world.stop();
+  });
 
-  const postStart = (args: string[], files: Record<string, string> = {}) => {
+  // A tilt that serves its API as the real one does (post-start waits for it to answer).
+  const tilt = new FakeTilt();
+  const postStart = async (args: string[], files: Record<string, string> = {}) => {
     const ws = makeWorkspace({ "vault/fixtures/db.yaml": DB_URL_FIXTURES, ...files });
-    const standins = new StandIns(["tilt"]);
     return loadedBy(["post-start", ...args], {
       cwd: ws.dir,
-      env: { ...world.env, PATH: standins.path() },
+      env: {
+        ...world.env,
+        PATH: tilt.path(),
+        HOME: tilt.home,
+        TILT_PORT: String(await freePort()),
+      },
     });
   };
 

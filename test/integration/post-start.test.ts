@@ -5,7 +5,6 @@ import { startWorld, type World } from "../../src/sandbox/world.js";
 import { cleanEnv, runCli, runInProcess } from "../helpers/cli.js";
 import { virtualClock } from "../helpers/clock.js";
 import { StandIns } from "../helpers/standin.js";
-import { until } from "../helpers/wait.js";
 import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const FIXTURES = DB_URL_FIXTURES;
@@ -67,24 +66,7 @@ describe("post-start", () => {
     expect(summary.code).toBe(1);
   });
 
-  it("starts Tilt in the background when a Tiltfile and tilt exist, and not twice", async () => {
-    writeFileSync(join(ws.dir, "Tiltfile"), "# test\n");
-    standins.plan("tilt", { sleepMs: 20_000 });
-    const r = await cli(["post-start"]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(
-      /\[tilt\] ✔ Tilt started in the background \(pid (\d+)\); its log: .*tilt\.log/,
-    );
-    // Tilt runs detached: its stand-in records the call once it has started.
-    await until(() => standins.calls("tilt").length > 0, "the background tilt to start");
-    expect(standins.calls("tilt")[0]?.argv).toEqual(["up", "--file", join(ws.dir, "Tiltfile")]);
-    const again = await cli(["post-start"]);
-    expect(again.stdout).toMatch(/\[tilt\] ✔ Tilt already running \(pid \d+\)/);
-    expect(standins.calls("tilt")).toHaveLength(1);
-    const pid = Number(readFileSync(join(ws.dir, ".dev-bootstrap/tilt.pid"), "utf8"));
-    process.kill(pid, "SIGKILL");
-  });
-
+  // Starting Tilt, confirming its API and finding one already running: post-start-tilt.test.ts.
   it("--no-tilt leaves Tilt alone", async () => {
     writeFileSync(join(ws.dir, "Tiltfile"), "# test\n");
     const r = await cli(["post-start", "--no-tilt"]);

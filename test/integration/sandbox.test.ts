@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -244,5 +244,78 @@ describe("sandbox", () => {
     expect(code).toBe(0);
     expect(existsSync(sandboxDir)).toBe(false);
     await expect(fetch(`${exported.VAULT_ADDR}/v1/sys/health`)).rejects.toThrow();
+  }, 180_000);
+
+  it("--keep in a workspace of its own: the banner names its namespace, and the watcher reloads dev-bootstrap.yaml", async () => {
+    const ws = makeWorkspace({ "dev-bootstrap.yaml": "namespace: commerce\n" });
+    cpSync(join(REPO, "vault/fixtures"), join(ws.dir, "vault/fixtures"), { recursive: true });
+    cpSync(join(REPO, "db/flyway"), join(ws.dir, "db/flyway"), { recursive: true });
+    const kept = spawn(process.execPath, [BIN, "sandbox", "--keep"], {
+      cwd: ws.dir,
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      let out = "";
+      kept.stdout!.on("data", (d) => (out += d));
+      kept.stderr!.on("data", (d) => (out += d));
+      await new Promise<void>((resolve, reject) => {
+        kept.stdout!.on("data", () => out.includes("Ctrl-C stops everything") && resolve());
+        kept.on("exit", () => reject(new Error(`sandbox did not come up:\n${out}`)));
+      });
+      expect(out).toContain("`kubectl -n commerce get secret db-migrations-local`");
+      expect(out).not.toContain("kubectl -n ameide");
+      const kubeconfig = /export KUBECONFIG=(\S+)/.exec(out)![1]!;
+      const kube = createKube({ kubeconfig });
+      expect(await kube.readSecret("commerce", "db-migrations-local")).toBeDefined();
+
+      // A new ExternalSecret in the config: the watcher reloads the file and ESO writes it.
+      const since = new Date().toISOString();
+      writeFileSync(
+        join(ws.dir, "dev-bootstrap.yaml"),
+        [
+          "namespace: commerce",
+          "eso:",
+          "  externalSecrets:",
+          "    - { name: platform-db-credentials, vaultPath: platform/db }",
+          "    - { name: agents-db-credentials, vaultPath: agents/db }",
+          "    - { name: reporting-credentials, vaultPath: platform/db }",
+          "",
+        ].join("\n"),
+      );
+      // The journal's lines are the events: the reload, then the run it starts ending.
+      const journal = join(ws.dir, ".dev-bootstrap/journal.jsonl");
+      for (;;) {
+        const entries = readFileSync(journal, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map(
+            (l) =>
+              JSON.parse(l) as {
+                runId: string;
+                command: string;
+                step: string;
+                status?: string;
+                time: string;
+              },
+          )
+          .filter((e) => e.command === "watch-vault-fixtures" && e.time >= since);
+        const reload = entries.find((e) => e.step === "watch:config" && e.status === "ok");
+        const ended = entries.some(
+          (e) =>
+            e.runId === reload?.runId &&
+            e.step === "watch:fixtures" &&
+            (e.status === "ok" || e.status === "fail"),
+        );
+        if (ended) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const secret = await kube.readSecret("commerce", "reporting-credentials");
+      expect(secret?.data.DB_USERNAME).toBe("platform");
+    } finally {
+      const exited = new Promise((r) => kept.once("exit", r));
+      if (kept.exitCode === null && kept.signalCode === null) kept.kill("SIGINT");
+      await exited;
+    }
   }, 180_000);
 });

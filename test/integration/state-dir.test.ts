@@ -228,22 +228,38 @@ describe("Tilt's log", () => {
         mkdirSync(state(ws), { recursive: true });
         writeFileSync(log, "earlier output\n", { mode: 0o644 });
       }
+      let started = false;
       const proc = {
         which: async () => "/opt/bin/tilt",
         // Tilt appends to the log it is given, as proc.startDetached opens it.
         startDetached: async (o: { logFile: string }) => {
           writeFileSync(o.logFile, "tilt output\n", { flag: "a" });
+          started = true;
           return 4242;
         },
+        // Its API answers `tilt get session` once it started.
+        run: async (o: { onLine: (line: string, stream: string) => void }) => {
+          if (started)
+            o.onLine(
+              JSON.stringify({ kind: "Session", spec: { tiltfilePath: join(ws.dir, "Tiltfile") } }),
+              "stdout",
+            );
+          return { exitCode: started ? 0 : 1, tail: [] };
+        },
         identity: () => undefined,
-        sameProcess: () => false,
+        sameProcess: () => true,
       } as unknown as ProcPort;
       const lines: string[] = [];
       const logger = {
         checkpoint: (step: string, status: string, message: string) =>
           lines.push(`${step} ${status} ${message}`),
       } as unknown as CheckpointLogger;
-      const host = { fs: nodeFs, proc } as unknown as Host;
+      const host = {
+        fs: nodeFs,
+        proc,
+        env: {},
+        clock: { now: () => 0, sleep: async () => {} },
+      } as unknown as Host;
       await startTilt(host, resolveConfig({ cwd: ws.dir, env: {} }), logger);
       expect(lines.at(-1)).toMatch(/^tilt ok Tilt started/);
       expect((statSync(log).mode & 0o777).toString(8)).toBe("600");

@@ -125,7 +125,7 @@ describe("Vault over TLS with the vault CLI's environment variables", () => {
     const r = await seed({});
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
-      /Vault unreachable at https:\/\/127\.0\.0\.1:\d+ \([A-Z_]+\).*hint: .*VAULT_CACERT/,
+      /cannot connect to Vault at https:\/\/127\.0\.0\.1:\d+ over TLS: .*CA this machine does not trust \([A-Z_]+\).*hint: .*VAULT_CACERT/,
     );
   });
 

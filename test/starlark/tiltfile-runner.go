@@ -1,7 +1,7 @@
 // tiltfile-runner evaluates a Tiltfile with go.starlark.net, the interpreter
 // Tilt embeds, with Tilt's builtins stubbed to record what they receive.
 //
-//	tiltfile-runner [-subcommand up|down] Tiltfile
+//	tiltfile-runner [-subcommand up|down] [-tilt-version 0.33.0] Tiltfile
 //
 // Prints {"calls": [...]} on success; on an error (a fail() included) prints
 // the error to stderr and exits 1. Only the builtins below exist, so a Tiltfile
@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"go.starlark.net/resolve"
@@ -31,12 +33,14 @@ type call struct {
 }
 
 var (
-	calls    []call
-	repos    = map[string]string{} // extension_repo name -> url
-	exts     = map[string]string{} // extension name -> directory
-	modules  = map[string]starlark.StringDict{}
-	mainDir  string
-	loadings = map[string]bool{}
+	calls   []call
+	repos   = map[string]string{} // extension_repo name -> url
+	exts    = map[string]string{} // extension name -> directory
+	modules = map[string]starlark.StringDict{}
+	mainDir string
+	// The Tilt version version_settings checks constraints against ("" = no check).
+	tiltVersion string
+	loadings    = map[string]bool{}
 )
 
 func toJSON(v starlark.Value) interface{} {
@@ -91,6 +95,7 @@ func toJSON(v starlark.Value) interface{} {
 var params = map[string][]string{
 	"local_resource":              {"name", "cmd", "deps", "trigger_mode", "resource_deps", "ignore", "auto_init", "serve_cmd", "cmd_bat", "serve_cmd_bat", "allow_parallel", "links", "tags", "env", "serve_env", "readiness_probe", "dir", "serve_dir", "labels"},
 	"local":                       {"command", "quiet", "command_bat", "echo_off", "env", "dir", "stdin"},
+	"version_settings":            {"check_updates", "constraint"},
 	"v1alpha1.ui_button":          {"name", "labels", "annotations", "text", "icon_name", "icon_svg", "location", "inputs", "disabled", "requires_confirmation"},
 	"v1alpha1.cmd":                {"name", "labels", "annotations", "args", "dir", "env", "readiness_probe", "restart_on", "start_on", "disable_source"},
 	"v1alpha1.extension_repo":     {"name", "labels", "annotations", "url", "ref", "load_host", "git_subpath"},
@@ -174,6 +179,73 @@ func withName(name string, then func(n string, kw map[string]interface{}) error)
 	})
 }
 
+// constraintPart is one comparison of a semver range as Tilt parses it
+// (blang/semver ParseRange: ">=0.22.10", "<1.0.0", joined by spaces or "||").
+var constraintPart = regexp.MustCompile(`^(>=|<=|>|<|=|==|!=)?v?\d+\.\d+\.\d+$`)
+
+// versionSettings records the call like any builtin, and fails on a constraint
+// Tilt could not parse ("error parsing version constraint") or on one that
+// -tilt-version does not satisfy, with Tilt's own message.
+func versionSettings() *starlark.Builtin {
+	rec := recorder("version_settings", starlark.None)
+	return starlark.NewBuiltin("version_settings", func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if _, err := rec.CallInternal(t, args, kwargs); err != nil {
+			return nil, err
+		}
+		constraint := strArg(calls[len(calls)-1].Kwargs, "constraint")
+		if constraint == "" {
+			return starlark.None, nil
+		}
+		for _, alt := range strings.Split(constraint, "||") {
+			for _, part := range strings.Fields(alt) {
+				if !constraintPart.MatchString(part) {
+					return nil, fmt.Errorf("error parsing version constraint: %q", constraint)
+				}
+				if tiltVersion != "" && !satisfies(tiltVersion, part) {
+					return nil, fmt.Errorf("you are running Tilt version %s, which doesn't match the version constraint specified in your Tiltfile: '%s'", tiltVersion, constraint)
+				}
+			}
+		}
+		return starlark.None, nil
+	})
+}
+
+func semverParts(v string) [3]int {
+	var out [3]int
+	for i, p := range strings.SplitN(strings.TrimPrefix(v, "v"), ".", 3) {
+		out[i], _ = strconv.Atoi(p)
+	}
+	return out
+}
+
+// satisfies compares version with one ">=x.y.z"-style part (no pre-release tags).
+func satisfies(version, part string) bool {
+	op := strings.TrimRight(part, "v0123456789.")
+	a, b := semverParts(version), semverParts(strings.TrimPrefix(part, op))
+	cmp := 0
+	for i := 0; i < 3 && cmp == 0; i++ {
+		if a[i] < b[i] {
+			cmp = -1
+		} else if a[i] > b[i] {
+			cmp = 1
+		}
+	}
+	switch op {
+	case ">=":
+		return cmp >= 0
+	case ">":
+		return cmp > 0
+	case "<=":
+		return cmp <= 0
+	case "<":
+		return cmp < 0
+	case "!=":
+		return cmp != 0
+	default:
+		return cmp == 0
+	}
+}
+
 func strArg(kw map[string]interface{}, k string) string {
 	s, _ := kw[k].(string)
 	return s
@@ -225,6 +297,7 @@ func predeclared(subcommand string) starlark.StringDict {
 	return starlark.StringDict{
 		"local_resource":      recorder("local_resource", starlark.None),
 		"local":               recorder("local", starlark.String("")),
+		"version_settings":    versionSettings(),
 		"struct":              starlark.NewBuiltin("struct", starlarkstruct.Make),
 		"TRIGGER_MODE_AUTO":   starlark.String("TRIGGER_MODE_AUTO"),
 		"TRIGGER_MODE_MANUAL": starlark.String("TRIGGER_MODE_MANUAL"),
@@ -264,6 +337,7 @@ func exec(thread *starlark.Thread, file string, env starlark.StringDict) (starla
 
 func main() {
 	subcommand := flag.String("subcommand", "up", "the value of config.tilt_subcommand")
+	flag.StringVar(&tiltVersion, "tilt-version", "", "the Tilt version version_settings(constraint) must accept")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: tiltfile-runner [-subcommand up|down] Tiltfile")
