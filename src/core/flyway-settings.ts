@@ -613,14 +613,6 @@ export function flywayEnvForJob(settings: ResolvedFlywaySettings): Record<string
   return out;
 }
 
-/** The settings as FLYWAY_* variables for the Flyway CLI, for those the environment does not already set. */
-export function flywayEnvFromConfig(
-  config: FlywayConfigSettings | undefined,
-  env: NodeJS.ProcessEnv,
-): Record<string, string> {
-  return flywayEnvFromSettings(resolveFlywaySettings({ env, ...(config ? { config } : {}) }));
-}
-
 /**
  * How Flyway names migration resources (flyway-core `ResourceNameParser`, the
  * `sqlMigration*` settings). Defaults are Flyway 10's.

@@ -8,7 +8,7 @@ import {
 import {
   DEFAULT_IGNORE_PATTERNS,
   DEFAULT_PLACEHOLDERS,
-  flywayEnvFromConfig,
+  flywayEnvFromSettings,
   parseIgnorePatterns,
   parseTarget,
   patternMatches,
@@ -271,11 +271,14 @@ describe("Flyway settings", () => {
 
   it("hands config-file settings to the Flyway CLI unless the environment sets them", () => {
     const config = { ignoreMigrationPatterns: ["*:missing", "*:future"], outOfOrder: true };
-    expect(flywayEnvFromConfig(config, {})).toEqual({
+    // What run-flyway-cli hands Flyway: the one resolver's result, as variables.
+    const handed = (env: NodeJS.ProcessEnv) =>
+      flywayEnvFromSettings(resolveFlywaySettings({ env, config }));
+    expect(handed({})).toEqual({
       FLYWAY_IGNORE_MIGRATION_PATTERNS: "*:missing,*:future",
       FLYWAY_OUT_OF_ORDER: "true",
     });
-    expect(flywayEnvFromConfig(config, { FLYWAY_OUT_OF_ORDER: "false" })).toEqual({
+    expect(handed({ FLYWAY_OUT_OF_ORDER: "false" })).toEqual({
       FLYWAY_IGNORE_MIGRATION_PATTERNS: "*:missing,*:future",
     });
   });
