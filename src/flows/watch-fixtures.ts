@@ -20,7 +20,8 @@ import { runDoneMessage, runStartMessage } from "../core/watch-run.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { FIXTURE_EXTENSIONS, loadFixtureDirectory } from "./fixtures.js";
 import type { Host, Watcher } from "./host.js";
-import { bootstrapStep, ensureLocalSecretsStep } from "./phases.js";
+import { bootstrapMigrationsSecret } from "./migrations-secret.js";
+import { ensureLocalSecretsStep } from "./phases.js";
 
 export interface WatchOptions {
   resolved: ResolvedConfig;
@@ -268,7 +269,7 @@ export class FixtureWatcher {
         }
         if (this.options.skipEso) this.bootstrapPending = false;
         const bootstrapped = this.bootstrapPending;
-        if (this.bootstrapPending) await bootstrapStep(host, resolved, log);
+        if (this.bootstrapPending) await bootstrapMigrationsSecret(host, resolved, log);
         this.bootstrapPending = false;
         step.ok(runDoneMessage(changed.length, written, bootstrapped));
       });
