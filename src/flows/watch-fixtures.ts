@@ -44,8 +44,11 @@ export class FixtureWatcher {
   private watcher: Watcher | undefined;
   /** Ports of the first run: the watch itself, the signal, the masker. */
   private readonly host: Host;
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the debounce in progress (on the Host's clock, as every wait of a flow is). */
+  private timer: (() => void) | undefined;
   private running: Promise<void> | undefined;
+  /** Callers of idle(), woken when no run is in progress or due. */
+  private readonly idlers = new Set<() => void>();
   private queued = false;
   /** The logger of the run in progress, so a change during it is reported under its run id. */
   private current: CheckpointLogger | undefined;
@@ -60,7 +63,8 @@ export class FixtureWatcher {
   private fullRun = false;
   /** The bootstrap must run (its inputs changed) but has not succeeded yet. */
   private bootstrapPending = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  /** Cancels the scheduled retry of a failed run. */
+  private retryTimer: (() => void) | undefined;
   private retryAttempt = 0;
   private retrying = false;
   runs = 0;
@@ -107,25 +111,34 @@ export class FixtureWatcher {
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.timer?.();
+    this.timer = undefined;
+    this.retryTimer?.();
+    this.retryTimer = undefined;
     await this.watcher?.close();
     await this.running;
+    this.wakeIdlers();
   }
 
-  /** Resolves when no run is in progress or queued. */
-  async idle(): Promise<void> {
-    while (this.running || this.timer) {
-      await (this.running ?? new Promise((r) => setTimeout(r, 20)));
-    }
+  /** Resolves when no run is in progress, queued or waiting out its debounce. */
+  idle(): Promise<void> {
+    if (!this.running && !this.timer) return Promise.resolve();
+    return new Promise((resolve) => this.idlers.add(resolve));
   }
 
+  private wakeIdlers(): void {
+    if (this.running || this.timer) return;
+    for (const wake of this.idlers) wake();
+    this.idlers.clear();
+  }
+
+  /** A save (re)starts the quiet period; the run starts when it ends. */
   private schedule(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.timer?.();
+    this.timer = this.host.clock.after(this.options.debounceMs, () => {
       this.timer = undefined;
       this.trigger();
-    }, this.options.debounceMs);
+    });
   }
 
   private trigger(): void {
@@ -141,6 +154,7 @@ export class FixtureWatcher {
         await this.cycle().catch(() => {});
       } while (this.queued && !this.host.signal?.aborted);
       this.running = undefined;
+      this.wakeIdlers();
     })();
   }
 
@@ -188,11 +202,11 @@ export class FixtureWatcher {
       "watch:retry",
       `run failed (${why}); retry ${this.retryAttempt} of ${policy.attempts} in ${(delay / 1000).toFixed(1)} s`,
     );
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.host.clock.after(delay, () => {
       this.retryTimer = undefined;
       this.retrying = true;
       this.trigger();
-    }, delay);
+    });
   }
 
   private async cycle(): Promise<void> {
@@ -202,10 +216,8 @@ export class FixtureWatcher {
     const retry = this.retrying ? this.retryAttempt : 0;
     this.retrying = false;
     // A save (or a config change) runs now; a pending retry would only repeat it.
-    if (this.retryTimer) {
-      clearTimeout(this.retryTimer);
-      this.retryTimer = undefined;
-    }
+    this.retryTimer?.();
+    this.retryTimer = undefined;
     if (this.configChanged) {
       this.configChanged = false;
       if (!this.reload(log) && this.changedFiles.size === 0 && this.removedFiles.size === 0) return;
