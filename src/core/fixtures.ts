@@ -25,7 +25,6 @@ import { printable } from "./printable.js";
 import { parseTemplate, type TemplatePart, TemplateSyntaxError } from "./template.js";
 import { formatPosition, type Position, parseYamlSource, type YamlSource } from "./yaml-source.js";
 
-export { FixtureResolveError, resolveFixtures } from "./fixture-resolve.js";
 export { formatPosition, type Position };
 
 export type ValueSpec =
