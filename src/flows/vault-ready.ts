@@ -141,6 +141,7 @@ export async function waitReady(
         {
           intervalMs: options.progressSeconds * 1000,
           limitSeconds: Math.round(options.readyTimeoutMs / 1000),
+          clock,
         },
         () =>
           `Vault at ${vault.addr}${last ? ` (${last.replace(/^unreachable:/, "unreachable, ")})` : ""}`,

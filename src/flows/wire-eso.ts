@@ -292,6 +292,7 @@ export async function wireEso(
     {
       intervalMs: config.log.progressSeconds * 1000,
       limitSeconds: config.eso.readyTimeoutSeconds,
+      clock,
     },
     () => {
       const waiting = reported.filter((s) => !s.ready);
