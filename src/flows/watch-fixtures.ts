@@ -24,10 +24,6 @@ import { bootstrapMigrationsSecret } from "./migrations-secret.js";
 import { ensureLocalSecretsStep } from "./phases.js";
 
 export interface WatchOptions {
-  resolved: ResolvedConfig;
-  /** The ports for a run under this config (a reload brings new addresses and token). */
-  hostFor: (resolved: ResolvedConfig) => Host;
-  newRun: () => CheckpointLogger;
   debounceMs: number;
   poll: boolean;
   skipEso: boolean;
@@ -69,9 +65,19 @@ export class FixtureWatcher {
   private retrying = false;
   runs = 0;
 
-  constructor(private readonly options: WatchOptions) {
-    this.resolved = options.resolved;
-    this.host = options.hostFor(options.resolved);
+  /**
+   * Entered as every flow is, with factories where a flow takes one value: the
+   * ports for a run under a config (a reload brings new addresses and a new
+   * token), and a logger per run (each run is a run of its own in the journal).
+   */
+  constructor(
+    private readonly hostFor: (resolved: ResolvedConfig) => Host,
+    resolved: ResolvedConfig,
+    private readonly newRun: () => CheckpointLogger,
+    private readonly options: WatchOptions,
+  ) {
+    this.resolved = resolved;
+    this.host = hostFor(resolved);
   }
 
   private fixturesDir(): string {
@@ -211,7 +217,7 @@ export class FixtureWatcher {
 
   private async cycle(): Promise<void> {
     this.runs++;
-    const log = this.options.newRun();
+    const log = this.newRun();
     this.current = log;
     const retry = this.retrying ? this.retryAttempt : 0;
     this.retrying = false;
@@ -264,7 +270,7 @@ export class FixtureWatcher {
       return;
     }
     // One run, one set of ports: the Vault token is found once for it.
-    const host = this.options.hostFor(resolved);
+    const host = this.hostFor(resolved);
     try {
       await host.withWorkspaceLock(log, async () => {
         let written: string[] = [];

@@ -109,19 +109,17 @@ beforeEach(() => {
     withWorkspaceLock: (_log, fn) => fn(),
   } as Partial<Host> as Host;
   let runs = 0;
-  watcher = new FixtureWatcher({
-    resolved,
-    hostFor: () => host,
-    newRun: () =>
-      new CheckpointLogger({
-        runId: `run-${++runs}`,
-        command: "watch-vault-fixtures",
-        format: "human",
-        colour: false,
-        out: { write: (text: string) => (out += text) },
-        journal: undefined,
-        masker,
-      }),
+  const newRun = () =>
+    new CheckpointLogger({
+      runId: `run-${++runs}`,
+      command: "watch-vault-fixtures",
+      format: "human",
+      colour: false,
+      out: { write: (text: string) => (out += text) },
+      journal: undefined,
+      masker,
+    });
+  watcher = new FixtureWatcher(() => host, resolved, newRun, {
     debounceMs: 300,
     poll: false,
     skipEso: true,
