@@ -31,7 +31,7 @@ export async function ensureLocalSecretsStep(
   // Load the Kubernetes client while Vault answers: its code is the largest part of a
   // start, and compiling it fills time otherwise spent waiting on the network.
   const kube = options.skipEso ? undefined : host.kube();
-  kube?.catch(() => {}); // a load error surfaces below, where it is awaited
+  kube?.catch(() => {}); // a load error surfaces in wireEso, where it is awaited
   const result = await ensureLocalSecrets(host, resolved, log, {
     plan: false,
     ...(options.only ? { only: options.only } : {}),
@@ -41,7 +41,6 @@ export async function ensureLocalSecretsStep(
     log.checkpoint("eso:apply", "skip", "ESO wiring skipped (--skip-eso)");
     return { writtenPaths };
   }
-  await kube;
   await wireEso(host, resolved, log, {
     forceSync: options.refresh === true || writtenPaths.length > 0,
     // Only the ExternalSecrets that read a path this run wrote need a refresh.

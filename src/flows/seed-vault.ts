@@ -12,17 +12,7 @@ import { backoffDelay, mapPool } from "../core/retry.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import type { Host } from "./host.js";
 import { step as runStep } from "./step.js";
-import {
-  checkKv2Mount,
-  denied,
-  ensureKv2Mount,
-  type VaultCalls,
-  vaultCalls,
-  waitForVault,
-  waitReady,
-} from "./vault-ready.js";
-
-export { ensureKv2Mount, waitForVault };
+import { checkKv2Mount, denied, type VaultCalls, vaultCalls, waitReady } from "./vault-ready.js";
 
 export type KeyAction = "create" | "update" | "unchanged" | "kept";
 export type PathAction = "create" | "update" | "unchanged";
@@ -197,16 +187,7 @@ async function seedPath(options: SeedRun, resolved: ResolvedPath): Promise<PathP
 }
 
 /** Seeds every (or every selected) fixture path. Assumes Vault is ready and the mount exists. */
-export async function seedPaths(
-  host: Host,
-  resolved: ResolvedConfig,
-  log: CheckpointLogger,
-  options: SeedOptions,
-): Promise<SeedResult> {
-  return seedWith(await vaultCalls(host, log), resolved, options);
-}
-
-async function seedWith(
+async function seedPaths(
   calls: VaultCalls,
   resolved: ResolvedConfig,
   options: SeedOptions,
@@ -267,5 +248,5 @@ export async function seedVault(
     progressSeconds: config.log.progressSeconds,
   });
   await checkKv2Mount(calls, config.vault.mount, options.plan);
-  return seedWith(calls, resolved, options);
+  return seedPaths(calls, resolved, options);
 }
