@@ -19,6 +19,7 @@ import {
   resolveFlywayConnection,
   secretKeysFor,
 } from "./flyway-env.js";
+import { SECRET_DATA_KEY, SECRET_DATA_KEY_MAX_LENGTH, SECRET_MAX_BYTES } from "./kube-secret.js";
 
 export interface SourceData {
   /** Where the data came from, for the checkpoint ("platform-db-credentials (ESO)"). */
@@ -94,15 +95,12 @@ export function buildMigrationsData(
   return problems.length ? { ok: false, problems } : { ok: true, data };
 }
 
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-export const SECRET_MAX_BYTES = 1024 * 1024;
-
 /** Local checks before any write (FAULTS.md 15): key names, and the 1 MiB Secret limit. */
 export function secretDataProblems(data: Record<string, string>): string[] {
   const problems: string[] = [];
   let size = 0;
   for (const [k, v] of Object.entries(data)) {
-    if (!SECRET_KEY.test(k) || k.length > 253)
+    if (!SECRET_DATA_KEY.test(k) || k.length > SECRET_DATA_KEY_MAX_LENGTH)
       problems.push(`key '${k}' is not a valid Secret key (letters, digits, '-', '_', '.')`);
     size += Buffer.byteLength(v, "utf8");
   }
