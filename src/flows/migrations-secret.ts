@@ -7,8 +7,8 @@ import type { Kube, SecretRead } from "../adapters/kube.js";
 import { KubeApiError } from "../adapters/kube-api-error.js";
 import type { Vault } from "../adapters/vault.js";
 import type { Config } from "../config/schema.js";
+import type { DbCredentials } from "../core/db-credentials.js";
 import { ExitCode, InputError, StepError } from "../core/errors.js";
-import { secretKeysFor } from "../core/flyway-env.js";
 import { MANAGED_BY } from "../core/manifests.js";
 import type { SecretMasker } from "../core/mask.js";
 import { buildMigrationsData, secretDataProblems } from "../core/migrations-secret.js";
@@ -22,6 +22,14 @@ export { STEP, sourceSecretName };
 
 export const ENSURED_MESSAGE = "db-migrations Flyway secret ensured";
 
+/** What earlier steps of the same run already know: the watcher hands it on. */
+export interface Handoff {
+  /** Credentials built once from this run's fixtures, by database name. */
+  credentials?: ReadonlyMap<string, DbCredentials>;
+  /** Vault's values at the paths this run's seed read, after its writes (not read again). */
+  vaultHeld?: ReadonlyMap<string, Readonly<Record<string, string>>>;
+}
+
 export interface BootstrapOptions {
   kube: Kube;
   /** Needed in ensure mode, for the fallback; created lazily so verify never touches Vault. */
@@ -32,6 +40,7 @@ export interface BootstrapOptions {
   masker: SecretMasker;
   /** Delete and recreate an immutable secret whose data must change. */
   recreate: boolean;
+  handoff?: Handoff;
   signal?: AbortSignal;
   /** How a conflict's backoff waits (the run's clock). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -219,16 +228,12 @@ export async function bootstrapMigrationsSecret(
           await ensureNamespace(kube, ns, config, log, STEP);
         }
         const { sources, unverified } = await readSources(options);
-        const built = buildMigrationsData(sources);
+        const built = buildMigrationsData(sources, options.handoff?.credentials);
         if (!built.ok)
           throw new InputError(
             built.problems,
             "fix the source credentials (the fixtures, or what ESO delivers) and rerun",
             ExitCode.stepFailed,
-          );
-        for (const [i, db] of config.migrations.databases.entries())
-          options.masker.register(
-            built.data[secretKeysFor({ name: db.name, primary: i === 0 }).password],
           );
         const problems = secretDataProblems(built.data);
         if (problems.length)

@@ -6,8 +6,9 @@
 import type { SecretRead } from "../adapters/kube.js";
 import type { Config } from "../config/schema.js";
 import { differingKeys } from "../core/chain.js";
+import { missingSourceKeys } from "../core/db-credentials.js";
 import { ExitCode, InputError, StepError } from "../core/errors.js";
-import { missingSourceKeys, type SourceData } from "../core/migrations-secret.js";
+import type { SourceData } from "../core/migrations-secret.js";
 import { secretValuesOf } from "../core/secret-values.js";
 import { explainKubeError } from "./kube-errors.js";
 import type { BootstrapOptions } from "./migrations-secret.js";
@@ -108,7 +109,7 @@ export async function readSources(options: BootstrapOptions): Promise<Sources> {
     const path = db.vaultPath;
     let data: Record<string, string> | undefined;
     try {
-      const read = await (await options.vault()).kvRead(config.vault.mount, path);
+      const read = await readVault(options, path);
       if (read.kind === "present") data = read.data;
     } catch (error) {
       throw new StepError(
@@ -156,10 +157,24 @@ type VaultValues =
   | { kind: "absent" }
   | { kind: "unavailable"; why: string };
 
+/**
+ * Vault's values at `path`: as this run's seed left them when it read that path
+ * (the watcher hands them on), else read now. One read of a path per run.
+ */
+async function readVault(
+  options: BootstrapOptions,
+  path: string,
+): Promise<{ kind: "present"; data: Record<string, string> } | { kind: "other" }> {
+  const held = options.handoff?.vaultHeld?.get(path);
+  if (held) return { kind: "present", data: { ...held } };
+  const read = await (await options.vault()).kvRead(options.config.vault.mount, path);
+  return read.kind === "present" ? { kind: "present", data: read.data } : { kind: "other" };
+}
+
 /** Vault's current values at `path`, or why they could not be read (never fatal here). */
 async function vaultValues(options: BootstrapOptions, path: string): Promise<VaultValues> {
   try {
-    const read = await (await options.vault()).kvRead(options.config.vault.mount, path);
+    const read = await readVault(options, path);
     return read.kind === "present" ? { kind: "present", data: read.data } : { kind: "absent" };
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;

@@ -5,13 +5,14 @@
  */
 import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
+import type { ResolvedPath } from "../core/fixtures.js";
 import { renderRunTable } from "../core/summary.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { checkMigrationsSecret } from "./check-migrations-secret.js";
 import { ensureLocalSecrets } from "./ensure-local-secrets.js";
 import { flywayStatus, renderStatus } from "./flyway-status.js";
 import type { Host } from "./host.js";
-import { bootstrapMigrationsSecret } from "./migrations-secret.js";
+import { bootstrapMigrationsSecret, type Handoff } from "./migrations-secret.js";
 import { type Phase, runPipeline } from "./pipeline.js";
 import { latestRun } from "./summary.js";
 import { explainFailure } from "./why.js";
@@ -27,8 +28,10 @@ export async function ensureLocalSecretsStep(
     skipEso?: boolean;
     forceConflicts?: boolean;
     only?: ReadonlySet<string>;
+    /** Fixtures the caller already loaded (the watcher): not read or derived again. */
+    fixtures?: Map<string, ResolvedPath>;
   } = {},
-): Promise<{ writtenPaths: string[] }> {
+): Promise<{ writtenPaths: string[]; held: Map<string, Record<string, string>> }> {
   // Load the Kubernetes client while Vault answers: its code is the largest part of a
   // start, and compiling it fills time otherwise spent waiting on the network.
   const kube = options.skipEso ? undefined : host.kube();
@@ -36,11 +39,13 @@ export async function ensureLocalSecretsStep(
   const result = await ensureLocalSecrets(host, resolved, log, {
     plan: false,
     ...(options.only ? { only: options.only } : {}),
+    ...(options.fixtures ? { fixtures: options.fixtures } : {}),
   });
   const writtenPaths = result.seed.paths.filter((p) => p.written).map((p) => p.path);
+  const { held } = result.seed;
   if (!kube) {
     log.checkpoint("eso:apply", "skip", "ESO wiring skipped (--skip-eso)");
-    return { writtenPaths };
+    return { writtenPaths, held };
   }
   await wireEso({
     kube: await kube,
@@ -65,14 +70,14 @@ export async function ensureLocalSecretsStep(
     sleep: host.clock.sleep,
     ...(host.signal ? { signal: host.signal } : {}),
   });
-  return { writtenPaths };
+  return { writtenPaths, held };
 }
 
 export async function bootstrapStep(
   host: Host,
   resolved: ResolvedConfig,
   log: CheckpointLogger,
-  options: { mode?: "ensure" | "verify"; recreate?: boolean } = {},
+  options: { mode?: "ensure" | "verify"; recreate?: boolean; handoff?: Handoff } = {},
 ): Promise<void> {
   await bootstrapMigrationsSecret({
     kube: await host.kube(),
@@ -82,6 +87,7 @@ export async function bootstrapStep(
     log,
     masker: host.masker,
     recreate: options.recreate === true,
+    ...(options.handoff ? { handoff: options.handoff } : {}),
     sleep: host.clock.sleep,
     ...(host.signal ? { signal: host.signal } : {}),
   });

@@ -31,6 +31,12 @@ export interface SeedResult {
   paths: PathPlan[];
   written: number;
   unchanged: number;
+  /**
+   * What Vault holds at each path this run read, after its write: handed to the
+   * bootstrap of the same run, which then does not read those paths again.
+   * Never part of a plan's output (values, not key names).
+   */
+  held: Map<string, Record<string, string>>;
 }
 
 export interface SeedOptions {
@@ -105,7 +111,18 @@ function unknownOutcome(where: string, why: string, reread?: unknown): StepError
   );
 }
 
-async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<PathPlan> {
+/** A path's plan, and what Vault holds there once it is carried out (when known). */
+interface Seeded {
+  plan: PathPlan;
+  held?: Record<string, string>;
+}
+
+/** Vault's values after writing `desired` over what was found (hand-added keys stay). */
+function heldAfterWrite(found: KvRead, desired: Record<string, string>): Record<string, string> {
+  return { ...(found.kind === "present" ? found.data : {}), ...desired };
+}
+
+async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<Seeded> {
   const { vault, mount, log } = options;
   const apiPath = `/v1/${mount}/data/${resolved.path}`;
   const where = `${mount}/${resolved.path}`;
@@ -128,9 +145,10 @@ async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<P
     first ??= plan;
     if (action === "unchanged") {
       // After a dropped connection the re-read shows whether our write landed.
-      return wroteOnce ? { ...first, written: true } : plan;
+      const held = found.kind === "present" ? found.data : {};
+      return { plan: wroteOnce ? { ...first, written: true } : plan, held };
     }
-    if (options.plan) return plan;
+    if (options.plan) return { plan };
     // A Vault that took a write and gave no usable answer is not sent another: each
     // would wait as long again. The re-read above said the write has not landed (yet).
     if (lastFailure?.kind === "unanswered") throw unknownOutcome(where, lastFailure.why);
@@ -144,7 +162,7 @@ async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<P
     try {
       await vault.kvWrite(mount, resolved.path, merged, cas);
       plan.written = true;
-      return plan;
+      return { plan, held: heldAfterWrite(found, resolved.values) };
     } catch (error) {
       if (error instanceof VaultHttpError && error.status === 403) {
         throw denied(found.kind === "missing" ? "create" : "update", apiPath);
@@ -201,9 +219,9 @@ export async function seedPaths(options: SeedOptions): Promise<SeedResult> {
     "vault:seed",
     `${options.plan ? "planning" : "seeding"} ${targets.length} path(s) under ${options.mount}/`,
     async (step) => {
-      let paths: PathPlan[];
+      let seeded: Seeded[];
       try {
-        paths = await mapPool(targets, options.concurrency, (p) => seedPath(options, p));
+        seeded = await mapPool(targets, options.concurrency, (p) => seedPath(options, p));
       } catch (error) {
         if (error instanceof VaultHttpError || error instanceof VaultNetworkError)
           throw new StepError(
@@ -217,6 +235,9 @@ export async function seedPaths(options: SeedOptions): Promise<SeedResult> {
           );
         throw error;
       }
+      const paths = seeded.map((s) => s.plan);
+      const held = new Map<string, Record<string, string>>();
+      for (const s of seeded) if (s.held) held.set(s.plan.path, s.held);
       const written = paths.filter((p) => p.written).length;
       const unchanged = paths.length - written;
       const counts = `written ${written}, unchanged ${unchanged}, paths ${paths.length}`;
@@ -226,7 +247,7 @@ export async function seedPaths(options: SeedOptions): Promise<SeedResult> {
       } else {
         step.ok(`Vault sync success (${counts})`, { written, unchanged, paths: paths.length });
       }
-      return { paths, written, unchanged };
+      return { paths, written, unchanged, held };
     },
     { owns: (e) => e instanceof StepError },
   );

@@ -13,6 +13,7 @@
  */
 import { basename, resolve as resolvePath } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
+import { credentialsFromFixtures } from "../core/db-credentials.js";
 import { BootstrapError, describeError, InputError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import { backoffDelay } from "../core/retry.js";
@@ -255,12 +256,16 @@ export class FixtureWatcher {
     try {
       await host.withWorkspaceLock(log, async () => {
         let written: string[] = [];
+        let vaultHeld: Map<string, Record<string, string>> | undefined;
         if (changed.length) {
-          const { writtenPaths } = await ensureLocalSecretsStep(host, resolved, log, {
+          // The fixtures loaded above go on as they are: one read and derivation per save.
+          const { writtenPaths, held } = await ensureLocalSecretsStep(host, resolved, log, {
             ...(full ? {} : { only: new Set(changed) }),
             skipEso: this.options.skipEso,
+            fixtures,
           });
           written = writtenPaths;
+          vaultHeld = held;
           for (const path of changed)
             this.applied.set(path, JSON.stringify(fixtures.get(path)!.values));
           const inputs = new Set(config.migrations.databases.map((d) => d.vaultPath));
@@ -268,7 +273,13 @@ export class FixtureWatcher {
         }
         if (this.options.skipEso) this.bootstrapPending = false;
         const bootstrapped = this.bootstrapPending;
-        if (this.bootstrapPending) await bootstrapStep(host, resolved, log);
+        if (this.bootstrapPending)
+          await bootstrapStep(host, resolved, log, {
+            handoff: {
+              credentials: credentialsFromFixtures(config.migrations.databases, fixtures),
+              ...(vaultHeld ? { vaultHeld } : {}),
+            },
+          });
         this.bootstrapPending = false;
         step.ok(runDoneMessage(changed.length, written, bootstrapped));
       });

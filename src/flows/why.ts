@@ -19,11 +19,11 @@ import {
   type LinkResult,
   renderExplanation,
 } from "../core/chain.js";
+import { missingSourceKeys } from "../core/db-credentials.js";
 import { isBootstrapError, StepError, UsageError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import {
   buildMigrationsData,
-  missingSourceKeys,
   readMigrationsSecret,
   type SecretEntry,
   type SourceData,
