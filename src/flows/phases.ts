@@ -4,6 +4,7 @@
  * run id, over the run's Host of ports.
  */
 import type { ResolvedConfig } from "../config/resolve.js";
+import { credentialsFromFixtures } from "../core/db-credentials.js";
 import { StepError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import { renderRunTable } from "../core/summary.js";
@@ -31,7 +32,7 @@ export async function ensureLocalSecretsStep(
     /** Fixtures the caller already loaded (the watcher): not read or derived again. */
     fixtures?: Map<string, ResolvedPath>;
   } = {},
-): Promise<{ writtenPaths: string[]; held: Map<string, Record<string, string>> }> {
+): Promise<{ writtenPaths: string[]; handoff: Handoff }> {
   // Load the Kubernetes client while Vault answers: its code is the largest part of a
   // start, and compiling it fills time otherwise spent waiting on the network.
   const kube = options.skipEso ? undefined : host.kube();
@@ -42,10 +43,15 @@ export async function ensureLocalSecretsStep(
     ...(options.fixtures ? { fixtures: options.fixtures } : {}),
   });
   const writtenPaths = result.seed.paths.filter((p) => p.written).map((p) => p.path);
-  const { held } = result.seed;
+  // For the bootstrap of the same run: the credentials built from these fixtures,
+  // and what Vault holds at the paths the seed read (neither is built or read again).
+  const handoff: Handoff = {
+    credentials: credentialsFromFixtures(resolved.config.migrations.databases, result.fixtures),
+    vaultHeld: result.seed.held,
+  };
   if (!kube) {
     log.checkpoint("eso:apply", "skip", "ESO wiring skipped (--skip-eso)");
-    return { writtenPaths, held };
+    return { writtenPaths, handoff };
   }
   await wireEso({
     kube: await kube,
@@ -70,9 +76,10 @@ export async function ensureLocalSecretsStep(
     sleep: host.clock.sleep,
     ...(host.signal ? { signal: host.signal } : {}),
   });
-  return { writtenPaths, held };
+  return { writtenPaths, handoff };
 }
 
+/** The migrations-secret bootstrap; `handoff` is what this run's ensure-local-secrets step returned. */
 export async function bootstrapStep(
   host: Host,
   resolved: ResolvedConfig,

@@ -3,6 +3,7 @@ import type { ResolvedConfig } from "../config/resolve.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { runHelmLayer } from "./helm-layer.js";
 import type { Host } from "./host.js";
+import type { Handoff } from "./migrations-secret.js";
 import {
   bootstrapStep,
   ensureLocalSecretsStep,
@@ -18,9 +19,16 @@ export async function smoke(
   log: CheckpointLogger,
   options: { stdout: Output; connect: boolean; skipLayer: boolean },
 ) {
+  let handoff: Handoff | undefined;
   const phases: Phase[] = [
-    { step: "vault:seed", run: () => ensureLocalSecretsStep(host, resolved, log) },
-    { step: "db-migrations-secret", run: () => bootstrapStep(host, resolved, log) },
+    {
+      step: "vault:seed",
+      run: async () => ({ handoff } = await ensureLocalSecretsStep(host, resolved, log)),
+    },
+    {
+      step: "db-migrations-secret",
+      run: () => bootstrapStep(host, resolved, log, handoff ? { handoff } : {}),
+    },
     healthCheckPhase(host, resolved, log, { connect: options.connect }),
     ...(options.skipLayer
       ? []

@@ -21,6 +21,7 @@ import { runDoneMessage, runStartMessage } from "../core/watch-run.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { FIXTURE_EXTENSIONS, loadFixtureDirectory } from "./fixtures.js";
 import type { Host, Watcher } from "./host.js";
+import type { Handoff } from "./migrations-secret.js";
 import { bootstrapStep, ensureLocalSecretsStep } from "./phases.js";
 
 export interface WatchOptions {
@@ -256,28 +257,29 @@ export class FixtureWatcher {
     try {
       await host.withWorkspaceLock(log, async () => {
         let written: string[] = [];
-        let vaultHeld: Map<string, Record<string, string>> | undefined;
+        // What the bootstrap is handed: the credentials built from the fixtures loaded
+        // above and, after a seed, what Vault holds at the paths it read.
+        let handoff: Handoff | undefined;
         if (changed.length) {
           // The fixtures loaded above go on as they are: one read and derivation per save.
-          const { writtenPaths, held } = await ensureLocalSecretsStep(host, resolved, log, {
+          const seeded = await ensureLocalSecretsStep(host, resolved, log, {
             ...(full ? {} : { only: new Set(changed) }),
             skipEso: this.options.skipEso,
             fixtures,
           });
-          written = writtenPaths;
-          vaultHeld = held;
+          written = seeded.writtenPaths;
+          handoff = seeded.handoff;
           for (const path of changed)
             this.applied.set(path, JSON.stringify(fixtures.get(path)!.values));
           const inputs = new Set(config.migrations.databases.map((d) => d.vaultPath));
-          if (full || writtenPaths.some((p) => inputs.has(p))) this.bootstrapPending = true;
+          if (full || written.some((p) => inputs.has(p))) this.bootstrapPending = true;
         }
         if (this.options.skipEso) this.bootstrapPending = false;
         const bootstrapped = this.bootstrapPending;
         if (this.bootstrapPending)
           await bootstrapStep(host, resolved, log, {
-            handoff: {
+            handoff: handoff ?? {
               credentials: credentialsFromFixtures(config.migrations.databases, fixtures),
-              ...(vaultHeld ? { vaultHeld } : {}),
             },
           });
         this.bootstrapPending = false;
