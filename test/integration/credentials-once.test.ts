@@ -1,5 +1,5 @@
 /**
- * One save, one load: the watcher reads and derives the fixtures once per save and
+^ * One save (or one start), one load: the watcher (and post-start) reads and derives the fixtures once per save and
  * hands them on (to the seed, and as credentials to the bootstrap); Vault's path is
  * read once per run; and the derived password stays masked on that path. In-process,
  * so the file reads and Vault reads of each run can be counted, against the sandbox's
@@ -15,6 +15,7 @@ import { resolveConfig } from "../../src/config/resolve.js";
 import { deriveSecret } from "../../src/core/derive.js";
 import { SecretMasker } from "../../src/core/mask.js";
 import type { FsPort, Host, Watcher, WatchPort } from "../../src/flows/host.js";
+import { postStart } from "../../src/flows/post-start.js";
 import { FixtureWatcher } from "../../src/flows/watch-fixtures.js";
 import { Journal } from "../../src/log/journal.js";
 import { CheckpointLogger } from "../../src/log/logger.js";
@@ -60,8 +61,8 @@ afterEach(async () => {
   rmSync(ws.dir, { recursive: true, force: true });
 });
 
-/** A watcher over the workspace whose file reads and Vault reads are recorded. */
-async function startWatcher() {
+/** Ports over the sandbox whose fixture-file reads and Vault reads are recorded. */
+function recordingPorts() {
   const env = cleanEnv({ ...world.env, HOME: ws.dir });
   const resolved = resolveConfig({ cwd: ws.dir, env });
   const masker = new SecretMasker();
@@ -109,36 +110,56 @@ async function startWatcher() {
     return { ...host, fs, watch, vault: async () => countingVault(await host.vault()) };
   };
   let runs = 0;
-  watcher = new FixtureWatcher({
+  const out = { write: (text: string) => (output += text) };
+  const newRun = (command = "watch-vault-fixtures") =>
+    new CheckpointLogger({
+      runId: `run-${++runs}`,
+      command,
+      format: "human",
+      colour: false,
+      out,
+      journal,
+      masker,
+    });
+  return {
     resolved,
     hostFor,
-    newRun: () =>
-      new CheckpointLogger({
-        runId: `run-${++runs}`,
-        command: "watch-vault-fixtures",
-        format: "human",
-        colour: false,
-        out: { write: (text: string) => (output += text) },
-        journal,
-        masker,
-      }),
+    newRun,
+    saved,
+    out,
+    output: () => output,
+    /** The reads recorded since the last call. */
+    reads() {
+      const r = { fileReads: [...fileReads], vaultReads: [...vaultReads] };
+      fileReads.length = 0;
+      vaultReads.length = 0;
+      return r;
+    },
+  };
+}
+
+/** A watcher over the workspace, once its initial sync has ended. */
+async function startWatcher() {
+  const ports = recordingPorts();
+  watcher = new FixtureWatcher({
+    resolved: ports.resolved,
+    hostFor: ports.hostFor,
+    newRun: () => ports.newRun(),
     debounceMs: 0,
     poll: false,
     skipEso: false,
   });
   await watcher.start();
   await watcher.idle();
+  ports.reads();
   const w = watcher;
   return {
-    resolved,
-    output: () => output,
+    ...ports,
     /** Saves a fixture file, tells the watcher, and waits for its run to end. */
     async save(name: string, text: string) {
-      fileReads.length = 0;
-      vaultReads.length = 0;
-      saved.emit("change", ws.write(`vault/fixtures/${name}`, text));
+      ports.saved.emit("change", ws.write(`vault/fixtures/${name}`, text));
       await w.idle();
-      return { fileReads: [...fileReads], vaultReads: [...vaultReads] };
+      return ports.reads();
     },
   };
 }
@@ -197,5 +218,29 @@ describe("watch-vault-fixtures: one save", () => {
     expect(everything).toMatch(/cannot store value/);
     expect(everything).not.toContain(rotated);
     expect(everything).not.toContain(encodeURIComponent(rotated));
+  });
+});
+
+describe("post-start", () => {
+  it("reads each fixture file once and each Vault path once, and ensures the migrations secret", async () => {
+    const ports = recordingPorts();
+    const { resolved } = ports;
+    const result = await postStart(ports.hostFor(resolved), resolved, ports.newRun("post-start"), {
+      stdout: ports.out,
+      noTilt: true,
+    });
+    expect(result.failed).toBe(false);
+    const { fileReads, vaultReads } = ports.reads();
+    expect(fileReads.filter((f) => f.endsWith(".yaml")).sort()).toEqual([
+      "agents.yaml",
+      "platform.yaml",
+    ]);
+    // The seed reads each path; the bootstrap is handed what it found.
+    expect(vaultReads.sort()).toEqual(["agents/db", "platform/db"]);
+    expect(ports.output()).toMatch(/db-migrations Flyway secret ensured \(written/);
+    const platform = world.vault.read("secret", "platform/db");
+    expect(world.kube.secretData("ameide", "db-migrations-local")?.FLYWAY_PASSWORD).toBe(
+      platform?.DB_PASSWORD,
+    );
   });
 });
