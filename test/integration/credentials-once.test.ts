@@ -1,9 +1,9 @@
 /**
-^ * One save (or one start), one load: the watcher (and post-start) reads and derives the fixtures once per save and
- * hands them on (to the seed, and as credentials to the bootstrap); Vault's path is
- * read once per run; and the derived password stays masked on that path. In-process,
- * so the file reads and Vault reads of each run can be counted, against the sandbox's
- * Vault and Kubernetes stand-ins over HTTP.
+ * One save, one load: the watcher reads and derives the fixtures once per save and
+ * hands them on (to the seed, and as credentials to the bootstrap); each Vault path
+ * is read once per run, by the watcher and by post-start; and the derived password
+ * stays masked on the watcher's path. In-process, so each run's file reads and Vault
+ * reads can be counted, against the sandbox's Vault and Kubernetes stand-ins over HTTP.
  */
 import { EventEmitter } from "node:events";
 import { rmSync } from "node:fs";
