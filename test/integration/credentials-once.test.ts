@@ -100,13 +100,7 @@ function recordingPorts() {
       },
     });
   const hostFor = (r: typeof resolved): Host => {
-    // Backoffs do not wait: the test waits for the run, not for time.
-    const host = createHost({
-      resolved: r,
-      masker,
-      env,
-      clock: { now: Date.now, sleep: async () => {} },
-    });
+    const host = createHost({ resolved: r, masker, env });
     return { ...host, fs, watch, vault: async () => countingVault(await host.vault()) };
   };
   let runs = 0;
