@@ -22,7 +22,7 @@ export { STEP, sourceSecretName };
 
 export const ENSURED_MESSAGE = "db-migrations Flyway secret ensured";
 
-/** What earlier steps of the same run already know: the watcher hands it on. */
+/** What the seed step before the bootstrap, in the same run, already knows and hands on. */
 export interface Handoff {
   /** Credentials built once from this run's fixtures, by database name. */
   credentials?: ReadonlyMap<string, DbCredentials>;

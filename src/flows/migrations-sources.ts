@@ -159,7 +159,8 @@ type VaultValues =
 
 /**
  * Vault's values at `path`: as this run's seed left them when it read that path
- * (the watcher hands them on), else read now. One read of a path per run.
+ * (handed on by post-start, smoke, run-helm-layer and the watcher), else read now.
+ * One read of a path per run.
  */
 async function readVault(
   options: BootstrapOptions,

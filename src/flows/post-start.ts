@@ -39,7 +39,9 @@ export async function postStart(
   const phases: Phase[] = [
     {
       step: "vault:seed",
-      run: async () => ({ handoff } = await ensureLocalSecretsStep(host, resolved, log)),
+      run: async () => {
+        ({ handoff } = await ensureLocalSecretsStep(host, resolved, log));
+      },
     },
     {
       step: "db-migrations-secret",

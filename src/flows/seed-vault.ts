@@ -145,8 +145,8 @@ async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<S
     first ??= plan;
     if (action === "unchanged") {
       // After a dropped connection the re-read shows whether our write landed.
-      const held = found.kind === "present" ? found.data : {};
-      return { plan: wroteOnce ? { ...first, written: true } : plan, held };
+      const done = wroteOnce ? { ...first, written: true } : plan;
+      return found.kind === "present" ? { plan: done, held: found.data } : { plan: done };
     }
     if (options.plan) return { plan };
     // A Vault that took a write and gave no usable answer is not sent another: each

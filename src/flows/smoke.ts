@@ -23,7 +23,9 @@ export async function smoke(
   const phases: Phase[] = [
     {
       step: "vault:seed",
-      run: async () => ({ handoff } = await ensureLocalSecretsStep(host, resolved, log)),
+      run: async () => {
+        ({ handoff } = await ensureLocalSecretsStep(host, resolved, log));
+      },
     },
     {
       step: "db-migrations-secret",

@@ -267,12 +267,13 @@ export class FixtureWatcher {
             skipEso: this.options.skipEso,
             fixtures,
           });
-          written = seeded.writtenPaths;
+          const { writtenPaths } = seeded;
+          written = writtenPaths;
           handoff = seeded.handoff;
           for (const path of changed)
             this.applied.set(path, JSON.stringify(fixtures.get(path)!.values));
           const inputs = new Set(config.migrations.databases.map((d) => d.vaultPath));
-          if (full || written.some((p) => inputs.has(p))) this.bootstrapPending = true;
+          if (full || writtenPaths.some((p) => inputs.has(p))) this.bootstrapPending = true;
         }
         if (this.options.skipEso) this.bootstrapPending = false;
         const bootstrapped = this.bootstrapPending;
