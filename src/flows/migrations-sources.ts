@@ -77,7 +77,6 @@ export async function readSources(options: BootstrapOptions): Promise<Sources> {
           continue;
         }
         if (missingSourceKeys(current.data).length === 0) {
-          for (const v of secretValuesOf(current.data)) masker.register(v);
           log.note(STEP, `${stale}; using Vault's values, which ESO will converge to`);
           out.push({
             ref,
@@ -123,7 +122,6 @@ export async function readSources(options: BootstrapOptions): Promise<Sources> {
         "add DATABASE_URL (or DB_USERNAME, DB_PASSWORD, DB_HOST, DB_NAME) for it to the fixtures and run 'dev-bootstrap ensure-local-secrets'",
       );
     }
-    for (const v of secretValuesOf(data)) masker.register(v);
     log.note(STEP, `${why}; using the Vault defaults at ${config.vault.mount}/${path}`);
     out.push({ ref, source: { label: `Vault ${config.vault.mount}/${path} (fallback)`, data } });
   }
@@ -160,16 +158,22 @@ type VaultValues =
 /**
  * Vault's values at `path`: as this run's seed left them when it read that path
  * (handed on by post-start, smoke, run-helm-layer and the watcher), else read now.
- * One read of a path per run.
+ * One read of a path per run; its secret values are registered for masking here,
+ * where they enter the bootstrap.
  */
 async function readVault(
   options: BootstrapOptions,
   path: string,
 ): Promise<{ kind: "present"; data: Record<string, string> } | { kind: "other" }> {
   const held = options.handoff?.vaultHeld?.get(path);
-  if (held) return { kind: "present", data: { ...held } };
-  const read = await (await options.vault()).kvRead(options.config.vault.mount, path);
-  return read.kind === "present" ? { kind: "present", data: read.data } : { kind: "other" };
+  const data = held
+    ? { ...held }
+    : await (await options.vault())
+        .kvRead(options.config.vault.mount, path)
+        .then((read) => (read.kind === "present" ? read.data : undefined));
+  if (!data) return { kind: "other" };
+  for (const v of secretValuesOf(data)) options.masker.register(v);
+  return { kind: "present", data };
 }
 
 /** Vault's current values at `path`, or why they could not be read (never fatal here). */
