@@ -4,21 +4,10 @@
  * readMigrationsSecret). Pure: the flows fetch the secrets; this decides keys,
  * values and problems.
  */
-import {
-  type Connection,
-  connectionFromParts,
-  jdbcProblem,
-  parsePostgresUrl,
-  renderJdbcUrl,
-  UrlError,
-} from "./connection.js";
-import {
-  type DatabaseRef,
-  type FlywayConnection,
-  prefixOf,
-  resolveFlywayConnection,
-  secretKeysFor,
-} from "./flyway-env.js";
+import { jdbcProblem, parsePostgresUrl, renderJdbcUrl } from "./connection.js";
+import { type DbCredentials, holdsCredentials, sourceConnection } from "./db-credentials.js";
+import { type DatabaseRef, type FlywayConnection, secretKeysFor } from "./flyway-env.js";
+import { SECRET_DATA_KEY, SECRET_DATA_KEY_MAX_LENGTH, SECRET_MAX_BYTES } from "./kube-secret.js";
 
 export interface SourceData {
   /** Where the data came from, for the checkpoint ("platform-db-credentials (ESO)"). */
@@ -26,62 +15,27 @@ export interface SourceData {
   data: Record<string, string>;
 }
 
-export const SOURCE_URL_KEY = "DATABASE_URL";
-export const SOURCE_PART_KEYS = ["DB_USERNAME", "DB_PASSWORD", "DB_HOST", "DB_NAME"] as const;
-
-/** Keys a source lacks: DATABASE_URL, or all of DB_USERNAME / DB_PASSWORD / DB_HOST / DB_NAME. */
-export function missingSourceKeys(data: Record<string, string>): string[] {
-  if (data[SOURCE_URL_KEY]) return [];
-  const missing = SOURCE_PART_KEYS.filter((k) => !data[k]);
-  return missing.length ? [`${SOURCE_URL_KEY} (or ${missing.join(", ")})`] : [];
-}
-
-/**
- * A source's connection for one database. With DATABASE_URL, the URL goes through
- * the precedence table as `<NAME>_DATABASE_URL`, DB_USERNAME / DB_PASSWORD as
- * explicit Flyway credentials; without it, the parts are the connection.
- */
-export function sourceConnection(
-  db: DatabaseRef,
-  data: Record<string, string>,
-): { ok: true; connection: Connection } | { ok: false; problem: string } {
-  const p = prefixOf(db.name);
-  if (!data[SOURCE_URL_KEY]) {
-    if (!data.DB_USERNAME) return { ok: false, problem: "missing DB_USERNAME" };
-    try {
-      const connection = connectionFromParts({
-        user: data.DB_USERNAME ?? "",
-        password: data.DB_PASSWORD ?? "",
-        host: data.DB_HOST ?? "",
-        port: data.DB_PORT || "5432",
-        database: data.DB_NAME ?? db.name,
-      });
-      return { ok: true, connection };
-    } catch (error) {
-      if (error instanceof UrlError) return { ok: false, problem: error.message };
-      throw error;
-    }
-  }
-  const env: Record<string, string> = { [`${p}DATABASE_URL`]: data[SOURCE_URL_KEY] };
-  if (data.DB_USERNAME) env[`${p}FLYWAY_USER`] = data.DB_USERNAME;
-  if (data.DB_PASSWORD) env[`${p}FLYWAY_PASSWORD`] = data.DB_PASSWORD;
-  const r = resolveFlywayConnection(env, db);
-  if (!r.ok) return { ok: false, problem: r.invalid ?? `missing ${r.missing.join(", ")}` };
-  return { ok: true, connection: r.connection.target };
-}
-
 export type BuildResult =
   | { ok: true; data: Record<string, string> }
   | { ok: false; problems: string[] };
 
-/** The migrations secret's data for every database, in order; or every problem found. */
+/**
+ * The migrations secret's data for every database, in order; or every problem found.
+ * A database whose source holds the credentials built from this run's fixtures
+ * (`known`, by database name) uses them as they are, rather than building them again.
+ */
 export function buildMigrationsData(
   databases: ReadonlyArray<{ ref: DatabaseRef; source: SourceData }>,
+  known?: ReadonlyMap<string, DbCredentials>,
 ): BuildResult {
   const data: Record<string, string> = {};
   const problems: string[] = [];
   for (const { ref, source } of databases) {
-    const r = sourceConnection(ref, source.data);
+    const credentials = known?.get(ref.name);
+    const r =
+      credentials && holdsCredentials(source.data, credentials)
+        ? { ok: true as const, connection: credentials.connection }
+        : sourceConnection(ref, source.data);
     if (!r.ok) {
       problems.push(`${source.label}: ${r.problem}`);
       continue;
@@ -94,15 +48,12 @@ export function buildMigrationsData(
   return problems.length ? { ok: false, problems } : { ok: true, data };
 }
 
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-export const SECRET_MAX_BYTES = 1024 * 1024;
-
 /** Local checks before any write (FAULTS.md 15): key names, and the 1 MiB Secret limit. */
 export function secretDataProblems(data: Record<string, string>): string[] {
   const problems: string[] = [];
   let size = 0;
   for (const [k, v] of Object.entries(data)) {
-    if (!SECRET_KEY.test(k) || k.length > 253)
+    if (!SECRET_DATA_KEY.test(k) || k.length > SECRET_DATA_KEY_MAX_LENGTH)
       problems.push(`key '${k}' is not a valid Secret key (letters, digits, '-', '_', '.')`);
     size += Buffer.byteLength(v, "utf8");
   }

@@ -5,13 +5,14 @@
  */
 import { parsePostgresUrl } from "./connection.js";
 
-const SECRET_KEY = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE|CREDENTIAL|_KEY$|^KEY$|APIKEY)/i;
+/** A key whose value is a secret (DB_PASSWORD, VAULT_TOKEN, API_KEY…), by its name. */
+const SECRET_VALUED_KEY = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE|CREDENTIAL|_KEY$|^KEY$|APIKEY)/i;
 
 export function secretValuesOf(data: Readonly<Record<string, string>>): string[] {
   const out: string[] = [];
   for (const [key, value] of Object.entries(data)) {
     if (!value) continue;
-    if (SECRET_KEY.test(key)) out.push(value);
+    if (SECRET_VALUED_KEY.test(key)) out.push(value);
     if (/:\/\//.test(value)) {
       try {
         const parsed = parsePostgresUrl(value);

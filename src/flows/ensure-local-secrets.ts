@@ -15,32 +15,16 @@ import { step } from "./step.js";
 export interface EnsureLocalSecretsOptions {
   plan: boolean;
   only?: ReadonlySet<string>;
+  /**
+   * The fixtures as the caller already loaded them (validated, computed, their
+   * secrets registered): the watcher loads once per save and hands them here.
+   */
+  fixtures?: Map<string, ResolvedPath>;
 }
 
 export interface EnsureLocalSecretsResult {
   fixtures: Map<string, ResolvedPath>;
   seed: SeedResult;
-}
-
-/** Reads and validates the fixtures, with a checkpoint; throws InputError listing every problem. */
-export function loadFixtureDir(
-  host: Pick<Host, "fs" | "masker" | "env">,
-  resolved: ResolvedConfig,
-  log: CheckpointLogger,
-): Promise<Map<string, ResolvedPath>> {
-  const { fs, masker, env } = host;
-  const { config } = resolved;
-  return step(
-    log,
-    "vault:fixtures",
-    `validating fixtures in ${config.vault.fixturesDir}`,
-    (handle) => {
-      const fixtures = loadFixtureDirectory(resolved, { masker, env, fs });
-      handle.ok(`${fixtures.size} path(s) valid`);
-      return fixtures;
-    },
-    { owns: (e) => e instanceof InputError },
-  );
 }
 
 export async function ensureLocalSecrets(
@@ -49,8 +33,19 @@ export async function ensureLocalSecrets(
   log: CheckpointLogger,
   options: EnsureLocalSecretsOptions,
 ): Promise<EnsureLocalSecretsResult> {
-  // `{ env: NAME }` fixture values come from the run's environment.
-  const fixtures = await loadFixtureDir(host, resolved, log);
+  const { fs, masker, env } = host;
+  const fixtures = await step(
+    log,
+    "vault:fixtures",
+    `validating fixtures in ${resolved.config.vault.fixturesDir}`,
+    (handle) => {
+      // `{ env: NAME }` fixture values come from the run's environment.
+      const fixtures = options.fixtures ?? loadFixtureDirectory(resolved, { masker, env, fs });
+      handle.ok(`${fixtures.size} path(s) valid`);
+      return fixtures;
+    },
+    { owns: (e) => e instanceof InputError },
+  );
   if (options.only) {
     const unknown = [...options.only].filter((p) => !fixtures.has(p));
     if (unknown.length) {

@@ -78,7 +78,6 @@ export async function loadConnections(
       problems.push(`${db.name}: ${connection}`);
       continue;
     }
-    host.masker.register(connection.target.password);
     out.push({
       name: db.name,
       primary: db.primary,

@@ -11,7 +11,7 @@ import { LEFTOVER_HINT, leftoverNote } from "../core/leftovers.js";
 import { maskedTail } from "../core/tail.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import type { Host } from "./host.js";
-import { bootstrapMigrationsSecret } from "./migrations-secret.js";
+import { bootstrapMigrationsSecret, type Handoff } from "./migrations-secret.js";
 import { ensureLocalSecretsStep } from "./phases.js";
 import { type Phase, runPipeline } from "./pipeline.js";
 import { step } from "./step.js";
@@ -77,13 +77,16 @@ export async function runHelmLayer(
   };
 
   const phases: Phase[] = [];
+  // The bootstrap is handed what the seed before it knows (credentials, Vault's values).
+  let handoff: Handoff | undefined;
   for (const before of options.skipBefore ? [] : layer.before) {
     phases.push({
       step: before === "ensure-local-secrets" ? "vault:seed" : "db-migrations-secret",
-      run: () =>
-        before === "ensure-local-secrets"
-          ? ensureLocalSecretsStep(host, resolved, log)
-          : bootstrapMigrationsSecret(host, resolved, log),
+      run: async () => {
+        if (before === "ensure-local-secrets")
+          ({ handoff } = await ensureLocalSecretsStep(host, resolved, log));
+        else await bootstrapMigrationsSecret(host, resolved, log, handoff ? { handoff } : {});
+      },
     });
   }
   const helmfileStep = `${prefix}:helmfile`;

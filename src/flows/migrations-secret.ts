@@ -8,16 +8,22 @@ import { KubeApiError } from "../adapters/kube-api-error.js";
 import type { ResolvedConfig } from "../config/resolve.js";
 import type { Config } from "../config/schema.js";
 import { ExitCode, InputError, StepError } from "../core/errors.js";
-import { secretKeysFor } from "../core/flyway-env.js";
 import { MANAGED_BY } from "../core/manifests.js";
 import { buildMigrationsData, secretDataProblems } from "../core/migrations-secret.js";
 import { backoffDelay } from "../core/retry.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import type { Clock, Host } from "./host.js";
 import { ensureNamespace, explainKubeError } from "./kube-errors.js";
-import { type BootstrapMode, readSources, STEP, sourceSecretName } from "./migrations-sources.js";
+import {
+  type BootstrapMode,
+  type Handoff,
+  readSources,
+  STEP,
+  sourceSecretName,
+} from "./migrations-sources.js";
 import { step as runStep } from "./step.js";
 
+export type { Handoff };
 export { STEP, sourceSecretName };
 
 export const ENSURED_MESSAGE = "db-migrations Flyway secret ensured";
@@ -27,6 +33,8 @@ export interface BootstrapOptions {
   mode?: BootstrapMode;
   /** Delete and recreate an immutable secret whose data must change. */
   recreate?: boolean;
+  /** What this run's seed step already built and read (post-start, smoke, run-helm-layer, the watcher). */
+  handoff?: Handoff;
 }
 
 /** What the writes work with: the cluster, the config, the log and the run's clock. */
@@ -230,17 +238,16 @@ export async function bootstrapMigrationsSecret(
         } else {
           await ensureNamespace(kube, ns, config, log, STEP);
         }
-        const { sources, unverified } = await readSources(host, resolved, log, { mode });
-        const built = buildMigrationsData(sources);
+        const { sources, unverified } = await readSources(host, resolved, log, {
+          mode,
+          ...(options.handoff ? { handoff: options.handoff } : {}),
+        });
+        const built = buildMigrationsData(sources, options.handoff?.credentials);
         if (!built.ok)
           throw new InputError(
             built.problems,
             "fix the source credentials (the fixtures, or what ESO delivers) and rerun",
             ExitCode.stepFailed,
-          );
-        for (const [i, db] of config.migrations.databases.entries())
-          host.masker.register(
-            built.data[secretKeysFor({ name: db.name, primary: i === 0 }).password],
           );
         const problems = secretDataProblems(built.data);
         if (problems.length)

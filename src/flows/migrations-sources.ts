@@ -7,8 +7,9 @@ import type { SecretRead } from "../adapters/kube.js";
 import type { ResolvedConfig } from "../config/resolve.js";
 import type { Config } from "../config/schema.js";
 import { differingKeys } from "../core/chain.js";
+import { type DbCredentials, missingSourceKeys } from "../core/db-credentials.js";
 import { ExitCode, InputError, StepError } from "../core/errors.js";
-import { missingSourceKeys, type SourceData } from "../core/migrations-secret.js";
+import type { SourceData } from "../core/migrations-secret.js";
 import { secretValuesOf } from "../core/secret-values.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import type { Host } from "./host.js";
@@ -19,6 +20,14 @@ export const STEP = "db-migrations-secret";
 
 export const sourceSecretName = (db: { name: string; sourceSecret?: string | undefined }) =>
   db.sourceSecret ?? `${db.name}-db-credentials`;
+/** What the seed step before the bootstrap, in the same run, already knows and hands on. */
+export interface Handoff {
+  /** Credentials built once from this run's fixtures, by database name. */
+  credentials?: ReadonlyMap<string, DbCredentials>;
+  /** Vault's values at the paths this run's seed read, after its writes (not read again). */
+  vaultHeld?: ReadonlyMap<string, Readonly<Record<string, string>>>;
+}
+
 /** A source Secret whose values could not be compared with Vault's (Vault down, token refused). */
 export interface Unverified {
   secret: string;
@@ -43,7 +52,7 @@ export async function readSources(
   host: Host,
   resolved: ResolvedConfig,
   log: CheckpointLogger,
-  options: { mode: BootstrapMode },
+  options: { mode: BootstrapMode; handoff?: Handoff },
 ): Promise<Sources> {
   const { config } = resolved;
   const { masker } = host;
@@ -69,7 +78,7 @@ export async function readSources(
       // ESO may not have synced Vault's current values (a rotation while ESO fails):
       // never hand Flyway credentials Vault no longer holds.
       const path = esoVaultPath(config, ns, name) ?? db.vaultPath;
-      const current = await vaultValues(host, config, path);
+      const current = await vaultValues(host, config, options.handoff, path);
       if (current.kind === "unavailable") {
         const cannot = `could not compare ${ns}/${name} with Vault ${config.vault.mount}/${path} (${current.why})`;
         // Verify mode vouches for the secret: what it cannot check, it cannot pass.
@@ -92,7 +101,6 @@ export async function readSources(
           continue;
         }
         if (missingSourceKeys(current.data).length === 0) {
-          for (const v of secretValuesOf(current.data)) masker.register(v);
           log.note(STEP, `${stale}; using Vault's values, which ESO will converge to`);
           out.push({
             ref,
@@ -124,7 +132,7 @@ export async function readSources(
     const path = db.vaultPath;
     let data: Record<string, string> | undefined;
     try {
-      const read = await (await host.vault()).kvRead(config.vault.mount, path);
+      const read = await readVault(host, config, options.handoff, path);
       if (read.kind === "present") data = read.data;
     } catch (error) {
       throw new StepError(
@@ -138,7 +146,6 @@ export async function readSources(
         "add DATABASE_URL (or DB_USERNAME, DB_PASSWORD, DB_HOST, DB_NAME) for it to the fixtures and run 'dev-bootstrap ensure-local-secrets'",
       );
     }
-    for (const v of secretValuesOf(data)) masker.register(v);
     log.note(STEP, `${why}; using the Vault defaults at ${config.vault.mount}/${path}`);
     out.push({ ref, source: { label: `Vault ${config.vault.mount}/${path} (fallback)`, data } });
   }
@@ -172,10 +179,38 @@ type VaultValues =
   | { kind: "absent" }
   | { kind: "unavailable"; why: string };
 
+/**
+ * Vault's values at `path`: as this run's seed left them when it read that path
+ * (handed on by post-start, smoke, run-helm-layer and the watcher), else read now.
+ * One read of a path per run; its secret values are registered for masking here,
+ * where they enter the bootstrap.
+ */
+async function readVault(
+  host: Host,
+  config: Config,
+  handoff: Handoff | undefined,
+  path: string,
+): Promise<{ kind: "present"; data: Record<string, string> } | { kind: "other" }> {
+  const held = handoff?.vaultHeld?.get(path);
+  const data = held
+    ? { ...held }
+    : await (await host.vault())
+        .kvRead(config.vault.mount, path)
+        .then((read) => (read.kind === "present" ? read.data : undefined));
+  if (!data) return { kind: "other" };
+  for (const v of secretValuesOf(data)) host.masker.register(v);
+  return { kind: "present", data };
+}
+
 /** Vault's current values at `path`, or why they could not be read (never fatal here). */
-async function vaultValues(host: Host, config: Config, path: string): Promise<VaultValues> {
+async function vaultValues(
+  host: Host,
+  config: Config,
+  handoff: Handoff | undefined,
+  path: string,
+): Promise<VaultValues> {
   try {
-    const read = await (await host.vault()).kvRead(config.vault.mount, path);
+    const read = await readVault(host, config, handoff, path);
     return read.kind === "present" ? { kind: "present", data: read.data } : { kind: "absent" };
   } catch (error) {
     if (host.signal?.aborted) throw host.signal.reason;

@@ -4,13 +4,16 @@
  * run id, over the run's Host of ports.
  */
 import type { ResolvedConfig } from "../config/resolve.js";
+import { credentialsFromFixtures } from "../core/db-credentials.js";
 import { StepError } from "../core/errors.js";
+import type { ResolvedPath } from "../core/fixtures.js";
 import { renderRunTable } from "../core/summary.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { checkMigrationsSecret } from "./check-migrations-secret.js";
 import { ensureLocalSecrets } from "./ensure-local-secrets.js";
 import { flywayStatus, renderStatus } from "./flyway-status.js";
 import type { Host } from "./host.js";
+import type { Handoff } from "./migrations-secret.js";
 import { type Phase, runPipeline } from "./pipeline.js";
 import { latestRun } from "./summary.js";
 import { explainFailure } from "./why.js";
@@ -26,8 +29,10 @@ export async function ensureLocalSecretsStep(
     skipEso?: boolean;
     forceConflicts?: boolean;
     only?: ReadonlySet<string>;
+    /** Fixtures the caller already loaded (the watcher): not read or derived again. */
+    fixtures?: Map<string, ResolvedPath>;
   } = {},
-): Promise<{ writtenPaths: string[] }> {
+): Promise<{ writtenPaths: string[]; handoff: Handoff }> {
   // Load the Kubernetes client while Vault answers: its code is the largest part of a
   // start, and compiling it fills time otherwise spent waiting on the network.
   const kube = options.skipEso ? undefined : host.kube();
@@ -35,11 +40,18 @@ export async function ensureLocalSecretsStep(
   const result = await ensureLocalSecrets(host, resolved, log, {
     plan: false,
     ...(options.only ? { only: options.only } : {}),
+    ...(options.fixtures ? { fixtures: options.fixtures } : {}),
   });
   const writtenPaths = result.seed.paths.filter((p) => p.written).map((p) => p.path);
+  // For the bootstrap of the same run: the credentials built from these fixtures,
+  // and what Vault holds at the paths the seed read (neither is built or read again).
+  const handoff: Handoff = {
+    credentials: credentialsFromFixtures(resolved.config.migrations.databases, result.fixtures),
+    vaultHeld: result.seed.held,
+  };
   if (!kube) {
     log.checkpoint("eso:apply", "skip", "ESO wiring skipped (--skip-eso)");
-    return { writtenPaths };
+    return { writtenPaths, handoff };
   }
   await wireEso(host, resolved, log, {
     forceSync: options.refresh === true || writtenPaths.length > 0,
@@ -55,7 +67,7 @@ export async function ensureLocalSecretsStep(
         }),
     forceConflicts: options.forceConflicts === true,
   });
-  return { writtenPaths };
+  return { writtenPaths, handoff };
 }
 
 /** The health check as a phase: fails unless the migrations secret is complete and valid. */

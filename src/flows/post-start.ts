@@ -8,7 +8,7 @@ import type { ResolvedConfig } from "../config/resolve.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { STALE_FEATURE_HINT, staleFeature } from "./feature-copy.js";
 import type { Host } from "./host.js";
-import { bootstrapMigrationsSecret } from "./migrations-secret.js";
+import { bootstrapMigrationsSecret, type Handoff } from "./migrations-secret.js";
 import { ensureLocalSecretsStep, runSummarised } from "./phases.js";
 import type { Phase } from "./pipeline.js";
 import { startTilt } from "./tilt.js";
@@ -35,9 +35,18 @@ export async function postStart(
   // A warning, never a failure: the stale copy still starts the container.
   const stale = options.packageRoot && staleFeature(host.fs, resolved.root, options.packageRoot);
   if (stale) log.checkpoint("feature", "warn", stale, { hint: STALE_FEATURE_HINT });
+  let handoff: Handoff | undefined;
   const phases: Phase[] = [
-    { step: "vault:seed", run: () => ensureLocalSecretsStep(host, resolved, log) },
-    { step: "db-migrations-secret", run: () => bootstrapMigrationsSecret(host, resolved, log) },
+    {
+      step: "vault:seed",
+      run: async () => {
+        ({ handoff } = await ensureLocalSecretsStep(host, resolved, log));
+      },
+    },
+    {
+      step: "db-migrations-secret",
+      run: () => bootstrapMigrationsSecret(host, resolved, log, handoff ? { handoff } : {}),
+    },
     ...(options.extraPhases ?? []),
     {
       step: "tilt",

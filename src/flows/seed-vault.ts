@@ -31,6 +31,12 @@ export interface SeedResult {
   paths: PathPlan[];
   written: number;
   unchanged: number;
+  /**
+   * What Vault holds at each path this run read, after its write: handed to the
+   * bootstrap of the same run, which then does not read those paths again.
+   * Never part of a plan's output (values, not key names).
+   */
+  held: Map<string, Record<string, string>>;
 }
 
 export interface SeedOptions {
@@ -102,7 +108,18 @@ function unknownOutcome(where: string, why: string, reread?: unknown): StepError
   );
 }
 
-async function seedPath(options: SeedRun, resolved: ResolvedPath): Promise<PathPlan> {
+/** A path's plan, and what Vault holds there once it is carried out (when known). */
+interface Seeded {
+  plan: PathPlan;
+  held?: Record<string, string>;
+}
+
+/** Vault's values after writing `desired` over what was found (hand-added keys stay). */
+function heldAfterWrite(found: KvRead, desired: Record<string, string>): Record<string, string> {
+  return { ...(found.kind === "present" ? found.data : {}), ...desired };
+}
+
+async function seedPath(options: SeedRun, resolved: ResolvedPath): Promise<Seeded> {
   const { vault, mount, log } = options;
   const apiPath = `/v1/${mount}/data/${resolved.path}`;
   const where = `${mount}/${resolved.path}`;
@@ -125,9 +142,10 @@ async function seedPath(options: SeedRun, resolved: ResolvedPath): Promise<PathP
     first ??= plan;
     if (action === "unchanged") {
       // After a dropped connection the re-read shows whether our write landed.
-      return wroteOnce ? { ...first, written: true } : plan;
+      const done = wroteOnce ? { ...first, written: true } : plan;
+      return found.kind === "present" ? { plan: done, held: found.data } : { plan: done };
     }
-    if (options.plan) return plan;
+    if (options.plan) return { plan };
     // A Vault that took a write and gave no usable answer is not sent another: each
     // would wait as long again. The re-read above said the write has not landed (yet).
     if (lastFailure?.kind === "unanswered") throw unknownOutcome(where, lastFailure.why);
@@ -141,7 +159,7 @@ async function seedPath(options: SeedRun, resolved: ResolvedPath): Promise<PathP
     try {
       await vault.kvWrite(mount, resolved.path, merged, cas);
       plan.written = true;
-      return plan;
+      return { plan, held: heldAfterWrite(found, resolved.values) };
     } catch (error) {
       if (error instanceof VaultHttpError && error.status === 403) {
         throw denied(found.kind === "missing" ? "create" : "update", apiPath);
@@ -203,9 +221,9 @@ async function seedPaths(
     "vault:seed",
     `${options.plan ? "planning" : "seeding"} ${targets.length} path(s) under ${mount}/`,
     async (step) => {
-      let paths: PathPlan[];
+      let seeded: Seeded[];
       try {
-        paths = await mapPool(targets, concurrency, (p) => seedPath(run, p));
+        seeded = await mapPool(targets, concurrency, (p) => seedPath(run, p));
       } catch (error) {
         if (error instanceof VaultHttpError || error instanceof VaultNetworkError)
           throw new StepError(
@@ -219,6 +237,9 @@ async function seedPaths(
           );
         throw error;
       }
+      const paths = seeded.map((s) => s.plan);
+      const held = new Map<string, Record<string, string>>();
+      for (const s of seeded) if (s.held) held.set(s.plan.path, s.held);
       const written = paths.filter((p) => p.written).length;
       const unchanged = paths.length - written;
       const counts = `written ${written}, unchanged ${unchanged}, paths ${paths.length}`;
@@ -228,7 +249,7 @@ async function seedPaths(
       } else {
         step.ok(`Vault sync success (${counts})`, { written, unchanged, paths: paths.length });
       }
-      return { paths, written, unchanged };
+      return { paths, written, unchanged, held };
     },
     { owns: (e) => e instanceof StepError },
   );

@@ -3,7 +3,7 @@ import type { ResolvedConfig } from "../config/resolve.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { runHelmLayer } from "./helm-layer.js";
 import type { Host } from "./host.js";
-import { bootstrapMigrationsSecret } from "./migrations-secret.js";
+import { bootstrapMigrationsSecret, type Handoff } from "./migrations-secret.js";
 import {
   ensureLocalSecretsStep,
   flywayStatusPhase,
@@ -18,9 +18,18 @@ export async function smoke(
   log: CheckpointLogger,
   options: { stdout: Output; connect: boolean; skipLayer: boolean },
 ) {
+  let handoff: Handoff | undefined;
   const phases: Phase[] = [
-    { step: "vault:seed", run: () => ensureLocalSecretsStep(host, resolved, log) },
-    { step: "db-migrations-secret", run: () => bootstrapMigrationsSecret(host, resolved, log) },
+    {
+      step: "vault:seed",
+      run: async () => {
+        ({ handoff } = await ensureLocalSecretsStep(host, resolved, log));
+      },
+    },
+    {
+      step: "db-migrations-secret",
+      run: () => bootstrapMigrationsSecret(host, resolved, log, handoff ? { handoff } : {}),
+    },
     healthCheckPhase(host, resolved, log, { connect: options.connect }),
     ...(options.skipLayer
       ? []

@@ -13,6 +13,7 @@
  */
 import { basename, resolve as resolvePath } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
+import { credentialsFromFixtures } from "../core/db-credentials.js";
 import { BootstrapError, describeError, InputError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import { backoffDelay } from "../core/retry.js";
@@ -20,7 +21,7 @@ import { runDoneMessage, runStartMessage } from "../core/watch-run.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { FIXTURE_EXTENSIONS, loadFixtureDirectory } from "./fixtures.js";
 import type { Host, Watcher } from "./host.js";
-import { bootstrapMigrationsSecret } from "./migrations-secret.js";
+import { bootstrapMigrationsSecret, type Handoff } from "./migrations-secret.js";
 import { ensureLocalSecretsStep } from "./phases.js";
 
 export interface WatchOptions {
@@ -274,12 +275,19 @@ export class FixtureWatcher {
     try {
       await host.withWorkspaceLock(log, async () => {
         let written: string[] = [];
+        // What the bootstrap is handed: the credentials built from the fixtures loaded
+        // above and, after a seed, what Vault holds at the paths it read.
+        let handoff: Handoff | undefined;
         if (changed.length) {
-          const { writtenPaths } = await ensureLocalSecretsStep(host, resolved, log, {
+          // The fixtures loaded above go on as they are: one read and derivation per save.
+          const seeded = await ensureLocalSecretsStep(host, resolved, log, {
             ...(full ? {} : { only: new Set(changed) }),
             skipEso: this.options.skipEso,
+            fixtures,
           });
+          const { writtenPaths } = seeded;
           written = writtenPaths;
+          handoff = seeded.handoff;
           for (const path of changed)
             this.applied.set(path, JSON.stringify(fixtures.get(path)!.values));
           const inputs = new Set(config.migrations.databases.map((d) => d.vaultPath));
@@ -287,7 +295,12 @@ export class FixtureWatcher {
         }
         if (this.options.skipEso) this.bootstrapPending = false;
         const bootstrapped = this.bootstrapPending;
-        if (this.bootstrapPending) await bootstrapMigrationsSecret(host, resolved, log);
+        if (this.bootstrapPending)
+          await bootstrapMigrationsSecret(host, resolved, log, {
+            handoff: handoff ?? {
+              credentials: credentialsFromFixtures(config.migrations.databases, fixtures),
+            },
+          });
         this.bootstrapPending = false;
         step.ok(runDoneMessage(changed.length, written, bootstrapped));
       });

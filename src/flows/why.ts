@@ -19,11 +19,12 @@ import {
   type LinkResult,
   renderExplanation,
 } from "../core/chain.js";
+import { credentialsFromFixtures, missingSourceKeys } from "../core/db-credentials.js";
 import { isBootstrapError, StepError, UsageError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
 import {
+  type BuildResult,
   buildMigrationsData,
-  missingSourceKeys,
   readMigrationsSecret,
   type SecretEntry,
   type SourceData,
@@ -62,7 +63,8 @@ interface Seen {
   vaultReads: Map<string, Promise<KvRead>>;
   kube?: Kube;
   esoVersion?: string;
-  sources?: Array<{ ref: Ref; source: SourceData }>;
+  /** The migrations secret's data as the sources give it, built once per walk. */
+  built?: BuildResult;
   entries?: SecretEntry[];
 }
 
@@ -434,14 +436,21 @@ async function sourceSecretsLink(ctx: Ctx): Promise<LinkResult> {
     evidence.push(`${where}: keys ${Object.keys(secret!.data).join(", ")}, as in Vault`);
     sources.push({ ref: db, source: { label: `${name} (ESO)`, data: secret!.data } });
   }
-  const built = buildMigrationsData(sources.map((s) => ({ ref: s.ref, source: s.source })));
+  // The credentials built from the fixtures the walk loaded are used where a Secret
+  // holds exactly their values, as the bootstrap after a seed does.
+  const known =
+    ctx.seen.fixtures && credentialsFromFixtures(config.migrations.databases, ctx.seen.fixtures);
+  const built = buildMigrationsData(
+    sources.map((s) => ({ ref: s.ref, source: s.source })),
+    known,
+  );
+  ctx.seen.built = built;
   if (!built.ok)
     broken(
       `the source credentials are not usable: ${built.problems[0]}`,
       `fix the fixtures for those databases, then: ${REFRESH}`,
       built.problems,
     );
-  ctx.seen.sources = sources;
   return {
     status: "ok",
     summary: `${sources.length} source Secret(s) hold Vault's values`,
@@ -468,7 +477,7 @@ async function migrationsSecretLink(ctx: Ctx): Promise<LinkResult> {
       BOOTSTRAP,
       problems,
     );
-  const built = buildMigrationsData(ctx.seen.sources!);
+  const built = ctx.seen.built!;
   if (built.ok) {
     const { missing, different } = differingKeys(secret!.data, built.data);
     if (missing.length || different.length)

@@ -3,6 +3,7 @@
  * types it serves, Status error bodies, and the Secret checks (key names, size,
  * immutability) the API server makes.
  */
+import { SECRET_DATA_KEY, SECRET_MAX_BYTES } from "../core/kube-secret.js";
 
 export type Obj = {
   apiVersion: string;
@@ -64,9 +65,6 @@ export interface InjectedFailure {
 
 export type Verb = "get" | "list" | "create" | "update" | "patch" | "delete";
 
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-const SECRET_MAX_BYTES = 1024 * 1024;
-
 export function statusBody(
   code: number,
   reason: string,
@@ -111,7 +109,7 @@ export function validate(type: ResourceType, obj: Obj): void {
   const data = (obj.data ?? {}) as Record<string, unknown>;
   let size = 0;
   for (const [k, v] of Object.entries(data)) {
-    if (!SECRET_KEY.test(k)) {
+    if (!SECRET_DATA_KEY.test(k)) {
       throw new HttpStatus(
         422,
         "Invalid",

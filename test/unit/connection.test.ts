@@ -8,11 +8,8 @@ import {
   renderLibpqUrl,
   UrlError,
 } from "../../src/core/connection.js";
-import {
-  buildMigrationsData,
-  readMigrationsSecret,
-  sourceConnection,
-} from "../../src/core/migrations-secret.js";
+import { sourceConnection } from "../../src/core/db-credentials.js";
+import { buildMigrationsData, readMigrationsSecret } from "../../src/core/migrations-secret.js";
 
 // FAULTS.md 35: every character that breaks a naive URL, and a space.
 const HOSTILE = ["p@ss:w/rd?#%& x", "@@@", "::", "/?#", "%25%zz", "a&b=c", " lead", "ü%20é"];
