@@ -34,7 +34,7 @@ Modes:
   async run(ctx) {
     const { bootstrapStep } = await import("../flows/phases.js");
     await ctx.host.withWorkspaceLock(ctx.log, () =>
-      bootstrapStep(ctx.host, ctx.resolved, ctx.log, { recreate: ctx.values.recreate === true }),
+      bootstrapStep(ctx.host, ctx.resolved, ctx.log, { recreate: ctx.values.recreate }),
     );
     return undefined;
   },

@@ -4,27 +4,96 @@ import type { Config } from "../config/schema.js";
 import type { SecretMasker } from "../core/mask.js";
 import type { Host } from "../flows/host.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
+import type { CommonOptions } from "./options.js";
 
-export interface OptionSpec {
-  type: "string" | "boolean";
+/**
+ * A dotted key of the config (e.g. "vault.addr"), to three levels: what a flag's
+ * `configKey` may name, so a typo there is a type error instead of a flag that
+ * silently sets nothing.
+ */
+export type ConfigKey = DottedKeys<Config, 3>;
+type Shallower = [never, 0, 1, 2];
+type DottedKeys<T, Depth extends number> = [Depth] extends [never]
+  ? never
+  : {
+      [K in keyof T & string]:
+        | K
+        | (NonNullable<T[K]> extends readonly unknown[]
+            ? never
+            : NonNullable<T[K]> extends object
+              ? `${K}.${DottedKeys<NonNullable<T[K]>, Shallower[Depth]>}`
+              : never);
+    }[keyof T & string];
+
+interface OptionBase {
   short?: string;
   /**
    * Other long names for the same flag, as the tools developers already use spell it
    * (kubectl's --context). The last one given wins, as with a flag given twice.
    */
-  aliases?: string[];
-  multiple?: boolean;
-  /** Shown in --help, e.g. "--runs N". */
-  placeholder?: string;
+  aliases?: readonly string[];
   description: string;
-  /** Dotted config key this flag overrides (flags are the last layer). */
-  configKey?: string;
 }
 
-export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+/** A flag without a value: `true` when given, `false` when not. */
+export interface BooleanOption extends OptionBase {
+  type: "boolean";
+}
 
-export interface CommandContext {
-  values: OptionValues;
+/** A flag with a value: the value, or undefined when not given. */
+export interface StringOption extends OptionBase {
+  type: "string";
+  /** Repeatable: every value given, in order (an empty list when none). */
+  multiple?: boolean;
+  /** The only values accepted; anything else is a usage error naming them. */
+  choices?: readonly string[];
+  /** Shown in --help, e.g. "--runs N". */
+  placeholder?: string;
+  /** Dotted config key this flag overrides (flags are the last layer). */
+  configKey?: ConfigKey;
+}
+
+/** A flag with a number: checked while parsing, so a bad one is a usage error. */
+export interface NumberOption extends OptionBase {
+  type: "number";
+  placeholder?: string;
+  integer?: boolean;
+  /** The smallest value accepted. */
+  min?: number;
+  /** A value the number must be above (a time limit of 0 is none). */
+  above?: number;
+  /** The value when the flag is not given. */
+  default?: number;
+  /** The usage error's words: "--timeout expects <expects>". */
+  expects: string;
+}
+
+export type OptionSpec = BooleanOption | StringOption | NumberOption;
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+/** The value a command reads for one flag, typed from its spec. */
+export type OptionValue<S extends OptionSpec> = S extends { type: "boolean" }
+  ? boolean
+  : S extends { type: "number" }
+    ? S extends { default: number }
+      ? number
+      : number | undefined
+    : S extends { multiple: true }
+      ? string[]
+      : S extends { choices: readonly (infer C extends string)[] }
+        ? C | undefined
+        : string | undefined;
+
+/** Every flag's value, typed from the command's option spec. */
+export type OptionValues<O extends OptionSpecs = OptionSpecs> = {
+  -readonly [K in keyof O]: OptionValue<O[K]>;
+};
+
+export interface CommandContext<O extends OptionSpecs = OptionSpecs> {
+  /** The flags given (with the common ones), each typed from its spec. */
+  values: OptionValues<CommonOptions & O>;
+  /** The config keys the flags on this command line set, with the values given. */
+  flagSettings: Readonly<Partial<Record<ConfigKey, string>>>;
   positionals: string[];
   resolved: ResolvedConfig;
   config: Config;
@@ -49,14 +118,14 @@ export interface CommandContext {
   reloadConfig(): ResolvedConfig;
 }
 
-export interface CommandSpec {
+export interface CommandSpec<O extends OptionSpecs = OptionSpecs> {
   name: string;
   summary: string;
   /** Usage line after the command name, e.g. "[--plan]". */
   usage: string;
   /** Paragraphs shown in --help after the usage. */
   description: string;
-  options: Record<string, OptionSpec>;
+  options: O;
   /** Positional arguments allowed: [min, max]. */
   positionals?: [number, number];
   /**
@@ -70,9 +139,10 @@ export interface CommandSpec {
    * Runs the command. Returns an outcome name ("ok", "failed" or one in `outcomes`), or
    * nothing: then the run's checkpoints decide (any failed step: "failed"). Throws typed errors.
    */
-  run(ctx: CommandContext): Promise<string | undefined>;
+  run(ctx: CommandContext<O>): Promise<string | undefined>;
 }
 
-export function defineCommand(spec: CommandSpec): CommandSpec {
+/** A command, its option values typed from the literal `options` it declares. */
+export function defineCommand<const O extends OptionSpecs>(spec: CommandSpec<O>): CommandSpec<O> {
   return spec;
 }

@@ -19,7 +19,13 @@ import { didYouMean } from "../core/suggest.js";
 import type { Clock } from "../flows/host.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { secrets } from "../log/secrets.js";
-import type { CommandSpec, OptionSpec, OptionValues } from "./command.js";
+import type {
+  CommandContext,
+  CommandSpec,
+  ConfigKey,
+  NumberOption,
+  OptionSpecs,
+} from "./command.js";
 import { exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
 import { COMMON_OPTIONS, renderHelp } from "./options.js";
 import { enableCompileCache, enableSourceMapsForDebug } from "./runtime.js";
@@ -38,8 +44,18 @@ export interface RunIO {
   clock?: Clock;
 }
 
-function parse(spec: CommandSpec, argv: string[]): { values: OptionValues; positionals: string[] } {
-  const options: Record<string, OptionSpec> = { ...COMMON_OPTIONS, ...spec.options };
+/** Option values as parsing builds them, before a command's spec types them. */
+type AnyValues = Record<string, string | number | boolean | string[] | undefined>;
+
+interface Parsed {
+  values: AnyValues;
+  positionals: string[];
+  /** The config keys the flags given set, with their values (flags are the last layer). */
+  flagSettings: Partial<Record<ConfigKey, string>>;
+}
+
+function parse(spec: CommandSpec, argv: string[]): Parsed {
+  const options: OptionSpecs = { ...COMMON_OPTIONS, ...spec.options };
   const parseOptions: Record<
     string,
     { type: "string" | "boolean"; short?: string; multiple?: boolean }
@@ -47,12 +63,15 @@ function parse(spec: CommandSpec, argv: string[]): { values: OptionValues; posit
   // Each name parseArgs knows (aliases included) → the option it belongs to.
   const owner: Record<string, string> = {};
   for (const [name, o] of Object.entries(options)) {
-    parseOptions[name] = { type: o.type };
+    // parseArgs knows strings and booleans; a number arrives as its text.
+    const type = o.type === "boolean" ? "boolean" : "string";
+    const multiple = o.type === "string" && o.multiple === true;
+    parseOptions[name] = { type };
     if (o.short) parseOptions[name].short = o.short;
-    if (o.multiple) parseOptions[name].multiple = true;
+    if (multiple) parseOptions[name].multiple = true;
     owner[name] = name;
     for (const alias of o.aliases ?? []) {
-      parseOptions[alias] = { type: o.type, ...(o.multiple ? { multiple: true } : {}) };
+      parseOptions[alias] = { type, ...(multiple ? { multiple: true } : {}) };
       owner[alias] = name;
     }
   }
@@ -64,10 +83,10 @@ function parse(spec: CommandSpec, argv: string[]): { values: OptionValues; posit
       strict: true,
       tokens: true,
     });
-    const out: OptionValues = {};
+    const given: Record<string, string | boolean | string[]> = {};
     for (const [name, value] of Object.entries(values))
-      if (owner[name] === name && !options[name]?.aliases)
-        out[name] = value as OptionValues[string];
+      if (value !== undefined && owner[name] === name && !options[name]?.aliases)
+        given[name] = value as string | boolean | string[];
     // An option with aliases takes its value from the tokens, in the order typed, so
     // `--kube-context a --context b` ends as b, like a flag given twice.
     for (const t of tokens) {
@@ -75,11 +94,12 @@ function parse(spec: CommandSpec, argv: string[]): { values: OptionValues; posit
       const name = owner[t.name];
       const o = name === undefined ? undefined : options[name];
       if (name === undefined || !o?.aliases) continue;
-      if (o.type === "boolean") out[name] = true;
-      else if (o.multiple)
-        out[name] = [...((out[name] as string[] | undefined) ?? []), t.value ?? ""];
-      else out[name] = t.value ?? "";
+      if (o.type === "boolean") given[name] = true;
+      else if (o.type === "string" && o.multiple)
+        given[name] = [...((given[name] as string[] | undefined) ?? []), t.value ?? ""];
+      else given[name] = t.value ?? "";
     }
+    const out = typedValues(options, given);
     const [min, max] = spec.positionals ?? [0, 0];
     if (!out.help && !out.version && (positionals.length < min || positionals.length > max)) {
       throw new UsageError(
@@ -88,7 +108,11 @@ function parse(spec: CommandSpec, argv: string[]): { values: OptionValues; posit
           : `missing argument (usage: dev-bootstrap ${spec.name} ${spec.usage})`,
       );
     }
-    return { values: out, positionals };
+    const flagSettings: Parsed["flagSettings"] = {};
+    for (const [name, o] of Object.entries(options))
+      if (o.type === "string" && o.configKey && typeof given[name] === "string")
+        flagSettings[o.configKey] = given[name];
+    return { values: out, positionals, flagSettings };
   } catch (error) {
     if (isBootstrapError(error)) throw error;
     // node:util parseArgs messages are one line and name the flag.
@@ -104,6 +128,48 @@ function parse(spec: CommandSpec, argv: string[]): { values: OptionValues; posit
 }
 
 /**
+ * Each option's value as its spec types it: a boolean is false when not given, a
+ * repeatable string an empty list, a number a checked number (or its default). A
+ * value outside an option's choices, or a number out of range, is a usage error here,
+ * so no command checks its flags' types again.
+ */
+function typedValues(
+  options: OptionSpecs,
+  given: Record<string, string | boolean | string[]>,
+): AnyValues {
+  const out: AnyValues = {};
+  for (const [name, o] of Object.entries(options)) {
+    const value = given[name];
+    if (o.type === "boolean") out[name] = value === true;
+    else if (o.type === "number") out[name] = numberValue(name, o, value as string | undefined);
+    else if (o.multiple) out[name] = (value as string[] | undefined) ?? [];
+    else {
+      if (o.choices && value !== undefined && !o.choices.includes(value as string))
+        throw new UsageError(`--${name} expects ${listed(o.choices)}`);
+      out[name] = value as string | undefined;
+    }
+  }
+  return out;
+}
+
+function numberValue(name: string, o: NumberOption, text: string | undefined): number | undefined {
+  if (text === undefined) return o.default;
+  const n = text.trim() === "" ? Number.NaN : Number(text);
+  const fits =
+    Number.isFinite(n) &&
+    (!o.integer || Number.isInteger(n)) &&
+    (o.min === undefined || n >= o.min) &&
+    (o.above === undefined || n > o.above);
+  if (!fits) throw new UsageError(`--${name} expects ${o.expects}`);
+  return n;
+}
+
+/** "a or b", "a, b or c". */
+function listed(words: readonly string[]): string {
+  return words.length > 1 ? `${words.slice(0, -1).join(", ")} or ${words.at(-1)}` : `${words[0]}`;
+}
+
+/**
  * The word a short option came from: a single-dash long flag (`-context`, the vault
  * CLI's style) reaches parseArgs as a group of short ones, reported by its first letter.
  */
@@ -115,30 +181,19 @@ function singleDashWord(short: string, argv: string[]): string | undefined {
 }
 
 /** "did you mean '--namespace'?" for a near miss, and where the options are listed. */
-function unknownOptionHint(
-  spec: CommandSpec,
-  options: Record<string, OptionSpec>,
-  typed: string,
-): string {
+function unknownOptionHint(spec: CommandSpec, options: OptionSpecs, typed: string): string {
   const longs = Object.entries(options).flatMap(([n, o]) => [n, ...(o.aliases ?? [])]);
   const near = didYouMean(typed, longs, "--");
   const list = `run 'dev-bootstrap ${spec.name} --help' for its options`;
   return near ? `${near} (${list})` : list;
 }
 
-function flagOverrides(spec: CommandSpec, values: OptionValues): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, o] of Object.entries({ ...COMMON_OPTIONS, ...spec.options })) {
-    if (o.configKey && values[name] !== undefined) out[o.configKey] = values[name];
-  }
-  return out;
-}
-
 /** The flag each config key is set by, as the user types it (errors name it). */
 function flagNames(spec: CommandSpec): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, o] of Object.entries({ ...COMMON_OPTIONS, ...spec.options }))
-    if (o.configKey) out[o.configKey] = `--${name}`;
+  const options: OptionSpecs = { ...COMMON_OPTIONS, ...spec.options };
+  for (const [name, o] of Object.entries(options))
+    if (o.type === "string" && o.configKey) out[o.configKey] = `--${name}`;
   return out;
 }
 
@@ -153,7 +208,7 @@ function printError(
 }
 
 export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> {
-  let parsed: { values: OptionValues; positionals: string[] };
+  let parsed: Parsed;
   try {
     parsed = parse(spec, io.argv);
   } catch (error) {
@@ -161,11 +216,13 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
     printError(io.stderr, spec.name, e.message, e.hint);
     return exitCodeForError(e);
   }
-  if (parsed.values.help) {
+  // Every command has the common options; the rest are its own.
+  const common = parsed.values as CommandContext<{}>["values"];
+  if (common.help) {
     io.stdout.write(renderHelp(spec));
     return exitCodeForOutcome(spec, "ok");
   }
-  if (parsed.values.version) {
+  if (common.version) {
     io.stdout.write(`${packageVersion()}\n`);
     return exitCodeForOutcome(spec, "ok");
   }
@@ -204,9 +261,9 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
       resolveConfig({
         cwd: io.cwd,
         env: io.env,
-        flags: flagOverrides(spec, parsed.values),
+        flags: parsed.flagSettings,
         flagNames: flagNames(spec),
-        configPath: typeof parsed.values.config === "string" ? parsed.values.config : undefined,
+        configPath: common.config,
       });
     const resolved = reloadConfig();
     for (const w of resolved.warnings)
@@ -249,7 +306,9 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
     const outcome = await untilInterrupted(
       controller.signal,
       spec.run({
-        values: parsed.values,
+        // Typed by the spec: parse gave each option the type its spec declares.
+        values: parsed.values as CommandContext["values"],
+        flagSettings: parsed.flagSettings,
         positionals: parsed.positionals,
         resolved,
         config,
