@@ -237,15 +237,37 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const interrupted = (): number => {
-    const reason = controller.signal.reason as InterruptedError;
-    if (log && spec.journal !== false) {
-      // Journaled like any failure; in human format that line is what the user sees.
-      log.checkpoint(spec.name, "fail", reason.message, { hint: reason.hint });
-      if (log.format === "human") return exitCodeForError(reason);
+  const interrupted = (): number => report(controller.signal.reason as InterruptedError);
+  /**
+   * The outermost report of a failure, once: its fail checkpoint (unless a step or
+   * phase already wrote it for this very error), then the error line — which, in
+   * human format, the fail line already is. Usage errors come before any step.
+   */
+  const report = (error: unknown): number => {
+    const known = isBootstrapError(error);
+    const message = known ? error.message : describeError(error);
+    // An unexpected error is a bug or an unhandled fault: say so, masked, with the stack
+    // only when asked for, since stacks from client libraries can embed response bodies.
+    const hint = known ? error.hint : UNEXPECTED_HINT;
+    let shown = false;
+    if (log && spec.journal !== false && !(error instanceof UsageError)) {
+      log.reportFailure(spec.name, error);
+      shown = log.format === "human";
     }
-    printError(io.stderr, spec.name, reason.message, reason.hint);
-    return exitCodeForError(reason);
+    if (!shown) printError(io.stderr, spec.name, message, hint);
+    // Input errors list every problem (file:line:column: …), one per line.
+    const problems = (error as { problems?: string[] }).problems;
+    if (problems && problems.length > 1)
+      for (const p of problems) io.stderr.write(`  ${terminalText(secrets.mask(p))}\n`);
+    if (
+      !known &&
+      io.env.DEBUG?.includes("dev-bootstrap") &&
+      error instanceof Error &&
+      error.stack
+    ) {
+      io.stderr.write(`${secrets.mask(error.stack)}\n`);
+    }
+    return exitCodeForError(error);
   };
   let log: CheckpointLogger | undefined;
   try {
@@ -333,34 +355,7 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
     if (outcome === undefined && controller.signal.aborted) return interrupted();
     return exitCodeForOutcome(spec, outcome ?? (log.anyFailed ? "failed" : "ok"));
   } catch (error) {
-    if (controller.signal.aborted) return interrupted();
-    const known = isBootstrapError(error);
-    const message = known ? error.message : describeError(error);
-    // An unexpected error is a bug or an unhandled fault: say so, masked, with the stack
-    // only when asked for, since stacks from client libraries can embed response bodies.
-    const hint = known ? error.hint : UNEXPECTED_HINT;
-    const step = (known ? error.step : undefined) ?? spec.name;
-    const usage = error instanceof UsageError;
-    let shown = false;
-    if (log && spec.journal !== false && !usage) {
-      log.reportFailure(step, message, hint);
-      // In human format that fail line already told the user what and why.
-      shown = log.format === "human";
-    }
-    if (!shown) printError(io.stderr, spec.name, message, hint);
-    // Input errors list every problem (file:line:column: …), one per line.
-    const problems = (error as { problems?: string[] }).problems;
-    if (problems && problems.length > 1)
-      for (const p of problems) io.stderr.write(`  ${terminalText(secrets.mask(p))}\n`);
-    if (
-      !known &&
-      io.env.DEBUG?.includes("dev-bootstrap") &&
-      error instanceof Error &&
-      error.stack
-    ) {
-      io.stderr.write(`${secrets.mask(error.stack)}\n`);
-    }
-    return exitCodeForError(error);
+    return report(controller.signal.aborted ? controller.signal.reason : error);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -6,7 +6,7 @@
 import type { SecretRead } from "../adapters/kube.js";
 import type { Config } from "../config/schema.js";
 import { differingKeys } from "../core/chain.js";
-import { ExitCode, InputError, StepError } from "../core/errors.js";
+import { FindingsError, StepError } from "../core/errors.js";
 import { missingSourceKeys, type SourceData } from "../core/migrations-secret.js";
 import { secretValuesOf } from "../core/secret-values.js";
 import { explainKubeError } from "./kube-errors.js";
@@ -127,10 +127,9 @@ export async function readSources(options: BootstrapOptions): Promise<Sources> {
     out.push({ ref, source: { label: `Vault ${config.vault.mount}/${path} (fallback)`, data } });
   }
   if (missing.length) {
-    throw new InputError(
+    throw new FindingsError(
       missing,
       "verify mode never fabricates credentials: make ESO deliver these secrets, then rerun",
-      ExitCode.stepFailed,
     );
   }
   return { sources: out, unverified };

@@ -7,7 +7,7 @@
 import type { Kube } from "../adapters/kube.js";
 import type { Vault } from "../adapters/vault.js";
 import type { Config } from "../config/schema.js";
-import { StepError } from "../core/errors.js";
+import { isBootstrapError, StepError } from "../core/errors.js";
 import {
   clusterSecretStoreManifest,
   esoVaultAddress,
@@ -86,7 +86,8 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
       try {
         found = await detectEsoVersion(kube, config.eso.apiVersion);
       } catch (error) {
-        throw error instanceof StepError ? error : new StepError(String(error), "");
+        // Ours (an interruption included) pass as they are, reported once as themselves.
+        throw isBootstrapError(error) ? error : new StepError(String(error), "");
       }
       if (found.note)
         detect.warn(
