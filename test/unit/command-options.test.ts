@@ -4,13 +4,14 @@
  * Parsing refuses a value the spec does not allow, so no command checks again; and a
  * flag's configKey must name a config key (a typo is a type error, checked by tsc).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, expectTypeOf, it } from "vitest";
 import { type CommandContext, defineCommand, type OptionSpec } from "../../src/cli/command.js";
 import { FROM_OPTION } from "../../src/cli/options.js";
 import { runCommand } from "../../src/cli/run.js";
+import { REPO } from "../helpers/cli.js";
 
 const probe = defineCommand({
   name: "probe",
@@ -140,5 +141,16 @@ describe("option values typed from the spec", () => {
     // @ts-expect-error: no config key 'vault.adr'
     const typo: OptionSpec = { type: "string", configKey: "vault.adr", description: "" };
     expect([good.type, typo.type]).toEqual(["string", "string"]);
+  });
+});
+
+describe("the commands read their flags as typed", () => {
+  const bins = readdirSync(join(REPO, "src/bin")).filter((f) => f.endsWith(".ts"));
+  it.each(bins)("src/bin/%s checks no flag's type again", (file) => {
+    const text = readFileSync(join(REPO, "src/bin", file), "utf8");
+    const rechecks = text.match(
+      /ctx\.values(?:\.[\w]+|\["[\w-]+"\])\s*===\s*(?:true|false)|typeof ctx\.values|Array\.isArray\(ctx\.values|ctx\.values(?:\.[\w]+|\["[\w-]+"\]) as /g,
+    );
+    expect(rechecks).toBeNull();
   });
 });
