@@ -99,7 +99,8 @@ function parse(spec: CommandSpec, argv: string[]): Parsed {
         given[name] = [...((given[name] as string[] | undefined) ?? []), t.value ?? ""];
       else given[name] = t.value ?? "";
     }
-    const out = typedValues(options, given);
+    // With --help or --version the command does not run: its flags' values go unchecked.
+    const out = typedValues(options, given, given.help !== true && given.version !== true);
     const [min, max] = spec.positionals ?? [0, 0];
     if (!out.help && !out.version && (positionals.length < min || positionals.length > max)) {
       throw new UsageError(
@@ -136,15 +137,17 @@ function parse(spec: CommandSpec, argv: string[]): Parsed {
 function typedValues(
   options: OptionSpecs,
   given: Record<string, string | boolean | string[]>,
+  check: boolean,
 ): AnyValues {
   const out: AnyValues = {};
   for (const [name, o] of Object.entries(options)) {
     const value = given[name];
     if (o.type === "boolean") out[name] = value === true;
-    else if (o.type === "number") out[name] = numberValue(name, o, value as string | undefined);
+    else if (o.type === "number")
+      out[name] = check ? numberValue(name, o, value as string | undefined) : undefined;
     else if (o.multiple) out[name] = (value as string[] | undefined) ?? [];
     else {
-      if (o.choices && value !== undefined && !o.choices.includes(value as string))
+      if (check && o.choices && value !== undefined && !o.choices.includes(value as string))
         throw new UsageError(`--${name} expects ${listed(o.choices)}`);
       out[name] = value as string | undefined;
     }

@@ -120,6 +120,11 @@ describe("option values typed from the spec", () => {
     );
   });
 
+  it("with --help a value the command would refuse is no error: the help is shown", async () => {
+    const { code, stderr, ctx } = await run(["--timeout", "soon", "--from", "kube", "--help"]);
+    expect([code, stderr, ctx]).toEqual([0, "", undefined]);
+  });
+
   it("a flag with a configKey sets that key, and the command sees which keys the flags set", async () => {
     const { ctx } = await run(["--fixtures", "elsewhere", "-n", "team"]);
     expect(ctx?.config.vault.fixturesDir).toBe("elsewhere");
