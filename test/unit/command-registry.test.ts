@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { CommandSpec } from "../../src/cli/command.js";
 import { COMMANDS } from "../../src/cli/commands.js";
 import { exitCodeTable } from "../../src/cli/exit-codes.js";
+import { COMMON_OPTIONS } from "../../src/cli/options.js";
 import { REPO, runCli } from "../helpers/cli.js";
 
 /** Commands only the umbrella runs: their names are too generic for node_modules/.bin. */
@@ -65,6 +66,24 @@ describe("the documented commands", () => {
   it("the command reference has a section per command, and none for a command that is not", () => {
     const headings = [...reference.matchAll(/^### `([a-z0-9-]+)`$/gm)].map((m) => m[1]!);
     expect([...headings].sort()).toEqual(names);
+  });
+
+  it.each(names)("the reference's section on %s names every flag it takes", async (name) => {
+    const start = reference.indexOf(`\n### \`${name}\`\n`);
+    const end = reference.indexOf("\n### ", start + 1);
+    const text = reference.slice(start, end === -1 ? undefined : end);
+    const { command } = (await import(`../../src/bin/${name}.ts`)) as { command: CommandSpec };
+    const flags = Object.keys(command.options).map((f) => `--${f}`);
+    expect(flags.filter((f) => !new RegExp(`${f}(?![\\w-])`).test(text))).toEqual([]);
+  });
+
+  it("the README names every common option", () => {
+    const text = section(readme, "Commands");
+    const flags = Object.entries(COMMON_OPTIONS).flatMap(([n, o]) => [
+      `--${n}`,
+      ...("aliases" in o ? o.aliases.map((a) => `--${a}`) : []),
+    ]);
+    expect(flags.filter((f) => !new RegExp(`${f}(?![\\w-])`).test(text))).toEqual([]);
   });
 });
 
