@@ -81,4 +81,19 @@ describe("one failure, one report", () => {
       format === "json" ? 1 : 0,
     );
   });
+
+  it("the watcher's run that fails outside any step says why, once (not 'at a step above')", async () => {
+    const run = spawnCli(["watch-vault-fixtures"], {
+      cwd: ws.dir,
+      env: env({ KUBECONFIG: join(ws.dir, "no-such-kubeconfig") }),
+    });
+    await run.waitFor(/\[watch:retry\]/);
+    run.child.kill("SIGINT");
+    expect(await run.exited, run.output()).toBe(0);
+    const fails = failLines(run.output().slice(0, run.output().indexOf("[watch:retry]")));
+    expect(fails, run.output()).toHaveLength(1);
+    expect(fails[0]).toMatch(
+      /^\[watch:fixtures\] ✖ no kubeconfig: .*no-such-kubeconfig.* — hint: point KUBECONFIG at/,
+    );
+  });
 });
