@@ -13,13 +13,9 @@
  * broken at the timeout). Nothing is thrown, so nothing else reports it. The fixture
  * watcher is the outermost layer of each of its runs (it keeps running after one
  * fails): it closes a failed run with one fail line of its own, which names the step
- * that reported the error rather than repeating it.
+ * that reported the error rather than repeating it (or, when no step did, is its report).
  */
-import { UNEXPECTED_HINT } from "../core/errors.js";
 import type { CheckpointLogger, StepHandle } from "../log/logger.js";
-
-/** The hint of an error that is not ours (kept with the errors, so --help loads no flow). */
-export { UNEXPECTED_HINT };
 
 export interface StepOptions {
   /**
