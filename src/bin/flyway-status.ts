@@ -39,7 +39,7 @@ warning.`,
     json: { type: "boolean", description: "print JSON (checkpoints go to stderr)" },
   },
   async run(ctx) {
-    const from = ctx.values.from ?? "cluster";
+    const from = ctx.values.from;
     const { flywayStatus, renderStatus } = await import("../flows/flyway-status.js");
     const result = await flywayStatus(ctx.host, ctx.resolved, ctx.log, {
       from,

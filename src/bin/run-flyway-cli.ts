@@ -44,7 +44,7 @@ scratch.`,
       throw new UsageError(
         `unknown Flyway command '${commandName}' (expected one of ${COMMANDS.join(", ")})`,
       );
-    const from = ctx.values.from ?? "cluster";
+    const from = ctx.values.from;
     const [{ runFlywayCli }, { explainFailure }] = await Promise.all([
       import("../flows/flyway-cli.js"),
       import("../flows/why.js"),

@@ -47,6 +47,8 @@ export interface StringOption extends OptionBase {
   multiple?: boolean;
   /** The only values accepted; anything else is a usage error naming them. */
   choices?: readonly string[];
+  /** The value when the flag is not given (never with configKey: the config has its own). */
+  default?: string;
   /** Shown in --help, e.g. "--runs N". */
   placeholder?: string;
   /** Dotted config key this flag overrides (flags are the last layer). */
@@ -81,8 +83,12 @@ export type OptionValue<S extends OptionSpec> = S extends { type: "boolean" }
     : S extends { multiple: true }
       ? string[]
       : S extends { choices: readonly (infer C extends string)[] }
-        ? C | undefined
-        : string | undefined;
+        ? S extends { default: string }
+          ? C
+          : C | undefined
+        : S extends { default: string }
+          ? string
+          : string | undefined;
 
 /** Every flag's value, typed from the command's option spec. */
 export type OptionValues<O extends OptionSpecs = OptionSpecs> = {

@@ -79,5 +79,6 @@ export const FROM_OPTION = {
   type: "string",
   placeholder: "cluster|env",
   choices: ["cluster", "env"],
+  default: "cluster",
   description: "where connections come from (default: cluster)",
 } as const satisfies OptionSpec;

@@ -114,7 +114,7 @@ function typedValues(
     else {
       if (check && o.choices && value !== undefined && !o.choices.includes(value as string))
         throw new UsageError(`--${name} expects ${listed(o.choices)}`);
-      out[name] = value as string | undefined;
+      out[name] = (value as string | undefined) ?? o.default;
     }
   }
   return out;

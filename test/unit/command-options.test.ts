@@ -71,7 +71,7 @@ describe("option values typed from the spec", () => {
       plan: false,
       path: [],
       database: undefined,
-      from: undefined,
+      from: "cluster",
       timeout: 300,
       runs: undefined,
       help: false,
@@ -136,7 +136,7 @@ describe("option values typed from the spec", () => {
     expectTypeOf<Values["plan"]>().toEqualTypeOf<boolean>();
     expectTypeOf<Values["path"]>().toEqualTypeOf<string[]>();
     expectTypeOf<Values["database"]>().toEqualTypeOf<string | undefined>();
-    expectTypeOf<Values["from"]>().toEqualTypeOf<"cluster" | "env" | undefined>();
+    expectTypeOf<Values["from"]>().toEqualTypeOf<"cluster" | "env">();
     expectTypeOf<Values["timeout"]>().toEqualTypeOf<number>();
     expectTypeOf<Values["runs"]>().toEqualTypeOf<number | undefined>();
     expectTypeOf<Values["namespace"]>().toEqualTypeOf<string | undefined>();
