@@ -34,9 +34,7 @@ Modes:
   async run(ctx) {
     const { bootstrapMigrationsSecret } = await import("../flows/migrations-secret.js");
     await ctx.host.withWorkspaceLock(ctx.log, () =>
-      bootstrapMigrationsSecret(ctx.host, ctx.resolved, ctx.log, {
-        recreate: ctx.values.recreate === true,
-      }),
+      bootstrapMigrationsSecret(ctx.host, ctx.resolved, ctx.log, { recreate: ctx.values.recreate }),
     );
     return undefined;
   },

@@ -32,7 +32,7 @@ retries while PostgreSQL is not reachable yet). Read-only.`,
   async run(ctx) {
     const { checkMigrationsSecret } = await import("../flows/check-migrations-secret.js");
     const result = await checkMigrationsSecret(ctx.host, ctx.resolved, ctx.log, {
-      connect: ctx.values.connect === true,
+      connect: ctx.values.connect,
     });
     if (ctx.values.json) {
       ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

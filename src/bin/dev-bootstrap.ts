@@ -4,8 +4,10 @@
  * nothing heavy, so `dev-bootstrap --help` costs about as much as `node -e 0`.
  */
 import { COMMANDS } from "../cli/commands.js";
+import { commonExitCodesText } from "../cli/exit-codes.js";
 import { enableSourceMapsForDebug } from "../cli/runtime.js";
 import { packageVersion } from "../cli/version.js";
+import { ExitCode } from "../core/errors.js";
 import { terminalText } from "../core/printable.js";
 import { didYouMean } from "../core/suggest.js";
 
@@ -24,17 +26,28 @@ function help(): string {
     "Commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    "Exit codes: 0 ok, 1 a step failed, 2 bad usage or config, 130 interrupted (SIGINT),",
-    "143 terminated (SIGTERM); some commands add their own (see each command's --help).",
+    ...wrap(commonExitCodesText(), 88),
     "",
   ].join("\n");
+}
+
+/** Words of `text` in lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 1 + word.length <= width)
+      lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }
 
 const NAMES = COMMANDS.map((c) => c.name);
 
 function fail(message: string, hint: string): never {
   process.stderr.write(`dev-bootstrap: error: ${message}\n  hint: ${hint}\n`);
-  process.exit(2);
+  process.exit(ExitCode.usage);
 }
 
 /** "did you mean 'post-start'? (…)" for a near miss, else where the list is. */
@@ -53,11 +66,11 @@ if (name === "help" && topic !== undefined && !topic.startsWith("-") && topic !=
 }
 if (name === undefined || name === "--help" || name === "-h" || name === "help") {
   process.stdout.write(help());
-  process.exit(name === undefined ? 2 : 0);
+  process.exit(name === undefined ? ExitCode.usage : ExitCode.ok);
 }
 if (name === "--version" || name === "-V") {
   process.stdout.write(`${packageVersion()}\n`);
-  process.exit(0);
+  process.exit(ExitCode.ok);
 }
 if (name.startsWith("-")) {
   // Options belong to a command; only --help and --version come before one.

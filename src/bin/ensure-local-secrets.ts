@@ -50,7 +50,7 @@ left unchanged — never the values. It touches neither Vault nor Kubernetes.`,
     },
   },
   async run(ctx) {
-    const only = Array.isArray(ctx.values.path) ? new Set(ctx.values.path) : undefined;
+    const only = ctx.values.path.length ? new Set(ctx.values.path) : undefined;
     if (ctx.values.plan) {
       const [{ ensureLocalSecrets }, { renderPlan }] = await Promise.all([
         import("../flows/ensure-local-secrets.js"),
@@ -70,9 +70,9 @@ left unchanged — never the values. It touches neither Vault nor Kubernetes.`,
     const { ensureLocalSecretsStep } = await import("../flows/phases.js");
     await ctx.host.withWorkspaceLock(ctx.log, () =>
       ensureLocalSecretsStep(ctx.host, ctx.resolved, ctx.log, {
-        refresh: ctx.values.refresh === true,
-        skipEso: ctx.values["skip-eso"] === true,
-        forceConflicts: ctx.values["force-conflicts"] === true,
+        refresh: ctx.values.refresh,
+        skipEso: ctx.values["skip-eso"],
+        forceConflicts: ctx.values["force-conflicts"],
         ...(only ? { only } : {}),
       }),
     );

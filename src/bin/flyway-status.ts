@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { defineCommand } from "../cli/command.js";
-import { connectionSource, FROM_OPTION } from "../cli/options.js";
+import { FROM_OPTION } from "../cli/options.js";
 import { isMain, runMain } from "../cli/run.js";
 
 export const command = defineCommand({
@@ -39,12 +39,12 @@ warning.`,
     json: { type: "boolean", description: "print JSON (checkpoints go to stderr)" },
   },
   async run(ctx) {
-    const from = connectionSource(ctx.values.from);
+    const from = ctx.values.from;
     const { flywayStatus, renderStatus } = await import("../flows/flyway-status.js");
     const result = await flywayStatus(ctx.host, ctx.resolved, ctx.log, {
       from,
-      ...(typeof ctx.values.database === "string" ? { database: ctx.values.database } : {}),
-      allowPending: ctx.values["allow-pending"] === true,
+      database: ctx.values.database,
+      allowPending: ctx.values["allow-pending"],
     });
     const { settings } = result;
     ctx.stdout.write(

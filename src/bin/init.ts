@@ -74,23 +74,18 @@ touched. post-start warns while the copy is older than the package's.`,
   async run(ctx) {
     const { findPackageRoot, initWorkspace } = await import("../flows/init.js");
     const { SETTING_KEYS } = await import("../core/scaffold.js");
-    const { COMMON_OPTIONS } = await import("../cli/options.js");
     // The settings given as flags on this command line, by config key: init writes them.
     const settings: Record<string, string> = {};
-    for (const [name, spec] of Object.entries({ ...COMMON_OPTIONS, ...command.options })) {
-      const value = ctx.values[name];
-      if (spec.configKey && typeof value === "string")
-        if ((SETTING_KEYS as readonly string[]).includes(spec.configKey))
-          settings[spec.configKey] = value;
-    }
-    const layers = ctx.values.layer as string[] | undefined;
+    for (const [key, value] of Object.entries(ctx.flagSettings))
+      if ((SETTING_KEYS as readonly string[]).includes(key) && value !== undefined)
+        settings[key] = value;
     const result = initWorkspace(ctx.host.fs, {
       resolved: ctx.resolved,
-      databases: (ctx.values.database as string[] | undefined) ?? [],
-      ...(layers ? { layers } : {}),
+      databases: ctx.values.database,
+      ...(ctx.values.layer.length ? { layers: ctx.values.layer } : {}),
       settings,
-      upgrade: ctx.values.upgrade === true,
-      dryRun: ctx.values["dry-run"] === true,
+      upgrade: ctx.values.upgrade,
+      dryRun: ctx.values["dry-run"],
       packageRoot: findPackageRoot(ctx.host.fs, fileURLToPath(import.meta.url)),
     });
     if (ctx.values.json) {

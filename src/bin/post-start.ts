@@ -26,7 +26,7 @@ whether the environment is usable (0) or not (1).`,
     ]);
     const result = await postStart(ctx.host, ctx.resolved, ctx.log, {
       stdout: ctx.stdout,
-      noTilt: ctx.values["no-tilt"] === true,
+      noTilt: ctx.values["no-tilt"],
       packageRoot: findPackageRoot(ctx.host.fs, fileURLToPath(import.meta.url)),
     });
     // A signal during the final summary (synchronous) still ends the run as interrupted.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { defineCommand } from "../cli/command.js";
-import { connectionSource, FROM_OPTION } from "../cli/options.js";
+import { FROM_OPTION } from "../cli/options.js";
 import { isMain, runMain } from "../cli/run.js";
 import { UsageError } from "../core/errors.js";
 
@@ -29,8 +29,11 @@ scratch.`,
     database: { type: "string", placeholder: "NAME", description: "only this database" },
     from: FROM_OPTION,
     timeout: {
-      type: "string",
+      type: "number",
       placeholder: "SECONDS",
+      above: 0,
+      default: 600,
+      expects: "a number of seconds",
       description: "per-database time limit (default: 600)",
     },
   },
@@ -41,10 +44,7 @@ scratch.`,
       throw new UsageError(
         `unknown Flyway command '${commandName}' (expected one of ${COMMANDS.join(", ")})`,
       );
-    const from = connectionSource(ctx.values.from);
-    const timeout = ctx.values.timeout === undefined ? 600 : Number(ctx.values.timeout);
-    if (!Number.isFinite(timeout) || timeout <= 0)
-      throw new UsageError("--timeout expects a number of seconds");
+    const from = ctx.values.from;
     const [{ runFlywayCli }, { explainFailure }] = await Promise.all([
       import("../flows/flyway-cli.js"),
       import("../flows/why.js"),
@@ -53,9 +53,9 @@ scratch.`,
       await runFlywayCli(ctx.host, ctx.resolved, ctx.log, {
         command: commandName as "info",
         from,
-        ...(typeof ctx.values.database === "string" ? { database: ctx.values.database } : {}),
+        database: ctx.values.database,
         stdout: ctx.stdout,
-        timeoutMs: timeout * 1000,
+        timeoutMs: ctx.values.timeout * 1000,
       });
     } catch (error) {
       // From the cluster, the chain fixture → Flyway explains the failure: its first

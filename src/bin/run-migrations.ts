@@ -24,7 +24,7 @@ directly when the databases are reachable from here). Nothing needs exporting.`,
     const { runMigrations } = await import("../flows/run-migrations.js");
     await ctx.host.withWorkspaceLock(ctx.log, () =>
       runMigrations(ctx.host, ctx.resolved, ctx.log, {
-        verify: ctx.values.verify === true,
+        verify: ctx.values.verify,
         stdout: ctx.stdout,
       }),
     );

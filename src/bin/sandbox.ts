@@ -52,9 +52,9 @@ Needs the PostgreSQL server binaries (Debian: apt-get install postgresql).`,
       // The umbrella sits next to every entrypoint in dist/bin.
       umbrella: fileURLToPath(new URL("./dev-bootstrap.js", import.meta.url)),
       stdout: ctx.stdout,
-      keep: ctx.values.keep === true,
-      twice: ctx.values.twice === true,
-      servicesOnly: ctx.values["services-only"] === true,
+      keep: ctx.values.keep,
+      twice: ctx.values.twice,
+      servicesOnly: ctx.values["services-only"],
       signal: ctx.signal,
     });
     if (!result.ok) throw result.error;

@@ -26,8 +26,8 @@ skipped. Exit 0 only when every step passed. Ends with the summary of the run.`,
     const { smoke } = await import("../flows/smoke.js");
     const result = await smoke(ctx.host, ctx.resolved, ctx.log, {
       stdout: ctx.stdout,
-      connect: ctx.values.connect === true,
-      skipLayer: ctx.values["skip-layer"] === true,
+      connect: ctx.values.connect,
+      skipLayer: ctx.values["skip-layer"],
     });
     if (result.failed) throw result.error;
     return "ok";

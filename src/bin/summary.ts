@@ -19,7 +19,14 @@ restarts are stable. --all lists the runs of every command (the last N with
 --runs N). --run ID shows one run, whatever its command.`,
   options: {
     json: { type: "boolean", description: "print JSON instead of a table" },
-    runs: { type: "string", placeholder: "N", description: "list the last N runs" },
+    runs: {
+      type: "number",
+      placeholder: "N",
+      integer: true,
+      min: 1,
+      expects: "a positive whole number",
+      description: "list the last N runs",
+    },
     run: {
       type: "string",
       placeholder: "ID",
@@ -51,19 +58,9 @@ restarts are stable. --all lists the runs of every command (the last N with
     });
     if (ctx.values.all && ctx.values.command !== undefined)
       throw new UsageError("--all and --command exclude each other");
-    const command = ctx.values.all
-      ? undefined
-      : typeof ctx.values.command === "string"
-        ? ctx.values.command
-        : "post-start";
+    const command = ctx.values.all ? undefined : (ctx.values.command ?? "post-start");
     if (ctx.values.runs !== undefined || ctx.values.all) {
-      let count: number | undefined;
-      if (ctx.values.runs !== undefined) {
-        count = Number(ctx.values.runs);
-        if (!Number.isInteger(count) || count < 1)
-          throw new UsageError("--runs expects a positive whole number");
-      }
-      const runs = recentRuns(journal, count, command);
+      const runs = recentRuns(journal, ctx.values.runs, command);
       ctx.stdout.write(
         ctx.values.json ? `${JSON.stringify({ runs }, null, 2)}\n` : `${renderRunHistory(runs)}\n`,
       );
@@ -73,7 +70,7 @@ restarts are stable. --all lists the runs of every command (the last N with
     }
     const run = latestRun(
       journal,
-      typeof ctx.values.run === "string" ? { runId: ctx.values.run } : { command },
+      ctx.values.run !== undefined ? { runId: ctx.values.run } : { command },
     );
     ctx.stdout.write(
       ctx.values.json ? `${JSON.stringify({ run }, null, 2)}\n` : `${renderRunTable(run)}\n`,

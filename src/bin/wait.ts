@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { defineCommand } from "../cli/command.js";
 import { isMain, runMain } from "../cli/run.js";
-import { ExitCode, UsageError } from "../core/errors.js";
+import { ExitCode } from "../core/errors.js";
 
 export const command = defineCommand({
   name: "wait",
@@ -18,8 +18,11 @@ database's login and Flyway history: by default nothing may be pending (the
 schema is migrated); --allow-pending accepts pending migrations. Read-only.`,
   options: {
     timeout: {
-      type: "string",
+      type: "number",
       placeholder: "SECONDS",
+      min: 0,
+      default: 300,
+      expects: "a number of seconds",
       description: "how long to wait (default: 300)",
     },
     connect: {
@@ -36,14 +39,11 @@ schema is migrated); --allow-pending accepts pending migrations. Read-only.`,
   },
   journal: false,
   async run(ctx) {
-    const timeout = ctx.values.timeout === undefined ? 300 : Number(ctx.values.timeout);
-    if (!Number.isFinite(timeout) || timeout < 0)
-      throw new UsageError("--timeout expects a number of seconds");
     const { waitForChain } = await import("../flows/wait-chain.js");
     const report = await waitForChain(() => ctx.hostFor(ctx.resolved), ctx.resolved, ctx.log, {
-      timeoutSeconds: timeout,
-      connect: ctx.values.connect === true,
-      allowPending: ctx.values["allow-pending"] === true,
+      timeoutSeconds: ctx.values.timeout,
+      connect: ctx.values.connect,
+      allowPending: ctx.values["allow-pending"],
       progressSeconds: ctx.config.log.progressSeconds,
     });
     return report.ok ? "ok" : "broken";

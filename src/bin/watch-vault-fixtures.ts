@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { defineCommand } from "../cli/command.js";
 import { isMain, runMain } from "../cli/run.js";
-import { UsageError } from "../core/errors.js";
 
 export const command = defineCommand({
   name: "watch-vault-fixtures",
@@ -24,22 +23,22 @@ interrupted (Ctrl-C): Tilt runs it as a serve_cmd.`,
       description: "poll for changes (for bind mounts where events are missed)",
     },
     "debounce-ms": {
-      type: "string",
+      type: "number",
       placeholder: "N",
+      integer: true,
+      min: 0,
+      default: 300,
+      expects: "a whole number of milliseconds",
       description: "quiet period before a run (default: 300)",
     },
     "skip-eso": { type: "boolean", description: "re-seed Vault only" },
   },
   async run(ctx) {
-    const debounceMs =
-      ctx.values["debounce-ms"] === undefined ? 300 : Number(ctx.values["debounce-ms"]);
-    if (!Number.isInteger(debounceMs) || debounceMs < 0)
-      throw new UsageError("--debounce-ms expects a whole number of milliseconds");
     const { FixtureWatcher } = await import("../flows/watch-fixtures.js");
     const watcher = new FixtureWatcher(ctx.hostFor, ctx.resolved, ctx.newRun, {
-      debounceMs,
-      poll: ctx.values.poll === true || ctx.env.DEV_BOOTSTRAP_WATCH_POLL === "1",
-      skipEso: ctx.values["skip-eso"] === true,
+      debounceMs: ctx.values["debounce-ms"],
+      poll: ctx.values.poll || ctx.env.DEV_BOOTSTRAP_WATCH_POLL === "1",
+      skipEso: ctx.values["skip-eso"],
       reloadConfig: ctx.reloadConfig,
     });
     await watcher.start();

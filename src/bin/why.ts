@@ -43,8 +43,8 @@ the databases or the journal. --json prints {"ok", "firstBroken", "links": [{"id
       import("../core/chain.js"),
     ]);
     const report = await walkChain(ctx.host, ctx.resolved, {
-      connect: ctx.values.connect === true,
-      database: typeof ctx.values.database === "string" ? ctx.values.database : undefined,
+      connect: ctx.values.connect,
+      database: ctx.values.database,
       allowPending: true,
     });
     const text = ctx.values.json ? `${JSON.stringify(report, null, 2)}\n` : renderChain(report);

@@ -4,27 +4,25 @@ import type { Config } from "../config/schema.js";
 import type { SecretMasker } from "../core/mask.js";
 import type { Host } from "../flows/host.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
+import type { ConfigKey, OptionSpecs, OptionValues } from "./option-spec.js";
+import type { CommonOptions } from "./options.js";
 
-export interface OptionSpec {
-  type: "string" | "boolean";
-  short?: string;
-  /**
-   * Other long names for the same flag, as the tools developers already use spell it
-   * (kubectl's --context). The last one given wins, as with a flag given twice.
-   */
-  aliases?: string[];
-  multiple?: boolean;
-  /** Shown in --help, e.g. "--runs N". */
-  placeholder?: string;
-  description: string;
-  /** Dotted config key this flag overrides (flags are the last layer). */
-  configKey?: string;
-}
+export type {
+  BooleanOption,
+  ConfigKey,
+  NumberOption,
+  OptionSpec,
+  OptionSpecs,
+  OptionValue,
+  OptionValues,
+  StringOption,
+} from "./option-spec.js";
 
-export type OptionValues = Record<string, string | boolean | string[] | undefined>;
-
-export interface CommandContext {
-  values: OptionValues;
+export interface CommandContext<O extends OptionSpecs = OptionSpecs> {
+  /** The flags given (with the common ones), each typed from its spec. */
+  values: OptionValues<CommonOptions & O>;
+  /** The config keys the flags on this command line set, with the values given. */
+  flagSettings: Readonly<Partial<Record<ConfigKey, string>>>;
   positionals: string[];
   resolved: ResolvedConfig;
   config: Config;
@@ -49,14 +47,14 @@ export interface CommandContext {
   reloadConfig(): ResolvedConfig;
 }
 
-export interface CommandSpec {
+export interface CommandSpec<O extends OptionSpecs = OptionSpecs> {
   name: string;
   summary: string;
   /** Usage line after the command name, e.g. "[--plan]". */
   usage: string;
   /** Paragraphs shown in --help after the usage. */
   description: string;
-  options: Record<string, OptionSpec>;
+  options: O;
   /** Positional arguments allowed: [min, max]. */
   positionals?: [number, number];
   /**
@@ -70,9 +68,10 @@ export interface CommandSpec {
    * Runs the command. Returns an outcome name ("ok", "failed" or one in `outcomes`), or
    * nothing: then the run's checkpoints decide (any failed step: "failed"). Throws typed errors.
    */
-  run(ctx: CommandContext): Promise<string | undefined>;
+  run(ctx: CommandContext<O>): Promise<string | undefined>;
 }
 
-export function defineCommand(spec: CommandSpec): CommandSpec {
+/** A command, its option values typed from the literal `options` it declares. */
+export function defineCommand<const O extends OptionSpecs>(spec: CommandSpec<O>): CommandSpec<O> {
   return spec;
 }

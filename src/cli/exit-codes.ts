@@ -61,3 +61,12 @@ export function exitCodeTable(spec: Pick<CommandSpec, "outcomes">): Array<[numbe
     [ExitCode.terminated, "terminated (SIGTERM)"],
   ].map(([c, d]) => [c, d] as [number, string]);
 }
+
+/**
+ * The exit codes every command shares, as the umbrella's --help says them in one
+ * sentence: the same table each command's --help starts from, so the two cannot drift.
+ */
+export function commonExitCodesText(): string {
+  const codes = exitCodeTable({}).map(([c, d]) => `${c} ${d.replace(/ \(see the hint\)$/, "")}`);
+  return `Exit codes: ${codes.join(", ")}; some commands add their own (see each command's --help).`;
+}

@@ -1,9 +1,7 @@
-/** Flags every command accepts, and --help rendering. */
-import { UsageError } from "../core/errors.js";
-import type { CommandSpec, OptionSpec } from "./command.js";
-import { exitCodeTable } from "./exit-codes.js";
+/** Flags every command accepts, and the shared --from. */
+import type { OptionSpec, OptionSpecs } from "./option-spec.js";
 
-export const COMMON_OPTIONS: Record<string, OptionSpec> = {
+export const COMMON_OPTIONS = {
   help: { type: "boolean", short: "h", description: "show this help and exit" },
   version: { type: "boolean", short: "V", description: "print the version and exit" },
   config: {
@@ -43,46 +41,14 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
     description: "where the journal lives (default: .dev-bootstrap)",
     configKey: "stateDir",
   },
-};
-
-function flagLabel(name: string, spec: OptionSpec): string {
-  const short = spec.short ? `-${spec.short}, ` : "    ";
-  const arg = spec.type === "string" ? ` ${spec.placeholder ?? "VALUE"}` : "";
-  const longs = [name, ...(spec.aliases ?? [])].map((n) => `--${n}`).join(", ");
-  return `${short}${longs}${arg}`;
-}
-
-function optionLines(options: Record<string, OptionSpec>): string[] {
-  const labels = Object.entries(options).map(([n, s]) => [flagLabel(n, s), s.description] as const);
-  const width = Math.max(...labels.map(([l]) => l.length));
-  return labels.map(([l, d]) => `  ${l.padEnd(width)}  ${d}`);
-}
-
-export function renderHelp(spec: CommandSpec): string {
-  const lines = [
-    `dev-bootstrap ${spec.name} — ${spec.summary}`,
-    "",
-    `Usage: dev-bootstrap ${spec.name} ${spec.usage}`.trimEnd(),
-    "",
-    spec.description.trim(),
-    "",
-  ];
-  if (Object.keys(spec.options).length) lines.push("Options:", ...optionLines(spec.options), "");
-  lines.push("Common options:", ...optionLines(COMMON_OPTIONS), "");
-  const codes = exitCodeTable(spec);
-  lines.push("Exit codes:", ...codes.map(([c, d]) => `  ${String(c).padStart(3)}  ${d}`));
-  return `${lines.join("\n")}\n`;
-}
+} as const satisfies OptionSpecs;
+export type CommonOptions = typeof COMMON_OPTIONS;
 
 /** --from, for the commands that read Flyway connections (run-flyway-cli, flyway-status). */
-export const FROM_OPTION: OptionSpec = {
+export const FROM_OPTION = {
   type: "string",
   placeholder: "cluster|env",
+  choices: ["cluster", "env"],
+  default: "cluster",
   description: "where connections come from (default: cluster)",
-};
-
-export function connectionSource(value: unknown): "cluster" | "env" {
-  const from = value ?? "cluster";
-  if (from !== "cluster" && from !== "env") throw new UsageError("--from expects cluster or env");
-  return from;
-}
+} as const satisfies OptionSpec;

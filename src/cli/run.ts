@@ -5,7 +5,6 @@
 import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { shouldColour } from "../core/checkpoint.js";
 import {
   describeError,
@@ -15,13 +14,13 @@ import {
   UsageError,
 } from "../core/errors.js";
 import { terminalText } from "../core/printable.js";
-import { didYouMean } from "../core/suggest.js";
 import type { Clock } from "../flows/host.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { secrets } from "../log/secrets.js";
-import type { CommandSpec, OptionSpec, OptionValues } from "./command.js";
+import type { CommandContext, CommandSpec } from "./command.js";
 import { exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
-import { COMMON_OPTIONS, renderHelp } from "./options.js";
+import { renderHelp } from "./help.js";
+import { flagNames, type Parsed, parseCommandLine } from "./parse.js";
 import { enableCompileCache, enableSourceMapsForDebug } from "./runtime.js";
 import { packageVersion } from "./version.js";
 
@@ -38,110 +37,6 @@ export interface RunIO {
   clock?: Clock;
 }
 
-function parse(spec: CommandSpec, argv: string[]): { values: OptionValues; positionals: string[] } {
-  const options: Record<string, OptionSpec> = { ...COMMON_OPTIONS, ...spec.options };
-  const parseOptions: Record<
-    string,
-    { type: "string" | "boolean"; short?: string; multiple?: boolean }
-  > = {};
-  // Each name parseArgs knows (aliases included) → the option it belongs to.
-  const owner: Record<string, string> = {};
-  for (const [name, o] of Object.entries(options)) {
-    parseOptions[name] = { type: o.type };
-    if (o.short) parseOptions[name].short = o.short;
-    if (o.multiple) parseOptions[name].multiple = true;
-    owner[name] = name;
-    for (const alias of o.aliases ?? []) {
-      parseOptions[alias] = { type: o.type, ...(o.multiple ? { multiple: true } : {}) };
-      owner[alias] = name;
-    }
-  }
-  try {
-    const { values, positionals, tokens } = parseArgs({
-      args: argv,
-      options: parseOptions,
-      allowPositionals: true,
-      strict: true,
-      tokens: true,
-    });
-    const out: OptionValues = {};
-    for (const [name, value] of Object.entries(values))
-      if (owner[name] === name && !options[name]?.aliases)
-        out[name] = value as OptionValues[string];
-    // An option with aliases takes its value from the tokens, in the order typed, so
-    // `--kube-context a --context b` ends as b, like a flag given twice.
-    for (const t of tokens) {
-      if (t.kind !== "option") continue;
-      const name = owner[t.name];
-      const o = name === undefined ? undefined : options[name];
-      if (name === undefined || !o?.aliases) continue;
-      if (o.type === "boolean") out[name] = true;
-      else if (o.multiple)
-        out[name] = [...((out[name] as string[] | undefined) ?? []), t.value ?? ""];
-      else out[name] = t.value ?? "";
-    }
-    const [min, max] = spec.positionals ?? [0, 0];
-    if (!out.help && !out.version && (positionals.length < min || positionals.length > max)) {
-      throw new UsageError(
-        positionals.length > max
-          ? `unexpected argument '${positionals[max]}'`
-          : `missing argument (usage: dev-bootstrap ${spec.name} ${spec.usage})`,
-      );
-    }
-    return { values: out, positionals };
-  } catch (error) {
-    if (isBootstrapError(error)) throw error;
-    // node:util parseArgs messages are one line and name the flag.
-    const message = describeError(error).replace(/\. To specify a positional.*$/, "");
-    const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
-    if (unknown === undefined) throw new UsageError(message);
-    const word = unknown.startsWith("--") ? undefined : singleDashWord(unknown, argv);
-    throw new UsageError(
-      word ? `${message} (in '${word}')` : message,
-      unknownOptionHint(spec, options, word ? word.slice(1) : unknown.replace(/^--?/, "")),
-    );
-  }
-}
-
-/**
- * The word a short option came from: a single-dash long flag (`-context`, the vault
- * CLI's style) reaches parseArgs as a group of short ones, reported by its first letter.
- */
-function singleDashWord(short: string, argv: string[]): string | undefined {
-  const end = argv.indexOf("--");
-  return (end === -1 ? argv : argv.slice(0, end))
-    .map((a) => a.replace(/=.*$/, ""))
-    .find((a) => /^-[^-]/.test(a) && a.length > 2 && a.startsWith(short));
-}
-
-/** "did you mean '--namespace'?" for a near miss, and where the options are listed. */
-function unknownOptionHint(
-  spec: CommandSpec,
-  options: Record<string, OptionSpec>,
-  typed: string,
-): string {
-  const longs = Object.entries(options).flatMap(([n, o]) => [n, ...(o.aliases ?? [])]);
-  const near = didYouMean(typed, longs, "--");
-  const list = `run 'dev-bootstrap ${spec.name} --help' for its options`;
-  return near ? `${near} (${list})` : list;
-}
-
-function flagOverrides(spec: CommandSpec, values: OptionValues): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, o] of Object.entries({ ...COMMON_OPTIONS, ...spec.options })) {
-    if (o.configKey && values[name] !== undefined) out[o.configKey] = values[name];
-  }
-  return out;
-}
-
-/** The flag each config key is set by, as the user types it (errors name it). */
-function flagNames(spec: CommandSpec): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, o] of Object.entries({ ...COMMON_OPTIONS, ...spec.options }))
-    if (o.configKey) out[o.configKey] = `--${name}`;
-  return out;
-}
-
 function printError(
   stderr: Output,
   command: string,
@@ -153,19 +48,21 @@ function printError(
 }
 
 export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> {
-  let parsed: { values: OptionValues; positionals: string[] };
+  let parsed: Parsed;
   try {
-    parsed = parse(spec, io.argv);
+    parsed = parseCommandLine(spec, io.argv);
   } catch (error) {
     const e = error as UsageError;
     printError(io.stderr, spec.name, e.message, e.hint);
     return exitCodeForError(e);
   }
-  if (parsed.values.help) {
+  // Every command has the common options; the rest are its own.
+  const common = parsed.values as CommandContext<{}>["values"];
+  if (common.help) {
     io.stdout.write(renderHelp(spec));
     return exitCodeForOutcome(spec, "ok");
   }
-  if (parsed.values.version) {
+  if (common.version) {
     io.stdout.write(`${packageVersion()}\n`);
     return exitCodeForOutcome(spec, "ok");
   }
@@ -180,15 +77,37 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const interrupted = (): number => {
-    const reason = controller.signal.reason as InterruptedError;
-    if (log && spec.journal !== false) {
-      // Journaled like any failure; in human format that line is what the user sees.
-      log.checkpoint(spec.name, "fail", reason.message, { hint: reason.hint });
-      if (log.format === "human") return exitCodeForError(reason);
+  const interrupted = (): number => report(controller.signal.reason as InterruptedError);
+  /**
+   * The outermost report of a failure, once: its fail checkpoint (unless a step or
+   * phase already wrote it for this very error), then the error line — which, in
+   * human format, the fail line already is. Usage errors come before any step.
+   */
+  const report = (error: unknown): number => {
+    const known = isBootstrapError(error);
+    const message = known ? error.message : describeError(error);
+    // An unexpected error is a bug or an unhandled fault: say so, masked, with the stack
+    // only when asked for, since stacks from client libraries can embed response bodies.
+    const hint = known ? error.hint : UNEXPECTED_HINT;
+    let shown = false;
+    if (log && spec.journal !== false && !(error instanceof UsageError)) {
+      log.reportFailure(spec.name, error);
+      shown = log.format === "human";
     }
-    printError(io.stderr, spec.name, reason.message, reason.hint);
-    return exitCodeForError(reason);
+    if (!shown) printError(io.stderr, spec.name, message, hint);
+    // Input errors list every problem (file:line:column: …), one per line.
+    const problems = (error as { problems?: string[] }).problems;
+    if (problems && problems.length > 1)
+      for (const p of problems) io.stderr.write(`  ${terminalText(secrets.mask(p))}\n`);
+    if (
+      !known &&
+      io.env.DEBUG?.includes("dev-bootstrap") &&
+      error instanceof Error &&
+      error.stack
+    ) {
+      io.stderr.write(`${secrets.mask(error.stack)}\n`);
+    }
+    return exitCodeForError(error);
   };
   let log: CheckpointLogger | undefined;
   try {
@@ -204,9 +123,9 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
       resolveConfig({
         cwd: io.cwd,
         env: io.env,
-        flags: flagOverrides(spec, parsed.values),
+        flags: parsed.flagSettings,
         flagNames: flagNames(spec),
-        configPath: typeof parsed.values.config === "string" ? parsed.values.config : undefined,
+        configPath: common.config,
       });
     const resolved = reloadConfig();
     for (const w of resolved.warnings)
@@ -249,7 +168,9 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
     const outcome = await untilInterrupted(
       controller.signal,
       spec.run({
-        values: parsed.values,
+        // Typed by the spec: parse gave each option the type its spec declares.
+        values: parsed.values as CommandContext["values"],
+        flagSettings: parsed.flagSettings,
         positionals: parsed.positionals,
         resolved,
         config,
@@ -274,34 +195,7 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
     if (outcome === undefined && controller.signal.aborted) return interrupted();
     return exitCodeForOutcome(spec, outcome ?? (log.anyFailed ? "failed" : "ok"));
   } catch (error) {
-    if (controller.signal.aborted) return interrupted();
-    const known = isBootstrapError(error);
-    const message = known ? error.message : describeError(error);
-    // An unexpected error is a bug or an unhandled fault: say so, masked, with the stack
-    // only when asked for, since stacks from client libraries can embed response bodies.
-    const hint = known ? error.hint : UNEXPECTED_HINT;
-    const step = (known ? error.step : undefined) ?? spec.name;
-    const usage = error instanceof UsageError;
-    let shown = false;
-    if (log && spec.journal !== false && !usage) {
-      log.reportFailure(step, message, hint);
-      // In human format that fail line already told the user what and why.
-      shown = log.format === "human";
-    }
-    if (!shown) printError(io.stderr, spec.name, message, hint);
-    // Input errors list every problem (file:line:column: …), one per line.
-    const problems = (error as { problems?: string[] }).problems;
-    if (problems && problems.length > 1)
-      for (const p of problems) io.stderr.write(`  ${terminalText(secrets.mask(p))}\n`);
-    if (
-      !known &&
-      io.env.DEBUG?.includes("dev-bootstrap") &&
-      error instanceof Error &&
-      error.stack
-    ) {
-      io.stderr.write(`${secrets.mask(error.stack)}\n`);
-    }
-    return exitCodeForError(error);
+    return report(controller.signal.aborted ? controller.signal.reason : error);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -24,8 +24,6 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 export class BootstrapError extends Error {
   readonly hint: string;
   readonly exitCode: ExitCodeValue;
-  /** The checkpoint step that failed, when known. */
-  step: string | undefined;
 
   constructor(message: string, hint: string, exitCode: ExitCodeValue = ExitCode.stepFailed) {
     super(message);
@@ -52,16 +50,33 @@ export class ConfigError extends BootstrapError {
 /** A step talked to the outside world and it did not go as needed. */
 export class StepError extends BootstrapError {}
 
+/** "first problem (and N more)": the one line an error with several problems shows. */
+function firstOf(problems: readonly string[], fallback: string): string {
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+  return `${problems[0] ?? fallback}${more}`;
+}
+
 /**
- * Several problems found at once (invalid fixtures as `file:line:column: what`,
- * or every missing secret in verify mode); all are printed, one per line.
+ * Several problems in what the user gave us, found at once (invalid fixtures as
+ * `file:line:column: what`): usage (exit 2); all are printed, one per line.
  */
 export class InputError extends BootstrapError {
   readonly problems: string[];
-  constructor(problems: string[], hint: string, exitCode: ExitCodeValue = ExitCode.usage) {
-    const first = problems[0] ?? "invalid input";
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
-    super(`${first}${more}`, hint, exitCode);
+  constructor(problems: string[], hint: string) {
+    super(firstOf(problems, "invalid input"), hint, ExitCode.usage);
+    this.problems = problems;
+  }
+}
+
+/**
+ * Several problems found in what the cluster holds, at once (verify mode's missing
+ * secrets and keys, a secret that differs from what ensure would write): the step
+ * failed (exit 1), the input was fine; all are printed, one per line.
+ */
+export class FindingsError extends StepError {
+  readonly problems: string[];
+  constructor(problems: string[], hint: string) {
+    super(firstOf(problems, "the check found a problem"), hint);
     this.problems = problems;
   }
 }

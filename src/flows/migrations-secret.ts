@@ -7,7 +7,7 @@ import type { Kube, SecretRead } from "../adapters/kube.js";
 import { KubeApiError } from "../adapters/kube-api-error.js";
 import type { ResolvedConfig } from "../config/resolve.js";
 import type { Config } from "../config/schema.js";
-import { ExitCode, InputError, StepError } from "../core/errors.js";
+import { FindingsError, InputError, StepError } from "../core/errors.js";
 import { MANAGED_BY } from "../core/manifests.js";
 import { buildMigrationsData, secretDataProblems } from "../core/migrations-secret.js";
 import { backoffDelay } from "../core/retry.js";
@@ -70,12 +70,11 @@ async function verifyUnchanged(options: Writer, desired: Record<string, string>)
   const existing = await kube.readSecret(ns, name);
   const hint = `write it with 'dev-bootstrap bootstrap-db-migrations-secret --mode ensure', or fix what changed it by hand`;
   if (!existing)
-    throw new InputError(
+    throw new FindingsError(
       [
         `secret ${ns}/${name} does not exist (ensure would create it with ${Object.keys(desired).join(", ")})`,
       ],
       hint,
-      ExitCode.stepFailed,
     );
   const updated = Object.keys(desired).filter(
     (k) => k in existing.data && existing.data[k] !== desired[k],
@@ -90,10 +89,9 @@ async function verifyUnchanged(options: Writer, desired: Record<string, string>)
     ...(relabel ? ["its managed-by label would be set"] : []),
   ];
   if (changes.length)
-    throw new InputError(
+    throw new FindingsError(
       [`secret ${ns}/${name} differs from what ensure would write: ${changes.join("; ")}`],
       hint,
-      ExitCode.stepFailed,
     );
   return false;
 }
@@ -227,12 +225,11 @@ export async function bootstrapMigrationsSecret(
               `namespace ${ns} does not exist (ensure would create it; verify mode creates nothing)`,
             ];
             await readSources(host, resolved, log, { mode }).catch((e) => {
-              if (e instanceof InputError) problems.push(...e.problems);
+              if (e instanceof FindingsError) problems.push(...e.problems);
             });
-            throw new InputError(
+            throw new FindingsError(
               problems,
               `create it (kubectl create namespace ${ns}) and let ESO deliver the credentials, or run with --mode ensure`,
-              ExitCode.stepFailed,
             );
           }
         } else {
@@ -244,17 +241,15 @@ export async function bootstrapMigrationsSecret(
         });
         const built = buildMigrationsData(sources, options.handoff?.credentials);
         if (!built.ok)
-          throw new InputError(
+          throw new FindingsError(
             built.problems,
             "fix the source credentials (the fixtures, or what ESO delivers) and rerun",
-            ExitCode.stepFailed,
           );
         const problems = secretDataProblems(built.data);
         if (problems.length)
-          throw new InputError(
+          throw new FindingsError(
             problems.map((p) => `secret ${ns}/${name}: ${p}`),
             "rename the database in config, or shorten the values",
-            ExitCode.stepFailed,
           );
         const labels = sources.map((s) => s.source.label);
         if (unverified.length) {

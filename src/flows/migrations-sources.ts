@@ -8,7 +8,7 @@ import type { ResolvedConfig } from "../config/resolve.js";
 import type { Config } from "../config/schema.js";
 import { differingKeys } from "../core/chain.js";
 import { type DbCredentials, missingSourceKeys } from "../core/db-credentials.js";
-import { ExitCode, InputError, StepError } from "../core/errors.js";
+import { FindingsError, StepError } from "../core/errors.js";
 import type { SourceData } from "../core/migrations-secret.js";
 import { secretValuesOf } from "../core/secret-values.js";
 import type { CheckpointLogger } from "../log/logger.js";
@@ -150,10 +150,9 @@ export async function readSources(
     out.push({ ref, source: { label: `Vault ${config.vault.mount}/${path} (fallback)`, data } });
   }
   if (missing.length) {
-    throw new InputError(
+    throw new FindingsError(
       missing,
       "verify mode never fabricates credentials: make ESO deliver these secrets, then rerun",
-      ExitCode.stepFailed,
     );
   }
   return { sources: out, unverified };

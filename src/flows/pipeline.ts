@@ -3,9 +3,7 @@
  * as skipped; the first error is returned so the entrypoint maps it to an
  * exit code. Shared by run-helm-layer, post-start and smoke.
  */
-import { BootstrapError, describeError, StepError } from "../core/errors.js";
 import type { CheckpointLogger } from "../log/logger.js";
-import { UNEXPECTED_HINT } from "./step.js";
 
 export interface Phase {
   /** Checkpoint step name; used for the skip line when an earlier phase failed. */
@@ -30,19 +28,8 @@ export async function runPipeline(
     try {
       await phase.run();
     } catch (error) {
-      const step = error instanceof BootstrapError && error.step ? error.step : phase.step;
-      log.reportFailure(
-        step,
-        describeError(error),
-        error instanceof BootstrapError ? error.hint : UNEXPECTED_HINT,
-      );
-      failed = {
-        step,
-        error:
-          error instanceof BootstrapError
-            ? error
-            : Object.assign(new StepError(describeError(error), "unexpected error"), { step }),
-      };
+      // Reported once: under the step that reported it already, else under this phase.
+      failed = { step: log.reportFailure(phase.step, error), error };
     }
   }
   return failed ? { failed } : {};

@@ -1,14 +1,21 @@
 /**
  * The step runner: a step's start checkpoint, then its ok/warn (the step says which),
- * or — when it throws — one fail checkpoint with the error's message and hint, the
- * error naming the step. Flows return or throw typed errors; they do not write their
- * own fail lines, set `error.step`, or decide whether a failure was already shown.
+ * or — when it throws — the error's report through `log.reportFailure`, the one path
+ * every failure takes: the first layer it passes reports it, once (this step, with
+ * its duration; a nested step's failure keeps its own name and is not repeated here),
+ * and the layers above (the pipeline, the CLI) find it reported and add no line.
+ * Flows return or throw typed errors; they do not report a thrown error themselves.
+ *
+ * A fail line a flow writes on its handle is a different thing: a verdict, not an
+ * error. A check that ran to the end and found the thing it checks broken says so as
+ * its step's result and returns it (check-db-migrations-secret: the secret is missing,
+ * an outcome with its own exit code; flyway-status: validate fails; wait: still
+ * broken at the timeout). Nothing is thrown, so nothing else reports it. The fixture
+ * watcher is the outermost layer of each of its runs (it keeps running after one
+ * fails): it closes a failed run with one fail line of its own, which names the step
+ * that reported the error rather than repeating it (or, when no step did, is its report).
  */
-import { describeError, isBootstrapError, UNEXPECTED_HINT } from "../core/errors.js";
 import type { CheckpointLogger, StepHandle } from "../log/logger.js";
-
-/** The hint of an error that is not ours (kept with the errors, so --help loads no flow). */
-export { UNEXPECTED_HINT };
 
 export interface StepOptions {
   /**
@@ -30,11 +37,7 @@ export async function step<T>(
     return await fn(handle);
   } catch (error) {
     if (options.owns && !options.owns(error)) throw error;
-    // A step nested inside this one may have reported the error already, under its name.
-    const at = isBootstrapError(error) && error.step ? error.step : name;
-    if (at === name && !log.hasFailed(name))
-      handle.fail(describeError(error), isBootstrapError(error) ? error.hint : UNEXPECTED_HINT);
-    if (isBootstrapError(error) && !error.step) error.step = name;
+    log.reportFailure(name, error, { durationMs: handle.elapsed() });
     throw error;
   }
 }

@@ -308,13 +308,15 @@ export class FixtureWatcher {
       this.retryAttempt = 0;
     } catch (error) {
       if (this.host.signal?.aborted) return;
-      // The failing step already reported it; close this run's step, keep watching,
-      // and retry (bounded).
-      if (error instanceof BootstrapError)
+      // The failing step already reported it: close this run's step naming that step,
+      // keep watching, and retry (bounded). An error no step reported is told here.
+      const at = log.reportedAt(error);
+      if (at !== undefined)
         step.fail(
-          `re-seed failed at ${error.step ?? "a step above"}`,
+          `re-seed failed at ${at}`,
           "see that step's line; the run is retried with backoff",
         );
+      else if (error instanceof BootstrapError) step.fail(describeError(error), error.hint);
       else step.fail(describeError(error), "unexpected error; rerun with DEBUG=dev-bootstrap");
       this.scheduleRetry(log, error);
     }

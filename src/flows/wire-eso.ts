@@ -5,7 +5,7 @@
  * when fixtures changed, and wait (bounded) for each to report Ready.
  */
 import type { ResolvedConfig } from "../config/resolve.js";
-import { StepError } from "../core/errors.js";
+import { isBootstrapError, StepError } from "../core/errors.js";
 import {
   clusterSecretStoreManifest,
   esoVaultAddress,
@@ -86,7 +86,8 @@ export async function wireEso(
       try {
         found = await detectEsoVersion(kube, config.eso.apiVersion);
       } catch (error) {
-        throw error instanceof StepError ? error : new StepError(String(error), "");
+        // Ours (an interruption included) pass as they are, reported once as themselves.
+        throw isBootstrapError(error) ? error : new StepError(String(error), "");
       }
       if (found.note)
         detect.warn(

@@ -12,6 +12,7 @@ import {
   renderCheckpointLine,
   renderNoteLine,
 } from "../core/checkpoint.js";
+import { describeError, isBootstrapError, UNEXPECTED_HINT } from "../core/errors.js";
 import type { SecretMasker } from "../core/mask.js";
 import { terminalSafeJson } from "../core/printable.js";
 import type { Journal } from "./journal.js";
@@ -62,6 +63,8 @@ export class CheckpointLogger {
   private readonly pino: Logger;
   private readonly now: () => number;
   private readonly failedSteps = new Set<string>();
+  /** Each error whose failure this run has reported, and the step it was reported under. */
+  private readonly reported = new WeakMap<object, string>();
 
   constructor(private readonly options: CheckpointLoggerOptions) {
     this.runId = options.runId;
@@ -152,20 +155,26 @@ export class CheckpointLogger {
     this.pino.info(record, message);
   }
 
-  /** Whether a step already reported its failure (so the CLI does not repeat it). */
-  hasFailed(step: string): boolean {
-    return this.failedSteps.has(step);
+  /**
+   * The one way a thrown error becomes a fail checkpoint: its message and hint (an
+   * error that is not ours gets the hint that says so) under `step`, unless this run
+   * reported that error already — then nothing, and the step it was reported under is
+   * returned. Whichever layer an error passes through first reports it: the step it
+   * ended (with its duration), else the pipeline's phase, else the CLI, once.
+   */
+  reportFailure(step: string, error: unknown, extra: { durationMs?: number } = {}): string {
+    const key = typeof error === "object" && error !== null ? error : undefined;
+    const earlier = key && this.reported.get(key);
+    if (earlier !== undefined) return earlier;
+    const hint = isBootstrapError(error) ? error.hint : UNEXPECTED_HINT;
+    this.checkpoint(step, "fail", describeError(error), { ...extra, hint });
+    if (key) this.reported.set(key, step);
+    return step;
   }
 
-  /**
-   * Writes the fail checkpoint for an error that ended `step` (or the step the error
-   * names), unless that step already reported its failure: each failure is shown
-   * once, whichever layer sees it last. The step runner, the pipeline and the CLI
-   * all report through here.
-   */
-  reportFailure(step: string, message: string, hint: string | undefined): void {
-    if (this.failedSteps.has(step)) return;
-    this.checkpoint(step, "fail", message, hint === undefined ? {} : { hint });
+  /** The step whose fail checkpoint reported `error`, when this run reported it. */
+  reportedAt(error: unknown): string | undefined {
+    return typeof error === "object" && error !== null ? this.reported.get(error) : undefined;
   }
 
   get anyFailed(): boolean {

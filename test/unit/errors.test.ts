@@ -3,6 +3,7 @@ import {
   ConfigError,
   describeError,
   ExitCode,
+  FindingsError,
   InputError,
   InterruptedError,
   isBootstrapError,
@@ -41,12 +42,7 @@ describe("the errors a command ends with: message, hint and exit code", () => {
     ]);
     expect(new ConfigError("x", "use 5").hint).toBe("use 5");
     const step = new StepError("Vault sealed", "unseal it");
-    expect([step.name, step.exitCode, step.hint, step.step]).toEqual([
-      "StepError",
-      1,
-      "unseal it",
-      undefined,
-    ]);
+    expect([step.name, step.exitCode, step.hint]).toEqual(["StepError", 1, "unseal it"]);
     expect(new StepError("m", "h", ExitCode.cannotConnect).exitCode).toBe(5);
     expect(isBootstrapError(step)).toBe(true);
     expect(isBootstrapError(new Error("plain"))).toBe(false);
@@ -56,11 +52,26 @@ describe("the errors a command ends with: message, hint and exit code", () => {
     const one = new InputError(["a.yaml:1:1: bad"], "fix it");
     expect(one.message).toBe("a.yaml:1:1: bad");
     expect(one.exitCode).toBe(2);
-    const three = new InputError(["first", "second", "third"], "fix them", ExitCode.missing);
+    const three = new InputError(["first", "second", "third"], "fix them");
     expect(three.message).toBe("first (and 2 more)");
     expect(three.problems).toEqual(["first", "second", "third"]);
-    expect(three.exitCode).toBe(3);
+    expect(three.exitCode).toBe(2);
     expect(new InputError([], "h").message).toBe("invalid input");
+  });
+
+  it("problems found in the cluster fail the step (exit 1), listed like input problems", () => {
+    const found = new FindingsError(
+      ["secret a missing", "secret b missing"],
+      "let ESO deliver them",
+    );
+    expect([found.name, found.exitCode, found.message]).toEqual([
+      "FindingsError",
+      1,
+      "secret a missing (and 1 more)",
+    ]);
+    expect(found.problems).toEqual(["secret a missing", "secret b missing"]);
+    expect(found).toBeInstanceOf(StepError);
+    expect(found).not.toBeInstanceOf(InputError);
   });
 
   it("an interruption exits 128 + the signal number", () => {
