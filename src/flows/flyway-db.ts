@@ -213,21 +213,3 @@ export async function dropEmptyHistory(
     throw error;
   }
 }
-
-/** The SQL Flyway runs to create its history table on PostgreSQL (for tests and the sandbox). */
-export function historyTableDdl(schema = "public", table = HISTORY_TABLE): string {
-  return `CREATE TABLE "${schema}"."${table}" (
-    "installed_rank" INT NOT NULL,
-    "version" VARCHAR(50),
-    "description" VARCHAR(200) NOT NULL,
-    "type" VARCHAR(20) NOT NULL,
-    "script" VARCHAR(1000) NOT NULL,
-    "checksum" INTEGER,
-    "installed_by" VARCHAR(100) NOT NULL,
-    "installed_on" TIMESTAMP NOT NULL DEFAULT now(),
-    "execution_time" INTEGER NOT NULL,
-    "success" BOOLEAN NOT NULL
-);
-ALTER TABLE "${schema}"."${table}" ADD CONSTRAINT "${table}_pk" PRIMARY KEY ("installed_rank");
-CREATE INDEX "${table}_s_idx" ON "${schema}"."${table}" ("success");`;
-}

@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { historyTableDdl } from "../../src/flows/flyway-db.js";
+import { historyTableDdl } from "../helpers/flyway-history.js";
 import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
 import { cleanEnv, REPO } from "../helpers/cli.js";
 import { spawnCli } from "../helpers/spawned.js";

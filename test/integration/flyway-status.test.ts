@@ -16,7 +16,7 @@ import {
   flywayChecksum,
   parseMigrationName,
 } from "../../src/core/flyway-files.js";
-import { historyTableDdl } from "../../src/flows/flyway-db.js";
+import { historyTableDdl } from "../helpers/flyway-history.js";
 import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
 import { cleanEnv, REPO, runCli, runInProcess } from "../helpers/cli.js";
 import {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { compareVersions, parseMigrationName } from "../../src/core/flyway-files.js";
-import { historyTableDdl } from "../../src/flows/flyway-db.js";
+import { historyTableDdl } from "../helpers/flyway-history.js";
 import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
 import { cleanEnv, REPO, runCli, runInProcess } from "../helpers/cli.js";
 import { referenceChecksums } from "../helpers/flyway-reference.js";
