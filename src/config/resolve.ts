@@ -48,6 +48,7 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string]> = [
   ["DEV_BOOTSTRAP_LOG_FORMAT", "log.format"],
   ["DEV_BOOTSTRAP_MIGRATIONS_MODE", "migrations.mode"],
   ["DEV_BOOTSTRAP_SEED_DATA", "migrations.seedData"],
+  ["DEV_BOOTSTRAP_SANDBOX", "sandbox"],
 ];
 
 export interface ResolveOptions {
@@ -134,6 +135,12 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
       throw new ConfigError(
         `${loaded.locate(["vault", "token"])}: vault.token must not be stored in the config file`,
         "remove it; set VAULT_TOKEN, VAULT_TOKEN_FILE or vault.tokenFile instead",
+      );
+    }
+    if ("sandbox" in merged) {
+      throw new ConfigError(
+        `${loaded.locate(["sandbox"])}: sandbox is set by 'dev-bootstrap sandbox' for what it starts, not in the config file`,
+        "remove it; the sandbox sets DEV_BOOTSTRAP_SANDBOX=1 itself",
       );
     }
   }

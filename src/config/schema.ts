@@ -252,7 +252,21 @@ const DEFAULT_LAYERS: Record<string, z.output<typeof layer>> = {
   },
 };
 
+/** A switch set from the environment as `1`/`true` or `0`/`false` (or a YAML boolean). */
+const onOff = z.transform((v: unknown, ctx): boolean => {
+  if (v === true || v === "1" || v === "true") return true;
+  if (v === false || v === "0" || v === "false") return false;
+  ctx.issues.push({ code: "custom", message: "expected 1 or true, 0 or false", input: v });
+  return z.NEVER;
+});
+
 export const configSchema = z.strictObject({
+  /**
+   * This run's cluster is dev-bootstrap's own sandbox (DEV_BOOTSTRAP_SANDBOX, set by
+   * `dev-bootstrap sandbox` for what it starts): its ESO stand-in runs on this machine
+   * and reaches loopback. Never from the config file: a shared file cannot know it.
+   */
+  sandbox: z._default(onOff, false),
   namespace: z._default(dnsLabel, "ameide"),
   /** Workspace-relative directory for the journal, locks and other run state (git-ignored). */
   stateDir: z._default(filePath, ".dev-bootstrap"),
@@ -470,15 +484,7 @@ export const configSchema = z.strictObject({
          * locations only when enabled. This tool is for local environments, so on by
          * default; the chart refuses it for staging and production.
          */
-        seedData: z._default(
-          z.pipe(
-            z.transform((v: unknown) =>
-              v === "1" || v === "true" ? true : v === "0" || v === "false" ? false : v,
-            ),
-            z.boolean(),
-          ),
-          true,
-        ),
+        seedData: z._default(onOff, true),
         seedDir: z._default(filePath, "db/flyway/seed"),
         databases: z._default(z.array(database).check(z.minLength(1)), [
           { name: "platform", vaultPath: "platform/db" },

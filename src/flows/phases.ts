@@ -60,7 +60,7 @@ export async function ensureLocalSecretsStep(
           ),
         }),
     forceConflicts: options.forceConflicts === true,
-    sandbox: host.env.DEV_BOOTSTRAP_SANDBOX === "1",
+    sandbox: resolved.config.sandbox,
     now: host.clock.now,
     sleep: host.clock.sleep,
     ...(host.signal ? { signal: host.signal } : {}),
