@@ -1,11 +1,13 @@
 /**
- * Config resolution in one function: defaults → file → env → flags.
+ * Config resolution in one function: defaults → file → env → flags (the layering and
+ * what an empty value means: core/precedence.ts, shared with Flyway's settings).
  * Errors name where the bad value came from (file:line:column, the env var,
  * or the flag), the key, and what was expected; they never echo a value.
  */
 import { isAbsolute, join, resolve } from "node:path";
 import type { core } from "zod/mini";
 import { ConfigError } from "../core/errors.js";
+import { environmentSource, Layers, source } from "../core/precedence.js";
 import { printable } from "../core/printable.js";
 import { describeIssue } from "../core/yaml-source.js";
 import {
@@ -50,6 +52,7 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string]> = [
   ["DEV_BOOTSTRAP_SEED_DATA", "migrations.seedData"],
   ["DEV_BOOTSTRAP_SANDBOX", "sandbox"],
 ];
+const ENV_KEY_OF = new Map(ENV_KEYS);
 
 export interface ResolveOptions {
   cwd: string;
@@ -206,19 +209,24 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
     fromFile = fileOnly.data;
     checkConflicts(fromFile);
   }
-  for (const [name, key] of ENV_KEYS) {
-    const value = options.env[name];
-    if (value === undefined || value === "") continue;
+  // Flags over the environment over the file (the base they are set on), by the one engine.
+  const overrides = new Layers<unknown, Origin>([
+    source(
+      Object.entries(options.flags ?? {}).map(([key, value]) => [
+        key,
+        value,
+        { kind: "flag", name: options.flagNames?.[key] ?? `--${key.split(".").pop()}` },
+      ]),
+    ),
+    environmentSource(
+      options.env,
+      (name) => ENV_KEY_OF.get(name),
+      (name) => ({ kind: "env", name }),
+    ),
+  ]);
+  for (const [key, { value, origin }] of overrides.winners()) {
     setPath(merged, key, value);
-    origins.set(key, { kind: "env", name });
-  }
-  for (const [key, value] of Object.entries(options.flags ?? {})) {
-    if (value === undefined) continue;
-    setPath(merged, key, value);
-    origins.set(key, {
-      kind: "flag",
-      name: options.flagNames?.[key] ?? `--${key.split(".").pop()}`,
-    });
+    origins.set(key, origin);
   }
 
   // Nothing from the environment or flags: the file's config, already checked, is the config.

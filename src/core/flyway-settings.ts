@@ -10,6 +10,7 @@ import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./errors.js";
 import type { ConfigMode, FileEntry } from "./flyway-config-files.js";
 import { displayName, type MigrationState } from "./flyway-states.js";
+import { counts, environmentSource, Layers, type Sourced, source } from "./precedence.js";
 import { printable } from "./printable.js";
 
 /**
@@ -271,9 +272,21 @@ const ENV_KEYS = new Map<string, string>(
   [...STRING_KEYS, ...LIST_KEYS, ...UNHONOURED_KEYS].map((k) => [envNameOf(k), k]),
 );
 
-interface Candidate {
-  value: string | readonly string[];
-  origin: SettingOrigin;
+type Value = string | readonly string[];
+type Candidate = Sourced<Value, SettingOrigin>;
+
+/** flyway_<key> as TomlUtils.loadConfigurationFromEnvironment reads it: `_` for `.`. */
+const lowerCaseDotted = (name: string): string | undefined =>
+  name.startsWith("flyway_") && name !== "flyway_environment"
+    ? name.slice("flyway_".length).replace(/_/g, ".")
+    : undefined;
+
+/** The key a flyway_<key> variable sets: one we model (or, asked for, one we warn about). */
+function lowerCaseKey(name: string, unhonouredToo = false): string | undefined {
+  const dotted = lowerCaseDotted(name);
+  if (dotted === undefined) return undefined;
+  const known = [...STRING_KEYS, ...LIST_KEYS, ...(unhonouredToo ? UNHONOURED_KEYS : [])];
+  return (known as readonly string[]).includes(dotted) ? dotted : undefined;
 }
 
 /** StringUtils.tokenizeToStringArray: comma separated, trimmed, empties dropped. */
@@ -286,6 +299,7 @@ const text = (v: string | readonly string[]): string => (typeof v === "string" ?
  * environment (ModernConfigurationManager / LegacyConfigurationManager: environment
  * variables override config files), with TOML's `[environments.<name>.flyway]` over
  * all of them (ClassicConfiguration's getters read the environment's overrides first).
+ * The stacking and the empty-value rule are core/precedence.ts's, as for our own config.
  */
 export function resolveFlywaySettings(options: {
   env: NodeJS.ProcessEnv;
@@ -298,100 +312,90 @@ export function resolveFlywaySettings(options: {
   const { env, config = {}, files } = options;
   const mode = files?.mode ?? "toml";
   const warnings: string[] = [];
-  const fromConfig = new Map<string, Candidate>();
-  const fromFiles = new Map<string, Candidate>();
-  const fromEnvOverrides = new Map<string, Candidate>();
-  const fromEnv = new Map<string, Candidate>();
-  const placeholders: {
-    files: Map<string, Candidate>;
-    env: Map<string, Candidate>;
-    override?: Map<string, Candidate>;
-  } = { files: new Map(), env: new Map() };
 
-  const cfg = (key: string, value: string | readonly string[] | undefined) => {
-    if (value !== undefined)
-      fromConfig.set(key, { value, origin: { kind: "config", where: `migrations.flyway.${key}` } });
-  };
-  cfg("ignoreMigrationPatterns", config.ignoreMigrationPatterns);
-  cfg("target", config.target);
-  cfg("outOfOrder", config.outOfOrder === undefined ? undefined : String(config.outOfOrder));
+  const fromConfig = source<Value, SettingOrigin>(
+    (
+      [
+        ["ignoreMigrationPatterns", config.ignoreMigrationPatterns],
+        ["target", config.target],
+        ["outOfOrder", config.outOfOrder === undefined ? undefined : String(config.outOfOrder)],
+      ] as const
+    ).map(([key, value]) => [key, value, { kind: "config", where: `migrations.flyway.${key}` }]),
+  );
 
+  // The files' entries in file order (a later file wins), split by where Flyway reads them.
+  type Entry = readonly [string, Value, SettingOrigin];
+  const overrideEntries: Entry[] = [];
+  const fileEntries: Entry[] = [];
+  const overridePlaceholders: Entry[] = [];
+  const filePlaceholders: Entry[] = [];
   for (const e of files?.entries ?? []) {
     const origin: SettingOrigin = { kind: "file", where: e.where };
+    const override = e.level === "environment-flyway";
     if (e.key.startsWith("placeholders.")) {
       const name = e.key.slice("placeholders.".length);
-      if (e.level === "environment-flyway") {
-        placeholders.override ??= new Map();
-        placeholders.override.set(name, { value: e.value, origin });
-      } else placeholders.files.set(name, { value: e.value, origin });
+      (override ? overridePlaceholders : filePlaceholders).push([name, e.value, origin]);
       continue;
     }
     if ((UNHONOURED_KEYS as readonly string[]).includes(e.key)) {
       warnings.push(unhonoured(e.where, e.key));
       continue;
     }
+    // So schemas and connectRetries never reach the overrides: FLYWAY_SCHEMAS merges into the environment.
     if (mode === "toml" && ENVIRONMENT_KEYS.has(e.key) && e.level !== "environment") {
       warnings.push(
         `${e.where}: Flyway 10 reads ${e.key} from [environments.<name>], not from a [flyway] table: ignored, as Flyway ignores it`,
       );
       continue;
     }
-    (e.level === "environment-flyway" ? fromEnvOverrides : fromFiles).set(e.key, {
-      value: e.value,
-      origin,
-    });
+    (override ? overrideEntries : fileEntries).push([e.key, e.value, origin]);
   }
 
+  /** The setting a variable names: FLYWAY_<KEY>, or in TOML mode also flyway_<key>. */
+  const settingOf = (name: string): string | undefined => {
+    const key = ENV_KEYS.get(name) ?? (mode === "toml" ? lowerCaseKey(name) : undefined);
+    return key === undefined || (UNHONOURED_KEYS as readonly string[]).includes(key)
+      ? undefined
+      : key;
+  };
+  /** The placeholder a variable names: FLYWAY_PLACEHOLDERS_<NAME>, or flyway_placeholders_<name>. */
+  const placeholderOf = (name: string): string | undefined => {
+    // ConfigUtils.convertKey lower-cases the name; placeholders match case-insensitively anyway.
+    if (name.startsWith("FLYWAY_PLACEHOLDERS_") && name.length > "FLYWAY_PLACEHOLDERS_".length)
+      return name.slice("FLYWAY_PLACEHOLDERS_".length).toLowerCase();
+    const dotted = mode === "toml" ? lowerCaseDotted(name) : undefined;
+    return dotted?.startsWith("placeholders.") ? dotted.slice("placeholders.".length) : undefined;
+  };
+  const envOrigin = (name: string): SettingOrigin => ({ kind: "env", where: name });
+  // An empty pattern list clears the default; a placeholder may be replaced by nothing.
+  const fromEnv = environmentSource(
+    env,
+    settingOf,
+    envOrigin,
+    (key) => key === "ignoreMigrationPatterns",
+  );
+  const placeholdersFromEnv = environmentSource(env, placeholderOf, envOrigin, () => true);
   for (const [name, raw] of Object.entries(env)) {
-    if (raw === undefined) continue;
-    const origin: SettingOrigin = { kind: "env", where: name };
-    if (name.startsWith("FLYWAY_PLACEHOLDERS_") && name.length > "FLYWAY_PLACEHOLDERS_".length) {
-      // ConfigUtils.convertKey lower-cases the name; placeholders match case-insensitively anyway.
-      placeholders.env.set(name.slice("FLYWAY_PLACEHOLDERS_".length).toLowerCase(), {
-        value: raw,
-        origin,
-      });
-      continue;
-    }
-    const key = ENV_KEYS.get(name);
-    if (key) {
-      // An empty variable counts as unset, except that an empty pattern list clears the default.
-      if (raw.trim() === "" && key !== "ignoreMigrationPatterns") continue;
-      if ((UNHONOURED_KEYS as readonly string[]).includes(key))
-        warnings.push(unhonoured(name, key));
-      else fromEnv.set(key, { value: raw, origin });
-      continue;
-    }
-    if (name === "FLYWAY_ENVIRONMENT" && raw !== "")
+    if (!counts(raw, "environment")) continue;
+    const key = ENV_KEYS.get(name) ?? (mode === "toml" ? lowerCaseKey(name, true) : undefined);
+    if (key !== undefined && (UNHONOURED_KEYS as readonly string[]).includes(key))
+      warnings.push(unhonoured(name, key));
+    if (name === "FLYWAY_ENVIRONMENT")
       warnings.push(
         "FLYWAY_ENVIRONMENT is not read by Flyway 10 (ConfigUtils.convertKey has no such variable; it reads flyway_environment, in lower case): ignored, as Flyway ignores it",
       );
-    // TOML mode also takes lower-case variables: flyway_<key> (TomlUtils.loadConfigurationFromEnvironment).
-    if (mode === "toml" && name.startsWith("flyway_") && name !== "flyway_environment") {
-      const dotted = name.slice("flyway_".length).replace(/_/g, ".");
-      if (dotted.startsWith("placeholders.")) {
-        placeholders.env.set(dotted.slice("placeholders.".length), { value: raw, origin });
-        continue;
-      }
-      if (
-        (STRING_KEYS as readonly string[]).includes(dotted) ||
-        (LIST_KEYS as readonly string[]).includes(dotted)
-      )
-        fromEnv.set(dotted, { value: raw, origin });
-      else if ((UNHONOURED_KEYS as readonly string[]).includes(dotted))
-        warnings.push(unhonoured(name, dotted));
-    }
   }
 
+  // ClassicConfiguration's getters read the TOML environment's overrides first.
+  const layers = new Layers<Value, SettingOrigin>([
+    source(overrideEntries),
+    fromEnv,
+    source(fileEntries),
+    fromConfig,
+  ]);
   const origins: Record<string, SettingOrigin> = {};
   const pick = (key: Key): Candidate | undefined => {
-    // schemas and connectRetries are the environment's own: FLYWAY_SCHEMAS merges into it.
-    const c = ENVIRONMENT_KEYS.has(key)
-      ? (fromEnv.get(key) ?? fromFiles.get(key) ?? fromConfig.get(key))
-      : (fromEnvOverrides.get(key) ??
-        fromEnv.get(key) ??
-        fromFiles.get(key) ??
-        fromConfig.get(key));
+    const c = layers.pick(key);
     if (c) origins[key] = c.origin;
     return c;
   };
@@ -447,9 +451,10 @@ export function resolveFlywaySettings(options: {
     );
 
   const replacementC = pick("placeholderReplacement");
-  const userPlaceholders = new Map<string, Candidate>([
-    ...(placeholders.override ?? new Map([...placeholders.files, ...placeholders.env])),
-  ]);
+  // The TOML environment's placeholders, when it has any, replace the others whole.
+  const userPlaceholders = overridePlaceholders.length
+    ? source(overridePlaceholders)
+    : new Layers([placeholdersFromEnv, source(filePlaceholders)]).winners();
   const placeholderValues: Record<string, string> = {};
   for (const [name, c] of userPlaceholders) {
     placeholderValues[name] = text(c.value);
