@@ -11,6 +11,7 @@
  */
 import { isAbsolute, join, resolve } from "node:path";
 import { ConfigError } from "./errors.js";
+import { counts } from "./precedence.js";
 import { printable } from "./printable.js";
 
 /** One setting as a file wrote it: `key` without the `flyway.` prefix. */
@@ -240,7 +241,7 @@ export function fileSettings(options: {
   if (plan.mode === "toml") {
     for (const f of plan.files) environment = tomlEnvironment(docs.get(f) ?? {}) ?? environment;
     const fromEnv = env.flyway_environment;
-    if (fromEnv !== undefined && fromEnv !== "") environment = fromEnv;
+    if (counts(fromEnv, "environment")) environment = fromEnv as string;
   }
   const entries = plan.files.flatMap((f) =>
     plan.mode === "toml"
