@@ -18,7 +18,7 @@ import { recordingLogger } from "../log/logger.js";
 
 export { nodeFs };
 
-export interface HostOptions {
+interface HostOptions {
   resolved: ResolvedConfig;
   masker: SecretMasker;
   env: NodeJS.ProcessEnv;
@@ -27,7 +27,7 @@ export interface HostOptions {
   clock?: Clock | undefined;
 }
 
-export const systemClock: Clock = { now: () => Date.now(), sleep };
+const systemClock: Clock = { now: () => Date.now(), sleep };
 
 function once<T>(make: () => T): () => T {
   let made: { value: T } | undefined;
@@ -50,7 +50,7 @@ export function processPort(env: NodeJS.ProcessEnv, signal?: AbortSignal): ProcP
   };
 }
 
-export const chokidarWatch: WatchPort = {
+const chokidarWatch: WatchPort = {
   async watch(paths, options) {
     const { watch } = await import("chokidar");
     return watch(paths, options);

@@ -10,23 +10,13 @@ import { ConfigError } from "../core/errors.js";
 import { environmentSource, Layers, source } from "../core/precedence.js";
 import { printable } from "../core/printable.js";
 import { describeIssue } from "../core/yaml-source.js";
-import {
-  CONFIG_ENV,
-  CONFIG_FILE_NAME,
-  findConfigFile,
-  loadFile,
-  MAX_NESTING,
-  workspaceRoot,
-} from "./config-file.js";
+import { CONFIG_ENV, findConfigFile, loadFile, workspaceRoot } from "./config-file.js";
 import { type Conflict, findConflicts } from "./conflicts.js";
 import { isWithin, realTarget } from "./real-path.js";
 import { type Config, configSchema } from "./schema.js";
 
-export { findGitRoot, workspaceRoot } from "./config-file.js";
-export { CONFIG_ENV, CONFIG_FILE_NAME, MAX_NESTING };
-
 /** Environment variables that set config keys (after the file, before flags). */
-export const ENV_KEYS: ReadonlyArray<readonly [string, string]> = [
+const ENV_KEYS: ReadonlyArray<readonly [string, string]> = [
   ["VAULT_ADDR", "vault.addr"],
   ["DEV_BOOTSTRAP_VAULT_CLUSTER_ADDR", "vault.clusterAddress"],
   ["VAULT_TOKEN", "vault.token"],
@@ -54,7 +44,7 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string]> = [
 ];
 const ENV_KEY_OF = new Map(ENV_KEYS);
 
-export interface ResolveOptions {
+interface ResolveOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** Flag overrides as dotted key → value, e.g. { "log.format": "json" }. */

@@ -64,7 +64,7 @@ const UNWANTED_IN_PATH =
   /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Hints for a path or header with a control character: what usually put it there. */
-export const CONTROL_IN_PATH_HINT = {
+const CONTROL_IN_PATH_HINT = {
   file: 'in a double-quoted YAML string a backslash starts an escape ("\\t" is a tab): use single quotes or forward slashes, or retype it',
   other:
     "retype the value: a control character in it is usually a pasted newline or an escape sequence",
@@ -79,7 +79,7 @@ function escaped(c: string): string {
 }
 
 /** Why `path` is no usable path, or undefined: the character and where it stands, never the path. */
-export function pathProblem(path: string): string | undefined {
+function pathProblem(path: string): string | undefined {
   const found = UNWANTED_IN_PATH.exec(path);
   if (!found) return undefined;
   return `contains a control character (${escaped(found[0])}, character ${found.index + 1} of the value), which no path holds on purpose`;
@@ -154,7 +154,7 @@ const goBool = goValue(
   `a boolean as the vault CLI reads it (${GO_BOOL_WORDS})`,
 );
 /** Vault requests' default time limit (the vault CLI's is 60 s; a local Vault answers in ms). */
-export const VAULT_CLIENT_TIMEOUT_MS = 10_000;
+const VAULT_CLIENT_TIMEOUT_MS = 10_000;
 const goDurationSecond = z
   .pipe(
     goValue(
@@ -181,7 +181,7 @@ const goUint = z.pipe(
 );
 
 /** A KV v2 secret path relative to the mount: no leading slash, no `data/`, no `.` segments. */
-export const vaultPathSchema = z.string().check(
+const vaultPathSchema = z.string().check(
   z.minLength(1),
   z.refine((p) => isValidVaultPath(p), {
     message:
@@ -521,5 +521,3 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof configSchema>;
-export type DatabaseConfig = Config["migrations"]["databases"][number];
-export type ExternalSecretConfig = Config["eso"]["externalSecrets"][number];

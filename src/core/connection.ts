@@ -14,7 +14,7 @@
  */
 import { ParamError, toPgjdbcParam } from "./jdbc.js";
 
-export interface Endpoint {
+interface Endpoint {
   /** Host name or address; an IPv6 address without brackets. */
   host: string;
   port: number;
@@ -36,7 +36,7 @@ export interface ParsedUrl extends Endpoint {
 
 export class UrlError extends Error {}
 
-export const DEFAULT_PORT = 5432;
+const DEFAULT_PORT = 5432;
 const SCHEME = /^(jdbc:postgresql|postgresql|postgres):\/\/(.*)$/s;
 
 /** Percent-decodes one part of a URL; like libpq, an invalid escape is an error (never echoed). */

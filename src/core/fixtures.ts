@@ -26,15 +26,14 @@ import { parseTemplate, type TemplatePart, TemplateSyntaxError } from "./templat
 import { formatPosition, type Position, parseYamlSource, type YamlSource } from "./yaml-source.js";
 
 export { FixtureResolveError, resolveFixtures } from "./fixture-resolve.js";
-export { formatPosition, type Position };
 
-export type ValueSpec =
+type ValueSpec =
   | { kind: "literal"; value: string; secret: boolean }
   | { kind: "env"; name: string; default: string | undefined; secret: boolean }
   | { kind: "derive"; derive: DeriveSpec }
   | { kind: "template"; parts: TemplatePart[]; secret: boolean | undefined };
 
-export interface FixtureKey {
+interface FixtureKey {
   key: string;
   spec: ValueSpec;
   at: Position;

@@ -26,7 +26,7 @@ export interface FileEntry {
 
 export type ConfigMode = "toml" | "conf";
 
-export interface ConfigFilePlan {
+interface ConfigFilePlan {
   mode: ConfigMode;
   /** The files Flyway reads, lowest precedence first, absolute. */
   files: string[];
@@ -131,7 +131,7 @@ export function confEntries(
 type TomlValue = unknown;
 
 /** The line a dotted key is written on in TOML text (for messages; 0 when not found). */
-export function tomlLine(text: string, path: readonly string[]): number {
+function tomlLine(text: string, path: readonly string[]): number {
   const want = path.join(".");
   const unquote = (s: string) =>
     s
@@ -174,7 +174,7 @@ function scalar(v: TomlValue): string | readonly string[] | undefined {
  * via ConfigurationModel), `[environments.<name>]` (schemas, connectRetries: EnvironmentModel)
  * and `[environments.<name>.flyway]` (FlywayEnvironmentModel: overrides for that environment).
  */
-export function tomlEntries(
+function tomlEntries(
   doc: Record<string, TomlValue>,
   text: string,
   file: string,
@@ -219,7 +219,7 @@ export function tomlEntries(
 }
 
 /** `[flyway] environment` of a TOML document, if set. */
-export function tomlEnvironment(doc: Record<string, TomlValue>): string | undefined {
+function tomlEnvironment(doc: Record<string, TomlValue>): string | undefined {
   const flyway = doc.flyway;
   return isTable(flyway) && typeof flyway.environment === "string" ? flyway.environment : undefined;
 }

@@ -71,12 +71,12 @@ export interface MigrationInfo {
   outOfOrder: boolean;
 }
 
-export interface InfoOptions {
+interface InfoOptions {
   target: Target;
   outOfOrder: boolean;
 }
 
-export interface InfoResult {
+interface InfoResult {
   migrations: MigrationInfo[];
   /** flyway-core `current()`: the highest applied version (or undefined). */
   currentVersion: string | undefined;

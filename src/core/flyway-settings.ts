@@ -91,7 +91,7 @@ export type Target =
 const VERSION = /^\d+(?:[._]\d+)*$/;
 
 /** A version as Flyway writes it: `_` reads as `.`. */
-export function parseVersion(text: string, source: string): string {
+function parseVersion(text: string, source: string): string {
   const v = text.trim();
   if (!VERSION.test(v))
     throw new ConfigError(
@@ -115,7 +115,7 @@ export function parseTarget(text: string, source: string): Target {
   };
 }
 
-export function parseBoolean(text: string, source: string): boolean {
+function parseBoolean(text: string, source: string): boolean {
   const v = text.trim().toLowerCase();
   if (v === "true") return true;
   if (v === "false") return false;
@@ -176,7 +176,7 @@ export interface FlywayConfigSettings {
 }
 
 /** What Flyway's config files say, as flyway-config-files.ts reads them. */
-export interface FlywayFileSettings {
+interface FlywayFileSettings {
   mode: ConfigMode;
   /** `flyway.environment` (TOML mode): the `[environments.<name>]` read. */
   environment: string;
@@ -265,7 +265,7 @@ const ENVIRONMENT_KEYS = new Set(["schemas", "connectRetries"]);
 type Key = (typeof STRING_KEYS)[number] | (typeof LIST_KEYS)[number];
 
 /** Flyway's environment variable for a key (ConfigUtils.convertKey): FLYWAY_ and the key in upper snake case. */
-export const envNameOf = (key: string) =>
+const envNameOf = (key: string) =>
   `FLYWAY_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
 
 const ENV_KEYS = new Map<string, string>(
@@ -522,7 +522,7 @@ const unhonoured = (where: string, key: string) =>
   `${where}: ${key} is applied by Flyway but not by flyway-status, whose report may differ from 'flyway info' (run-flyway-cli info asks Flyway itself)`;
 
 /** A filesystem location as a directory; what flyway-status cannot read, as a warning. */
-export function locationDirs(
+function locationDirs(
   locations: readonly string[],
   cwd: string,
   origin: SettingOrigin,

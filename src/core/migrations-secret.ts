@@ -26,8 +26,8 @@ export interface SourceData {
   data: Record<string, string>;
 }
 
-export const SOURCE_URL_KEY = "DATABASE_URL";
-export const SOURCE_PART_KEYS = ["DB_USERNAME", "DB_PASSWORD", "DB_HOST", "DB_NAME"] as const;
+const SOURCE_URL_KEY = "DATABASE_URL";
+const SOURCE_PART_KEYS = ["DB_USERNAME", "DB_PASSWORD", "DB_HOST", "DB_NAME"] as const;
 
 /** Keys a source lacks: DATABASE_URL, or all of DB_USERNAME / DB_PASSWORD / DB_HOST / DB_NAME. */
 export function missingSourceKeys(data: Record<string, string>): string[] {
@@ -70,9 +70,7 @@ export function sourceConnection(
   return { ok: true, connection: r.connection.target };
 }
 
-export type BuildResult =
-  | { ok: true; data: Record<string, string> }
-  | { ok: false; problems: string[] };
+type BuildResult = { ok: true; data: Record<string, string> } | { ok: false; problems: string[] };
 
 /** The migrations secret's data for every database, in order; or every problem found. */
 export function buildMigrationsData(
@@ -95,7 +93,7 @@ export function buildMigrationsData(
 }
 
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-export const SECRET_MAX_BYTES = 1024 * 1024;
+const SECRET_MAX_BYTES = 1024 * 1024;
 
 /** Local checks before any write (FAULTS.md 15): key names, and the 1 MiB Secret limit. */
 export function secretDataProblems(data: Record<string, string>): string[] {

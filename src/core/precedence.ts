@@ -20,7 +20,7 @@ export interface Sourced<V, O> {
 }
 
 /** One source's values by key; build it with `source` or `environmentSource`. */
-export type Source<V, O> = ReadonlyMap<string, Sourced<V, O>>;
+type Source<V, O> = ReadonlyMap<string, Sourced<V, O>>;
 
 /**
  * The empty-value rule. Undefined is unset everywhere. A variable of the

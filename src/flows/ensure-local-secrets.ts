@@ -12,18 +12,18 @@ import type { Host } from "./host.js";
 import { type SeedResult, seedVault } from "./seed-vault.js";
 import { step } from "./step.js";
 
-export interface EnsureLocalSecretsOptions {
+interface EnsureLocalSecretsOptions {
   plan: boolean;
   only?: ReadonlySet<string>;
 }
 
-export interface EnsureLocalSecretsResult {
+interface EnsureLocalSecretsResult {
   fixtures: Map<string, ResolvedPath>;
   seed: SeedResult;
 }
 
 /** Reads and validates the fixtures, with a checkpoint; throws InputError listing every problem. */
-export function loadFixtureDir(
+function loadFixtureDir(
   host: Pick<Host, "fs" | "masker" | "env">,
   resolved: ResolvedConfig,
   log: CheckpointLogger,

@@ -81,13 +81,13 @@ export async function openDatabase(
 }
 
 /** Where Flyway keeps its history (FLYWAY_TABLE, FLYWAY_DEFAULT_SCHEMA / FLYWAY_SCHEMAS); unset: Flyway's defaults. */
-export interface HistoryPlace {
+interface HistoryPlace {
   table?: string | undefined;
   /** Unset: the connection's current schema. */
   schema?: string | undefined;
 }
 
-export interface SchemaState {
+interface SchemaState {
   schema: string;
   /** Whether that schema exists (Flyway creates a missing one on its first migrate). */
   schemaExists: boolean;

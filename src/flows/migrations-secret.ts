@@ -15,12 +15,10 @@ import { buildMigrationsData, secretDataProblems } from "../core/migrations-secr
 import { backoffDelay, sleep } from "../core/retry.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { ensureNamespace, explainKubeError } from "./kube-errors.js";
-import { readSources, STEP, sourceSecretName } from "./migrations-sources.js";
+import { readSources, STEP } from "./migrations-sources.js";
 import { step as runStep } from "./step.js";
 
-export { STEP, sourceSecretName };
-
-export const ENSURED_MESSAGE = "db-migrations Flyway secret ensured";
+const ENSURED_MESSAGE = "db-migrations Flyway secret ensured";
 
 export interface BootstrapOptions {
   kube: Kube;
@@ -37,7 +35,7 @@ export interface BootstrapOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export interface BootstrapResult {
+interface BootstrapResult {
   sources: string[];
   written: boolean;
   keys: string[];

@@ -18,13 +18,13 @@ export const STEP = "db-migrations-secret";
 export const sourceSecretName = (db: { name: string; sourceSecret?: string | undefined }) =>
   db.sourceSecret ?? `${db.name}-db-credentials`;
 /** A source Secret whose values could not be compared with Vault's (Vault down, token refused). */
-export interface Unverified {
+interface Unverified {
   secret: string;
   vaultPath: string;
   why: string;
 }
 
-export interface Sources {
+interface Sources {
   sources: Array<{ ref: { name: string; primary: boolean }; source: SourceData }>;
   /** Sources used as ESO delivered them, unchecked: the result must not be called ensured. */
   unverified: Unverified[];

@@ -12,7 +12,7 @@ import { bootstrapStep, ensureLocalSecretsStep, runSummarised } from "./phases.j
 import type { Phase } from "./pipeline.js";
 import { startTilt } from "./tilt.js";
 
-export interface PostStartOptions {
+interface PostStartOptions {
   stdout: Output;
   /** Do not start Tilt even when it is available. */
   noTilt: boolean;

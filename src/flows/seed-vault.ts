@@ -12,8 +12,6 @@ import type { CheckpointLogger } from "../log/logger.js";
 import { step as runStep } from "./step.js";
 import { denied, ensureKv2Mount, waitForVault } from "./vault-ready.js";
 
-export { ensureKv2Mount, waitForVault };
-
 export type KeyAction = "create" | "update" | "unchanged" | "kept";
 export type PathAction = "create" | "update" | "unchanged";
 
@@ -191,7 +189,7 @@ async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<P
 }
 
 /** Seeds every (or every selected) fixture path. Assumes Vault is ready and the mount exists. */
-export async function seedPaths(options: SeedOptions): Promise<SeedResult> {
+async function seedPaths(options: SeedOptions): Promise<SeedResult> {
   const { log } = options;
   const targets = [...options.fixtures.values()].filter(
     (p) => !options.only || options.only.has(p.path),

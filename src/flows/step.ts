@@ -10,7 +10,7 @@ import type { CheckpointLogger, StepHandle } from "../log/logger.js";
 /** The hint of an error that is not ours (kept with the errors, so --help loads no flow). */
 export { UNEXPECTED_HINT };
 
-export interface StepOptions {
+interface StepOptions {
   /**
    * Which errors are this step's failure (default: every error). Others pass through
    * unreported, for the layer that knows them (the pipeline, the CLI) to report.

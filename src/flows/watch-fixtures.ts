@@ -22,7 +22,7 @@ import { FIXTURE_EXTENSIONS, loadFixtureDirectory } from "./fixtures.js";
 import type { Host, Watcher } from "./host.js";
 import { bootstrapStep, ensureLocalSecretsStep } from "./phases.js";
 
-export interface WatchOptions {
+interface WatchOptions {
   resolved: ResolvedConfig;
   /** The ports for a run under this config (a reload brings new addresses and token). */
   hostFor: (resolved: ResolvedConfig) => Host;

@@ -60,7 +60,7 @@ export interface WireEsoOptions {
   sandbox?: boolean;
 }
 
-export interface EsoStatus {
+interface EsoStatus {
   name: string;
   namespace: string;
   ready: boolean;
@@ -68,7 +68,7 @@ export interface EsoStatus {
   message: string;
 }
 
-export interface WireEsoResult {
+interface WireEsoResult {
   apiVersion: string;
   applied: string[];
   unchanged: string[];

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { AuthMount, ReviewedToken } from "./vault-auth.js";
 
-export interface KvVersion {
+interface KvVersion {
   data: Record<string, unknown> | null;
   /** The data's JSON text as written (numbers as sent), when written over HTTP. */
   json?: string;
@@ -43,14 +43,14 @@ export interface TokenPolicy {
   allow?: PolicyRule[];
 }
 
-export interface VaultStandInOptions {
+interface VaultStandInOptions {
   /** The root token; generated when omitted. */
   rootToken?: string;
   /** Mount a KV v2 engine at `secret/` like `vault server -dev` does. */
   devMount?: boolean;
 }
 
-export interface VaultFaults {
+interface VaultFaults {
   sealed: boolean;
   /** While sealed, unseal after answering this many more health checks (0: stay sealed). */
   unsealAfterHealthChecks: number;
@@ -64,7 +64,7 @@ export interface VaultFaults {
   beforeWrite?: (mount: string, path: string) => void;
 }
 
-export interface RequestRecord {
+interface RequestRecord {
   method: string;
   path: string;
   status: number;
