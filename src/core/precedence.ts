@@ -36,8 +36,8 @@ export function counts(
   keepsEmpty = false,
 ): boolean {
   if (value === undefined) return false;
-  if (from === "written" || keepsEmpty) return true;
-  return typeof value !== "string" || value.trim() !== "";
+  if (from === "environment" && !keepsEmpty) return String(value).trim() !== "";
+  return true;
 }
 
 /** A source of written values (a file, flags, a config section), later entries winning. */
@@ -45,8 +45,10 @@ export function source<V, O>(
   entries: Iterable<readonly [key: string, value: V | undefined, origin: O]>,
 ): Source<V, O> {
   const out = new Map<string, Sourced<V, O>>();
-  for (const [key, value, origin] of entries)
+  for (const [key, value, origin] of entries) {
+    // Stryker disable next-line StringLiteral: only "environment" is read apart; any other name is written
     if (counts(value, "written")) out.set(key, { value: value as V, origin });
+  }
   return out;
 }
 
@@ -58,6 +60,7 @@ export function environmentSource<O>(
   env: Readonly<Record<string, string | undefined>>,
   keyOf: (name: string) => string | undefined,
   origin: (name: string) => O,
+  // Stryker disable next-line ArrowFunction: an arrow answering undefined is as false here
   keepsEmpty: (key: string) => boolean = () => false,
 ): Source<string, O> {
   const out = new Map<string, Sourced<string, O>>();
