@@ -275,19 +275,20 @@ const ENV_KEYS = new Map<string, string>(
 type Value = string | readonly string[];
 type Candidate = Sourced<Value, SettingOrigin>;
 
-/** flyway_<key> as TomlUtils.loadConfigurationFromEnvironment reads it: `_` for `.`. */
+/**
+ * flyway_<key> as TomlUtils.loadConfigurationFromEnvironment reads it: `_` for `.`
+ * (flyway_environment names no setting: it selects the environment, flyway-config-files.ts).
+ */
 const lowerCaseDotted = (name: string): string | undefined =>
-  name.startsWith("flyway_") && name !== "flyway_environment"
-    ? name.slice("flyway_".length).replace(/_/g, ".")
-    : undefined;
+  name.startsWith("flyway_") ? name.slice("flyway_".length).replace(/_/g, ".") : undefined;
 
-/** The key a flyway_<key> variable sets: one we model (or, asked for, one we warn about). */
-function lowerCaseKey(name: string, unhonouredToo = false): string | undefined {
-  const dotted = lowerCaseDotted(name);
-  if (dotted === undefined) return undefined;
-  const known = [...STRING_KEYS, ...LIST_KEYS, ...(unhonouredToo ? UNHONOURED_KEYS : [])];
-  return (known as readonly string[]).includes(dotted) ? dotted : undefined;
-}
+const KNOWN_KEYS: readonly (string | undefined)[] = [
+  ...STRING_KEYS,
+  ...LIST_KEYS,
+  ...UNHONOURED_KEYS,
+];
+const isUnhonoured = (key: string | undefined): key is string =>
+  (UNHONOURED_KEYS as readonly (string | undefined)[]).includes(key);
 
 /** StringUtils.tokenizeToStringArray: comma separated, trimmed, empties dropped. */
 const tokens = (v: string | readonly string[]): string[] =>
@@ -351,12 +352,15 @@ export function resolveFlywaySettings(options: {
     (override ? overrideEntries : fileEntries).push([e.key, e.value, origin]);
   }
 
-  /** The setting a variable names: FLYWAY_<KEY>, or in TOML mode also flyway_<key>. */
+  /** The key a variable names: FLYWAY_<KEY>, or in TOML mode also flyway_<key>. */
+  const keyOf = (name: string): string | undefined => {
+    const lower = mode === "toml" ? lowerCaseDotted(name) : undefined;
+    return ENV_KEYS.get(name) ?? (KNOWN_KEYS.includes(lower) ? lower : undefined);
+  };
+  /** The setting a variable sets: one flyway-status applies. */
   const settingOf = (name: string): string | undefined => {
-    const key = ENV_KEYS.get(name) ?? (mode === "toml" ? lowerCaseKey(name) : undefined);
-    return key === undefined || (UNHONOURED_KEYS as readonly string[]).includes(key)
-      ? undefined
-      : key;
+    const key = keyOf(name);
+    return isUnhonoured(key) ? undefined : key;
   };
   /** The placeholder a variable names: FLYWAY_PLACEHOLDERS_<NAME>, or flyway_placeholders_<name>. */
   const placeholderOf = (name: string): string | undefined => {
@@ -377,9 +381,8 @@ export function resolveFlywaySettings(options: {
   const placeholdersFromEnv = environmentSource(env, placeholderOf, envOrigin, () => true);
   for (const [name, raw] of Object.entries(env)) {
     if (!counts(raw, "environment")) continue;
-    const key = ENV_KEYS.get(name) ?? (mode === "toml" ? lowerCaseKey(name, true) : undefined);
-    if (key !== undefined && (UNHONOURED_KEYS as readonly string[]).includes(key))
-      warnings.push(unhonoured(name, key));
+    const key = keyOf(name);
+    if (isUnhonoured(key)) warnings.push(unhonoured(name, key));
     if (name === "FLYWAY_ENVIRONMENT")
       warnings.push(
         "FLYWAY_ENVIRONMENT is not read by Flyway 10 (ConfigUtils.convertKey has no such variable; it reads flyway_environment, in lower case): ignored, as Flyway ignores it",

@@ -78,7 +78,93 @@ describe("an empty or blank environment variable is unset, for our variables and
   });
 });
 
+/** Flyway's settings with a flyway.conf (CONF mode) instead of a flyway.toml. */
+function flywayConf(env: Record<string, string>, conf = "flyway.table=from_conf\n") {
+  const file = "/ws/flyway.conf";
+  const plan = planConfigFiles({
+    env,
+    cwd: "/ws",
+    home: undefined,
+    installDir: undefined,
+    exists: (p) => p === file,
+  });
+  const texts = new Map([[file, conf]]);
+  return resolveFlywaySettings({
+    env,
+    files: fileSettings({ plan, texts, docs: new Map(), env }),
+    cwd: "/ws",
+  });
+}
+
+describe("which variables are Flyway's settings, by the mode Flyway reads its files in", () => {
+  it("TOML mode (also with no file at all) reads flyway_<key> as FLYWAY_<KEY>", () => {
+    const s = resolveFlywaySettings({
+      env: { flyway_table: "lower", flyway_placeholders_owner: "o" },
+    });
+    expect(s.table).toBe("lower");
+    expect(s.origins.table).toEqual({ kind: "env", where: "flyway_table" });
+    expect(s.placeholders.placeholders).toEqual({ owner: "o" });
+    expect(s.environment).toBe("default");
+    // Only the flyway_ prefix makes a variable Flyway's, not a name that ends in a key.
+    expect(resolveFlywaySettings({ env: { OTHERS_table: "x" } }).table).toBe(
+      "flyway_schema_history",
+    );
+    expect(flyway({}, `[flyway]\ntable = "t"\n`).origins.table).toEqual({
+      kind: "file",
+      where: "/ws/flyway.toml:2",
+    });
+  });
+
+  it("CONF mode reads only FLYWAY_<KEY>: flyway_<key> is not Flyway's there", () => {
+    const lower = flywayConf({ flyway_table: "lower", flyway_placeholders_owner: "o" });
+    expect(lower.table).toBe("from_conf");
+    expect(lower.placeholders.placeholders).toEqual({});
+    expect(lower.environment).toBeUndefined();
+    expect(flywayConf({ FLYWAY_TABLE: "upper", FLYWAY_PLACEHOLDERS_OWNER: "o" })).toMatchObject({
+      table: "upper",
+      placeholders: { placeholders: { owner: "o" } },
+    });
+  });
+
+  it("a variable Flyway applies and flyway-status cannot is named in a warning, unless blank", () => {
+    const warned = (env: Record<string, string>) => resolveFlywaySettings({ env }).warnings;
+    expect(warned({ FLYWAY_DETECT_ENCODING: "true" })).toEqual([
+      expect.stringMatching(
+        /^FLYWAY_DETECT_ENCODING: detectEncoding is applied by Flyway but not by flyway-status/,
+      ),
+    ]);
+    expect(warned({ flyway_cherryPick: "2" })).toEqual([
+      expect.stringMatching(/^flyway_cherryPick: cherryPick is applied by Flyway/),
+    ]);
+    expect(flywayConf({ flyway_cherryPick: "2" }).warnings).toEqual([]);
+    expect(warned({ FLYWAY_DETECT_ENCODING: " ", FLYWAY_ENVIRONMENT: "" })).toEqual([]);
+    const unnamed = resolveFlywaySettings({
+      env: { FLYWAY_PLACEHOLDERS_: "x", FLYWAY_NOT_A_SETTING: "x" },
+    });
+    expect(unnamed.warnings).toEqual([]);
+    expect(unnamed.placeholders.placeholders).toEqual({});
+  });
+
+  it("a TOML environment's own placeholders replace the others whole", () => {
+    const toml = `[flyway.placeholders]\nregion = "us"\n\n[environments.default.flyway.placeholders]\nowner = "env_owner"\n`;
+    expect(flyway({ FLYWAY_PLACEHOLDERS_TIER: "dev" }, toml).placeholders.placeholders).toEqual({
+      owner: "env_owner",
+    });
+    expect(
+      flyway({ FLYWAY_PLACEHOLDERS_TIER: "dev" }, `[flyway.placeholders]\nregion = "us"\n`)
+        .placeholders.placeholders,
+    ).toEqual({ region: "us", tier: "dev" });
+  });
+});
+
 describe("the highest source that sets a key wins, and is the one named", () => {
+  it("a list setting drops its empty items, as Flyway's tokenizer does", () => {
+    expect(resolveFlywaySettings({ env: { FLYWAY_SCHEMAS: " app, ,audit," } }).schemas).toEqual([
+      "app",
+      "audit",
+    ]);
+  });
+
   it("flag over variable over file, in dev-bootstrap's config", () => {
     const cwd = workspace("namespace: from-file\n");
     const env = { DEV_BOOTSTRAP_NAMESPACE: "Bad_Env" };
