@@ -124,11 +124,19 @@ export interface WatchPort {
 }
 
 /**
- * Time as flows see it: every retry backoff, Retry-After wait, poll interval and
- * connect retry sleeps through here, so a test can run them without waiting.
+ * Time as flows see it: every retry backoff, Retry-After wait, poll interval,
+ * connect retry and timer runs through here, so a test can run them without
+ * waiting. Required wherever a flow waits: a forgotten wire is a type error,
+ * never a silent fall back to real time.
  */
 export interface Clock {
   now(): number;
   /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `fn` once, `ms` from now, unless the returned function cancels it first
+   * (cancelling after it ran, or twice, does nothing). A debounce or a scheduled
+   * retry: work that starts later, where `sleep` would hold a caller waiting.
+   */
+  after(ms: number, fn: () => void): () => void;
 }

@@ -32,9 +32,11 @@ Modes:
     },
   },
   async run(ctx) {
-    const { bootstrapStep } = await import("../flows/phases.js");
+    const { bootstrapMigrationsSecret } = await import("../flows/migrations-secret.js");
     await ctx.host.withWorkspaceLock(ctx.log, () =>
-      bootstrapStep(ctx.host, ctx.resolved, ctx.log, { recreate: ctx.values.recreate === true }),
+      bootstrapMigrationsSecret(ctx.host, ctx.resolved, ctx.log, {
+        recreate: ctx.values.recreate === true,
+      }),
     );
     return undefined;
   },

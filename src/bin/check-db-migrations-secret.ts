@@ -31,14 +31,8 @@ retries while PostgreSQL is not reachable yet). Read-only.`,
   },
   async run(ctx) {
     const { checkMigrationsSecret } = await import("../flows/check-migrations-secret.js");
-    const result = await checkMigrationsSecret({
-      kube: await ctx.host.kube(),
-      db: ctx.host.db,
-      config: ctx.config,
+    const result = await checkMigrationsSecret(ctx.host, ctx.resolved, ctx.log, {
       connect: ctx.values.connect === true,
-      log: ctx.log,
-      masker: ctx.masker,
-      signal: ctx.signal,
     });
     if (ctx.values.json) {
       ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -36,10 +36,7 @@ interrupted (Ctrl-C): Tilt runs it as a serve_cmd.`,
     if (!Number.isInteger(debounceMs) || debounceMs < 0)
       throw new UsageError("--debounce-ms expects a whole number of milliseconds");
     const { FixtureWatcher } = await import("../flows/watch-fixtures.js");
-    const watcher = new FixtureWatcher({
-      resolved: ctx.resolved,
-      hostFor: ctx.hostFor,
-      newRun: ctx.newRun,
+    const watcher = new FixtureWatcher(ctx.hostFor, ctx.resolved, ctx.newRun, {
       debounceMs,
       poll: ctx.values.poll === true || ctx.env.DEV_BOOTSTRAP_WATCH_POLL === "1",
       skipEso: ctx.values["skip-eso"] === true,

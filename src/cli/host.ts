@@ -5,6 +5,7 @@
  * load only when a flow first asks for them (they are most of a cold start).
  */
 import { homedir } from "node:os";
+import { systemClock } from "../adapters/clock.js";
 import { nodeFs } from "../adapters/files.js";
 import { withLock } from "../adapters/lock.js";
 import { processIdentity, sameProcess } from "../adapters/process-identity.js";
@@ -12,7 +13,6 @@ import type { ResolvedConfig } from "../config/resolve.js";
 import { vaultClientSettings } from "../config/vault-env.js";
 import { resolveVaultToken } from "../config/vault-token.js";
 import type { SecretMasker } from "../core/mask.js";
-import { sleep } from "../core/retry.js";
 import type { Clock, DbPort, Host, ProcPort, WatchPort } from "../flows/host.js";
 import { recordingLogger } from "../log/logger.js";
 
@@ -26,8 +26,6 @@ interface HostOptions {
   /** The clock flows wait on (default: the system's); tests pass one that never waits. */
   clock?: Clock | undefined;
 }
-
-const systemClock: Clock = { now: () => Date.now(), sleep };
 
 function once<T>(make: () => T): () => T {
   let made: { value: T } | undefined;

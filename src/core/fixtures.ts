@@ -25,8 +25,6 @@ import { printable } from "./printable.js";
 import { parseTemplate, type TemplatePart, TemplateSyntaxError } from "./template.js";
 import { formatPosition, type Position, parseYamlSource, type YamlSource } from "./yaml-source.js";
 
-export { FixtureResolveError, resolveFixtures } from "./fixture-resolve.js";
-
 type ValueSpec =
   | { kind: "literal"; value: string; secret: boolean }
   | { kind: "env"; name: string; default: string | undefined; secret: boolean }

@@ -5,7 +5,7 @@
  * for the order and `MigrationInfoServiceImpl.current()` for the current version. Pure.
  */
 import { compareVersions } from "./flyway-files.js";
-import type { DiskMigration, HistoryRow, MigrationInfo } from "./flyway-info.js";
+import type { DiskMigration, HistoryRow, MigrationInfo } from "./flyway-info-types.js";
 import { isApplied, isBaselineType, type MigrationState } from "./flyway-states.js";
 
 /** Version comparison where undefined is Flyway's MigrationVersion.EMPTY (below every version). */

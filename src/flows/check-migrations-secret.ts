@@ -3,11 +3,9 @@
  * secret exists, has every key, each URL is JDBC without credentials; with
  * `connect`, each database accepts those credentials.
  */
-import type { Kube } from "../adapters/kube.js";
-import type { Config } from "../config/schema.js";
+import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
 import { secretKeysFor } from "../core/flyway-env.js";
-import type { SecretMasker } from "../core/mask.js";
 import { readMigrationsSecret } from "../core/migrations-secret.js";
 import { secretValuesOf } from "../core/secret-values.js";
 import type { CheckpointLogger } from "../log/logger.js";
@@ -47,18 +45,16 @@ const worst = (statuses: CheckStatus[]): CheckStatus =>
         ? "cannot-connect"
         : "ok";
 
-export async function checkMigrationsSecret(options: {
-  kube: Kube;
-  /** The database port, for --connect. */
-  db: Host["db"];
-  config: Config;
-  connect: boolean;
-  log: CheckpointLogger;
-  masker: SecretMasker;
-  connectAttempts?: number;
-  signal?: AbortSignal;
-}): Promise<CheckResult> {
-  const { kube, config, log, masker } = options;
+export async function checkMigrationsSecret(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  /** `connect`: log in to each database too (--connect). */
+  options: { connect: boolean; connectAttempts?: number },
+): Promise<CheckResult> {
+  const { config } = resolved;
+  const { masker } = host;
+  const kube = await host.kube();
   const namespace = config.namespace;
   const secret = config.migrations.secretName;
   return step(
@@ -105,10 +101,10 @@ export async function checkMigrationsSecret(options: {
           const connection = entries[i]!.connection;
           if (d.status !== "ok" || !connection) continue;
           try {
-            const client = await openDatabase(options.db, connection, {
+            const client = await openDatabase(host.db, connection, {
               attempts: options.connectAttempts ?? 5,
               queryTimeoutMs: queryTimeoutMs(config.migrations),
-              ...(options.signal ? { signal: options.signal } : {}),
+              ...(host.signal ? { signal: host.signal } : {}),
             });
             try {
               await client.query("select 1");

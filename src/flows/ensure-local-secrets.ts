@@ -60,18 +60,9 @@ export async function ensureLocalSecrets(
       );
     }
   }
-  const seed = await seedVault({
-    vault: await host.vault(),
-    mount: resolved.config.vault.mount,
+  const seed = await seedVault(host, resolved, log, {
     fixtures,
-    concurrency: resolved.config.vault.concurrency,
-    readyTimeoutMs: resolved.config.vault.readyTimeoutSeconds * 1000,
-    progressSeconds: resolved.config.log.progressSeconds,
     plan: options.plan,
-    log,
-    now: host.clock.now,
-    sleep: host.clock.sleep,
-    ...(host.signal ? { signal: host.signal } : {}),
     ...(options.only ? { only: options.only } : {}),
   });
   return { fixtures, seed };

@@ -10,8 +10,6 @@ import { StepError } from "../core/errors.js";
 import { changedFields, FORCE_SYNC_ANNOTATION, type Manifest } from "../core/manifests.js";
 import { explainKubeError } from "./kube-errors.js";
 
-import type { WireEsoOptions } from "./wire-eso.js";
-
 export const GROUP = "external-secrets.io";
 
 export async function detectEsoVersion(
@@ -58,12 +56,13 @@ export async function applyIfChanged(
   kube: Kube,
   manifest: Manifest,
   existing: Awaited<ReturnType<Kube["read"]>>,
-  options: WireEsoOptions,
+  /** Our field manager, and whether to take over fields another one owns. */
+  options: { fieldManager: string; forceConflicts: boolean },
 ): Promise<KubeObject | false> {
   const { metadata } = manifest;
   if (existing && changedFields(manifest, existing).length === 0) return false;
   try {
-    return await kube.apply(manifest, options.config.kube.fieldManager, options.forceConflicts);
+    return await kube.apply(manifest, options.fieldManager, options.forceConflicts);
   } catch (error) {
     if (
       error instanceof KubeApiError &&
@@ -74,7 +73,7 @@ export async function applyIfChanged(
       // force-sync is a trigger, not state: whoever set it last (`kubectl annotate`,
       // a UI) only asked ESO for a refresh, so taking it over loses nothing. The
       // conflict named no other field, so forcing takes over nothing else.
-      return await kube.apply(manifest, options.config.kube.fieldManager, true);
+      return await kube.apply(manifest, options.fieldManager, true);
     }
     if (error instanceof KubeApiError && error.status === 409 && error.causes.length) {
       const c = error.causes[0]!;

@@ -2,13 +2,12 @@
 import { join, relative } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { InputError } from "../core/errors.js";
+import { FixtureResolveError, resolveFixtures } from "../core/fixture-resolve.js";
 import {
-  FixtureResolveError,
   type FixtureSet,
   type FixtureSource,
   parseFixtures,
   type ResolvedPath,
-  resolveFixtures,
 } from "../core/fixtures.js";
 import type { SecretMasker } from "../core/mask.js";
 import { firstInvalidUtf8, printable } from "../core/printable.js";

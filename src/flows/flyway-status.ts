@@ -255,7 +255,7 @@ export async function flywayStatus(
               environment: rules.environment,
               // Where run-flyway-cli runs Flyway.
               workingDirectory: resolved.root,
-              timestamp: placeholderTimestamp(new Date()),
+              timestamp: placeholderTimestamp(new Date(host.clock.now())),
             },
           },
           ...(facts.schemaExists ? {} : { missingSchema: facts.schema }),
@@ -278,7 +278,7 @@ export async function flywayStatus(
           schemas: rules.schemas,
           migrations: status.migrations,
           allSchemasEmpty: !facts.historyExists && facts.otherObjects === 0,
-          now: new Date(),
+          now: new Date(host.clock.now()),
         });
         databases.push({
           ...base,

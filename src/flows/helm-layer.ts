@@ -11,7 +11,8 @@ import { LEFTOVER_HINT, leftoverNote } from "../core/leftovers.js";
 import { maskedTail } from "../core/tail.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import type { Host } from "./host.js";
-import { bootstrapStep, ensureLocalSecretsStep } from "./phases.js";
+import { bootstrapMigrationsSecret } from "./migrations-secret.js";
+import { ensureLocalSecretsStep } from "./phases.js";
 import { type Phase, runPipeline } from "./pipeline.js";
 import { step } from "./step.js";
 
@@ -82,7 +83,7 @@ export async function runHelmLayer(
       run: () =>
         before === "ensure-local-secrets"
           ? ensureLocalSecretsStep(host, resolved, log)
-          : bootstrapStep(host, resolved, log),
+          : bootstrapMigrationsSecret(host, resolved, log),
     });
   }
   const helmfileStep = `${prefix}:helmfile`;

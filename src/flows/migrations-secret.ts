@@ -5,34 +5,36 @@
  */
 import type { Kube, SecretRead } from "../adapters/kube.js";
 import { KubeApiError } from "../adapters/kube-api-error.js";
-import type { Vault } from "../adapters/vault.js";
+import type { ResolvedConfig } from "../config/resolve.js";
 import type { Config } from "../config/schema.js";
 import { ExitCode, InputError, StepError } from "../core/errors.js";
 import { secretKeysFor } from "../core/flyway-env.js";
 import { MANAGED_BY } from "../core/manifests.js";
-import type { SecretMasker } from "../core/mask.js";
 import { buildMigrationsData, secretDataProblems } from "../core/migrations-secret.js";
-import { backoffDelay, sleep } from "../core/retry.js";
+import { backoffDelay } from "../core/retry.js";
 import type { CheckpointLogger } from "../log/logger.js";
+import type { Clock, Host } from "./host.js";
 import { ensureNamespace, explainKubeError } from "./kube-errors.js";
-import { readSources, STEP } from "./migrations-sources.js";
+import { type BootstrapMode, readSources, STEP } from "./migrations-sources.js";
 import { step as runStep } from "./step.js";
 
 const ENSURED_MESSAGE = "db-migrations Flyway secret ensured";
 
-export interface BootstrapOptions {
-  kube: Kube;
-  /** Needed in ensure mode, for the fallback; created lazily so verify never touches Vault. */
-  vault: () => Promise<Vault>;
-  config: Config;
-  mode: "ensure" | "verify";
-  log: CheckpointLogger;
-  masker: SecretMasker;
+interface BootstrapOptions {
+  /** ensure writes, verify only compares (default: migrations.mode). */
+  mode?: BootstrapMode;
   /** Delete and recreate an immutable secret whose data must change. */
+  recreate?: boolean;
+}
+
+/** What the writes work with: the cluster, the config, the log and the run's clock. */
+interface Writer {
+  kube: Kube;
+  config: Config;
+  log: CheckpointLogger;
+  clock: Clock;
+  signal: AbortSignal | undefined;
   recreate: boolean;
-  signal?: AbortSignal;
-  /** How a conflict's backoff waits (the run's clock). */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 interface BootstrapResult {
@@ -51,10 +53,7 @@ function differs(existing: SecretRead, desired: Record<string, string>): boolean
  * Verify mode: reads the secret and fails, naming every key, when ensure would
  * write anything. Never writes; returns false (nothing written).
  */
-async function verifyUnchanged(
-  options: BootstrapOptions,
-  desired: Record<string, string>,
-): Promise<false> {
+async function verifyUnchanged(options: Writer, desired: Record<string, string>): Promise<false> {
   const { kube, config } = options;
   const ns = config.namespace;
   const name = config.migrations.secretName;
@@ -94,7 +93,7 @@ async function verifyUnchanged(
  * `desired`, "kept" when it differs and `overwrite` is false (left as it was).
  */
 async function write(
-  options: BootstrapOptions,
+  options: Writer,
   desired: Record<string, string>,
   { overwrite = true }: { overwrite?: boolean } = {},
 ): Promise<boolean | "kept"> {
@@ -164,7 +163,7 @@ async function write(
           STEP,
           `secret ${ns}/${name}: ${error.reason || "conflict"}; re-reading (attempt ${attempt} of ${UPDATE_ATTEMPTS})`,
         );
-        await (options.sleep ?? sleep)(backoffDelay(attempt), options.signal);
+        await options.clock.sleep(backoffDelay(attempt), options.signal);
         continue;
       }
       if (error instanceof KubeApiError && error.status === 422) {
@@ -187,24 +186,37 @@ async function write(
 }
 
 export async function bootstrapMigrationsSecret(
-  options: BootstrapOptions,
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: BootstrapOptions = {},
 ): Promise<BootstrapResult> {
-  const { config, log, kube } = options;
+  const { config } = resolved;
+  const mode = options.mode ?? config.migrations.mode;
   const ns = config.namespace;
   const name = config.migrations.secretName;
+  const kube = await host.kube();
+  const writer: Writer = {
+    kube,
+    config,
+    log,
+    clock: host.clock,
+    signal: host.signal,
+    recreate: options.recreate === true,
+  };
   return runStep(
     log,
     STEP,
-    `building ${ns}/${name} for ${config.migrations.databases.map((d) => d.name).join(" → ")} (${options.mode} mode)`,
+    `building ${ns}/${name} for ${config.migrations.databases.map((d) => d.name).join(" → ")} (${mode} mode)`,
     async (step) => {
       try {
-        if (options.mode === "verify") {
+        if (mode === "verify") {
           // Verify makes no write of any kind: a missing namespace is a finding, not a fix.
           if (!(await kube.read("v1", "Namespace", undefined, ns))) {
             const problems = [
               `namespace ${ns} does not exist (ensure would create it; verify mode creates nothing)`,
             ];
-            await readSources(options).catch((e) => {
+            await readSources(host, resolved, log, { mode }).catch((e) => {
               if (e instanceof InputError) problems.push(...e.problems);
             });
             throw new InputError(
@@ -216,7 +228,7 @@ export async function bootstrapMigrationsSecret(
         } else {
           await ensureNamespace(kube, ns, config, log, STEP);
         }
-        const { sources, unverified } = await readSources(options);
+        const { sources, unverified } = await readSources(host, resolved, log, { mode });
         const built = buildMigrationsData(sources);
         if (!built.ok)
           throw new InputError(
@@ -225,7 +237,7 @@ export async function bootstrapMigrationsSecret(
             ExitCode.stepFailed,
           );
         for (const [i, db] of config.migrations.databases.entries())
-          options.masker.register(
+          host.masker.register(
             built.data[secretKeysFor({ name: db.name, primary: i === 0 }).password],
           );
         const problems = secretDataProblems(built.data);
@@ -239,7 +251,7 @@ export async function bootstrapMigrationsSecret(
         if (unverified.length) {
           // ESO's values may be older than Vault's (FAULTS 38): create the secret from
           // them when there is none, but never overwrite one with them.
-          const outcome = await write(options, built.data, { overwrite: false });
+          const outcome = await write(writer, built.data, { overwrite: false });
           const what =
             outcome === "kept"
               ? "kept as it was, not overwritten with unverified values"
@@ -259,11 +271,11 @@ export async function bootstrapMigrationsSecret(
           return { sources: labels, written: outcome === true, keys: Object.keys(built.data) };
         }
         const written =
-          options.mode === "verify"
-            ? await verifyUnchanged(options, built.data)
-            : (await write(options, built.data)) === true;
+          mode === "verify"
+            ? await verifyUnchanged(writer, built.data)
+            : (await write(writer, built.data)) === true;
         step.ok(
-          `${ENSURED_MESSAGE} (${options.mode === "verify" ? "verified, unchanged" : written ? "written" : "unchanged"}; from ${labels.join(", ")})`,
+          `${ENSURED_MESSAGE} (${mode === "verify" ? "verified, unchanged" : written ? "written" : "unchanged"}; from ${labels.join(", ")})`,
           { sources: labels, written, keys: Object.keys(built.data) },
         );
         return { sources: labels, written, keys: Object.keys(built.data) };

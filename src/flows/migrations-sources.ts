@@ -4,13 +4,15 @@
  * else the Vault defaults where the mode allows it.
  */
 import type { SecretRead } from "../adapters/kube.js";
+import type { ResolvedConfig } from "../config/resolve.js";
 import type { Config } from "../config/schema.js";
 import { differingKeys } from "../core/chain.js";
 import { ExitCode, InputError, StepError } from "../core/errors.js";
 import { missingSourceKeys, type SourceData } from "../core/migrations-secret.js";
 import { secretValuesOf } from "../core/secret-values.js";
+import type { CheckpointLogger } from "../log/logger.js";
+import type { Host } from "./host.js";
 import { explainKubeError } from "./kube-errors.js";
-import type { BootstrapOptions } from "./migrations-secret.js";
 
 /** The step the bootstrap reports under, its sources included. */
 export const STEP = "db-migrations-secret";
@@ -30,8 +32,22 @@ interface Sources {
   unverified: Unverified[];
 }
 
-export async function readSources(options: BootstrapOptions): Promise<Sources> {
-  const { kube, config, log, masker } = options;
+/**
+ * ensure builds from what it can get (falling back to Vault's defaults, using ESO's
+ * values unverified when Vault is down); verify vouches for the secret, so whatever
+ * it cannot check is a finding.
+ */
+export type BootstrapMode = "ensure" | "verify";
+
+export async function readSources(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: { mode: BootstrapMode },
+): Promise<Sources> {
+  const { config } = resolved;
+  const { masker } = host;
+  const kube = await host.kube();
   const ns = config.namespace;
   const out: Sources["sources"] = [];
   const unverified: Unverified[] = [];
@@ -53,7 +69,7 @@ export async function readSources(options: BootstrapOptions): Promise<Sources> {
       // ESO may not have synced Vault's current values (a rotation while ESO fails):
       // never hand Flyway credentials Vault no longer holds.
       const path = esoVaultPath(config, ns, name) ?? db.vaultPath;
-      const current = await vaultValues(options, path);
+      const current = await vaultValues(host, config, path);
       if (current.kind === "unavailable") {
         const cannot = `could not compare ${ns}/${name} with Vault ${config.vault.mount}/${path} (${current.why})`;
         // Verify mode vouches for the secret: what it cannot check, it cannot pass.
@@ -108,7 +124,7 @@ export async function readSources(options: BootstrapOptions): Promise<Sources> {
     const path = db.vaultPath;
     let data: Record<string, string> | undefined;
     try {
-      const read = await (await options.vault()).kvRead(config.vault.mount, path);
+      const read = await (await host.vault()).kvRead(config.vault.mount, path);
       if (read.kind === "present") data = read.data;
     } catch (error) {
       throw new StepError(
@@ -157,12 +173,12 @@ type VaultValues =
   | { kind: "unavailable"; why: string };
 
 /** Vault's current values at `path`, or why they could not be read (never fatal here). */
-async function vaultValues(options: BootstrapOptions, path: string): Promise<VaultValues> {
+async function vaultValues(host: Host, config: Config, path: string): Promise<VaultValues> {
   try {
-    const read = await (await options.vault()).kvRead(options.config.vault.mount, path);
+    const read = await (await host.vault()).kvRead(config.vault.mount, path);
     return read.kind === "present" ? { kind: "present", data: read.data } : { kind: "absent" };
   } catch (error) {
-    if (options.signal?.aborted) throw options.signal.reason;
+    if (host.signal?.aborted) throw host.signal.reason;
     return { kind: "unavailable", why: (error as Error).message.split("\n")[0] ?? "error" };
   }
 }

@@ -11,7 +11,6 @@ import { checkMigrationsSecret } from "./check-migrations-secret.js";
 import { ensureLocalSecrets } from "./ensure-local-secrets.js";
 import { flywayStatus, renderStatus } from "./flyway-status.js";
 import type { Host } from "./host.js";
-import { bootstrapMigrationsSecret } from "./migrations-secret.js";
 import { type Phase, runPipeline } from "./pipeline.js";
 import { latestRun } from "./summary.js";
 import { explainFailure } from "./why.js";
@@ -32,7 +31,7 @@ export async function ensureLocalSecretsStep(
   // Load the Kubernetes client while Vault answers: its code is the largest part of a
   // start, and compiling it fills time otherwise spent waiting on the network.
   const kube = options.skipEso ? undefined : host.kube();
-  kube?.catch(() => {}); // a load error surfaces below, where it is awaited
+  kube?.catch(() => {}); // a load error surfaces in wireEso, where it is awaited
   const result = await ensureLocalSecrets(host, resolved, log, {
     plan: false,
     ...(options.only ? { only: options.only } : {}),
@@ -42,12 +41,7 @@ export async function ensureLocalSecretsStep(
     log.checkpoint("eso:apply", "skip", "ESO wiring skipped (--skip-eso)");
     return { writtenPaths };
   }
-  await wireEso({
-    kube: await kube,
-    config: resolved.config,
-    vaultToken: host.vaultToken(),
-    vault: () => host.vault(),
-    log,
+  await wireEso(host, resolved, log, {
     forceSync: options.refresh === true || writtenPaths.length > 0,
     // Only the ExternalSecrets that read a path this run wrote need a refresh.
     ...(options.refresh
@@ -60,31 +54,8 @@ export async function ensureLocalSecretsStep(
           ),
         }),
     forceConflicts: options.forceConflicts === true,
-    sandbox: resolved.config.sandbox,
-    now: host.clock.now,
-    sleep: host.clock.sleep,
-    ...(host.signal ? { signal: host.signal } : {}),
   });
   return { writtenPaths };
-}
-
-export async function bootstrapStep(
-  host: Host,
-  resolved: ResolvedConfig,
-  log: CheckpointLogger,
-  options: { mode?: "ensure" | "verify"; recreate?: boolean } = {},
-): Promise<void> {
-  await bootstrapMigrationsSecret({
-    kube: await host.kube(),
-    vault: () => host.vault(),
-    config: resolved.config,
-    mode: options.mode ?? resolved.config.migrations.mode,
-    log,
-    masker: host.masker,
-    recreate: options.recreate === true,
-    sleep: host.clock.sleep,
-    ...(host.signal ? { signal: host.signal } : {}),
-  });
 }
 
 /** The health check as a phase: fails unless the migrations secret is complete and valid. */
@@ -98,15 +69,7 @@ export function healthCheckPhase(
   return {
     step,
     run: async () => {
-      const r = await checkMigrationsSecret({
-        kube: await host.kube(),
-        db: host.db,
-        config: resolved.config,
-        connect: options.connect,
-        log,
-        masker: host.masker,
-        ...(host.signal ? { signal: host.signal } : {}),
-      });
+      const r = await checkMigrationsSecret(host, resolved, log, { connect: options.connect });
       if (r.result !== "ok")
         throw Object.assign(
           new StepError(`health check: ${r.result}`, "see the check's line above"),

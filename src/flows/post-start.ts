@@ -8,7 +8,8 @@ import type { ResolvedConfig } from "../config/resolve.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { STALE_FEATURE_HINT, staleFeature } from "./feature-copy.js";
 import type { Host } from "./host.js";
-import { bootstrapStep, ensureLocalSecretsStep, runSummarised } from "./phases.js";
+import { bootstrapMigrationsSecret } from "./migrations-secret.js";
+import { ensureLocalSecretsStep, runSummarised } from "./phases.js";
 import type { Phase } from "./pipeline.js";
 import { startTilt } from "./tilt.js";
 
@@ -36,7 +37,7 @@ export async function postStart(
   if (stale) log.checkpoint("feature", "warn", stale, { hint: STALE_FEATURE_HINT });
   const phases: Phase[] = [
     { step: "vault:seed", run: () => ensureLocalSecretsStep(host, resolved, log) },
-    { step: "db-migrations-secret", run: () => bootstrapStep(host, resolved, log) },
+    { step: "db-migrations-secret", run: () => bootstrapMigrationsSecret(host, resolved, log) },
     ...(options.extraPhases ?? []),
     {
       step: "tilt",

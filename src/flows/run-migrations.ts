@@ -15,7 +15,7 @@ import { checkMigrationsSecret } from "./check-migrations-secret.js";
 import { loadFlywaySettings } from "./flyway-settings.js";
 import { flywayStatus } from "./flyway-status.js";
 import type { Host } from "./host.js";
-import { bootstrapStep } from "./phases.js";
+import { bootstrapMigrationsSecret } from "./migrations-secret.js";
 import { type Phase, runPipeline } from "./pipeline.js";
 import { step as runStep } from "./step.js";
 
@@ -38,16 +38,8 @@ export async function runMigrations(
     {
       step: "db-migrations-secret",
       run: async () => {
-        if (!options.verify) return bootstrapStep(host, resolved, log);
-        const result = await checkMigrationsSecret({
-          kube: await host.kube(),
-          db: host.db,
-          config: resolved.config,
-          connect: false,
-          log,
-          masker,
-          ...(host.signal ? { signal: host.signal } : {}),
-        });
+        if (!options.verify) return bootstrapMigrationsSecret(host, resolved, log);
+        const result = await checkMigrationsSecret(host, resolved, log, { connect: false });
         if (result.result !== "ok") {
           throw Object.assign(
             new StepError(

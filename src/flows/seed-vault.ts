@@ -3,14 +3,16 @@
  * the KV v2 mount exists, then per path read → compare → write only what
  * differs, always with check-and-set. A second run writes nothing.
  */
-import type { KvRead, Vault } from "../adapters/vault.js";
+import type { KvRead } from "../adapters/vault.js";
 import { VaultAnswerError, VaultHttpError, VaultNetworkError } from "../adapters/vault-errors.js";
+import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
 import type { ResolvedPath } from "../core/fixtures.js";
-import { backoffDelay, mapPool, sleep } from "../core/retry.js";
+import { backoffDelay, mapPool } from "../core/retry.js";
 import type { CheckpointLogger } from "../log/logger.js";
+import type { Host } from "./host.js";
 import { step as runStep } from "./step.js";
-import { denied, ensureKv2Mount, waitForVault } from "./vault-ready.js";
+import { checkKv2Mount, denied, type VaultCalls, vaultCalls, waitReady } from "./vault-ready.js";
 
 export type KeyAction = "create" | "update" | "unchanged" | "kept";
 export type PathAction = "create" | "update" | "unchanged";
@@ -31,22 +33,19 @@ export interface SeedResult {
   unchanged: number;
 }
 
-export interface SeedOptions {
-  vault: Vault;
-  mount: string;
+interface SeedOptions {
+  /** The validated fixtures (ensure-local-secrets loads them). */
   fixtures: Map<string, ResolvedPath>;
-  concurrency: number;
-  readyTimeoutMs: number;
+  /** Compare only: say what would be written, write nothing. */
   plan: boolean;
-  log: CheckpointLogger;
-  signal?: AbortSignal;
   /** Seed only these paths (the watcher passes the ones that changed). */
   only?: ReadonlySet<string>;
-  now?: () => number;
-  /** How retry backoffs wait (the run's clock). */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Interval of progress checkpoints while waiting for Vault (default 5 s). */
-  progressSeconds?: number;
+}
+
+/** One seeding: the Vault calls, and where and how much to write. */
+interface SeedRun extends VaultCalls {
+  mount: string;
+  plan: boolean;
 }
 
 const WRITE_ATTEMPTS = 4;
@@ -103,7 +102,7 @@ function unknownOutcome(where: string, why: string, reread?: unknown): StepError
   );
 }
 
-async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<PathPlan> {
+async function seedPath(options: SeedRun, resolved: ResolvedPath): Promise<PathPlan> {
   const { vault, mount, log } = options;
   const apiPath = `/v1/${mount}/data/${resolved.path}`;
   const where = `${mount}/${resolved.path}`;
@@ -178,8 +177,7 @@ async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<P
       }
     }
     // Back off before the next attempt; after the last one nothing follows to wait for.
-    if (attempt < WRITE_ATTEMPTS)
-      await (options.sleep ?? sleep)(backoffDelay(attempt), options.signal);
+    if (attempt < WRITE_ATTEMPTS) await options.clock.sleep(backoffDelay(attempt), options.signal);
   }
   if (lastFailure && lastFailure.kind !== "cas") throw unknownOutcome(where, lastFailure.why);
   throw new StepError(
@@ -189,19 +187,25 @@ async function seedPath(options: SeedOptions, resolved: ResolvedPath): Promise<P
 }
 
 /** Seeds every (or every selected) fixture path. Assumes Vault is ready and the mount exists. */
-async function seedPaths(options: SeedOptions): Promise<SeedResult> {
-  const { log } = options;
+async function seedPaths(
+  calls: VaultCalls,
+  resolved: ResolvedConfig,
+  options: SeedOptions,
+): Promise<SeedResult> {
+  const { log } = calls;
+  const { mount, concurrency } = resolved.config.vault;
+  const run: SeedRun = { ...calls, mount, plan: options.plan };
   const targets = [...options.fixtures.values()].filter(
     (p) => !options.only || options.only.has(p.path),
   );
   return runStep(
     log,
     "vault:seed",
-    `${options.plan ? "planning" : "seeding"} ${targets.length} path(s) under ${options.mount}/`,
+    `${options.plan ? "planning" : "seeding"} ${targets.length} path(s) under ${mount}/`,
     async (step) => {
       let paths: PathPlan[];
       try {
-        paths = await mapPool(targets, options.concurrency, (p) => seedPath(options, p));
+        paths = await mapPool(targets, concurrency, (p) => seedPath(run, p));
       } catch (error) {
         if (error instanceof VaultHttpError || error instanceof VaultNetworkError)
           throw new StepError(
@@ -230,9 +234,19 @@ async function seedPaths(options: SeedOptions): Promise<SeedResult> {
   );
 }
 
-/** The whole Vault half of ensure-local-secrets. */
-export async function seedVault(options: SeedOptions): Promise<SeedResult> {
-  await waitForVault(options);
-  await ensureKv2Mount(options);
-  return seedPaths(options);
+/** The whole Vault half of ensure-local-secrets: wait for Vault, check the mount, seed. */
+export async function seedVault(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: SeedOptions,
+): Promise<SeedResult> {
+  const { config } = resolved;
+  const calls = await vaultCalls(host, log);
+  await waitReady(calls, {
+    readyTimeoutMs: config.vault.readyTimeoutSeconds * 1000,
+    progressSeconds: config.log.progressSeconds,
+  });
+  await checkKv2Mount(calls, config.vault.mount, options.plan);
+  return seedPaths(calls, resolved, options);
 }

@@ -3,8 +3,8 @@ import type { ResolvedConfig } from "../config/resolve.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { runHelmLayer } from "./helm-layer.js";
 import type { Host } from "./host.js";
+import { bootstrapMigrationsSecret } from "./migrations-secret.js";
 import {
-  bootstrapStep,
   ensureLocalSecretsStep,
   flywayStatusPhase,
   healthCheckPhase,
@@ -20,7 +20,7 @@ export async function smoke(
 ) {
   const phases: Phase[] = [
     { step: "vault:seed", run: () => ensureLocalSecretsStep(host, resolved, log) },
-    { step: "db-migrations-secret", run: () => bootstrapStep(host, resolved, log) },
+    { step: "db-migrations-secret", run: () => bootstrapMigrationsSecret(host, resolved, log) },
     healthCheckPhase(host, resolved, log, { connect: options.connect }),
     ...(options.skipLayer
       ? []

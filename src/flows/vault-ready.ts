@@ -9,12 +9,26 @@ import {
   VaultHttpError,
   VaultNetworkError,
 } from "../adapters/vault-errors.js";
+import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
-import { backoffDelay, sleep } from "../core/retry.js";
-import type { StepHandle } from "../log/logger.js";
+import { backoffDelay } from "../core/retry.js";
+import type { CheckpointLogger, StepHandle } from "../log/logger.js";
 import { reportProgress } from "../log/progress.js";
-import type { SeedOptions } from "./seed-vault.js";
+import type { Clock, Host } from "./host.js";
 import { step as runStep } from "./step.js";
+
+/** What the Vault steps talk through: this run's client, its clock and its signal. */
+export interface VaultCalls {
+  vault: Vault;
+  log: CheckpointLogger;
+  clock: Clock;
+  signal: AbortSignal | undefined;
+}
+
+/** The run's Vault client and ports, gathered once for the Vault steps. */
+export async function vaultCalls(host: Host, log: CheckpointLogger): Promise<VaultCalls> {
+  return { vault: await host.vault(), log, clock: host.clock, signal: host.signal };
+}
 
 /** 403: names the capability the token lacks on the path, and how to grant it (FAULTS.md 2). */
 export const denied = (capability: string, apiPath: string) =>
@@ -91,15 +105,30 @@ const tlsError = (addr: string, code: string, failure: { cause: string; hint: st
     `${failure.hint}; nothing was written`,
   );
 
-/** Waits until Vault answers as active or standby, with bounded backoff to a deadline. */
+/**
+ * Waits until Vault answers as active or standby, with bounded backoff to a deadline
+ * (vault.readyTimeoutSeconds, or `readyTimeoutMs`: 0 asks once and does not wait).
+ */
 export async function waitForVault(
-  options: Pick<
-    SeedOptions,
-    "vault" | "readyTimeoutMs" | "log" | "signal" | "now" | "sleep" | "progressSeconds"
-  >,
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: { readyTimeoutMs?: number } = {},
 ): Promise<void> {
-  const { vault, log } = options;
-  const now = options.now ?? Date.now;
+  const { config } = resolved;
+  return waitReady(await vaultCalls(host, log), {
+    readyTimeoutMs: options.readyTimeoutMs ?? config.vault.readyTimeoutSeconds * 1000,
+    progressSeconds: config.log.progressSeconds,
+  });
+}
+
+/** waitForVault over calls already gathered (the seeding reuses them for every step). */
+export async function waitReady(
+  calls: VaultCalls,
+  options: { readyTimeoutMs: number; progressSeconds: number },
+): Promise<void> {
+  const { vault, log, clock } = calls;
+  const now = clock.now;
   return runStep(
     log,
     "vault:health",
@@ -110,14 +139,15 @@ export async function waitForVault(
       const stopProgress = reportProgress(
         step,
         {
-          intervalMs: (options.progressSeconds ?? 5) * 1000,
+          intervalMs: options.progressSeconds * 1000,
           limitSeconds: Math.round(options.readyTimeoutMs / 1000),
+          clock,
         },
         () =>
           `Vault at ${vault.addr}${last ? ` (${last.replace(/^unreachable:/, "unreachable, ")})` : ""}`,
       );
       try {
-        return await pollVault(options, step, deadline, (l) => (last = l));
+        return await pollVault(calls, options.readyTimeoutMs, step, deadline, (l) => (last = l));
       } finally {
         stopProgress();
       }
@@ -127,13 +157,14 @@ export async function waitForVault(
 }
 
 async function pollVault(
-  options: Pick<SeedOptions, "vault" | "readyTimeoutMs" | "log" | "signal" | "now" | "sleep">,
+  calls: VaultCalls,
+  readyTimeoutMs: number,
   step: StepHandle,
   deadline: number,
   setLast: (last: string) => void,
 ): Promise<void> {
-  const { vault } = options;
-  const now = options.now ?? Date.now;
+  const { vault, clock } = calls;
+  const now = clock.now;
   let last = "";
   for (let attempt = 1; ; attempt++) {
     try {
@@ -165,12 +196,9 @@ async function pollVault(
     }
     setLast(last);
     if (now() >= deadline) break;
-    await (options.sleep ?? sleep)(
-      Math.min(backoffDelay(attempt), Math.max(0, deadline - now())),
-      options.signal,
-    );
+    await clock.sleep(Math.min(backoffDelay(attempt), Math.max(0, deadline - now())), calls.signal);
   }
-  const waited = `${Math.round(options.readyTimeoutMs / 1000)} s`;
+  const waited = `${Math.round(readyTimeoutMs / 1000)} s`;
   const [message, hint] =
     last === "sealed"
       ? [
@@ -212,7 +240,7 @@ const REFUSED_ATTEMPTS = 4;
  * (or unanswered) before the request reached Vault is retried, bounded.
  */
 async function afterHealth<T>(
-  options: Pick<SeedOptions, "vault" | "signal" | "sleep">,
+  options: VaultCalls,
   step: StepHandle,
   what: string,
   fn: () => Promise<T>,
@@ -247,7 +275,7 @@ async function afterHealth<T>(
         step.note(
           `Vault refused the connection at ${what} (${error.code}); retry ${attempt} of ${attempts - 1}`,
         );
-        await (options.sleep ?? sleep)(backoffDelay(attempt), options.signal);
+        await options.clock.sleep(backoffDelay(attempt), options.signal);
         continue;
       }
       throw error;
@@ -255,17 +283,31 @@ async function afterHealth<T>(
   }
 }
 
-/** Checks the token and makes sure the mount is KV v2, enabling it when missing. */
+/**
+ * Checks the token and makes sure the mount (vault.mount) is KV v2, enabling it when
+ * missing; with `plan`, a missing mount is reported, never enabled.
+ */
 export async function ensureKv2Mount(
-  options: Pick<SeedOptions, "vault" | "mount" | "log" | "plan" | "signal" | "sleep">,
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: { plan: boolean },
 ): Promise<void> {
-  const { mount, log } = options;
+  await checkKv2Mount(await vaultCalls(host, log), resolved.config.vault.mount, options.plan);
+}
+
+/** ensureKv2Mount over calls already gathered (the seeding reuses them for every step). */
+export async function checkKv2Mount(
+  calls: VaultCalls,
+  mount: string,
+  plan: boolean,
+): Promise<void> {
   await runStep(
-    log,
+    calls.log,
     "vault:mount",
     `checking the token and the ${mount}/ mount`,
     (step) =>
-      checkMount(options, step, (error: StepError): never => {
+      checkMount(calls, mount, plan, step, (error: StepError): never => {
         throw error;
       }),
     { owns: (e) => e instanceof StepError },
@@ -273,11 +315,13 @@ export async function ensureKv2Mount(
 }
 
 async function checkMount(
-  options: Pick<SeedOptions, "vault" | "mount" | "log" | "plan" | "signal" | "sleep">,
+  options: VaultCalls,
+  mount: string,
+  plan: boolean,
   step: StepHandle,
   fail: (error: StepError) => never,
 ): Promise<void> {
-  const { vault, mount } = options;
+  const { vault } = options;
   try {
     await afterHealth(options, step, "auth/token/lookup-self", () => vault.lookupSelf());
   } catch (error) {
@@ -308,7 +352,7 @@ async function checkMount(
   }
   let raced = false;
   if (!info) {
-    if (options.plan) {
+    if (plan) {
       step.ok(`mount ${mount}/ does not exist; it would be enabled as KV v2`);
       return;
     }

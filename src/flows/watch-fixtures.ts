@@ -20,13 +20,10 @@ import { runDoneMessage, runStartMessage } from "../core/watch-run.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { FIXTURE_EXTENSIONS, loadFixtureDirectory } from "./fixtures.js";
 import type { Host, Watcher } from "./host.js";
-import { bootstrapStep, ensureLocalSecretsStep } from "./phases.js";
+import { bootstrapMigrationsSecret } from "./migrations-secret.js";
+import { ensureLocalSecretsStep } from "./phases.js";
 
 interface WatchOptions {
-  resolved: ResolvedConfig;
-  /** The ports for a run under this config (a reload brings new addresses and token). */
-  hostFor: (resolved: ResolvedConfig) => Host;
-  newRun: () => CheckpointLogger;
   debounceMs: number;
   poll: boolean;
   skipEso: boolean;
@@ -43,8 +40,11 @@ export class FixtureWatcher {
   private watcher: Watcher | undefined;
   /** Ports of the first run: the watch itself, the signal, the masker. */
   private readonly host: Host;
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the debounce in progress (on the Host's clock, as every wait of a flow is). */
+  private timer: (() => void) | undefined;
   private running: Promise<void> | undefined;
+  /** Callers of idle(), woken when no run is in progress or due. */
+  private readonly idlers = new Set<() => void>();
   private queued = false;
   /** The logger of the run in progress, so a change during it is reported under its run id. */
   private current: CheckpointLogger | undefined;
@@ -59,14 +59,25 @@ export class FixtureWatcher {
   private fullRun = false;
   /** The bootstrap must run (its inputs changed) but has not succeeded yet. */
   private bootstrapPending = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  /** Cancels the scheduled retry of a failed run. */
+  private retryTimer: (() => void) | undefined;
   private retryAttempt = 0;
   private retrying = false;
   runs = 0;
 
-  constructor(private readonly options: WatchOptions) {
-    this.resolved = options.resolved;
-    this.host = options.hostFor(options.resolved);
+  /**
+   * Entered as every flow is, with factories where a flow takes one value: the
+   * ports for a run under a config (a reload brings new addresses and a new
+   * token), and a logger per run (each run is a run of its own in the journal).
+   */
+  constructor(
+    private readonly hostFor: (resolved: ResolvedConfig) => Host,
+    resolved: ResolvedConfig,
+    private readonly newRun: () => CheckpointLogger,
+    private readonly options: WatchOptions,
+  ) {
+    this.resolved = resolved;
+    this.host = hostFor(resolved);
   }
 
   private fixturesDir(): string {
@@ -106,25 +117,34 @@ export class FixtureWatcher {
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.timer?.();
+    this.timer = undefined;
+    this.retryTimer?.();
+    this.retryTimer = undefined;
     await this.watcher?.close();
     await this.running;
+    this.wakeIdlers();
   }
 
-  /** Resolves when no run is in progress or queued. */
-  async idle(): Promise<void> {
-    while (this.running || this.timer) {
-      await (this.running ?? new Promise((r) => setTimeout(r, 20)));
-    }
+  /** Resolves when no run is in progress, queued or waiting out its debounce. */
+  idle(): Promise<void> {
+    if (!this.running && !this.timer) return Promise.resolve();
+    return new Promise((resolve) => this.idlers.add(resolve));
   }
 
+  private wakeIdlers(): void {
+    if (this.running || this.timer) return;
+    for (const wake of this.idlers) wake();
+    this.idlers.clear();
+  }
+
+  /** A save (re)starts the quiet period; the run starts when it ends. */
   private schedule(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.timer?.();
+    this.timer = this.host.clock.after(this.options.debounceMs, () => {
       this.timer = undefined;
       this.trigger();
-    }, this.options.debounceMs);
+    });
   }
 
   private trigger(): void {
@@ -140,6 +160,7 @@ export class FixtureWatcher {
         await this.cycle().catch(() => {});
       } while (this.queued && !this.host.signal?.aborted);
       this.running = undefined;
+      this.wakeIdlers();
     })();
   }
 
@@ -187,24 +208,22 @@ export class FixtureWatcher {
       "watch:retry",
       `run failed (${why}); retry ${this.retryAttempt} of ${policy.attempts} in ${(delay / 1000).toFixed(1)} s`,
     );
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.host.clock.after(delay, () => {
       this.retryTimer = undefined;
       this.retrying = true;
       this.trigger();
-    }, delay);
+    });
   }
 
   private async cycle(): Promise<void> {
     this.runs++;
-    const log = this.options.newRun();
+    const log = this.newRun();
     this.current = log;
     const retry = this.retrying ? this.retryAttempt : 0;
     this.retrying = false;
     // A save (or a config change) runs now; a pending retry would only repeat it.
-    if (this.retryTimer) {
-      clearTimeout(this.retryTimer);
-      this.retryTimer = undefined;
-    }
+    this.retryTimer?.();
+    this.retryTimer = undefined;
     if (this.configChanged) {
       this.configChanged = false;
       if (!this.reload(log) && this.changedFiles.size === 0 && this.removedFiles.size === 0) return;
@@ -251,7 +270,7 @@ export class FixtureWatcher {
       return;
     }
     // One run, one set of ports: the Vault token is found once for it.
-    const host = this.options.hostFor(resolved);
+    const host = this.hostFor(resolved);
     try {
       await host.withWorkspaceLock(log, async () => {
         let written: string[] = [];
@@ -268,7 +287,7 @@ export class FixtureWatcher {
         }
         if (this.options.skipEso) this.bootstrapPending = false;
         const bootstrapped = this.bootstrapPending;
-        if (this.bootstrapPending) await bootstrapStep(host, resolved, log);
+        if (this.bootstrapPending) await bootstrapMigrationsSecret(host, resolved, log);
         this.bootstrapPending = false;
         step.ok(runDoneMessage(changed.length, written, bootstrapped));
       });

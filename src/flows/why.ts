@@ -207,19 +207,13 @@ async function vaultLink(ctx: Ctx): Promise<LinkResult> {
   const { mount } = resolved.config.vault;
   const vault = await host.vault();
   ctx.seen.vault = vault;
-  const common = {
-    vault,
-    log: options.quiet.log,
-    now: host.clock.now,
-    sleep: host.clock.sleep,
-    ...(host.signal ? { signal: host.signal } : {}),
-  };
+  const log = options.quiet.log;
   // One health check (no waiting), then the token and the mount as the seeding checks
   // them, in plan mode: a missing mount is reported, never enabled.
-  await waitForVault({ ...common, readyTimeoutMs: 0 }).catch((e) =>
+  await waitForVault(host, resolved, log, { readyTimeoutMs: 0 }).catch((e) =>
     stepFailure(ctx, "vault:health", e),
   );
-  await ensureKv2Mount({ ...common, mount, plan: true }).catch((e) =>
+  await ensureKv2Mount(host, resolved, log, { plan: true }).catch((e) =>
     stepFailure(ctx, "vault:mount", e),
   );
   const planned = options.quiet.checkpoints.find(

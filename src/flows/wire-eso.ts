@@ -4,9 +4,7 @@
  * and the configured ExternalSecrets with server-side apply, request a refresh
  * when fixtures changed, and wait (bounded) for each to report Ready.
  */
-import type { Kube } from "../adapters/kube.js";
-import type { Vault } from "../adapters/vault.js";
-import type { Config } from "../config/schema.js";
+import type { ResolvedConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
 import {
   clusterSecretStoreManifest,
@@ -22,7 +20,7 @@ import {
   tokenSecretManifest,
 } from "../core/manifests.js";
 import { ESO_POLL, pollDelay } from "../core/poll.js";
-import { mapPool, sleep } from "../core/retry.js";
+import { mapPool } from "../core/retry.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import { reportProgress } from "../log/progress.js";
 import {
@@ -35,29 +33,17 @@ import {
   requireExistingStore,
 } from "./eso-objects.js";
 import { configureKubernetesAuth } from "./eso-vault-auth.js";
+import type { Host } from "./host.js";
 import { ensureNamespace, explainKubeError } from "./kube-errors.js";
 import { step as runStep } from "./step.js";
 
-export { detectEsoVersion };
-export interface WireEsoOptions {
-  kube: Kube;
-  config: Config;
-  vaultToken: string;
-  /** The Vault client, for eso.auth kubernetes (the role and policy are written with it). */
-  vault?: () => Promise<Vault>;
-  log: CheckpointLogger;
+interface WireEsoOptions {
   /** Ask ESO to refresh now (fixtures changed, or --refresh). */
   forceSync: boolean;
   /** Limit the refresh to these ExternalSecret names (the watcher: those reading changed paths). */
   refreshOnly?: ReadonlySet<string>;
   /** Take over fields another field manager owns (server-side apply force). */
   forceConflicts: boolean;
-  signal?: AbortSignal;
-  now?: () => number;
-  /** How the poll waits between status reads (the run's clock). */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** The cluster is the sandbox, whose ESO stand-in runs on this machine and reaches loopback. */
-  sandbox?: boolean;
 }
 
 interface EsoStatus {
@@ -74,9 +60,23 @@ interface WireEsoResult {
   unchanged: string[];
   statuses: EsoStatus[];
 }
-export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
-  const { kube, config, log } = options;
-  const now = options.now ?? Date.now;
+export async function wireEso(
+  host: Host,
+  resolved: ResolvedConfig,
+  log: CheckpointLogger,
+  options: WireEsoOptions,
+): Promise<WireEsoResult> {
+  const { config } = resolved;
+  const { clock } = host;
+  const now = clock.now;
+  const kube = await host.kube();
+  const vaultToken = host.vaultToken();
+  // The sandbox's ESO stand-in runs on this machine, and reaches loopback.
+  const sandbox = config.sandbox;
+  const applyAs = {
+    fieldManager: config.kube.fieldManager,
+    forceConflicts: options.forceConflicts,
+  };
   const version = await runStep(
     log,
     "eso:detect",
@@ -99,7 +99,7 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
   );
 
   const esoAddress = esoVaultAddress(config);
-  if (isLoopbackUrl(esoAddress) && !options.sandbox)
+  if (isLoopbackUrl(esoAddress) && !sandbox)
     log.checkpoint(
       "eso:address",
       "warn",
@@ -109,7 +109,7 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
       },
     );
   const auth = config.eso.auth ?? "token";
-  if (auth === "token" && config.eso.auth === undefined && !options.sandbox) {
+  if (auth === "token" && config.eso.auth === undefined && !sandbox) {
     if (!isLocalCluster(kube.server, kube.context))
       log.checkpoint(
         "eso:auth",
@@ -127,9 +127,7 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
       "eso:vault-auth",
       `configuring Vault's Kubernetes auth (${names.mountPath}/) for service account ${names.namespace}/${names.serviceAccount}`,
       async (step) => {
-        if (!options.vault)
-          throw new StepError("eso.auth kubernetes needs the Vault client", "this is a bug");
-        const done = await configureKubernetesAuth(await options.vault(), config);
+        const done = await configureKubernetesAuth(await host.vault(), config);
         step.ok(
           `role ${done.role} (policy ${done.policy}, read on ${new Set(config.eso.externalSecrets.map((e) => e.vaultPath)).size} path(s)) for ${names.namespace}/${names.serviceAccount}${done.enabled ? `; enabled the kubernetes auth method at ${names.mountPath}/` : ""}`,
         );
@@ -175,10 +173,7 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
         // tokens for; none for a store someone else made.
         const store: Manifest[] =
           auth === "token"
-            ? [
-                tokenSecretManifest(config, options.vaultToken),
-                clusterSecretStoreManifest(config, version),
-              ]
+            ? [tokenSecretManifest(config, vaultToken), clusterSecretStoreManifest(config, version)]
             : auth === "kubernetes"
               ? [serviceAccountManifest(config), clusterSecretStoreManifest(config, version)]
               : [];
@@ -230,10 +225,10 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
         // The store (and its token) before the ExternalSecrets that name it, so ESO never
         // sees an ExternalSecret whose store is missing.
         const storeApplied = await mapPool(store, APPLY_CONCURRENCY, (m, i) =>
-          applyIfChanged(kube, m, storeCurrent[i], options),
+          applyIfChanged(kube, m, storeCurrent[i], applyAs),
         );
         const esApplied = await mapPool(externalSecrets, APPLY_CONCURRENCY, (m, i) =>
-          applyIfChanged(kube, m, esCurrent[i], options),
+          applyIfChanged(kube, m, esCurrent[i], applyAs),
         );
         [...store, ...externalSecrets].forEach((m, i) => {
           const label = `${m.kind}/${m.metadata.namespace ? `${m.metadata.namespace}/` : ""}${m.metadata.name}`;
@@ -297,6 +292,7 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
     {
       intervalMs: config.log.progressSeconds * 1000,
       limitSeconds: config.eso.readyTimeoutSeconds,
+      clock,
     },
     () => {
       const waiting = reported.filter((s) => !s.ready);
@@ -338,10 +334,7 @@ export async function wireEso(options: WireEsoOptions): Promise<WireEsoResult> {
       reported = statuses;
       if (statuses.every((s) => s.ready) || freshFailures > 0 || now() >= deadline) break;
       // Ready is usually ~20 ms away: poll soon, then back off (20, 40, 80 … 500 ms).
-      await (options.sleep ?? sleep)(
-        pollDelay(++polls, ESO_POLL, deadline - now()),
-        options.signal,
-      );
+      await clock.sleep(pollDelay(++polls, ESO_POLL, deadline - now()), host.signal);
     }
   } finally {
     stopProgress();

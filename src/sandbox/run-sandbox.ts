@@ -216,15 +216,17 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     }
     if (first.failed) return { ok: false, error: first.error };
     if (options.keep) {
-      watcher = new FixtureWatcher({
-        resolved,
+      watcher = new FixtureWatcher(
         hostFor,
-        newRun: () => options.newRun("watch-vault-fixtures"),
-        debounceMs: 300,
-        poll: false,
-        skipEso: false,
-        reloadConfig: resolveHere,
-      });
+        resolved,
+        () => options.newRun("watch-vault-fixtures"),
+        {
+          debounceMs: 300,
+          poll: false,
+          skipEso: false,
+          reloadConfig: resolveHere,
+        },
+      );
       await watcher.start();
       await keepRunning(
         "",

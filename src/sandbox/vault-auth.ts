@@ -12,21 +12,6 @@ import { randomBytes } from "node:crypto";
 import { errorBody } from "./vault-kv2.js";
 import type { PolicyRule, TokenPolicy, VaultStore } from "./vault-store.js";
 
-/** What the Kubernetes API says of a service account token (a TokenReview's status). */
-export interface ReviewedToken {
-  namespace: string;
-  name: string;
-  audiences: string[];
-}
-
-export interface AuthMount {
-  type: string;
-  description: string;
-  accessor: string;
-  config: Record<string, unknown>;
-  roles: Map<string, Record<string, unknown>>;
-}
-
 type Reply = (status: number, body?: unknown) => void;
 
 /** Answers, and says the request was served. */

@@ -3,7 +3,22 @@
  * and their policies, and the faults tests switch on. No HTTP here.
  */
 import { randomBytes } from "node:crypto";
-import type { AuthMount, ReviewedToken } from "./vault-auth.js";
+
+/** What the Kubernetes API says of a service account token (a TokenReview's status). */
+interface ReviewedToken {
+  namespace: string;
+  name: string;
+  audiences: string[];
+}
+
+/** An enabled auth method (sys/auth), with the kubernetes method's config and roles. */
+interface AuthMount {
+  type: string;
+  description: string;
+  accessor: string;
+  config: Record<string, unknown>;
+  roles: Map<string, Record<string, unknown>>;
+}
 
 interface KvVersion {
   data: Record<string, unknown> | null;

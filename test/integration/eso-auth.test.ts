@@ -6,8 +6,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createKube } from "../../src/adapters/kube.js";
+import { createHost } from "../../src/cli/host.js";
 import { resolveConfig } from "../../src/config/resolve.js";
 import { SecretMasker } from "../../src/core/mask.js";
+import type { Host } from "../../src/flows/host.js";
 import { wireEso } from "../../src/flows/wire-eso.js";
 import { CheckpointLogger } from "../../src/log/logger.js";
 import { startWorld, type World } from "../../src/sandbox/world.js";
@@ -315,11 +317,17 @@ describe("eso.auth token (the default)", () => {
    */
   async function wire(server: string, context: string, flags: Record<string, unknown> = {}) {
     const kube = { ...createKube({ kubeconfig: world.kubeconfig }), server, context };
-    const { config } = resolveConfig({
+    const resolved = resolveConfig({
       cwd: "/",
       env: { DEV_BOOTSTRAP_VAULT_CLUSTER_ADDR: world.vaultAddr },
       flags: { "eso.readyTimeoutSeconds": 5, ...flags },
     });
+    const masker = new SecretMasker();
+    const host: Host = {
+      ...createHost({ resolved, masker, env: {} }),
+      kube: async () => kube,
+      vaultToken: () => world.vault.rootToken,
+    };
     let out = "";
     const log = new CheckpointLogger({
       runId: "t",
@@ -328,16 +336,9 @@ describe("eso.auth token (the default)", () => {
       colour: false,
       out: { write: (text: string) => (out += text) },
       journal: undefined,
-      masker: new SecretMasker(),
+      masker,
     });
-    await wireEso({
-      kube,
-      config,
-      vaultToken: world.vault.rootToken,
-      log,
-      forceSync: false,
-      forceConflicts: false,
-    });
+    await wireEso(host, resolved, log, { forceSync: false, forceConflicts: false });
     return out;
   }
 

@@ -4,7 +4,8 @@
  */
 import { truncateSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseFixtures, resolveFixtures } from "../../src/core/fixtures.js";
+import { resolveFixtures } from "../../src/core/fixture-resolve.js";
+import { parseFixtures } from "../../src/core/fixtures.js";
 import { VaultStandIn } from "../../src/sandbox/vault-server.js";
 import { cleanEnv, runCli } from "../helpers/cli.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ALPHABETS, DEFAULT_DERIVE, deriveSecret } from "../../src/core/derive.js";
-import { parseFixtures, resolveFixtures } from "../../src/core/fixtures.js";
+import { resolveFixtures } from "../../src/core/fixture-resolve.js";
+import { parseFixtures } from "../../src/core/fixtures.js";
 import { parseTemplate, renderTemplate } from "../../src/core/template.js";
 import { isValidVaultPath } from "../../src/core/vault-path.js";
 
