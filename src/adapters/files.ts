@@ -41,7 +41,7 @@ function kindOf(stats: Stats): string {
  * open descriptor, so a named pipe is never waited on and nothing can swap the
  * file between the check and the read.
  */
-export function readRegularFile(
+function readRegularFile(
   file: string,
   maxBytes = Number.POSITIVE_INFINITY,
 ): { bytes: Buffer } | { kind: string } | { tooLarge: number } {

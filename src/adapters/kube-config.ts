@@ -33,7 +33,7 @@ export interface KubeOptions {
 }
 
 /** The proxy requests to the cluster go through, for messages (credentials removed). */
-export interface KubeProxy {
+interface KubeProxy {
   url: string;
   /** Where it was set: the kubeconfig's `proxy-url` or an environment variable. */
   from: string;

@@ -13,14 +13,6 @@ import { type KubeOptions, loadKubeConfig, reuseConnections, useProxy } from "./
 import { type CallState, execPluginError, limitExecPlugins } from "./kube-exec.js";
 import { TimeLimitError, withTimeLimit } from "./time-limit.js";
 
-export {
-  type KubeOptions,
-  type KubeProxy,
-  loadKubeConfig,
-  reuseConnections,
-} from "./kube-config.js";
-export { KubeApiError };
-
 export type KubeObject = k8s.KubernetesObject & { [key: string]: unknown };
 
 export interface SecretRead {

@@ -28,7 +28,7 @@ import { describeFsCode, stateFileError } from "../core/state-errors.js";
 import { mkdirState, openStateFile, writeStateFile } from "./files.js";
 import { processIdentity, sameProcess } from "./process-identity.js";
 
-export const LOCK_ENV = "DEV_BOOTSTRAP_LOCK_HELD";
+const LOCK_ENV = "DEV_BOOTSTRAP_LOCK_HELD";
 
 interface Holder {
   pid: number;
@@ -44,13 +44,13 @@ interface Holder {
  * Only where hard links are missing is a lock created empty and then written;
  * this long covers that write on a busy machine.
  */
-export const UNREADABLE_LOCK_STALE_MS = 2_000;
+const UNREADABLE_LOCK_STALE_MS = 2_000;
 /**
  * A takeover holds its guard for a few system calls, with no wait in between: a
  * guard this old was left by a run that died mid-takeover, whatever pid it names
  * (after a restart that pid may belong to any process).
  */
-export const GUARD_STALE_MS = 10_000;
+const GUARD_STALE_MS = 10_000;
 
 /** Locks this process holds, so an interrupted run that cannot unwind still releases them. */
 const held = new Set<string>();

@@ -11,10 +11,8 @@ import { backoffDelay, sleep } from "../core/retry.js";
 import type { ConnectOptions, DbClient } from "./ports.js";
 import { PgConnectError, type PgFailure, PgQueryTimeoutError } from "./postgres-errors.js";
 
-export { PgConnectError, type PgFailure, PgQueryTimeoutError };
-
 /** Whether a connection's parameters ask for TLS (pgjdbc's ssl=true, or libpq's sslmode=require…). */
-export function wantsSsl(params: Connection["params"]): boolean {
+function wantsSsl(params: Connection["params"]): boolean {
   const sslmode = params.find(([k]) => k === "sslmode")?.[1];
   return (
     params.find(([k]) => k === "ssl")?.[1] === "true" ||
@@ -77,7 +75,7 @@ function limitedClient(client: pg.Client, limitMs: number, target: Connection): 
   };
 }
 
-export function classifyPgError(error: unknown): PgFailure {
+function classifyPgError(error: unknown): PgFailure {
   const e = error as { code?: string; message?: string };
   const code = e.code ?? "";
   const message = (e.message ?? String(error)).split("\n")[0]!;

@@ -37,7 +37,7 @@ export interface TreeRoot {
   pipes: ReadonlySet<string>;
 }
 
-export interface TreeMember {
+interface TreeMember {
   pid: number;
   /** The command name (/proc/<pid>/stat field 2), reduced to printable characters. */
   name: string;
@@ -113,7 +113,7 @@ export function pipeOf(pid: number, fd: number): string | undefined {
  * The live processes of the tree (zombies have ended: they only wait to be reaped),
  * never this process; undefined where /proc cannot be read.
  */
-export function treeMembers(root: TreeRoot): TreeMember[] | undefined {
+function treeMembers(root: TreeRoot): TreeMember[] | undefined {
   let names: string[];
   try {
     names = readdirSync("/proc");

@@ -22,7 +22,7 @@ import { connect as tlsConnect } from "node:tls";
 import { TimeLimitError, withTimeLimit } from "./time-limit.js";
 import { isTlsCode, VaultAnswerError, VaultHttpError, VaultNetworkError } from "./vault-errors.js";
 
-export { isTlsCode, VaultAnswerError, VaultHttpError, VaultNetworkError };
+export { VaultAnswerError, VaultHttpError };
 
 /**
  * The largest answer read from Vault. Vault takes requests of at most
@@ -31,7 +31,7 @@ export { isTlsCode, VaultAnswerError, VaultHttpError, VaultNetworkError };
  * may escape some characters longer (`<` as `\u003c`): twice that is room enough.
  * Anything beyond is not an answer to our requests, and would be held in memory.
  */
-export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 export interface VaultHttpOptions {
   /** Vault's address, e.g. http://127.0.0.1:8200 (a trailing slash is ignored). */
@@ -64,7 +64,7 @@ export interface VaultTls {
   rejectUnauthorized: boolean;
 }
 
-export interface VaultAnswer {
+interface VaultAnswer {
   status: number;
   /** The parsed body; `{ errors: ["non-JSON answer …"] }` when it is not JSON. */
   body: unknown;
@@ -234,7 +234,7 @@ function networkCode(error: unknown): string {
   return cause?.code ?? (error as { code?: string }).code ?? "ENETWORK";
 }
 
-export type VaultRequest = (
+type VaultRequest = (
   method: "GET" | "POST",
   /** API path below /v1, e.g. "/sys/health". */
   path: string,

@@ -10,15 +10,10 @@ import {
   ok,
   VaultAnswerError,
   VaultHttpError,
-  VaultNetworkError,
   type VaultTls,
 } from "./vault-http.js";
 
-export { isTlsCode, MAX_ANSWER_BYTES } from "./vault-http.js";
-export type { VaultTls };
-export { VaultAnswerError, VaultHttpError, VaultNetworkError };
-
-export type HealthState = "active" | "standby" | "sealed" | "uninitialized" | "other";
+type HealthState = "active" | "standby" | "sealed" | "uninitialized" | "other";
 
 export interface Health {
   status: number;
@@ -48,7 +43,7 @@ export interface MountInfo {
   version: string | undefined;
 }
 
-export interface VaultOptions {
+interface VaultOptions {
   addr: string;
   token: string;
   timeoutMs?: number;

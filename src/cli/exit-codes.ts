@@ -12,7 +12,7 @@ import {
 import type { CommandSpec } from "./command.js";
 
 /** Outcomes every command has; a spec adds its own (check-db-migrations-secret: missing…). */
-export const COMMON_OUTCOMES = {
+const COMMON_OUTCOMES = {
   ok: [ExitCode.ok, "ok"],
   failed: [ExitCode.stepFailed, "a step failed (see the hint)"],
 } as const satisfies Record<string, readonly [number, string]>;

@@ -16,9 +16,9 @@ import type { SecretMasker } from "../core/mask.js";
 import type { Clock, DbPort, Host, ProcPort, WatchPort } from "../flows/host.js";
 import { recordingLogger } from "../log/logger.js";
 
-export { nodeFs, systemClock };
+export { nodeFs };
 
-export interface HostOptions {
+interface HostOptions {
   resolved: ResolvedConfig;
   masker: SecretMasker;
   env: NodeJS.ProcessEnv;
@@ -48,7 +48,7 @@ export function processPort(env: NodeJS.ProcessEnv, signal?: AbortSignal): ProcP
   };
 }
 
-export const chokidarWatch: WatchPort = {
+const chokidarWatch: WatchPort = {
   async watch(paths, options) {
     const { watch } = await import("chokidar");
     return watch(paths, options);

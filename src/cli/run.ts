@@ -27,7 +27,7 @@ import { packageVersion } from "./version.js";
 // A command run on its own (node dist/bin/<command>.js) loads its flows after this.
 enableSourceMapsForDebug(process.env);
 
-export interface RunIO {
+interface RunIO {
   argv: string[];
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -203,7 +203,7 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
 }
 
 /** How long a flow may take to unwind after SIGINT/SIGTERM before the run ends without it. */
-export const INTERRUPT_GRACE_MS = 1500;
+const INTERRUPT_GRACE_MS = 1500;
 
 /**
  * The flow's result, or — once the signal fired and the flow has not settled within

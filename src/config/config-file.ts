@@ -9,9 +9,9 @@ import { LineCounter, visit } from "yaml";
 import { ConfigError } from "../core/errors.js";
 import { formatPosition, parseYamlSource } from "../core/yaml-source.js";
 
-export const CONFIG_FILE_NAME = "dev-bootstrap.yaml";
+const CONFIG_FILE_NAME = "dev-bootstrap.yaml";
 /** Nesting the config file may use; the schema needs six, and YAML's parser recurses per level. */
-export const MAX_NESTING = 64;
+const MAX_NESTING = 64;
 export const CONFIG_ENV = "DEV_BOOTSTRAP_CONFIG";
 
 export function findConfigFile(cwd: string): string | undefined {
@@ -26,7 +26,7 @@ export function findConfigFile(cwd: string): string | undefined {
 }
 
 /** The nearest directory at or above `cwd` holding `.git` (a directory, or a worktree's file). */
-export function findGitRoot(cwd: string): string | undefined {
+function findGitRoot(cwd: string): string | undefined {
   let dir = resolve(cwd);
   for (;;) {
     if (existsSync(join(dir, ".git"))) return dir;

@@ -1,30 +1,22 @@
 /**
- * Config resolution in one function: defaults → file → env → flags.
+ * Config resolution in one function: defaults → file → env → flags (the layering and
+ * what an empty value means: core/precedence.ts, shared with Flyway's settings).
  * Errors name where the bad value came from (file:line:column, the env var,
  * or the flag), the key, and what was expected; they never echo a value.
  */
 import { isAbsolute, join, resolve } from "node:path";
 import type { core } from "zod/mini";
 import { ConfigError } from "../core/errors.js";
+import { environmentSource, Layers, source } from "../core/precedence.js";
 import { printable } from "../core/printable.js";
 import { describeIssue } from "../core/yaml-source.js";
-import {
-  CONFIG_ENV,
-  CONFIG_FILE_NAME,
-  findConfigFile,
-  loadFile,
-  MAX_NESTING,
-  workspaceRoot,
-} from "./config-file.js";
+import { CONFIG_ENV, findConfigFile, loadFile, workspaceRoot } from "./config-file.js";
 import { type Conflict, findConflicts } from "./conflicts.js";
 import { isWithin, realTarget } from "./real-path.js";
 import { type Config, configSchema } from "./schema.js";
 
-export { findGitRoot, workspaceRoot } from "./config-file.js";
-export { CONFIG_ENV, CONFIG_FILE_NAME, MAX_NESTING };
-
 /** Environment variables that set config keys (after the file, before flags). */
-export const ENV_KEYS: ReadonlyArray<readonly [string, string]> = [
+const ENV_KEYS: ReadonlyArray<readonly [string, string]> = [
   ["VAULT_ADDR", "vault.addr"],
   ["DEV_BOOTSTRAP_VAULT_CLUSTER_ADDR", "vault.clusterAddress"],
   ["VAULT_TOKEN", "vault.token"],
@@ -48,9 +40,11 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string]> = [
   ["DEV_BOOTSTRAP_LOG_FORMAT", "log.format"],
   ["DEV_BOOTSTRAP_MIGRATIONS_MODE", "migrations.mode"],
   ["DEV_BOOTSTRAP_SEED_DATA", "migrations.seedData"],
+  ["DEV_BOOTSTRAP_SANDBOX", "sandbox"],
 ];
+const ENV_KEY_OF = new Map(ENV_KEYS);
 
-export interface ResolveOptions {
+interface ResolveOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** Flag overrides as dotted key → value, e.g. { "log.format": "json" }. */
@@ -136,6 +130,12 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
         "remove it; set VAULT_TOKEN, VAULT_TOKEN_FILE or vault.tokenFile instead",
       );
     }
+    if ("sandbox" in merged) {
+      throw new ConfigError(
+        `${loaded.locate(["sandbox"])}: sandbox is set by 'dev-bootstrap sandbox' for what it starts, not in the config file`,
+        "remove it; the sandbox sets DEV_BOOTSTRAP_SANDBOX=1 itself",
+      );
+    }
   }
   /** Where a key's value came from: the variable or flag, its place in the file, or the default. */
   const originOf = (path: readonly PropertyKey[]): Origin | undefined =>
@@ -199,19 +199,24 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
     fromFile = fileOnly.data;
     checkConflicts(fromFile);
   }
-  for (const [name, key] of ENV_KEYS) {
-    const value = options.env[name];
-    if (value === undefined || value === "") continue;
+  // Flags over the environment over the file (the base they are set on), by the one engine.
+  const overrides = new Layers<unknown, Origin>([
+    source(
+      Object.entries(options.flags ?? {}).map(([key, value]) => [
+        key,
+        value,
+        { kind: "flag", name: options.flagNames?.[key] ?? `--${key.split(".").pop()}` },
+      ]),
+    ),
+    environmentSource(
+      options.env,
+      (name) => ENV_KEY_OF.get(name),
+      (name) => ({ kind: "env", name }),
+    ),
+  ]);
+  for (const [key, { value, origin }] of overrides.winners()) {
     setPath(merged, key, value);
-    origins.set(key, { kind: "env", name });
-  }
-  for (const [key, value] of Object.entries(options.flags ?? {})) {
-    if (value === undefined) continue;
-    setPath(merged, key, value);
-    origins.set(key, {
-      kind: "flag",
-      name: options.flagNames?.[key] ?? `--${key.split(".").pop()}`,
-    });
+    origins.set(key, origin);
   }
 
   // Nothing from the environment or flags: the file's config, already checked, is the config.

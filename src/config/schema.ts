@@ -64,7 +64,7 @@ const UNWANTED_IN_PATH =
   /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Hints for a path or header with a control character: what usually put it there. */
-export const CONTROL_IN_PATH_HINT = {
+const CONTROL_IN_PATH_HINT = {
   file: 'in a double-quoted YAML string a backslash starts an escape ("\\t" is a tab): use single quotes or forward slashes, or retype it',
   other:
     "retype the value: a control character in it is usually a pasted newline or an escape sequence",
@@ -79,7 +79,7 @@ function escaped(c: string): string {
 }
 
 /** Why `path` is no usable path, or undefined: the character and where it stands, never the path. */
-export function pathProblem(path: string): string | undefined {
+function pathProblem(path: string): string | undefined {
   const found = UNWANTED_IN_PATH.exec(path);
   if (!found) return undefined;
   return `contains a control character (${escaped(found[0])}, character ${found.index + 1} of the value), which no path holds on purpose`;
@@ -154,7 +154,7 @@ const goBool = goValue(
   `a boolean as the vault CLI reads it (${GO_BOOL_WORDS})`,
 );
 /** Vault requests' default time limit (the vault CLI's is 60 s; a local Vault answers in ms). */
-export const VAULT_CLIENT_TIMEOUT_MS = 10_000;
+const VAULT_CLIENT_TIMEOUT_MS = 10_000;
 const goDurationSecond = z
   .pipe(
     goValue(
@@ -181,7 +181,7 @@ const goUint = z.pipe(
 );
 
 /** A KV v2 secret path relative to the mount: no leading slash, no `data/`, no `.` segments. */
-export const vaultPathSchema = z.string().check(
+const vaultPathSchema = z.string().check(
   z.minLength(1),
   z.refine((p) => isValidVaultPath(p), {
     message:
@@ -252,7 +252,21 @@ const DEFAULT_LAYERS: Record<string, z.output<typeof layer>> = {
   },
 };
 
+/** A switch set from the environment as `1`/`true` or `0`/`false` (or a YAML boolean). */
+const onOff = z.transform((v: unknown, ctx): boolean => {
+  if (v === true || v === "1" || v === "true") return true;
+  if (v === false || v === "0" || v === "false") return false;
+  ctx.issues.push({ code: "custom", message: "expected 1 or true, 0 or false", input: v });
+  return z.NEVER;
+});
+
 export const configSchema = z.strictObject({
+  /**
+   * This run's cluster is dev-bootstrap's own sandbox (DEV_BOOTSTRAP_SANDBOX, set by
+   * `dev-bootstrap sandbox` for what it starts): its ESO stand-in runs on this machine
+   * and reaches loopback. Never from the config file: a shared file cannot know it.
+   */
+  sandbox: z._default(onOff, false),
   namespace: z._default(dnsLabel, "ameide"),
   /** Workspace-relative directory for the journal, locks and other run state (git-ignored). */
   stateDir: z._default(filePath, ".dev-bootstrap"),
@@ -470,15 +484,7 @@ export const configSchema = z.strictObject({
          * locations only when enabled. This tool is for local environments, so on by
          * default; the chart refuses it for staging and production.
          */
-        seedData: z._default(
-          z.pipe(
-            z.transform((v: unknown) =>
-              v === "1" || v === "true" ? true : v === "0" || v === "false" ? false : v,
-            ),
-            z.boolean(),
-          ),
-          true,
-        ),
+        seedData: z._default(onOff, true),
         seedDir: z._default(filePath, "db/flyway/seed"),
         databases: z._default(z.array(database).check(z.minLength(1)), [
           { name: "platform", vaultPath: "platform/db" },
@@ -515,5 +521,3 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof configSchema>;
-export type DatabaseConfig = Config["migrations"]["databases"][number];
-export type ExternalSecretConfig = Config["eso"]["externalSecrets"][number];

@@ -24,7 +24,7 @@ import { ConfigError } from "../core/errors.js";
 import { parseProxy, proxyFor } from "../core/proxy-env.js";
 import type { Config } from "./schema.js";
 
-export interface VaultTlsSettings {
+interface VaultTlsSettings {
   /** PEM certificates to trust instead of the system's; undefined: the system's. */
   ca?: string[] | undefined;
   /** Client certificate and key (PEM). */
@@ -35,13 +35,13 @@ export interface VaultTlsSettings {
   rejectUnauthorized: boolean;
 }
 
-export interface VaultProxySettings {
+interface VaultProxySettings {
   url: URL;
   /** The variable it came from, for messages. */
   from: string;
 }
 
-export interface VaultClientSettings {
+interface VaultClientSettings {
   addr: string;
   namespace?: string | undefined;
   tls: VaultTlsSettings;

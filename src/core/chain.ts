@@ -21,7 +21,7 @@ export const LINK_IDS = [
 export type LinkId = (typeof LINK_IDS)[number];
 
 /** Links that talk to the databases: checked only with --connect. */
-export const CONNECT_LINKS: ReadonlySet<LinkId> = new Set(["database-login", "flyway"]);
+const CONNECT_LINKS: ReadonlySet<LinkId> = new Set(["database-login", "flyway"]);
 
 export type LinkStatus = "ok" | "broken" | "skipped" | "unchecked";
 

@@ -12,9 +12,9 @@
  *  - query parameters are split on '&' and '=' and percent-decoded ('+' stays '+');
  *  - a libpq URL's parameters take pgjdbc's names (core/jdbc.ts).
  */
-import { ParamError, toLibpqParam, toPgjdbcParam } from "./jdbc.js";
+import { ParamError, toPgjdbcParam } from "./jdbc.js";
 
-export interface Endpoint {
+interface Endpoint {
   /** Host name or address; an IPv6 address without brackets. */
   host: string;
   port: number;
@@ -36,7 +36,7 @@ export interface ParsedUrl extends Endpoint {
 
 export class UrlError extends Error {}
 
-export const DEFAULT_PORT = 5432;
+const DEFAULT_PORT = 5432;
 const SCHEME = /^(jdbc:postgresql|postgresql|postgres):\/\/(.*)$/s;
 
 /** Percent-decodes one part of a URL; like libpq, an invalid escape is an error (never echoed). */
@@ -183,11 +183,6 @@ const query = (params: Array<[string, string]>) =>
 export function renderJdbcUrl(e: Endpoint): string {
   const params = e.params.filter(([k]) => k !== "user" && k !== "password");
   return `jdbc:postgresql://${bracketed(e.host)}:${e.port}/${encodeURIComponent(e.database)}${query(params)}`;
-}
-
-/** A libpq URL with the credentials percent-encoded and libpq's parameter names. */
-export function renderLibpqUrl(c: Connection): string {
-  return `postgresql://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@${bracketed(c.host)}:${c.port}/${encodeURIComponent(c.database)}${query(c.params.map(toLibpqParam))}`;
 }
 
 /** Why a URL is not acceptable as the migrations secret's FLYWAY_URL, or undefined. */

@@ -13,7 +13,7 @@ export const ALPHABETS = {
   /** Printable symbols too; URL- and JDBC-unsafe on purpose, to keep escaping honest. */
   strong: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#%&*+-.:=?@^_~",
 } as const;
-export type AlphabetName = keyof typeof ALPHABETS;
+type AlphabetName = keyof typeof ALPHABETS;
 
 export interface DeriveSpec {
   length: number;
@@ -25,7 +25,7 @@ export interface DeriveSpec {
 
 export const DEFAULT_DERIVE: DeriveSpec = { length: 32, alphabet: "alnum", rotation: 0 };
 
-export function alphabetChars(alphabet: string): string {
+function alphabetChars(alphabet: string): string {
   return alphabet in ALPHABETS ? ALPHABETS[alphabet as AlphabetName] : alphabet;
 }
 

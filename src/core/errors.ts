@@ -19,7 +19,7 @@ export const ExitCode = {
   /** SIGTERM: 128 + 15. */
   terminated: 143,
 } as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export class BootstrapError extends Error {
   readonly hint: string;

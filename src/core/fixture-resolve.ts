@@ -24,7 +24,7 @@ export class FixtureResolveError extends Error {
  * refuses JSON strings longer than 1 MiB by default too (max_json_string_value_length,
  * developer.hashicorp.com/vault/docs/configuration/listener/tcp).
  */
-export const MAX_VALUE_BYTES = 1024 * 1024;
+const MAX_VALUE_BYTES = 1024 * 1024;
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 

@@ -25,15 +25,13 @@ import { printable } from "./printable.js";
 import { parseTemplate, type TemplatePart, TemplateSyntaxError } from "./template.js";
 import { formatPosition, type Position, parseYamlSource, type YamlSource } from "./yaml-source.js";
 
-export { formatPosition, type Position };
-
-export type ValueSpec =
+type ValueSpec =
   | { kind: "literal"; value: string; secret: boolean }
   | { kind: "env"; name: string; default: string | undefined; secret: boolean }
   | { kind: "derive"; derive: DeriveSpec }
   | { kind: "template"; parts: TemplatePart[]; secret: boolean | undefined };
 
-export interface FixtureKey {
+interface FixtureKey {
   key: string;
   spec: ValueSpec;
   at: Position;

@@ -11,6 +11,7 @@
  */
 import { isAbsolute, join, resolve } from "node:path";
 import { ConfigError } from "./errors.js";
+import { counts } from "./precedence.js";
 import { printable } from "./printable.js";
 
 /** One setting as a file wrote it: `key` without the `flyway.` prefix. */
@@ -25,7 +26,7 @@ export interface FileEntry {
 
 export type ConfigMode = "toml" | "conf";
 
-export interface ConfigFilePlan {
+interface ConfigFilePlan {
   mode: ConfigMode;
   /** The files Flyway reads, lowest precedence first, absolute. */
   files: string[];
@@ -130,7 +131,7 @@ export function confEntries(
 type TomlValue = unknown;
 
 /** The line a dotted key is written on in TOML text (for messages; 0 when not found). */
-export function tomlLine(text: string, path: readonly string[]): number {
+function tomlLine(text: string, path: readonly string[]): number {
   const want = path.join(".");
   const unquote = (s: string) =>
     s
@@ -173,7 +174,7 @@ function scalar(v: TomlValue): string | readonly string[] | undefined {
  * via ConfigurationModel), `[environments.<name>]` (schemas, connectRetries: EnvironmentModel)
  * and `[environments.<name>.flyway]` (FlywayEnvironmentModel: overrides for that environment).
  */
-export function tomlEntries(
+function tomlEntries(
   doc: Record<string, TomlValue>,
   text: string,
   file: string,
@@ -218,7 +219,7 @@ export function tomlEntries(
 }
 
 /** `[flyway] environment` of a TOML document, if set. */
-export function tomlEnvironment(doc: Record<string, TomlValue>): string | undefined {
+function tomlEnvironment(doc: Record<string, TomlValue>): string | undefined {
   const flyway = doc.flyway;
   return isTable(flyway) && typeof flyway.environment === "string" ? flyway.environment : undefined;
 }
@@ -240,7 +241,7 @@ export function fileSettings(options: {
   if (plan.mode === "toml") {
     for (const f of plan.files) environment = tomlEnvironment(docs.get(f) ?? {}) ?? environment;
     const fromEnv = env.flyway_environment;
-    if (fromEnv !== undefined && fromEnv !== "") environment = fromEnv;
+    if (counts(fromEnv, "environment")) environment = fromEnv as string;
   }
   const entries = plan.files.flatMap((f) =>
     plan.mode === "toml"

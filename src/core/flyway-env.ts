@@ -27,14 +27,14 @@ export interface FlywayConnection {
   from: { url: string; user: string; password: string };
 }
 
-export type ConnectionResult =
+type ConnectionResult =
   | { ok: true; connection: FlywayConnection }
   | { ok: false; missing: string[]; invalid?: string };
 
 export const prefixOf = (database: string) => `${database.toUpperCase()}_`;
 
 /** The keys a database's Flyway connection is looked up in, highest precedence first. */
-export function urlKeys(db: DatabaseRef): string[] {
+function urlKeys(db: DatabaseRef): string[] {
   const p = prefixOf(db.name);
   return [
     `${p}FLYWAY_URL`,

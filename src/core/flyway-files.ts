@@ -41,7 +41,7 @@ export interface MigrationFile {
   description: string;
 }
 
-export type ParsedName =
+type ParsedName =
   | { ok: true; file: MigrationFile }
   | { ok: false; reason: string }
   | { ok: "ignored" };

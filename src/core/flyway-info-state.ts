@@ -129,7 +129,7 @@ export const versionOf = (i: MigrationInfo): string | undefined =>
   i.applied ? (i.applied.version ?? undefined) : i.resolved?.version;
 const descriptionOf = (i: MigrationInfo): string =>
   i.applied ? i.applied.description : (i.resolved?.description ?? "");
-export const typeOf = (i: MigrationInfo): string => i.applied?.type ?? i.resolved?.type ?? "SQL";
+const typeOf = (i: MigrationInfo): string => i.applied?.type ?? i.resolved?.type ?? "SQL";
 
 const belowBaseline = (s: MigrationState) => s === "BELOW_BASELINE" || s === "BASELINE_IGNORED";
 

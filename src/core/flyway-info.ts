@@ -29,12 +29,12 @@ export type { DiskMigration, HistoryRow, MigrationInfo } from "./flyway-info-typ
 /** Something that stops Flyway before it can report (duplicate versions, a target that does not exist). */
 export class FlywayInfoError extends Error {}
 
-export interface InfoOptions {
+interface InfoOptions {
   target: Target;
   outOfOrder: boolean;
 }
 
-export interface InfoResult {
+interface InfoResult {
   migrations: MigrationInfo[];
   /** flyway-core `current()`: the highest applied version (or undefined). */
   currentVersion: string | undefined;

@@ -19,7 +19,7 @@ import type { DiskMigration } from "./flyway-info.js";
 import type { FlywayPlaceholderSettings } from "./flyway-settings.js";
 
 /** Flyway's default placeholderSeparator: built-in names are `flyway:<name>`. */
-export const PLACEHOLDER_SEPARATOR = ":";
+const PLACEHOLDER_SEPARATOR = ":";
 
 /**
  * What the built-in `flyway:` placeholders stand for (flyway-core

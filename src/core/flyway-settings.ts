@@ -10,6 +10,7 @@ import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./errors.js";
 import type { ConfigMode, FileEntry } from "./flyway-config-files.js";
 import { displayName, type MigrationState } from "./flyway-states.js";
+import { counts, environmentSource, Layers, type Sourced, source } from "./precedence.js";
 import { printable } from "./printable.js";
 
 /**
@@ -90,7 +91,7 @@ export type Target =
 const VERSION = /^\d+(?:[._]\d+)*$/;
 
 /** A version as Flyway writes it: `_` reads as `.`. */
-export function parseVersion(text: string, source: string): string {
+function parseVersion(text: string, source: string): string {
   const v = text.trim();
   if (!VERSION.test(v))
     throw new ConfigError(
@@ -114,7 +115,7 @@ export function parseTarget(text: string, source: string): Target {
   };
 }
 
-export function parseBoolean(text: string, source: string): boolean {
+function parseBoolean(text: string, source: string): boolean {
   const v = text.trim().toLowerCase();
   if (v === "true") return true;
   if (v === "false") return false;
@@ -175,7 +176,7 @@ export interface FlywayConfigSettings {
 }
 
 /** What Flyway's config files say, as flyway-config-files.ts reads them. */
-export interface FlywayFileSettings {
+interface FlywayFileSettings {
   mode: ConfigMode;
   /** `flyway.environment` (TOML mode): the `[environments.<name>]` read. */
   environment: string;
@@ -264,17 +265,30 @@ const ENVIRONMENT_KEYS = new Set(["schemas", "connectRetries"]);
 type Key = (typeof STRING_KEYS)[number] | (typeof LIST_KEYS)[number];
 
 /** Flyway's environment variable for a key (ConfigUtils.convertKey): FLYWAY_ and the key in upper snake case. */
-export const envNameOf = (key: string) =>
+const envNameOf = (key: string) =>
   `FLYWAY_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
 
 const ENV_KEYS = new Map<string, string>(
   [...STRING_KEYS, ...LIST_KEYS, ...UNHONOURED_KEYS].map((k) => [envNameOf(k), k]),
 );
 
-interface Candidate {
-  value: string | readonly string[];
-  origin: SettingOrigin;
-}
+type Value = string | readonly string[];
+type Candidate = Sourced<Value, SettingOrigin>;
+
+/**
+ * flyway_<key> as TomlUtils.loadConfigurationFromEnvironment reads it: `_` for `.`
+ * (flyway_environment names no setting: it selects the environment, flyway-config-files.ts).
+ */
+const lowerCaseDotted = (name: string): string | undefined =>
+  name.startsWith("flyway_") ? name.slice("flyway_".length).replace(/_/g, ".") : undefined;
+
+const KNOWN_KEYS: readonly (string | undefined)[] = [
+  ...STRING_KEYS,
+  ...LIST_KEYS,
+  ...UNHONOURED_KEYS,
+];
+const isUnhonoured = (key: string | undefined): key is string =>
+  (UNHONOURED_KEYS as readonly (string | undefined)[]).includes(key);
 
 /** StringUtils.tokenizeToStringArray: comma separated, trimmed, empties dropped. */
 const tokens = (v: string | readonly string[]): string[] =>
@@ -286,6 +300,7 @@ const text = (v: string | readonly string[]): string => (typeof v === "string" ?
  * environment (ModernConfigurationManager / LegacyConfigurationManager: environment
  * variables override config files), with TOML's `[environments.<name>.flyway]` over
  * all of them (ClassicConfiguration's getters read the environment's overrides first).
+ * The stacking and the empty-value rule are core/precedence.ts's, as for our own config.
  */
 export function resolveFlywaySettings(options: {
   env: NodeJS.ProcessEnv;
@@ -298,100 +313,94 @@ export function resolveFlywaySettings(options: {
   const { env, config = {}, files } = options;
   const mode = files?.mode ?? "toml";
   const warnings: string[] = [];
-  const fromConfig = new Map<string, Candidate>();
-  const fromFiles = new Map<string, Candidate>();
-  const fromEnvOverrides = new Map<string, Candidate>();
-  const fromEnv = new Map<string, Candidate>();
-  const placeholders: {
-    files: Map<string, Candidate>;
-    env: Map<string, Candidate>;
-    override?: Map<string, Candidate>;
-  } = { files: new Map(), env: new Map() };
 
-  const cfg = (key: string, value: string | readonly string[] | undefined) => {
-    if (value !== undefined)
-      fromConfig.set(key, { value, origin: { kind: "config", where: `migrations.flyway.${key}` } });
-  };
-  cfg("ignoreMigrationPatterns", config.ignoreMigrationPatterns);
-  cfg("target", config.target);
-  cfg("outOfOrder", config.outOfOrder === undefined ? undefined : String(config.outOfOrder));
+  const fromConfig = source<Value, SettingOrigin>(
+    (
+      [
+        ["ignoreMigrationPatterns", config.ignoreMigrationPatterns],
+        ["target", config.target],
+        ["outOfOrder", config.outOfOrder === undefined ? undefined : String(config.outOfOrder)],
+      ] as const
+    ).map(([key, value]) => [key, value, { kind: "config", where: `migrations.flyway.${key}` }]),
+  );
 
+  // The files' entries in file order (a later file wins), split by where Flyway reads them.
+  type Entry = readonly [string, Value, SettingOrigin];
+  // Stryker disable next-line ArrayDeclaration: a stray string reads as a one-letter key no setting has
+  const overrideEntries: Entry[] = [];
+  // Stryker disable next-line ArrayDeclaration: as above
+  const fileEntries: Entry[] = [];
+  const overridePlaceholders: Entry[] = [];
+  const filePlaceholders: Entry[] = [];
   for (const e of files?.entries ?? []) {
     const origin: SettingOrigin = { kind: "file", where: e.where };
+    const override = e.level === "environment-flyway";
     if (e.key.startsWith("placeholders.")) {
       const name = e.key.slice("placeholders.".length);
-      if (e.level === "environment-flyway") {
-        placeholders.override ??= new Map();
-        placeholders.override.set(name, { value: e.value, origin });
-      } else placeholders.files.set(name, { value: e.value, origin });
+      (override ? overridePlaceholders : filePlaceholders).push([name, e.value, origin]);
       continue;
     }
     if ((UNHONOURED_KEYS as readonly string[]).includes(e.key)) {
       warnings.push(unhonoured(e.where, e.key));
       continue;
     }
+    // So schemas and connectRetries never reach the overrides: FLYWAY_SCHEMAS merges into the environment.
     if (mode === "toml" && ENVIRONMENT_KEYS.has(e.key) && e.level !== "environment") {
       warnings.push(
         `${e.where}: Flyway 10 reads ${e.key} from [environments.<name>], not from a [flyway] table: ignored, as Flyway ignores it`,
       );
       continue;
     }
-    (e.level === "environment-flyway" ? fromEnvOverrides : fromFiles).set(e.key, {
-      value: e.value,
-      origin,
-    });
+    (override ? overrideEntries : fileEntries).push([e.key, e.value, origin]);
   }
 
+  /** The key a variable names: FLYWAY_<KEY>, or in TOML mode also flyway_<key>. */
+  const keyOf = (name: string): string | undefined => {
+    const lower = mode === "toml" ? lowerCaseDotted(name) : undefined;
+    return ENV_KEYS.get(name) ?? (KNOWN_KEYS.includes(lower) ? lower : undefined);
+  };
+  /** The setting a variable sets: one flyway-status applies. */
+  const settingOf = (name: string): string | undefined => {
+    const key = keyOf(name);
+    return isUnhonoured(key) ? undefined : key;
+  };
+  /** The placeholder a variable names: FLYWAY_PLACEHOLDERS_<NAME>, or flyway_placeholders_<name>. */
+  const placeholderOf = (name: string): string | undefined => {
+    // ConfigUtils.convertKey lower-cases the name; placeholders match case-insensitively anyway.
+    if (name.startsWith("FLYWAY_PLACEHOLDERS_") && name.length > "FLYWAY_PLACEHOLDERS_".length)
+      return name.slice("FLYWAY_PLACEHOLDERS_".length).toLowerCase();
+    const dotted = mode === "toml" ? lowerCaseDotted(name) : undefined;
+    return dotted?.startsWith("placeholders.") ? dotted.slice("placeholders.".length) : undefined;
+  };
+  const envOrigin = (name: string): SettingOrigin => ({ kind: "env", where: name });
+  // An empty pattern list clears the default; a placeholder may be replaced by nothing.
+  const fromEnv = environmentSource(
+    env,
+    settingOf,
+    envOrigin,
+    (key) => key === "ignoreMigrationPatterns",
+  );
+  const placeholdersFromEnv = environmentSource(env, placeholderOf, envOrigin, () => true);
   for (const [name, raw] of Object.entries(env)) {
-    if (raw === undefined) continue;
-    const origin: SettingOrigin = { kind: "env", where: name };
-    if (name.startsWith("FLYWAY_PLACEHOLDERS_") && name.length > "FLYWAY_PLACEHOLDERS_".length) {
-      // ConfigUtils.convertKey lower-cases the name; placeholders match case-insensitively anyway.
-      placeholders.env.set(name.slice("FLYWAY_PLACEHOLDERS_".length).toLowerCase(), {
-        value: raw,
-        origin,
-      });
-      continue;
-    }
-    const key = ENV_KEYS.get(name);
-    if (key) {
-      // An empty variable counts as unset, except that an empty pattern list clears the default.
-      if (raw.trim() === "" && key !== "ignoreMigrationPatterns") continue;
-      if ((UNHONOURED_KEYS as readonly string[]).includes(key))
-        warnings.push(unhonoured(name, key));
-      else fromEnv.set(key, { value: raw, origin });
-      continue;
-    }
-    if (name === "FLYWAY_ENVIRONMENT" && raw !== "")
+    if (!counts(raw, "environment")) continue;
+    const key = keyOf(name);
+    if (isUnhonoured(key)) warnings.push(unhonoured(name, key));
+    if (name === "FLYWAY_ENVIRONMENT")
       warnings.push(
         "FLYWAY_ENVIRONMENT is not read by Flyway 10 (ConfigUtils.convertKey has no such variable; it reads flyway_environment, in lower case): ignored, as Flyway ignores it",
       );
-    // TOML mode also takes lower-case variables: flyway_<key> (TomlUtils.loadConfigurationFromEnvironment).
-    if (mode === "toml" && name.startsWith("flyway_") && name !== "flyway_environment") {
-      const dotted = name.slice("flyway_".length).replace(/_/g, ".");
-      if (dotted.startsWith("placeholders.")) {
-        placeholders.env.set(dotted.slice("placeholders.".length), { value: raw, origin });
-        continue;
-      }
-      if (
-        (STRING_KEYS as readonly string[]).includes(dotted) ||
-        (LIST_KEYS as readonly string[]).includes(dotted)
-      )
-        fromEnv.set(dotted, { value: raw, origin });
-      else if ((UNHONOURED_KEYS as readonly string[]).includes(dotted))
-        warnings.push(unhonoured(name, dotted));
-    }
   }
 
+  // ClassicConfiguration's getters read the TOML environment's overrides first.
+  const layers = new Layers<Value, SettingOrigin>([
+    source(overrideEntries),
+    fromEnv,
+    source(fileEntries),
+    fromConfig,
+  ]);
   const origins: Record<string, SettingOrigin> = {};
   const pick = (key: Key): Candidate | undefined => {
-    // schemas and connectRetries are the environment's own: FLYWAY_SCHEMAS merges into it.
-    const c = ENVIRONMENT_KEYS.has(key)
-      ? (fromEnv.get(key) ?? fromFiles.get(key) ?? fromConfig.get(key))
-      : (fromEnvOverrides.get(key) ??
-        fromEnv.get(key) ??
-        fromFiles.get(key) ??
-        fromConfig.get(key));
+    const c = layers.pick(key);
     if (c) origins[key] = c.origin;
     return c;
   };
@@ -447,9 +456,10 @@ export function resolveFlywaySettings(options: {
     );
 
   const replacementC = pick("placeholderReplacement");
-  const userPlaceholders = new Map<string, Candidate>([
-    ...(placeholders.override ?? new Map([...placeholders.files, ...placeholders.env])),
-  ]);
+  // The TOML environment's placeholders, when it has any, replace the others whole.
+  const userPlaceholders = overridePlaceholders.length
+    ? source(overridePlaceholders)
+    : new Layers([placeholdersFromEnv, source(filePlaceholders)]).winners();
   const placeholderValues: Record<string, string> = {};
   for (const [name, c] of userPlaceholders) {
     placeholderValues[name] = text(c.value);
@@ -517,7 +527,7 @@ const unhonoured = (where: string, key: string) =>
   `${where}: ${key} is applied by Flyway but not by flyway-status, whose report may differ from 'flyway info' (run-flyway-cli info asks Flyway itself)`;
 
 /** A filesystem location as a directory; what flyway-status cannot read, as a warning. */
-export function locationDirs(
+function locationDirs(
   locations: readonly string[],
   cwd: string,
   origin: SettingOrigin,

@@ -58,7 +58,7 @@ export interface MigrationStatus {
   validateError?: string;
 }
 
-export interface StatusOptions {
+interface StatusOptions {
   target: Target;
   outOfOrder: boolean;
   ignorePatterns: readonly ValidatePattern[];

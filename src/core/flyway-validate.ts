@@ -35,12 +35,12 @@ export type ValidateErrorCode =
   | "CHECKSUM_MISMATCH"
   | "DESCRIPTION_MISMATCH";
 
-export interface ValidateError {
+interface ValidateError {
   code: ValidateErrorCode;
   message: string;
 }
 
-export interface ValidateOptions {
+interface ValidateOptions {
   ignorePatterns: readonly ValidatePattern[];
   allowPending: boolean;
   /** The highest BASELINE row's version: mismatches at or below it are not checked. */
@@ -75,7 +75,7 @@ export function stateIgnored(patterns: readonly ValidatePattern[], state: Migrat
  * matches; else the file's checksum (after placeholders, for a repeatable) must
  * equal the row's.
  */
-export function checksumMatching(resolved: DiskMigration, row: HistoryRow): boolean {
+function checksumMatching(resolved: DiskMigration, row: HistoryRow): boolean {
   return row.checksum === null || resolved.checksum === row.checksum;
 }
 

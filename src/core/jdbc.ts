@@ -1,5 +1,5 @@
 /**
- * libpq's connection parameters ⇄ pgjdbc's. pgjdbc ignores a name it does not
+ * libpq's connection parameters under pgjdbc's names. pgjdbc ignores a name it does not
  * know, so copying `connect_timeout` as is would silently drop it. Sources:
  * libpq's "Parameter Key Words" and pgjdbc's PGProperty (connectTimeout is in
  * seconds in both).
@@ -31,21 +31,5 @@ export function toPgjdbcParam([key, value]: [string, string]): [string, string] 
       );
     return ["targetServerType", mapped];
   }
-  return [key, value];
-}
-
-const TARGET_SESSION_ATTRS: Record<string, string> = {
-  any: "any",
-  primary: "primary",
-  secondary: "standby",
-  preferSecondary: "prefer-standby",
-};
-
-/** One pgjdbc parameter under libpq's name (the inverse of toPgjdbcParam). */
-export function toLibpqParam([key, value]: [string, string]): [string, string] {
-  if (key === "connectTimeout") return ["connect_timeout", value];
-  if (key === "ApplicationName") return ["application_name", value];
-  if (key === "targetServerType" && TARGET_SESSION_ATTRS[value])
-    return ["target_session_attrs", TARGET_SESSION_ATTRS[value]];
   return [key, value];
 }

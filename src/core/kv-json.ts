@@ -13,7 +13,7 @@
  */
 
 /** A JSON object's members as [key, the value's JSON text], in the order written. */
-export type JsonMembers = Array<[key: string, json: string]>;
+type JsonMembers = Array<[key: string, json: string]>;
 
 const WS = new Set([" ", "\t", "\n", "\r"]);
 

@@ -6,14 +6,14 @@
  * The parts of the config the manifests are rendered from. Structural, so core
  * depends on no layer above it; config/schema's Config satisfies it.
  */
-export interface ExternalSecretConfig {
+interface ExternalSecretConfig {
   name: string;
   namespace?: string | undefined;
   vaultPath: string;
   target?: string | undefined;
 }
 
-export interface Config {
+interface Config {
   namespace: string;
   vault: { mount: string; clusterAddress: string };
   eso: {

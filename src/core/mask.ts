@@ -10,7 +10,7 @@ export const MASK = "***";
  * Values shorter than this are not masked: masking a two-letter password would
  * shred every line of output. Derived secrets are far longer; the README says so.
  */
-export const MIN_MASKED_LENGTH = 4;
+const MIN_MASKED_LENGTH = 4;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");

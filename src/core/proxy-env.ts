@@ -63,7 +63,7 @@ function ipOf(text: string): { family: 4 | 6; value: bigint } | undefined {
   return six === undefined ? undefined : { family: 6, value: six };
 }
 
-export interface ProxyChoice {
+interface ProxyChoice {
   /** The proxy's URL, normalised (scheme added when missing). */
   proxy: URL;
   /** The variable it came from, for messages. */

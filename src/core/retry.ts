@@ -4,7 +4,7 @@
  * wait out Retry-After) that a generic retry wrapper would hide.
  */
 
-export interface Backoff {
+interface Backoff {
   initialMs: number;
   maxMs: number;
   factor: number;

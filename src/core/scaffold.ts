@@ -32,7 +32,7 @@ export interface ScaffoldLayer42 {
   packageChart: string;
 }
 
-export interface ScaffoldInput {
+interface ScaffoldInput {
   databases: ScaffoldDatabase[];
   namespace: string;
   fixturesDir: string;
@@ -50,14 +50,14 @@ export interface ScaffoldFile {
   content: string;
 }
 
-export interface ScaffoldLink {
+interface ScaffoldLink {
   /** Workspace-relative path of the link. */
   path: string;
   /** What it points at, as stored in the link (relative to the link's folder, or absolute). */
   target: string;
 }
 
-export interface Scaffold {
+interface Scaffold {
   files: ScaffoldFile[];
   links: ScaffoldLink[];
   /** Workspace-relative folders that must exist (a link into a missing folder breaks helm). */
@@ -86,7 +86,7 @@ export const SETTING_KEYS = [
 ] as const;
 
 /** A YAML scalar: plain when that reads back as the same string, else double-quoted (JSON is YAML). */
-export function yamlScalar(value: string): string {
+function yamlScalar(value: string): string {
   const plain =
     /^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*$/.test(value) &&
     !/^(true|false|yes|no|on|off|null|~|y|n)$/i.test(value) &&

@@ -7,7 +7,7 @@ import type { Checkpoint, CheckpointStatus } from "./checkpoint.js";
 import { formatDuration } from "./checkpoint.js";
 import { terminalText } from "./printable.js";
 
-export type StepOutcome = Exclude<CheckpointStatus, "start"> | "incomplete";
+type StepOutcome = Exclude<CheckpointStatus, "start"> | "incomplete";
 export type RunResult = "ok" | "warn" | "failed" | "incomplete";
 
 export interface StepSummary {

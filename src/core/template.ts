@@ -4,14 +4,14 @@
  * literal `$`. Parsing is pure and reports offsets so errors carry positions.
  */
 
-export const TEMPLATE_FILTERS = {
+const TEMPLATE_FILTERS = {
   /** RFC 3986 component encoding: safe inside a URL's userinfo, path or query. */
   urlencode: (v: string) => encodeURIComponent(v),
   lower: (v: string) => v.toLowerCase(),
   upper: (v: string) => v.toUpperCase(),
   base64: (v: string) => Buffer.from(v, "utf8").toString("base64"),
 } as const;
-export type FilterName = keyof typeof TEMPLATE_FILTERS;
+type FilterName = keyof typeof TEMPLATE_FILTERS;
 
 export interface TemplateRef {
   /** Path the key lives in; undefined means the template's own path. */

@@ -1,6 +1,6 @@
 /** What a fixture watcher's run says when it starts and when it is done. Pure. */
 
-export interface RunStart {
+interface RunStart {
   /** Which retry of a failed run this is (0: not a retry). */
   retry: number;
   attempts: number;

@@ -14,9 +14,9 @@ import type { Host } from "./host.js";
 import { explainKubeError } from "./kube-errors.js";
 import { step } from "./step.js";
 
-export type CheckStatus = "ok" | "missing" | "invalid" | "cannot-connect";
+type CheckStatus = "ok" | "missing" | "invalid" | "cannot-connect";
 
-export interface DatabaseCheck {
+interface DatabaseCheck {
   database: string;
   keys: { url: string; user: string; password: string };
   status: CheckStatus;
@@ -26,7 +26,7 @@ export interface DatabaseCheck {
   user?: string;
 }
 
-export interface CheckResult {
+interface CheckResult {
   namespace: string;
   secret: string;
   exists: boolean;
@@ -34,7 +34,7 @@ export interface CheckResult {
   databases: DatabaseCheck[];
 }
 
-export const STEP = "db-migrations-secret:check";
+const STEP = "db-migrations-secret:check";
 
 const worst = (statuses: CheckStatus[]): CheckStatus =>
   statuses.includes("missing")

@@ -12,7 +12,7 @@ import type { Host } from "./host.js";
 import { type SeedResult, seedVault } from "./seed-vault.js";
 import { step } from "./step.js";
 
-export interface EnsureLocalSecretsOptions {
+interface EnsureLocalSecretsOptions {
   plan: boolean;
   only?: ReadonlySet<string>;
   /**
@@ -22,7 +22,7 @@ export interface EnsureLocalSecretsOptions {
   fixtures?: Map<string, ResolvedPath>;
 }
 
-export interface EnsureLocalSecretsResult {
+interface EnsureLocalSecretsResult {
   fixtures: Map<string, ResolvedPath>;
   seed: SeedResult;
 }

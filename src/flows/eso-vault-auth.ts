@@ -14,7 +14,7 @@ import type { Config } from "../config/schema.js";
 import { StepError } from "../core/errors.js";
 import { ESO_AUDIENCE, esoVaultPolicy, kubernetesAuthNames } from "../core/manifests.js";
 
-export interface KubernetesAuthResult {
+interface KubernetesAuthResult {
   /** True when this run enabled the auth method (and wrote its config). */
   enabled: boolean;
   role: string;

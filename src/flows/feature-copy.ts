@@ -44,7 +44,7 @@ function featureVersion(fs: Pick<FsPort, "readText">, file: string): string | un
 }
 
 /** Compares dotted version numbers (1.2.10 > 1.2.9); a pre-release suffix is ignored. */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const parts = (v: string) =>
     v
       .split(/[-+]/)[0]!

@@ -21,7 +21,7 @@ export const FIXTURE_EXTENSIONS = /\.ya?ml$/;
  * and each value is capped at 1 MiB (MAX_VALUE_BYTES): a file past 32 MiB holds no
  * fixtures a local Vault would take, and is refused before it is read.
  */
-export const MAX_FIXTURE_FILE_BYTES = 32 * 1024 * 1024;
+const MAX_FIXTURE_FILE_BYTES = 32 * 1024 * 1024;
 
 export function readFixtureSources(
   dir: string,
@@ -80,7 +80,7 @@ export function readFixtureSources(
   return sources;
 }
 
-export interface LoadFixturesOptions {
+interface LoadFixturesOptions {
   seed: string;
   mount: string;
   masker: SecretMasker;

@@ -22,10 +22,10 @@ import { loadFlywaySettings } from "./flyway-settings.js";
 import type { Host } from "./host.js";
 import { step as runStep } from "./step.js";
 
-export const FLYWAY_COMMANDS = ["info", "migrate", "validate", "baseline", "repair"] as const;
-export type FlywayCommand = (typeof FLYWAY_COMMANDS)[number];
+const FLYWAY_COMMANDS = ["info", "migrate", "validate", "baseline", "repair"] as const;
+type FlywayCommand = (typeof FLYWAY_COMMANDS)[number];
 
-export interface FlywayCliOptions {
+interface FlywayCliOptions {
   command: FlywayCommand;
   from: ConnectionSource;
   database?: string;

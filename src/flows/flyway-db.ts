@@ -81,13 +81,13 @@ export async function openDatabase(
 }
 
 /** Where Flyway keeps its history (FLYWAY_TABLE, FLYWAY_DEFAULT_SCHEMA / FLYWAY_SCHEMAS); unset: Flyway's defaults. */
-export interface HistoryPlace {
+interface HistoryPlace {
   table?: string | undefined;
   /** Unset: the connection's current schema. */
   schema?: string | undefined;
 }
 
-export interface SchemaState {
+interface SchemaState {
   schema: string;
   /** Whether that schema exists (Flyway creates a missing one on its first migrate). */
   schemaExists: boolean;
@@ -212,22 +212,4 @@ export async function dropEmptyHistory(
     await client.query("rollback").catch(() => {});
     throw error;
   }
-}
-
-/** The SQL Flyway runs to create its history table on PostgreSQL (for tests and the sandbox). */
-export function historyTableDdl(schema = "public", table = HISTORY_TABLE): string {
-  return `CREATE TABLE "${schema}"."${table}" (
-    "installed_rank" INT NOT NULL,
-    "version" VARCHAR(50),
-    "description" VARCHAR(200) NOT NULL,
-    "type" VARCHAR(20) NOT NULL,
-    "script" VARCHAR(1000) NOT NULL,
-    "checksum" INTEGER,
-    "installed_by" VARCHAR(100) NOT NULL,
-    "installed_on" TIMESTAMP NOT NULL DEFAULT now(),
-    "execution_time" INTEGER NOT NULL,
-    "success" BOOLEAN NOT NULL
-);
-ALTER TABLE "${schema}"."${table}" ADD CONSTRAINT "${table}_pk" PRIMARY KEY ("installed_rank");
-CREATE INDEX "${table}_s_idx" ON "${schema}"."${table}" ("success");`;
 }

@@ -11,9 +11,9 @@ import type { ResolvedConfig } from "../config/resolve.js";
 import type { ResolvedFlywaySettings } from "../core/flyway-settings.js";
 import type { FsPort } from "./host.js";
 
-export type LocationGroup = "schema" | "seed";
+type LocationGroup = "schema" | "seed";
 
-export interface MigrationLocation {
+interface MigrationLocation {
   group: LocationGroup;
   /** Absolute directory. */
   dir: string;

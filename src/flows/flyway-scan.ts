@@ -32,7 +32,7 @@ const MAX_DEPTH = 40;
 /** Two links to a parent would make the walk exponential before MAX_DEPTH: a bound on directories too. */
 const MAX_DIRECTORIES = 5_000;
 
-export interface ScannedLocation {
+interface ScannedLocation {
   migrations: DiskMigration[];
   /** Flyway's validity message for each SQL file whose name it cannot read. */
   invalid: string[];

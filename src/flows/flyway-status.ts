@@ -42,7 +42,7 @@ import { loadFlywaySettings } from "./flyway-settings.js";
 import type { Host } from "./host.js";
 import { step } from "./step.js";
 
-export interface DatabaseReport extends DatabaseStatus {
+interface DatabaseReport extends DatabaseStatus {
   database: string;
   url: string;
   /** The Flyway locations read, as written in the config. */
@@ -57,7 +57,7 @@ export interface DatabaseReport extends DatabaseStatus {
   flywayInfo?: FlywayInfoResult;
 }
 
-export interface StatusResult {
+interface StatusResult {
   settings: FlywaySettings;
   databases: DatabaseReport[];
 }

@@ -16,7 +16,7 @@ import { ensureLocalSecretsStep } from "./phases.js";
 import { type Phase, runPipeline } from "./pipeline.js";
 import { step } from "./step.js";
 
-export interface HelmLayerOptions {
+interface HelmLayerOptions {
   layer: string;
   stdout: Output;
   /** Skip the layer's own steps (a caller that already ran them, like smoke). */
@@ -28,7 +28,7 @@ export interface HelmLayerOptions {
  * is already gone that fetch fails although every test passed. That race is a
  * warning, not a failure.
  */
-export function isBenignLogRace(output: readonly string[]): boolean {
+function isBenignLogRace(output: readonly string[]): boolean {
   const text = output.join("\n");
   const passed = /Phase:\s+Succeeded/.test(text) && !/Phase:\s+Failed/.test(text);
   const logGone =

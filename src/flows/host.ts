@@ -18,7 +18,6 @@ export type {
   ProcPort,
   TreeEntry,
   Watcher,
-  WatchOptions,
   WatchPort,
 } from "../adapters/ports.js";
 

@@ -26,7 +26,7 @@ type InitFs = Pick<
   "exists" | "readText" | "writeText" | "mkdirp" | "createExclusive" | "symlink"
 >;
 
-export interface InitOptions {
+interface InitOptions {
   resolved: ResolvedConfig;
   /** --database values; empty: the configured databases. */
   databases: string[];
@@ -41,7 +41,7 @@ export interface InitOptions {
   packageRoot: string;
 }
 
-export type InitAction =
+type InitAction =
   | "created"
   | "would create"
   | "exists, kept"
@@ -51,7 +51,7 @@ export type InitAction =
   | "would update"
   | "up to date";
 
-export interface InitResult {
+interface InitResult {
   root: string;
   files: Array<{ path: string; action: InitAction }>;
   /** With `upgrade`: the unified diff of each copied file that differs from the package's. */

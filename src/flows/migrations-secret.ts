@@ -26,9 +26,9 @@ import { step as runStep } from "./step.js";
 export type { Handoff };
 export { STEP, sourceSecretName };
 
-export const ENSURED_MESSAGE = "db-migrations Flyway secret ensured";
+const ENSURED_MESSAGE = "db-migrations Flyway secret ensured";
 
-export interface BootstrapOptions {
+interface BootstrapOptions {
   /** ensure writes, verify only compares (default: migrations.mode). */
   mode?: BootstrapMode;
   /** Delete and recreate an immutable secret whose data must change. */
@@ -47,7 +47,7 @@ interface Writer {
   recreate: boolean;
 }
 
-export interface BootstrapResult {
+interface BootstrapResult {
   sources: string[];
   written: boolean;
   keys: string[];

@@ -29,13 +29,13 @@ export interface Handoff {
 }
 
 /** A source Secret whose values could not be compared with Vault's (Vault down, token refused). */
-export interface Unverified {
+interface Unverified {
   secret: string;
   vaultPath: string;
   why: string;
 }
 
-export interface Sources {
+interface Sources {
   sources: Array<{ ref: { name: string; primary: boolean }; source: SourceData }>;
   /** Sources used as ESO delivered them, unchecked: the result must not be called ensured. */
   unverified: Unverified[];

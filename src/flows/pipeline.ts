@@ -11,7 +11,7 @@ export interface Phase {
   run: () => Promise<unknown>;
 }
 
-export interface PipelineResult {
+interface PipelineResult {
   failed?: { step: string; error: unknown };
 }
 

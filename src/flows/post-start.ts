@@ -13,7 +13,7 @@ import { ensureLocalSecretsStep, runSummarised } from "./phases.js";
 import type { Phase } from "./pipeline.js";
 import { startTilt } from "./tilt.js";
 
-export interface PostStartOptions {
+interface PostStartOptions {
   stdout: Output;
   /** Do not start Tilt even when it is available. */
   noTilt: boolean;

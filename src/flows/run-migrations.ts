@@ -19,7 +19,7 @@ import { bootstrapMigrationsSecret } from "./migrations-secret.js";
 import { type Phase, runPipeline } from "./pipeline.js";
 import { step as runStep } from "./step.js";
 
-export interface RunMigrationsOptions {
+interface RunMigrationsOptions {
   verify: boolean;
   stdout: Output;
 }

@@ -39,7 +39,7 @@ export interface SeedResult {
   held: Map<string, Record<string, string>>;
 }
 
-export interface SeedOptions {
+interface SeedOptions {
   /** The validated fixtures (ensure-local-secrets loads them). */
   fixtures: Map<string, ResolvedPath>;
   /** Compare only: say what would be written, write nothing. */

@@ -4,7 +4,7 @@ import { type RunSummary, summariseRuns } from "../core/summary.js";
 import type { Journal } from "../log/journal.js";
 
 /** Which runs count: one run by id, the runs of one command, or every run (`command` undefined). */
-export interface RunFilter {
+interface RunFilter {
   runId?: string;
   command?: string;
 }

@@ -26,7 +26,7 @@ import type { CheckpointLogger } from "../log/logger.js";
 import type { Host } from "./host.js";
 
 /** How long a started Tilt has to answer on its API before the step fails. */
-export const TILT_UP_DEADLINE_MS = 30_000;
+const TILT_UP_DEADLINE_MS = 30_000;
 /** The bound on one `tilt get session` (a Tilt that accepts and never answers). */
 const PROBE_TIMEOUT_MS = 5_000;
 const POLL_MS = 500;

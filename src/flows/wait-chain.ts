@@ -11,9 +11,9 @@ import type { Host } from "./host.js";
 import { walkChain } from "./why.js";
 
 /** Soon after a change (a Tilt resource finishing), then every 2 s at most. */
-export const WAIT_POLL: PollSchedule = { firstMs: 100, maxMs: 2000 };
+const WAIT_POLL: PollSchedule = { firstMs: 100, maxMs: 2000 };
 
-export interface WaitOptions {
+interface WaitOptions {
   timeoutSeconds: number;
   connect: boolean;
   allowPending: boolean;

@@ -24,7 +24,7 @@ import type { Host, Watcher } from "./host.js";
 import { bootstrapMigrationsSecret, type Handoff } from "./migrations-secret.js";
 import { ensureLocalSecretsStep } from "./phases.js";
 
-export interface WatchOptions {
+interface WatchOptions {
   debounceMs: number;
   poll: boolean;
   skipEso: boolean;

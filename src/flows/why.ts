@@ -40,7 +40,7 @@ import { explainKubeError } from "./kube-errors.js";
 import { esoName, esoVaultPath, sourceSecretName } from "./migrations-sources.js";
 import { ensureKv2Mount, waitForVault } from "./vault-ready.js";
 
-export interface WhyOptions {
+interface WhyOptions {
   /** Also log in to each database and read its Flyway history. */
   connect: boolean;
   /** Only this database (its source Secret, its keys, its login, its history). */
@@ -89,7 +89,7 @@ const broken = (summary: string, fix: string, evidence: string[] = []): never =>
 };
 
 /** The databases this walk looks at, in config order (the first is the primary). */
-export function selectedDatabases(resolved: ResolvedConfig, only?: string): Ref[] {
+function selectedDatabases(resolved: ResolvedConfig, only?: string): Ref[] {
   const all = resolved.config.migrations.databases.map((db, i) => ({ ...db, primary: i === 0 }));
   if (only === undefined) return all;
   const picked = all.filter((d) => d.name === only);
@@ -101,7 +101,7 @@ export function selectedDatabases(resolved: ResolvedConfig, only?: string): Ref[
   return picked;
 }
 
-export async function why(
+async function why(
   host: Host,
   resolved: ResolvedConfig,
   options: WhyOptions,

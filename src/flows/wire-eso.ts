@@ -37,7 +37,7 @@ import type { Host } from "./host.js";
 import { ensureNamespace, explainKubeError } from "./kube-errors.js";
 import { step as runStep } from "./step.js";
 
-export interface WireEsoOptions {
+interface WireEsoOptions {
   /** Ask ESO to refresh now (fixtures changed, or --refresh). */
   forceSync: boolean;
   /** Limit the refresh to these ExternalSecret names (the watcher: those reading changed paths). */
@@ -46,7 +46,7 @@ export interface WireEsoOptions {
   forceConflicts: boolean;
 }
 
-export interface EsoStatus {
+interface EsoStatus {
   name: string;
   namespace: string;
   ready: boolean;
@@ -54,7 +54,7 @@ export interface EsoStatus {
   message: string;
 }
 
-export interface WireEsoResult {
+interface WireEsoResult {
   apiVersion: string;
   applied: string[];
   unchanged: string[];
@@ -72,7 +72,7 @@ export async function wireEso(
   const kube = await host.kube();
   const vaultToken = host.vaultToken();
   // The sandbox's ESO stand-in runs on this machine, and reaches loopback.
-  const sandbox = host.env.DEV_BOOTSTRAP_SANDBOX === "1";
+  const sandbox = config.sandbox;
   const applyAs = {
     fieldManager: config.kube.fieldManager,
     forceConflicts: options.forceConflicts,

@@ -8,7 +8,7 @@ import { appendStateFile, readStateFile } from "../adapters/files.js";
 import { type Checkpoint, isCheckpoint } from "../core/checkpoint.js";
 import { StepError, UNEXPECTED_HINT } from "../core/errors.js";
 
-export interface JournalOptions {
+interface JournalOptions {
   path: string;
   maxBytes: number;
   /** Told once when the journal cannot be written (default: a warning line on stderr). */

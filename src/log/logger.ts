@@ -17,13 +17,13 @@ import type { SecretMasker } from "../core/mask.js";
 import { terminalSafeJson } from "../core/printable.js";
 import type { Journal } from "./journal.js";
 
-export type LogFormat = "human" | "json";
+type LogFormat = "human" | "json";
 
 export interface Output {
   write(text: string): unknown;
 }
 
-export interface CheckpointLoggerOptions {
+interface CheckpointLoggerOptions {
   runId: string;
   command: string;
   format: LogFormat;
@@ -34,7 +34,7 @@ export interface CheckpointLoggerOptions {
   now?: () => number;
 }
 
-export const RUN_ID_ENV = "DEV_BOOTSTRAP_RUN_ID";
+const RUN_ID_ENV = "DEV_BOOTSTRAP_RUN_ID";
 
 /** A new run id, or the parent's when a child of one of our runs. */
 export function resolveRunId(env: NodeJS.ProcessEnv): string {

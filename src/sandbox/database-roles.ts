@@ -9,7 +9,7 @@
  */
 import type { PgDatabaseSpec, PgEnsured, ThrowawayPostgres } from "./postgres.js";
 
-export interface RoleReport {
+interface RoleReport {
   path: string;
   message: string;
   ok: boolean;

@@ -19,7 +19,7 @@ import { discovery } from "./kube-discovery.js";
 import { HttpStatus, RESOURCES, statusBody, type Verb } from "./kube-resources.js";
 import type { ServerTls } from "./tls.js";
 
-export type { DenyRule, InjectedFailure, Obj } from "./kube-resources.js";
+export type { Obj } from "./kube-resources.js";
 
 export interface KubeStandInOptions {
   /** Which ESO API version discovery serves: v1 (current), v1beta1 (old), or none (not installed). */

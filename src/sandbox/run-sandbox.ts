@@ -23,7 +23,7 @@ import { findPgBin, INSTALL_HINT } from "./postgres.js";
 import { OPENSSL_HINT, opensslOnPath } from "./tls.js";
 import { startWorld, type World } from "./world.js";
 
-export interface SandboxOptions {
+interface SandboxOptions {
   /** The workspace's config (fixtures, databases, migrations). */
   resolved: ResolvedConfig;
   env: NodeJS.ProcessEnv;
@@ -44,7 +44,7 @@ export interface SandboxOptions {
   signal: AbortSignal;
 }
 
-export interface SandboxResult {
+interface SandboxResult {
   ok: boolean;
   error?: unknown;
   /** Writes by the second run when `twice` (Vault versions, Kubernetes write requests). */

@@ -21,7 +21,7 @@ const answered = (reply: Reply) => (status: number, body?: unknown) => {
 };
 
 /** The rules of an HCL policy: `path "<glob>" { capabilities = [...] }` blocks. */
-export function parsePolicy(text: string): PolicyRule[] {
+function parsePolicy(text: string): PolicyRule[] {
   const rules: PolicyRule[] = [];
   const block = /path\s+"([^"]+)"\s*\{\s*capabilities\s*=\s*\[([^\]]*)\]\s*\}/g;
   for (const m of text.matchAll(block)) {

@@ -9,7 +9,7 @@ import { membersAt, objectText } from "../core/kv-json.js";
 import { type Mount, now, VaultStore } from "./vault-store.js";
 
 /** A body that is JSON text already: sent as it is. */
-export class RawJson {
+class RawJson {
   constructor(readonly text: string) {}
 }
 

@@ -15,13 +15,6 @@ import type { AddressInfo } from "node:net";
 import { allows, serveKubernetesAuth, serveSys } from "./vault-auth.js";
 import { errorBody, send, VaultKv2 } from "./vault-kv2.js";
 
-export type {
-  RequestRecord,
-  TokenPolicy,
-  VaultFaults,
-  VaultStandInOptions,
-} from "./vault-store.js";
-
 /** The HTTP side: health, mounts, token lookup, ACL denials, rate limits and KV v2. */ export class VaultStandIn extends VaultKv2 {
   private server: Server | undefined;
   private readonly sockets = new Set<import("node:net").Socket>();

@@ -5,14 +5,14 @@
 import { randomBytes } from "node:crypto";
 
 /** What the Kubernetes API says of a service account token (a TokenReview's status). */
-export interface ReviewedToken {
+interface ReviewedToken {
   namespace: string;
   name: string;
   audiences: string[];
 }
 
 /** An enabled auth method (sys/auth), with the kubernetes method's config and roles. */
-export interface AuthMount {
+interface AuthMount {
   type: string;
   description: string;
   accessor: string;
@@ -20,7 +20,7 @@ export interface AuthMount {
   roles: Map<string, Record<string, unknown>>;
 }
 
-export interface KvVersion {
+interface KvVersion {
   data: Record<string, unknown> | null;
   /** The data's JSON text as written (numbers as sent), when written over HTTP. */
   json?: string;
@@ -58,14 +58,14 @@ export interface TokenPolicy {
   allow?: PolicyRule[];
 }
 
-export interface VaultStandInOptions {
+interface VaultStandInOptions {
   /** The root token; generated when omitted. */
   rootToken?: string;
   /** Mount a KV v2 engine at `secret/` like `vault server -dev` does. */
   devMount?: boolean;
 }
 
-export interface VaultFaults {
+interface VaultFaults {
   sealed: boolean;
   /** While sealed, unseal after answering this many more health checks (0: stay sealed). */
   unsealAfterHealthChecks: number;
@@ -79,7 +79,7 @@ export interface VaultFaults {
   beforeWrite?: (mount: string, path: string) => void;
 }
 
-export interface RequestRecord {
+interface RequestRecord {
   method: string;
   path: string;
   status: number;

@@ -5,9 +5,9 @@
  */
 import type pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { historyTableDdl } from "../../src/flows/flyway-db.js";
 import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
 import { cleanEnv, REPO } from "../helpers/cli.js";
+import { historyTableDdl } from "../helpers/flyway-history.js";
 import { spawnCli } from "../helpers/spawned.js";
 import { StandIns } from "../helpers/standin.js";
 import { until } from "../helpers/wait.js";

@@ -8,9 +8,9 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flywayChecksum } from "../../src/core/flyway-files.js";
-import { historyTableDdl } from "../../src/flows/flyway-db.js";
 import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
 import { cleanEnv, runCli, runInProcess } from "../helpers/cli.js";
+import { historyTableDdl } from "../helpers/flyway-history.js";
 import { StandIns } from "../helpers/standin.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 

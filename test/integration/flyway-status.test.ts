@@ -16,7 +16,6 @@ import {
   flywayChecksum,
   parseMigrationName,
 } from "../../src/core/flyway-files.js";
-import { historyTableDdl } from "../../src/flows/flyway-db.js";
 import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
 import { cleanEnv, REPO, runCli, runInProcess } from "../helpers/cli.js";
 import {
@@ -25,6 +24,7 @@ import {
   type FlywayCase,
   rowChecksum,
 } from "../helpers/flyway-cases.js";
+import { historyTableDdl } from "../helpers/flyway-history.js";
 import { StandIns } from "../helpers/standin.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 

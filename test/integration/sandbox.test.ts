@@ -51,6 +51,8 @@ describe("sandbox", () => {
       expect(r.stdout).toMatch(new RegExp(`\\n${step.replace(/[:]/g, "\\:")} +ok `));
     }
     expect(r.stdout).toContain("every login works");
+    // DEV_BOOTSTRAP_SANDBOX reaches the resolved config: the stand-in ESO reaches loopback, no warning.
+    expect(r.stdout + r.stderr).not.toContain("[eso:address]");
     expect(r.stdout).toMatch(
       /platform: no version yet, 5 pending; agents: no version yet, 5 pending/,
     );

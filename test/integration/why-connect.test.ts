@@ -5,9 +5,9 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { historyTableDdl } from "../../src/flows/flyway-db.js";
 import { startWorld, type World } from "../../src/sandbox/world.js";
 import { cleanEnv, runInProcess, setUpWith } from "../helpers/cli.js";
+import { historyTableDdl } from "../helpers/flyway-history.js";
 import { dbPartsFixtures, makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 let world: World;

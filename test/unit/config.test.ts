@@ -152,6 +152,32 @@ describe("resolveConfig", () => {
     expect(e.message).not.toContain("s.abcdef");
   });
 
+  it("DEV_BOOTSTRAP_SANDBOX is a resolved switch: 1/true on, 0/false/empty/unset off, anything else named", () => {
+    const cwd = workspace();
+    const sandbox = (value?: string) =>
+      resolveConfig({ cwd, env: value === undefined ? {} : { DEV_BOOTSTRAP_SANDBOX: value } })
+        .config.sandbox;
+    expect([sandbox("1"), sandbox("true")]).toEqual([true, true]);
+    expect([sandbox(), sandbox(""), sandbox("0"), sandbox("false")]).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(errorOf(() => sandbox("yes")).message).toMatch(
+      /^environment variable DEV_BOOTSTRAP_SANDBOX: sandbox: expected 1 or true, 0 or false$/,
+    );
+  });
+
+  it("refuses sandbox in the config file: only the sandbox knows its cluster is its own", () => {
+    const cwd = workspace("namespace: x\nsandbox: true\n");
+    const e = errorOf(() => resolveConfig({ cwd, env: {} }));
+    expect(e.message).toMatch(
+      /dev-bootstrap\.yaml:2:\d+: sandbox is set by 'dev-bootstrap sandbox'/,
+    );
+    expect(e.hint).toMatch(/DEV_BOOTSTRAP_SANDBOX=1/);
+  });
+
   it("rejects hand-typed data/ segments and trailing dots in Vault paths", () => {
     for (const bad of ["data/platform/db", "platform/db.", "/platform", "a/../b"]) {
       const cwd = workspace(`eso:\n  externalSecrets:\n    - name: x\n      vaultPath: "${bad}"\n`);

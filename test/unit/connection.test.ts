@@ -5,11 +5,11 @@ import {
   parseConnectionUrl,
   parsePostgresUrl,
   renderJdbcUrl,
-  renderLibpqUrl,
   UrlError,
 } from "../../src/core/connection.js";
 import { sourceConnection } from "../../src/core/db-credentials.js";
 import { buildMigrationsData, readMigrationsSecret } from "../../src/core/migrations-secret.js";
+import { renderLibpqUrl } from "../helpers/libpq-url.js";
 
 // FAULTS.md 35: every character that breaks a naive URL, and a space.
 const HOSTILE = ["p@ss:w/rd?#%& x", "@@@", "::", "/?#", "%25%zz", "a&b=c", " lead", "ü%20é"];

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { renderLibpqUrl } from "../../src/core/connection.js";
 import {
   credentialsFromFixtures,
   type DbCredentials,
   holdsCredentials,
 } from "../../src/core/db-credentials.js";
 import { buildMigrationsData } from "../../src/core/migrations-secret.js";
+import { renderLibpqUrl } from "../helpers/libpq-url.js";
 
 const DATABASES = [
   { name: "platform", vaultPath: "platform/db" },

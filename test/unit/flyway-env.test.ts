@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { jdbcProblem, renderJdbcUrl, renderLibpqUrl } from "../../src/core/connection.js";
+import { jdbcProblem, renderJdbcUrl } from "../../src/core/connection.js";
 import { resolveFlywayConnection } from "../../src/core/flyway-env.js";
+import { renderLibpqUrl } from "../helpers/libpq-url.js";
 import { PRECEDENCE } from "../helpers/precedence.js";
 import { toJdbc } from "../helpers/to-jdbc.js";
 
