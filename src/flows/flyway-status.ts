@@ -196,6 +196,9 @@ export async function flywayStatus(
     "flyway:status",
     "reading flyway_schema_history of each database",
     async (handle) => {
+      // The driver (pg, a chunk of its own) loads while the settings and connections
+      // are worked out; a failure to load shows in each database's report below.
+      const driver = host.db().catch(() => undefined);
       // The settings run-flyway-cli's Flyway reads too (flows/flyway-settings.ts): the same
       // history table, schemas, locations, naming and placeholders.
       const settings = await loadFlywaySettings(host, resolved, {
@@ -210,6 +213,10 @@ export async function flywayStatus(
       // Every login starts before any file is read: the server's side of a login (a new
       // backend, the password exchange) then runs while this process reads the files.
       const limitMs = queryTimeoutMs(resolved.config.migrations);
+      // With the driver loaded, each login below opens its socket at once; without
+      // this wait the driver would still be loading when the files are read, and the
+      // logins would start only after them (~20 ms for 2 × 200 migrations).
+      await driver;
       const histories = connections.map((db) => readDatabaseHistory(host, db, limitMs, rules));
       // One turn of the event loop, so that every login has opened its socket before the
       // files are read (synchronously) below.
