@@ -8,12 +8,17 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { basename, dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 // `--clean` is npm pack's prepack (package.json).
 const clean = process.argv.includes("--clean");
+const option = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+// For bench/patches.mjs, which times each patch of a dependency against the same build
+// without it: `--without=pg-on-node,...` leaves those out, `--outdir=DIR` builds elsewhere.
+const without = new Set(option("without")?.split(",") ?? []);
+const outdir = option("outdir") ?? "dist";
 
 /**
  * The build needs the devDependencies (esbuild, and the packages it bundles). In a
@@ -173,15 +178,23 @@ function stripBannerWhereUnused(file) {
   writeFileSync(file, shebang + body);
 }
 
+const patches = [nodeFetchWithNodeUrl, pgOnNode, lazySocksProxyAgent];
+for (const name of without) {
+  if (!patches.some((p) => p.name === name) && name !== "strip-banner") {
+    console.error(`build: --without=${name}: no such patch (${[...patches.map((p) => p.name), "strip-banner"].join(", ")})`);
+    process.exit(2);
+  }
+}
+
 // `--clean` (npm pack) starts from an empty dist/. Otherwise the previous build's
 // chunks stay for a day: a long-running command (the fixture watcher under Tilt)
 // loads chunks lazily, and must still find its own after a rebuild renamed them.
-const dist = join(root, "dist");
+const dist = resolve(root, outdir);
 if (clean) rmSync(dist, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
   entryPoints,
-  outdir: "dist",
+  outdir: dist,
   bundle: true,
   splitting: true,
   format: "esm",
@@ -201,7 +214,7 @@ const result = await build({
   legalComments: "none",
   logLevel: "warning",
   metafile: true,
-  plugins: [nodeFetchWithNodeUrl, pgOnNode, lazySocksProxyAgent],
+  plugins: patches.filter((p) => !without.has(p.name)),
 });
 
 // `import { z } from "zod/mini"` keeps all of zod's ~60 locales (~400 KB) in the bundle;
@@ -219,7 +232,8 @@ if (locales.length) {
 }
 
 const built = new Set(Object.keys(result.metafile.outputs).map((f) => relative(dist, join(root, f))));
-for (const f of built) if (f.endsWith(".js")) stripBannerWhereUnused(join(dist, f));
+if (!without.has("strip-banner"))
+  for (const f of built) if (f.endsWith(".js")) stripBannerWhereUnused(join(dist, f));
 
 // Anything else in dist/ is left from an older build (tsc's per-file output, or a
 // command since removed): gone, so nothing can depend on it by accident.
@@ -261,5 +275,5 @@ const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWi
 const kb = outputs.reduce((sum, [, o]) => sum + o.bytes, 0) / 1024;
 // On stderr when packing: `npm pack --json` prints its JSON on stdout after the prepack's output.
 (clean ? console.error : console.log)(
-  `built ${entryPoints.length} entrypoints into dist/ (${outputs.length} files, ${kb.toFixed(0)} KiB)`,
+  `built ${entryPoints.length} entrypoints into ${relative(root, dist) || "."}/ (${outputs.length} files, ${kb.toFixed(0)} KiB)`,
 );
