@@ -4,6 +4,7 @@
 // `node -e 0` (see rounds() in lib.mjs); the figure is ms per start and × node -e 0.
 // The figures in scripts/build.mjs's comments come from here. Not a budget: no verdict.
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,14 +13,33 @@ import {
   flywayWorld,
   keptSandbox,
   loadSupport,
+  median,
   rounds,
   run,
+  tempDir,
 } from "./lib.mjs";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const node = process.execPath;
 const builds = join(repo, "node_modules/.cache/dev-bootstrap-bench/builds");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+
+// Beside the wall-clock figure, each command's own CPU time (user + system), which a
+// busy machine moves far less: a probe preloaded with --require prints it at exit.
+const probe = join(tempDir("bench-patches-"), "cpu-probe.cjs");
+writeFileSync(
+  probe,
+  'process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write(`\\n@@cpu ${(u.user + u.system) / 1000}\\n`); });\n',
+);
+const cpu = {};
+async function timed(name, bin, args, options) {
+  const p = await run(node, ["--require", probe, bin, ...args], options);
+  const used = /@@cpu ([\d.]+)/.exec(p.out);
+  if (!used) throw new Error(`${name}: no CPU figure:\n${p.out}`);
+  if (!cpu[name]) cpu[name] = [];
+  cpu[name].push(Number(used[1]));
+  return p;
+}
 
 // Builds under node_modules/, so that the few externals (pg-native…) resolve as from dist/.
 function buildVariant(name, without) {
@@ -49,7 +69,7 @@ const workloads = {
           Object.entries(bins).map(([name, bin]) => [
             name,
             async () => {
-              const p = await run(node, [bin, "post-start", "--no-tilt"], {
+              const p = await timed(name, bin, ["post-start", "--no-tilt"], {
                 cwd: repo,
                 env: sandbox.env,
               });
@@ -73,9 +93,10 @@ const workloads = {
           Object.entries(bins).map(([name, bin]) => [
             name,
             async () => {
-              const p = await run(
-                node,
-                [bin, "flyway-status", "--from", "env", "--allow-pending"],
+              const p = await timed(
+                name,
+                bin,
+                ["flyway-status", "--from", "env", "--allow-pending"],
                 {
                   cwd: world.dir,
                   env: world.env,
@@ -123,14 +144,17 @@ for (const workload of Object.keys(workloads)) {
       ),
     ),
   );
+  const cpuOf = (name) => median(cpu[name].splice(0)).toFixed(1);
   const all = measured["every patch"];
   const base = measured["node -e 0"];
   console.log(`\n${workload} (node -e 0: ${base.ms.toFixed(1)} ms; load average ${load()})`);
-  console.log(`  every patch: ${all.ms.toFixed(1)} ms, ${all.ratio.toFixed(2)}×`);
+  console.log(
+    `  every patch: ${all.ms.toFixed(1)} ms, ${all.ratio.toFixed(2)}× (CPU ${cpuOf("every patch")} ms)`,
+  );
   for (const p of these) {
     const w = measured[`without ${p}`];
     console.log(
-      `  without ${p}: ${w.ms.toFixed(1)} ms, ${w.ratio.toFixed(2)}× — the patch saves ${(w.ms - all.ms).toFixed(1)} ms per start, ${(w.ratio - all.ratio).toFixed(2)}× node -e 0`,
+      `  without ${p}: ${w.ms.toFixed(1)} ms, ${w.ratio.toFixed(2)}× (CPU ${cpuOf(`without ${p}`)} ms) — the patch saves ${(w.ms - all.ms).toFixed(1)} ms per start, ${(w.ratio - all.ratio).toFixed(2)}× node -e 0`,
     );
   }
 }
