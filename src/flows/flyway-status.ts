@@ -218,17 +218,24 @@ export async function flywayStatus(
       // logins would start only after them (~20 ms for 2 × 200 migrations).
       await driver;
       const histories = connections.map((db) => readDatabaseHistory(host, db, limitMs, rules));
-      // One turn of the event loop, so that every login has opened its socket before the
-      // files are read (synchronously) below.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Every database's files are read (synchronously) before any history is awaited,
+      // with a turn of the event loop before each: every login opens its socket first,
+      // and takes its next step (the server's answers waiting meanwhile) between scans.
+      const scanned = [];
+      for (const db of connections) {
+        await new Promise((resolve) => setImmediate(resolve));
+        // Flyway reads every location into one set; each file keeps its location's group.
+        scanned.push(
+          migrationLocations(host.fs, resolved, db.name, settings).map((l) => ({
+            ...l,
+            ...scanLocation(host.fs, l.dir, { encoding: settings.encoding, naming: rules.naming }),
+          })),
+        );
+      }
       const databases: DatabaseReport[] = [];
       const hints = new Map<string, string | undefined>();
       for (const [i, db] of connections.entries()) {
-        // Flyway reads every location into one set; each file keeps its location's group.
-        const locations = migrationLocations(host.fs, resolved, db.name, settings).map((l) => ({
-          ...l,
-          ...scanLocation(host.fs, l.dir, { encoding: settings.encoding, naming: rules.naming }),
-        }));
+        const locations = scanned[i]!;
         const files = locations.flatMap((l) => l.migrations.map((m) => ({ ...m, group: l.group })));
         const invalid = locations.flatMap((l) => l.invalid);
         const unreadable = locations.flatMap((l) => l.unreadable);
