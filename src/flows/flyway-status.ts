@@ -215,7 +215,7 @@ export async function flywayStatus(
       const limitMs = queryTimeoutMs(resolved.config.migrations);
       // With the driver loaded, each login below opens its socket at once; without
       // this wait the driver would still be loading when the files are read, and the
-      // logins would start only after them (~20 ms for 2 × 200 migrations).
+      // logins would start only after them.
       await driver;
       const histories = connections.map((db) => readDatabaseHistory(host, db, limitMs, rules));
       // Every database's files are read (synchronously) before any history is awaited,
