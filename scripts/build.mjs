@@ -141,47 +141,20 @@ const lazySocksProxyAgent = {
 };
 
 // Bundled CommonJS packages call require() for Node built-ins: esbuild's __require (in
-// its runtime chunk) needs a module-scoped `require`, which this banner makes. Every
-// output gets it; stripBannerWhereUnused takes it out again where nothing uses it.
+// its runtime chunk) needs a module-scoped `require`, which this banner makes in every
+// output. Taking it out again where a chunk never uses `require` (and its two lines out
+// of that chunk's source map) went: bench/patches.mjs measured no saving beyond the
+// noise (CPU per start without the step minus with it, three runs: flyway-status +16,
+// +8, −21 ms; post-start's rerun +29, +4, −9 ms), and it had to track esbuild's output.
 const REQUIRE_BANNER = [
   'import { createRequire as __devBootstrapCreateRequire } from "node:module";',
   "const require = __devBootstrapCreateRequire(import.meta.url);",
-  "",
 ].join("\n");
-
-/**
- * createRequire costs a little per module, and a command loads some thirty chunks, most
- * of which never mention `require`: the banner goes from those, and its two lines from
- * the source map's mappings (one `;` per line), so stack traces still map to src/.
- * A mention in a string keeps the banner: harmless.
- */
-function stripBannerWhereUnused(file) {
-  const text = readFileSync(file, "utf8");
-  const shebang = text.startsWith("#!") ? text.slice(0, text.indexOf("\n") + 1) : "";
-  if (!text.startsWith(REQUIRE_BANNER, shebang.length)) {
-    throw new Error(`${file}: the require banner is not where the build put it; re-check scripts/build.mjs`);
-  }
-  const body = text.slice(shebang.length + REQUIRE_BANNER.length);
-  if (/(?<![\w$.])require(?![\w$])/.test(body)) return;
-  const map = JSON.parse(readFileSync(`${file}.map`, "utf8"));
-  // A chunk that only re-exports others maps nothing at all.
-  if (map.mappings !== "") {
-    const lines = map.mappings.split(";");
-    const at = shebang ? 1 : 0;
-    if (lines[at] !== "" || lines[at + 1] !== "") {
-      throw new Error(`${file}.map: the banner's lines carry mappings; re-check scripts/build.mjs`);
-    }
-    lines.splice(at, 2);
-    map.mappings = lines.join(";");
-    writeFileSync(`${file}.map`, JSON.stringify(map));
-  }
-  writeFileSync(file, shebang + body);
-}
 
 const patches = [nodeFetchWithNodeUrl, pgOnNode, lazySocksProxyAgent];
 for (const name of without) {
-  if (!patches.some((p) => p.name === name) && name !== "strip-banner") {
-    console.error(`build: --without=${name}: no such patch (${[...patches.map((p) => p.name), "strip-banner"].join(", ")})`);
+  if (!patches.some((p) => p.name === name)) {
+    console.error(`build: --without=${name}: no such patch (${patches.map((p) => p.name).join(", ")})`);
     process.exit(2);
   }
 }
@@ -210,7 +183,7 @@ const result = await build({
   sourcesContent: false,
   chunkNames: "chunks/[name]-[hash]",
   // Bundled CommonJS packages call require() for Node built-ins and read __dirname.
-  banner: { js: REQUIRE_BANNER.trimEnd() },
+  banner: { js: REQUIRE_BANNER },
   legalComments: "none",
   logLevel: "warning",
   metafile: true,
@@ -232,8 +205,6 @@ if (locales.length) {
 }
 
 const built = new Set(Object.keys(result.metafile.outputs).map((f) => relative(dist, join(root, f))));
-if (!without.has("strip-banner"))
-  for (const f of built) if (f.endsWith(".js")) stripBannerWhereUnused(join(dist, f));
 
 // Anything else in dist/ is left from an older build (tsc's per-file output, or a
 // command since removed): gone, so nothing can depend on it by accident.
