@@ -78,6 +78,12 @@ for (const file of readdirSync(join(root, "src"), { recursive: true })) {
 // node-fetch 2 (under @kubernetes/client-node) takes URL from node:url and keeps
 // whatwg-url only as a fallback for runtimes without one; Node always has it, and
 // whatwg-url's Unicode tables (tr46, ~300 KB) would be parsed on every Kubernetes call.
+// Measured by bench/patches.mjs (2026-12-07, Node 20.20, 2 cores at load average 10–14
+// from other work, so ratios to node -e 0 wander; CPU time holds): loading the
+// Kubernetes client took 419 ms without this patch, 387 ms with it (5.01× / 4.42×
+// node -e 0), the import's own CPU 141 / 110 ms; earlier runs 399 / 377 ms and
+// 446 / 427 ms; post-start's rerun 1325 / 1207 ms (13.62× / 12.66×). About 20–30 ms
+// per start of every command that talks to Kubernetes.
 const nodeFetchWithNodeUrl = {
   name: "node-fetch-with-node-url",
   setup(b) {
@@ -95,7 +101,12 @@ const nodeFetchWithNodeUrl = {
 
 // pg decides whether it runs on Cloudflare Workers when it first connects: without a
 // `navigator` global (Node 20) it builds a fetch Response to find out, which makes Node
-// load its fetch implementation (~20 ms). We run on Node only: answer "no" directly.
+// load its fetch implementation. We run on Node only: answer "no" directly.
+// Measured by bench/patches.mjs (as above): flyway-status over P5's 2 databases took
+// 630 ms without this patch, 549 ms with it (CPU 236 / 207 ms); two more runs 849 / 772
+// and 630 / 564 ms (CPU 289 / 255, 283 / 251 ms). About 30 ms of CPU and 65–80 ms per
+// start of every command that logs in to PostgreSQL (ratios: 8.04× / 9.43×,
+// 8.25× / 8.54×, 6.85× / 6.45× node -e 0, the load moving node -e 0 more than these).
 const pgOnNode = {
   name: "pg-on-node",
   setup(b) {
@@ -110,9 +121,13 @@ const pgOnNode = {
 };
 
 // @kubernetes/client-node imports socks-proxy-agent (with socks and ip-address) at load
-// time, but uses it only for a kubeconfig cluster with a socks proxy-url; loading it
-// cost ~10 ms on every Kubernetes command. It now loads on first use. The build checks
-// that the client still does nothing with it but construct one.
+// time, but uses it only for a kubeconfig cluster with a socks proxy-url. It now loads
+// on first use. The build checks that the client still does nothing with it but
+// construct one. Measured by bench/patches.mjs (as above): loading the Kubernetes
+// client took 411 ms without this patch, 387 ms with it (4.68× / 4.42× node -e 0), the
+// import's own CPU 127 / 110 ms (by hand, 25 runs each, twice: 109–116 / 88–90 ms).
+// About 20 ms of CPU per start of every command that talks to Kubernetes; its
+// wall-clock figure is less steady at that load (other runs 451 / 427 and 361 / 377 ms).
 const lazySocksProxyAgent = {
   name: "lazy-socks-proxy-agent",
   setup(b) {
