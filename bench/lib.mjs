@@ -136,3 +136,123 @@ export function report(rows) {
   for (const c of cells) console.log(line(c));
   return rows.filter((r) => r.budget !== undefined && !(r.value <= r.budget));
 }
+
+/**
+ * Times several commands and `node -e 0` in rounds, each round in a rotated order, so
+ * drift in machine load hits all alike. Each figure: the median of its milliseconds
+ * and the median of its per-round ratio to that round's `node -e 0`.
+ * `measures`: name → () => Promise<ms>.
+ */
+export async function rounds(count, measures) {
+  const all = [["node -e 0", baseline], ...Object.entries(measures)];
+  for (const [, m] of all) await m();
+  const ms = Object.fromEntries(all.map(([n]) => [n, []]));
+  const ratios = Object.fromEntries(all.map(([n]) => [n, []]));
+  for (let i = 0; i < count; i++) {
+    const order = all.map((_, j) => all[(i + j) % all.length]);
+    const got = {};
+    for (const [name, m] of order) got[name] = await m();
+    for (const [name] of all) {
+      ms[name].push(got[name]);
+      ratios[name].push(got[name] / got["node -e 0"]);
+    }
+  }
+  return Object.fromEntries(
+    all.map(([n]) => [n, { ms: median(ms[n]), ratio: median(ratios[n]), rounds: count }]),
+  );
+}
+
+/**
+ * A `sandbox --keep` of `bin` (stand-ins + real PostgreSQL, its first run done) and the
+ * environment that points a command at it; stop() ends it.
+ */
+export async function keptSandbox(repo, bin) {
+  const state = tempDir("bench-sandbox-");
+  const sandbox = spawn(process.execPath, [bin, "sandbox", "--keep"], {
+    cwd: repo,
+    env: cleanEnv({ DEV_BOOTSTRAP_STATE_DIR: state }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise((resolve) => sandbox.on("close", resolve));
+  const stop = async () => {
+    sandbox.kill("SIGINT");
+    await exited;
+  };
+  let out = "";
+  try {
+    await new Promise((resolve, reject) => {
+      sandbox.stdout.on("data", (d) => {
+        out += d;
+        if (out.includes("Ctrl-C stops everything")) resolve();
+      });
+      sandbox.stderr.on("data", (d) => (out += d));
+      exited.then(() => reject(new Error(`sandbox --keep exited early:\n${out.slice(-2000)}`)));
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const env = cleanEnv({ DEV_BOOTSTRAP_STATE_DIR: tempDir("bench-rerun-state-") });
+  // The banner's exports; its PATH line (a dev-bootstrap shim) is for shells, not this.
+  for (const [, k, v] of out.matchAll(/\b([A-Z_]+)=(\S+)/g)) if (k !== "PATH") env[k] = v;
+  return { env, stop };
+}
+
+/**
+ * P5's world: a throwaway PostgreSQL with 2 databases whose history holds 150 of the
+ * 200 migrations in a directory of its own. Returns that directory (the cwd to run
+ * flyway-status in), the environment naming the databases, and stop().
+ */
+export async function flywayWorld(support) {
+  const pg = (await import("pg")).default;
+  const server = new support.ThrowawayPostgres();
+  await server.start();
+  try {
+    const dbs = ["platform", "agents"];
+    await server.ensureDatabases(
+      dbs.map((name) => ({ name, owner: name, password: `${name}-bench-pw` })),
+    );
+    const dir = tempDir("bench-flyway-");
+    for (const db of dbs) {
+      const files = {};
+      for (let i = 1; i <= 200; i++)
+        files[`sql/${db}/V${i}__Step_${i}.sql`] = `-- step ${i}\nSELECT ${i};\n`;
+      writeFiles(dir, files);
+      const client = new pg.Client({
+        host: server.host,
+        port: server.port,
+        user: db,
+        password: `${db}-bench-pw`,
+        database: db,
+      });
+      await client.connect();
+      await client.query(support.historyTableDdl());
+      for (let i = 1; i <= 150; i++) {
+        await client.query(
+          "insert into flyway_schema_history values ($1,$2,$3,'SQL',$4,$5,current_user,now(),1,true)",
+          [
+            i,
+            String(i),
+            `Step ${i}`,
+            `V${i}__Step_${i}.sql`,
+            support.flywayChecksum(`-- step ${i}\nSELECT ${i};\n`),
+          ],
+        );
+      }
+      await client.end();
+    }
+    writeFiles(dir, { "dev-bootstrap.yaml": "migrations:\n  sqlDir: sql\n" });
+    const env = cleanEnv({
+      DATABASE_URL: `postgresql://platform:platform-bench-pw@127.0.0.1:${server.port}/platform`,
+      AGENTS_DATABASE_URL: `postgresql://agents:agents-bench-pw@127.0.0.1:${server.port}/agents`,
+    });
+    return { dir, env, stop: () => server.stop() };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+/** What P5 expects flyway-status to print for flywayWorld. */
+export const FLYWAY_WORLD_SUMMARY =
+  /platform: version 150, 50 pending; agents: version 150, 50 pending/;

@@ -7,7 +7,18 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cleanEnv, loadSupport, paired, report, run, tempDir, writeFiles } from "./lib.mjs";
+import {
+  cleanEnv,
+  FLYWAY_WORLD_SUMMARY,
+  flywayWorld,
+  keptSandbox,
+  loadSupport,
+  paired,
+  report,
+  run,
+  tempDir,
+  writeFiles,
+} from "./lib.mjs";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(repo, "dist/bin/dev-bootstrap.js");
@@ -55,27 +66,9 @@ const counts = (out) => ({
 if (wanted("P2") || wanted("P2c")) {
   // A kept sandbox (stand-ins + real PostgreSQL, its own first run done): each
   // post-start here is a rerun with nothing to write.
-  const sandboxState = tempDir("bench-sandbox-");
-  const sandbox = spawn(node, [bin, "sandbox", "--keep"], {
-    cwd: repo,
-    env: cleanEnv({ DEV_BOOTSTRAP_STATE_DIR: sandboxState }),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise((resolve) => sandbox.on("close", resolve));
-  let out = "";
-  const ready = new Promise((resolve, reject) => {
-    sandbox.stdout.on("data", (d) => {
-      out += d;
-      if (out.includes("Ctrl-C stops everything")) resolve();
-    });
-    sandbox.stderr.on("data", (d) => (out += d));
-    exited.then(() => reject(new Error(`sandbox --keep exited early:\n${out.slice(-2000)}`)));
-  });
+  const sandbox = await keptSandbox(repo, bin);
   try {
-    await ready;
-    const env = cleanEnv({ DEV_BOOTSTRAP_STATE_DIR: tempDir("bench-rerun-state-") });
-    // The banner's exports; its PATH line (a dev-bootstrap shim) is for shells, not this.
-    for (const [, k, v] of out.matchAll(/\b([A-Z_]+)=(\S+)/g)) if (k !== "PATH") env[k] = v;
+    const { env } = sandbox;
     if (wanted("P2")) {
       const r = await paired(15, async () => {
         const p = await postStart(env);
@@ -111,8 +104,7 @@ if (wanted("P2") || wanted("P2c")) {
       });
     }
   } finally {
-    sandbox.kill("SIGINT");
-    await exited;
+    await sandbox.stop();
   }
 }
 
@@ -253,55 +245,15 @@ if (wanted("P4")) {
 // P5: flyway-status over 2 databases × 200 migrations (150 applied, 50 pending). Fifteen
 // pairs: each run is short, and its median moves less with the machine than nine.
 if (wanted("P5")) {
-  const pg = (await import("pg")).default;
-  const server = new support.ThrowawayPostgres();
-  await server.start();
+  const world = await flywayWorld(support);
   try {
-    const dbs = ["platform", "agents"];
-    await server.ensureDatabases(
-      dbs.map((name) => ({ name, owner: name, password: `${name}-bench-pw` })),
-    );
-    const dir = tempDir("bench-flyway-");
-    for (const db of dbs) {
-      const files = {};
-      for (let i = 1; i <= 200; i++)
-        files[`sql/${db}/V${i}__Step_${i}.sql`] = `-- step ${i}\nSELECT ${i};\n`;
-      writeFiles(dir, files);
-      const client = new pg.Client({
-        host: server.host,
-        port: server.port,
-        user: db,
-        password: `${db}-bench-pw`,
-        database: db,
-      });
-      await client.connect();
-      await client.query(support.historyTableDdl());
-      for (let i = 1; i <= 150; i++) {
-        await client.query(
-          "insert into flyway_schema_history values ($1,$2,$3,'SQL',$4,$5,current_user,now(),1,true)",
-          [
-            i,
-            String(i),
-            `Step ${i}`,
-            `V${i}__Step_${i}.sql`,
-            support.flywayChecksum(`-- step ${i}\nSELECT ${i};\n`),
-          ],
-        );
-      }
-      await client.end();
-    }
-    writeFiles(dir, { "dev-bootstrap.yaml": "migrations:\n  sqlDir: sql\n" });
-    const env = cleanEnv({
-      DATABASE_URL: `postgresql://platform:platform-bench-pw@127.0.0.1:${server.port}/platform`,
-      AGENTS_DATABASE_URL: `postgresql://agents:agents-bench-pw@127.0.0.1:${server.port}/agents`,
-    });
     // Pending migrations are the point here, not an error (where the command tells them apart).
     const help = (await run(node, [bin, "flyway-status", "--help"])).out;
     const args = [bin, "flyway-status", "--from", "env"];
     if (help.includes("--allow-pending")) args.push("--allow-pending");
     const r = await paired(15, async () => {
-      const p = await run(node, args, { cwd: dir, env });
-      if (!/platform: version 150, 50 pending; agents: version 150, 50 pending/.test(p.out))
+      const p = await run(node, args, { cwd: world.dir, env: world.env });
+      if (!FLYWAY_WORLD_SUMMARY.test(p.out))
         throw new Error(`unexpected flyway-status output:\n${p.out}`);
       return p.ms;
     });
@@ -314,7 +266,7 @@ if (wanted("P5")) {
       detail: vs(r),
     });
   } finally {
-    await server.stop();
+    await world.stop();
   }
 }
 

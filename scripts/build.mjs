@@ -8,12 +8,17 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { basename, dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 // `--clean` is npm pack's prepack (package.json).
 const clean = process.argv.includes("--clean");
+const option = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+// For bench/patches.mjs, which times each patch of a dependency against the same build
+// without it: `--without=pg-on-node,...` leaves those out, `--outdir=DIR` builds elsewhere.
+const without = new Set(option("without")?.split(",") ?? []);
+const outdir = option("outdir") ?? "dist";
 
 /**
  * The build needs the devDependencies (esbuild, and the packages it bundles). In a
@@ -73,6 +78,12 @@ for (const file of readdirSync(join(root, "src"), { recursive: true })) {
 // node-fetch 2 (under @kubernetes/client-node) takes URL from node:url and keeps
 // whatwg-url only as a fallback for runtimes without one; Node always has it, and
 // whatwg-url's Unicode tables (tr46, ~300 KB) would be parsed on every Kubernetes call.
+// Measured by bench/patches.mjs (2026-12-07, Node 20.20, 2 cores at load average 10–14
+// from other work, so ratios to node -e 0 wander; CPU time holds): loading the
+// Kubernetes client took 419 ms without this patch, 387 ms with it (5.01× / 4.42×
+// node -e 0), the import's own CPU 141 / 110 ms; earlier runs 399 / 377 ms and
+// 446 / 427 ms; post-start's rerun 1325 / 1207 ms (13.62× / 12.66×). About 20–30 ms
+// per start of every command that talks to Kubernetes.
 const nodeFetchWithNodeUrl = {
   name: "node-fetch-with-node-url",
   setup(b) {
@@ -90,7 +101,12 @@ const nodeFetchWithNodeUrl = {
 
 // pg decides whether it runs on Cloudflare Workers when it first connects: without a
 // `navigator` global (Node 20) it builds a fetch Response to find out, which makes Node
-// load its fetch implementation (~20 ms). We run on Node only: answer "no" directly.
+// load its fetch implementation. We run on Node only: answer "no" directly.
+// Measured by bench/patches.mjs (as above): flyway-status over P5's 2 databases took
+// 630 ms without this patch, 549 ms with it (CPU 236 / 207 ms); two more runs 849 / 772
+// and 630 / 564 ms (CPU 289 / 255, 283 / 251 ms). About 30 ms of CPU and 65–80 ms per
+// start of every command that logs in to PostgreSQL (ratios: 8.04× / 9.43×,
+// 8.25× / 8.54×, 6.85× / 6.45× node -e 0, the load moving node -e 0 more than these).
 const pgOnNode = {
   name: "pg-on-node",
   setup(b) {
@@ -105,9 +121,13 @@ const pgOnNode = {
 };
 
 // @kubernetes/client-node imports socks-proxy-agent (with socks and ip-address) at load
-// time, but uses it only for a kubeconfig cluster with a socks proxy-url; loading it
-// cost ~10 ms on every Kubernetes command. It now loads on first use. The build checks
-// that the client still does nothing with it but construct one.
+// time, but uses it only for a kubeconfig cluster with a socks proxy-url. It now loads
+// on first use. The build checks that the client still does nothing with it but
+// construct one. Measured by bench/patches.mjs (as above): loading the Kubernetes
+// client took 411 ms without this patch, 387 ms with it (4.68× / 4.42× node -e 0), the
+// import's own CPU 127 / 110 ms (by hand, 25 runs each, twice: 109–116 / 88–90 ms).
+// About 20 ms of CPU per start of every command that talks to Kubernetes; its
+// wall-clock figure is less steady at that load (other runs 451 / 427 and 361 / 377 ms).
 const lazySocksProxyAgent = {
   name: "lazy-socks-proxy-agent",
   setup(b) {
@@ -136,52 +156,35 @@ const lazySocksProxyAgent = {
 };
 
 // Bundled CommonJS packages call require() for Node built-ins: esbuild's __require (in
-// its runtime chunk) needs a module-scoped `require`, which this banner makes. Every
-// output gets it; stripBannerWhereUnused takes it out again where nothing uses it.
+// its runtime chunk) needs a module-scoped `require`, which this banner makes in every
+// output. Taking it out again where a chunk never uses `require` (and its two lines out
+// of that chunk's source map) went: bench/patches.mjs measured no saving beyond the
+// noise (CPU per start without the step minus with it, three runs: flyway-status +16,
+// +8, −21 ms; post-start's rerun +29, +4, −9 ms; `--help`, where a module's fixed
+// costs weigh most, 40 rounds: ensure-local-secrets 0.0 ms, dev-bootstrap +1.5 ms,
+// wall-clock 0.93× and 0.98× of the stripped build's), and it tracked esbuild's output.
 const REQUIRE_BANNER = [
   'import { createRequire as __devBootstrapCreateRequire } from "node:module";',
   "const require = __devBootstrapCreateRequire(import.meta.url);",
-  "",
 ].join("\n");
 
-/**
- * createRequire costs a little per module, and a command loads some thirty chunks, most
- * of which never mention `require`: the banner goes from those, and its two lines from
- * the source map's mappings (one `;` per line), so stack traces still map to src/.
- * A mention in a string keeps the banner: harmless.
- */
-function stripBannerWhereUnused(file) {
-  const text = readFileSync(file, "utf8");
-  const shebang = text.startsWith("#!") ? text.slice(0, text.indexOf("\n") + 1) : "";
-  if (!text.startsWith(REQUIRE_BANNER, shebang.length)) {
-    throw new Error(`${file}: the require banner is not where the build put it; re-check scripts/build.mjs`);
+const patches = [nodeFetchWithNodeUrl, pgOnNode, lazySocksProxyAgent];
+for (const name of without) {
+  if (!patches.some((p) => p.name === name)) {
+    console.error(`build: --without=${name}: no such patch (${patches.map((p) => p.name).join(", ")})`);
+    process.exit(2);
   }
-  const body = text.slice(shebang.length + REQUIRE_BANNER.length);
-  if (/(?<![\w$.])require(?![\w$])/.test(body)) return;
-  const map = JSON.parse(readFileSync(`${file}.map`, "utf8"));
-  // A chunk that only re-exports others maps nothing at all.
-  if (map.mappings !== "") {
-    const lines = map.mappings.split(";");
-    const at = shebang ? 1 : 0;
-    if (lines[at] !== "" || lines[at + 1] !== "") {
-      throw new Error(`${file}.map: the banner's lines carry mappings; re-check scripts/build.mjs`);
-    }
-    lines.splice(at, 2);
-    map.mappings = lines.join(";");
-    writeFileSync(`${file}.map`, JSON.stringify(map));
-  }
-  writeFileSync(file, shebang + body);
 }
 
 // `--clean` (npm pack) starts from an empty dist/. Otherwise the previous build's
 // chunks stay for a day: a long-running command (the fixture watcher under Tilt)
 // loads chunks lazily, and must still find its own after a rebuild renamed them.
-const dist = join(root, "dist");
+const dist = resolve(root, outdir);
 if (clean) rmSync(dist, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
   entryPoints,
-  outdir: "dist",
+  outdir: dist,
   bundle: true,
   splitting: true,
   format: "esm",
@@ -197,11 +200,11 @@ const result = await build({
   sourcesContent: false,
   chunkNames: "chunks/[name]-[hash]",
   // Bundled CommonJS packages call require() for Node built-ins and read __dirname.
-  banner: { js: REQUIRE_BANNER.trimEnd() },
+  banner: { js: REQUIRE_BANNER },
   legalComments: "none",
   logLevel: "warning",
   metafile: true,
-  plugins: [nodeFetchWithNodeUrl, pgOnNode, lazySocksProxyAgent],
+  plugins: patches.filter((p) => !without.has(p.name)),
 });
 
 // `import { z } from "zod/mini"` keeps all of zod's ~60 locales (~400 KB) in the bundle;
@@ -219,7 +222,6 @@ if (locales.length) {
 }
 
 const built = new Set(Object.keys(result.metafile.outputs).map((f) => relative(dist, join(root, f))));
-for (const f of built) if (f.endsWith(".js")) stripBannerWhereUnused(join(dist, f));
 
 // Anything else in dist/ is left from an older build (tsc's per-file output, or a
 // command since removed): gone, so nothing can depend on it by accident.
@@ -261,5 +263,5 @@ const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWi
 const kb = outputs.reduce((sum, [, o]) => sum + o.bytes, 0) / 1024;
 // On stderr when packing: `npm pack --json` prints its JSON on stdout after the prepack's output.
 (clean ? console.error : console.log)(
-  `built ${entryPoints.length} entrypoints into dist/ (${outputs.length} files, ${kb.toFixed(0)} KiB)`,
+  `built ${entryPoints.length} entrypoints into ${relative(root, dist) || "."}/ (${outputs.length} files, ${kb.toFixed(0)} KiB)`,
 );

@@ -102,7 +102,12 @@ const VERSION_TEXT = /^\d+(?:\.\d+)*$/;
 
 type Prefix = { prefix: string; kind: MigrationKind | "callback" };
 
-function prefixesOf(naming: FlywayNamingSettings): Prefix[] {
+// One list per naming settings object: a scan parses every file name with the same one.
+const prefixLists = new WeakMap<FlywayNamingSettings, readonly Prefix[]>();
+
+function prefixesOf(naming: FlywayNamingSettings): readonly Prefix[] {
+  const known = prefixLists.get(naming);
+  if (known) return known;
   const list: Prefix[] = [
     { prefix: naming.sqlMigrationPrefix, kind: "versioned" },
     { prefix: naming.repeatableSqlMigrationPrefix, kind: "repeatable" },
@@ -110,7 +115,9 @@ function prefixesOf(naming: FlywayNamingSettings): Prefix[] {
     { prefix: naming.baselineMigrationPrefix, kind: "baseline" },
   ];
   // ResourceNameParser.populatePrefixes: the longest (hardest to match) first; a stable sort.
-  return list.sort((a, b) => b.prefix.length - a.prefix.length);
+  list.sort((a, b) => b.prefix.length - a.prefix.length);
+  prefixLists.set(naming, list);
+  return list;
 }
 
 /** The suffix a name ends with, compared without case (StringUtils.startsAndEndsWith, ResourceNameParser.stripSuffix). */

@@ -196,6 +196,9 @@ export async function flywayStatus(
     "flyway:status",
     "reading flyway_schema_history of each database",
     async (handle) => {
+      // The driver (pg, a chunk of its own) loads while the settings and connections
+      // are worked out; a failure to load shows in each database's report below.
+      const driver = host.db().catch(() => undefined);
       // The settings run-flyway-cli's Flyway reads too (flows/flyway-settings.ts): the same
       // history table, schemas, locations, naming and placeholders.
       const settings = await loadFlywaySettings(host, resolved, {
@@ -210,18 +213,29 @@ export async function flywayStatus(
       // Every login starts before any file is read: the server's side of a login (a new
       // backend, the password exchange) then runs while this process reads the files.
       const limitMs = queryTimeoutMs(resolved.config.migrations);
+      // With the driver loaded, each login below opens its socket at once; without
+      // this wait the driver would still be loading when the files are read, and the
+      // logins would start only after them.
+      await driver;
       const histories = connections.map((db) => readDatabaseHistory(host, db, limitMs, rules));
-      // One turn of the event loop, so that every login has opened its socket before the
-      // files are read (synchronously) below.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Every database's files are read (synchronously) before any history is awaited,
+      // with a turn of the event loop before each: every login opens its socket first,
+      // and takes its next step (the server's answers waiting meanwhile) between scans.
+      const scanned = [];
+      for (const db of connections) {
+        await new Promise((resolve) => setImmediate(resolve));
+        // Flyway reads every location into one set; each file keeps its location's group.
+        scanned.push(
+          migrationLocations(host.fs, resolved, db.name, settings).map((l) => ({
+            ...l,
+            ...scanLocation(host.fs, l.dir, { encoding: settings.encoding, naming: rules.naming }),
+          })),
+        );
+      }
       const databases: DatabaseReport[] = [];
       const hints = new Map<string, string | undefined>();
       for (const [i, db] of connections.entries()) {
-        // Flyway reads every location into one set; each file keeps its location's group.
-        const locations = migrationLocations(host.fs, resolved, db.name, settings).map((l) => ({
-          ...l,
-          ...scanLocation(host.fs, l.dir, { encoding: settings.encoding, naming: rules.naming }),
-        }));
+        const locations = scanned[i]!;
         const files = locations.flatMap((l) => l.migrations.map((m) => ({ ...m, group: l.group })));
         const invalid = locations.flatMap((l) => l.invalid);
         const unreadable = locations.flatMap((l) => l.unreadable);

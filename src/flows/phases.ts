@@ -11,12 +11,10 @@ import { renderRunTable } from "../core/summary.js";
 import type { CheckpointLogger, Output } from "../log/logger.js";
 import { checkMigrationsSecret } from "./check-migrations-secret.js";
 import { ensureLocalSecrets } from "./ensure-local-secrets.js";
-import { flywayStatus, renderStatus } from "./flyway-status.js";
 import type { Host } from "./host.js";
 import type { Handoff } from "./migrations-secret.js";
 import { type Phase, runPipeline } from "./pipeline.js";
 import { latestRun } from "./summary.js";
-import { explainFailure } from "./why.js";
 import { wireEso } from "./wire-eso.js";
 
 /** ensure-local-secrets: seed Vault, then wire ESO (requesting a refresh when Vault changed). */
@@ -106,6 +104,8 @@ export function flywayStatusPhase(
   return {
     step,
     run: async () => {
+      // Loaded here: post-start loads this module too, and never runs this phase.
+      const { flywayStatus, renderStatus } = await import("./flyway-status.js");
       const result = await flywayStatus(host, resolved, log, {
         from: "cluster",
         allowPending: options.allowPending === true,
@@ -136,6 +136,10 @@ export async function runSummarised(
   // failed write it met is what the summary then reports.
   const journal = log.journal;
   if (journal) stdout.write(`\n${renderRunTable(latestRun(journal, log.runId))}\n`);
-  if (failed && explain) stdout.write(await explainFailure(host, resolved, explain));
+  if (failed && explain) {
+    // Loaded on failure only: the walk (and flyway-status with it) is no part of a run that passes.
+    const { explainFailure } = await import("./why.js");
+    stdout.write(await explainFailure(host, resolved, explain));
+  }
   return failed ? { failed: true, error: failed.error } : { failed: false };
 }
