@@ -79,8 +79,7 @@ touched. post-start warns while the copy is older than the package's.`,
     for (const [key, value] of Object.entries(ctx.flagSettings))
       if ((SETTING_KEYS as readonly string[]).includes(key) && value !== undefined)
         settings[key] = value;
-    const result = initWorkspace(ctx.host.fs, {
-      resolved: ctx.resolved,
+    const result = initWorkspace(ctx.host, ctx.resolved, ctx.log, {
       databases: ctx.values.database,
       ...(ctx.values.layer.length ? { layers: ctx.values.layer } : {}),
       settings,

@@ -8,9 +8,9 @@ export const command = defineCommand({
   usage: "[DIR] [--json]",
   description: `
 Scans the Markdown and YAML files under DIR (default: the current directory;
-node_modules, .git and dist are skipped) for Azure Key Vault instructions and
-configuration, and reports each as 'file:line: what was found — what to use
-instead':
+node_modules, .git, dist and the configured stateDir are skipped) for Azure
+Key Vault instructions and configuration, and reports each as 'file:line: what
+was found — what to use instead':
   - 'az keyvault …' commands;
   - Azure Key Vault provider blocks (azurekv) in SecretStores / ClusterSecretStores;
   - azure-keyvault-*.yaml values files, and references to them;
@@ -30,7 +30,7 @@ notes, not errors. Exits 1 while errors remain.`,
       import("node:path"),
     ]);
     const root = resolve(ctx.cwd, ctx.positionals[0] ?? ".");
-    const { files, findings } = await lintDocs(ctx.host.fs, root);
+    const { files, findings } = await lintDocs(ctx.host, ctx.resolved, ctx.log, { root });
     const errors = findings.filter((f) => f.severity === "error").length;
     const notes = findings.length - errors;
     if (ctx.values.json) {

@@ -4,6 +4,11 @@
  * and reports what it did, or with `dryRun` what it would do. `upgrade` is the one
  * exception: it replaces the copied Feature's files with the installed package's,
  * after showing the difference.
+ *
+ * Entered like every flow, `(host, resolved, log, options)`. init runs before the
+ * workspace has a dev-bootstrap.yaml, yet a resolved config exists all the same: the
+ * defaults, the environment and the flags, rooted at the workspace; that is what the
+ * scaffold writes out. Only the Host's fs port is used.
  */
 import { dirname, isAbsolute, join, relative } from "node:path";
 import type { ResolvedConfig } from "../config/resolve.js";
@@ -16,8 +21,9 @@ import {
   type ScaffoldLayer42,
   scaffold,
 } from "../core/scaffold.js";
+import type { CheckpointLogger } from "../log/logger.js";
 import { FEATURE_COPY, packageFeatureDir } from "./feature-copy.js";
-import type { FsPort } from "./host.js";
+import type { FsPort, Host } from "./host.js";
 
 export { findPackageRoot } from "./feature-copy.js";
 
@@ -27,7 +33,6 @@ type InitFs = Pick<
 >;
 
 interface InitOptions {
-  resolved: ResolvedConfig;
   /** --database values; empty: the configured databases. */
   databases: string[];
   /** --layer values; undefined: layer 42 when helm.layers names it. */
@@ -79,9 +84,9 @@ function featureFiles(fs: InitFs, packageRoot: string): Array<ScaffoldFile & { m
   }));
 }
 
-function chosenDatabases(options: InitOptions): ScaffoldDatabase[] {
+function chosenDatabases(resolved: ResolvedConfig, options: InitOptions): ScaffoldDatabase[] {
   if (options.databases.length === 0)
-    return options.resolved.config.migrations.databases.map((d) => ({
+    return resolved.config.migrations.databases.map((d) => ({
       name: d.name,
       vaultPath: d.vaultPath,
       ...(d.baselineVersion ? { baselineVersion: d.baselineVersion } : {}),
@@ -100,9 +105,8 @@ function chosenDatabases(options: InitOptions): ScaffoldDatabase[] {
 }
 
 /** The layers to scaffold: --layer's (only 42 has a scaffold), else 42 when the config names it. */
-function chosenLayers(options: InitOptions): string[] {
-  if (options.layers === undefined)
-    return "42" in options.resolved.config.helm.layers ? ["42"] : [];
+function chosenLayers(resolved: ResolvedConfig, options: InitOptions): string[] {
+  if (options.layers === undefined) return "42" in resolved.config.helm.layers ? ["42"] : [];
   for (const layer of options.layers) {
     if (layer !== "42")
       throw new UsageError(
@@ -119,16 +123,22 @@ function asSeenFrom(root: string, target: string): string {
   return rel.startsWith("..") || isAbsolute(rel) ? target : rel;
 }
 
-export function initWorkspace(fs: InitFs, options: InitOptions): InitResult {
-  const { resolved } = options;
+export function initWorkspace(
+  host: Pick<Host, "fs">,
+  resolved: ResolvedConfig,
+  // What init did is its result (the command prints it); nothing here is a checkpoint.
+  _log: CheckpointLogger,
+  options: InitOptions,
+): InitResult {
+  const { fs } = host;
   const { config } = resolved;
   const root = resolved.root;
   // Relative when the package is installed in the workspace (node_modules), so the
   // line works in every clone; absolute for a global install.
   const extension = asSeenFrom(root, join(options.packageRoot, "tilt/dev_bootstrap/Tiltfile"));
   const extensionTiltfile = isAbsolute(extension) ? extension : `./${extension}`;
-  const databases = chosenDatabases(options);
-  const layers = options.upgrade ? [] : chosenLayers(options);
+  const databases = chosenDatabases(resolved, options);
+  const layers = options.upgrade ? [] : chosenLayers(resolved, options);
   let layer42: ScaffoldLayer42 | undefined;
   if (layers.includes("42")) {
     const layer = config.helm.layers["42"] ?? DEFAULT_LAYER42;
