@@ -16,6 +16,7 @@ import {
 } from "../core/kubeconfig-merge.js";
 import { printable } from "../core/printable.js";
 import { parseProxy, proxyFor } from "../core/proxy-env.js";
+import type { Clock } from "./ports.js";
 
 export interface KubeOptions {
   kubeconfig?: string | undefined;
@@ -28,8 +29,8 @@ export interface KubeOptions {
   attempts?: number;
   /** The run's signal: SIGINT/SIGTERM aborts the request in flight and any retry wait. */
   signal?: AbortSignal | undefined;
-  /** How the backoff between attempts waits (the run's clock). */
-  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  /** The run's clock: the backoff between attempts waits on it. */
+  clock: Pick<Clock, "sleep">;
 }
 
 /** The proxy requests to the cluster go through, for messages (credentials removed). */
@@ -190,7 +191,7 @@ export function useProxy(kc: k8s.KubeConfig, env: NodeJS.ProcessEnv): KubeProxy 
   return { url: withoutCredentials(choice.proxy), from: choice.from };
 }
 
-export function loadKubeConfig(options: KubeOptions): k8s.KubeConfig {
+export function loadKubeConfig(options: Omit<KubeOptions, "clock">): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
   const home = process.env.HOME ?? "";
   const listed = options.kubeconfig

@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import * as k8s from "@kubernetes/client-node";
 import { StepError } from "../core/errors.js";
-import { backoffDelay, sleep } from "../core/retry.js";
+import { backoffDelay } from "../core/retry.js";
 import { KubeApiError } from "./kube-api-error.js";
 import { type KubeOptions, loadKubeConfig, reuseConnections, useProxy } from "./kube-config.js";
 import { type CallState, execPluginError, limitExecPlugins } from "./kube-exec.js";
@@ -130,7 +130,7 @@ export function createKube(options: KubeOptions) {
               : unreachableHint,
           );
         }
-        await (options.sleep ?? sleep)(backoffDelay(attempt), runSignal);
+        await options.clock.sleep(backoffDelay(attempt), runSignal);
       }
     }
   }

@@ -23,9 +23,9 @@ import {
 } from "node:fs";
 import { dirname } from "node:path";
 import { StepError } from "../core/errors.js";
-import { sleep } from "../core/retry.js";
 import { describeFsCode, stateFileError } from "../core/state-errors.js";
 import { mkdirState, openStateFile, writeStateFile } from "./files.js";
+import type { Clock } from "./ports.js";
 import { processIdentity, sameProcess } from "./process-identity.js";
 
 const LOCK_ENV = "DEV_BOOTSTRAP_LOCK_HELD";
@@ -121,6 +121,8 @@ function unreadableReason(text: string): string {
   return text.trim() === "" ? "the file is empty" : "the file does not name a run";
 }
 
+// Measured against the system's time, not the run's clock: a file's mtime is the
+// system's time, and a lock is shared with other processes on their own clocks.
 const age = (mtimeMs: number) => Math.abs(Date.now() - mtimeMs);
 
 /**
@@ -284,18 +286,21 @@ export async function withLock<T>(
     env: NodeJS.ProcessEnv;
     onWait?: (holder: Holder | undefined) => void;
     signal?: AbortSignal;
+    /** The run's clock: the wait for another run, and its deadline, are on it. */
+    clock: Pick<Clock, "now" | "sleep">;
   },
   fn: () => Promise<T>,
 ): Promise<T> {
   if (options.env[LOCK_ENV] === path) return fn();
   mkdirState(dirname(path));
-  const deadline = Date.now() + options.timeoutMs;
+  const { clock } = options;
+  const deadline = clock.now() + options.timeoutMs;
   let told = false;
   const started = processIdentity(process.pid);
   const ours = JSON.stringify({
     pid: process.pid,
     runId: options.runId,
-    since: new Date().toISOString(),
+    since: new Date(clock.now()).toISOString(),
     ...(started ? { started } : {}),
   });
   for (;;) {
@@ -304,10 +309,10 @@ export async function withLock<T>(
     const isStale = seen.kind === "file" && stale(seen);
     if (isStale && takeOver(path, seen, ours)) break;
     // Every path past here waits, and every wait is bounded by the deadline.
-    if (Date.now() >= deadline) throw heldError(path, seen, isStale);
+    if (clock.now() >= deadline) throw heldError(path, seen, isStale);
     if (seen.kind === "absent") continue; // released just now: try again at once
     if (isStale) {
-      await sleep(10, options.signal); // another run is taking it over: look again
+      await clock.sleep(10, options.signal); // another run is taking it over: look again
       continue;
     }
     const holder = seen.kind === "file" ? parseHolder(seen.text) : undefined;
@@ -316,7 +321,7 @@ export async function withLock<T>(
       options.onWait?.(holder);
       told = true;
     }
-    await sleep(200, options.signal);
+    await clock.sleep(200, options.signal);
   }
   held.add(path);
   const previous = options.env[LOCK_ENV];

@@ -7,8 +7,8 @@
 import type pg from "pg";
 import Client from "pg/lib/client.js";
 import type { Connection } from "../core/connection.js";
-import { backoffDelay, sleep } from "../core/retry.js";
-import type { ConnectOptions, DbClient } from "./ports.js";
+import { backoffDelay } from "../core/retry.js";
+import type { Clock, ConnectOptions, DbClient } from "./ports.js";
 import { PgConnectError, type PgFailure, PgQueryTimeoutError } from "./postgres-errors.js";
 
 /** Whether a connection's parameters ask for TLS (pgjdbc's ssl=true, or libpq's sslmode=require…). */
@@ -101,11 +101,11 @@ function classifyPgError(error: unknown): PgFailure {
 export async function connectPg(
   target: Connection,
   options: ConnectOptions & {
-    /** How the backoff between attempts waits (the run's clock). */
-    sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  } = {},
+    /** The run's clock: the backoff between attempts waits on it. */
+    clock: Pick<Clock, "sleep">;
+  },
 ): Promise<DbClient> {
-  const wait = options.sleep ?? sleep;
+  const wait = options.clock.sleep;
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw options.signal.reason;

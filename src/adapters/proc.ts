@@ -7,6 +7,10 @@
  * streamed line by line; the run waits for the child's exit, never for the end of
  * output a stray process keeps open. Tilt, which must outlive us, starts detached
  * (startDetached, on execa).
+ *
+ * The time limit, the kill grace and the duration are on the system's time, not the
+ * run's clock: the child runs on real time whatever clock the run was handed, and a
+ * limit on a real process that a virtual clock never moved would never stop it.
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";

@@ -1,5 +1,8 @@
 /**
  * Every process a child started, however it detached, and stopping them all.
+ * The grace before SIGKILL is real time (Date.now, setTimeout): it is the time the
+ * processes get, which the run's clock does not govern; the exit hook has no event
+ * loop left to wait on any clock.
  *
  * A process group is not enough: `setsid`, a shell's `set -m` or a daemonising tool
  * leave it, and once the child exits its orphans are re-parented to init, so the

@@ -6,6 +6,9 @@
  * connections and never answers). Here the pending timer owns the controller and
  * the rejection, and the caller's promise loses the race at the deadline even when
  * the work ignores its signal.
+ *
+ * The timer is Node's own, not the run's clock: a socket's silence is real time, and
+ * the limit must hold even where the run's clock is virtual (a test's, a sandbox's).
  */
 
 /** The work did not finish within `ms`. */

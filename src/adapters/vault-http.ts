@@ -19,6 +19,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
+import type { Clock } from "./ports.js";
 import { TimeLimitError, withTimeLimit } from "./time-limit.js";
 import { isTlsCode, VaultAnswerError, VaultHttpError, VaultNetworkError } from "./vault-errors.js";
 
@@ -42,8 +43,9 @@ export interface VaultHttpOptions {
   rateLimitAttempts: number;
   /** Longest single wait for a Retry-After. */
   maxRetryAfterMs: number;
-  sleep: (ms: number) => Promise<void>;
-  /** The run's signal: SIGINT/SIGTERM aborts the request in flight. */
+  /** The run's clock: a 429's wait, and a Retry-After date read against its time. */
+  clock: Pick<Clock, "now" | "sleep">;
+  /** The run's signal: SIGINT/SIGTERM aborts the request in flight and a 429's wait. */
   signal?: AbortSignal | undefined;
   /** TLS settings (VAULT_CACERT, VAULT_CLIENT_CERT, …); default: the system's CAs, verified. */
   tls?: VaultTls | undefined;
@@ -217,13 +219,13 @@ async function exchange(
   });
 }
 
-function retryAfterMs(header: string | string[] | undefined): number | undefined {
-  if (Array.isArray(header)) return retryAfterMs(header[0]);
+function retryAfterMs(header: string | string[] | undefined, now: number): number | undefined {
+  if (Array.isArray(header)) return retryAfterMs(header[0], now);
   if (!header) return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 function networkCode(error: unknown): string {
@@ -312,8 +314,9 @@ export function createVaultRequest(options: VaultHttpOptions): VaultRequest {
       }
       const { status, text } = answer;
       if (status === 429 && !isHealth && attempt < options.rateLimitAttempts) {
-        const wait = retryAfterMs(answer.headers["retry-after"]) ?? 1000 * attempt;
-        await options.sleep(Math.min(wait, options.maxRetryAfterMs));
+        const wait =
+          retryAfterMs(answer.headers["retry-after"], options.clock.now()) ?? 1000 * attempt;
+        await options.clock.sleep(Math.min(wait, options.maxRetryAfterMs), options.signal);
         continue;
       }
       let parsed: unknown;

@@ -3,7 +3,7 @@
  * (vault-http.ts), with answers turned into tagged results and typed errors.
  */
 import { membersAt, objectText } from "../core/kv-json.js";
-import { sleep } from "../core/retry.js";
+import type { Clock } from "./ports.js";
 import {
   createVaultRequest,
   JsonText,
@@ -51,7 +51,8 @@ interface VaultOptions {
   maxRetryAfterMs?: number;
   /** The largest answer body read (default MAX_ANSWER_BYTES). */
   maxAnswerBytes?: number;
-  sleep?: (ms: number) => Promise<void>;
+  /** The run's clock: every wait (a 429's Retry-After) is on it. */
+  clock: Pick<Clock, "now" | "sleep">;
   /** The run's signal: SIGINT/SIGTERM aborts the request in flight and any wait. */
   signal?: AbortSignal | undefined;
   /** TLS, proxy and namespace settings, as the vault CLI takes them (config/vault-env.ts). */
@@ -97,7 +98,7 @@ export function createVault(options: VaultOptions): Vault {
     rateLimitAttempts:
       options.rateLimitAttempts ?? (options.maxRetries === undefined ? 5 : options.maxRetries + 1),
     maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
-    sleep: options.sleep ?? ((ms) => sleep(ms, options.signal)),
+    clock: options.clock,
     signal: options.signal,
     tls: options.tls,
     proxy: options.proxy,

@@ -75,7 +75,7 @@ export function createHost(options: HostOptions): Host {
       namespace: settings.namespace,
       timeoutMs: settings.timeoutMs,
       maxRetries: settings.maxRetries,
-      sleep: (ms) => clock.sleep(ms, signal),
+      clock,
     });
   });
   const kube = once(async () => {
@@ -87,14 +87,14 @@ export function createHost(options: HostOptions): Host {
       timeoutMs: config.kube.requestTimeoutSeconds * 1000,
       attempts: config.kube.requestAttempts,
       signal,
-      sleep: clock.sleep,
+      clock,
     });
   });
   const db = once(async () => {
     const { connectPg } = await import("../adapters/postgres.js");
     return {
       connect: ((target, options) =>
-        connectPg(target, { sleep: clock.sleep, ...options })) satisfies DbPort["connect"],
+        connectPg(target, { ...options, clock })) satisfies DbPort["connect"],
     };
   });
   return {
@@ -117,6 +117,7 @@ export function createHost(options: HostOptions): Host {
           runId: log.runId,
           timeoutMs: 120_000,
           env,
+          clock,
           ...(signal ? { signal } : {}),
           onWait: (h) =>
             log.note(

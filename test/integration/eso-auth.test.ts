@@ -5,6 +5,7 @@
  * sandbox's Vault, Kubernetes API and ESO stand-ins.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { systemClock } from "../../src/adapters/clock.js";
 import { createKube } from "../../src/adapters/kube.js";
 import { createHost } from "../../src/cli/host.js";
 import { resolveConfig } from "../../src/config/resolve.js";
@@ -316,7 +317,11 @@ describe("eso.auth token (the default)", () => {
    * (context `context`) shows it: the stand-in answers on loopback, which is local.
    */
   async function wire(server: string, context: string, flags: Record<string, unknown> = {}) {
-    const kube = { ...createKube({ kubeconfig: world.kubeconfig }), server, context };
+    const kube = {
+      ...createKube({ kubeconfig: world.kubeconfig, clock: systemClock }),
+      server,
+      context,
+    };
     const resolved = resolveConfig({
       cwd: "/",
       env: { DEV_BOOTSTRAP_VAULT_CLUSTER_ADDR: world.vaultAddr },

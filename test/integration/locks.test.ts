@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { systemClock } from "../../src/adapters/clock.js";
 import { withLock } from "../../src/adapters/lock.js";
 import { processIdentity } from "../../src/adapters/process-identity.js";
 import { nodeFs, processPort } from "../../src/cli/host.js";
@@ -33,7 +34,13 @@ describe("the workspace lock", () => {
     let waited = false;
     const seen = await withLock(
       lock,
-      { runId: "now", timeoutMs: 120_000, env: {}, onWait: () => (waited = true) },
+      {
+        runId: "now",
+        timeoutMs: 120_000,
+        env: {},
+        clock: systemClock,
+        onWait: () => (waited = true),
+      },
       async () => JSON.parse(readFileSync(lock, "utf8")) as { runId: string; started?: string },
     );
     expect(waited).toBe(false);
@@ -48,7 +55,13 @@ describe("the workspace lock", () => {
     let waited = false;
     const error = await withLock(
       lock,
-      { runId: "second", timeoutMs: 300, env: {}, onWait: () => (waited = true) },
+      {
+        runId: "second",
+        timeoutMs: 300,
+        env: {},
+        clock: systemClock,
+        onWait: () => (waited = true),
+      },
       async () => "ran",
     ).catch((e: unknown) => e);
     expect(waited).toBe(true);
@@ -75,7 +88,7 @@ describe("the workspace lock", () => {
     const script = `
       const { withLock } = await import(${JSON.stringify(lockModule)});
       const { appendFileSync } = await import("node:fs");
-      await withLock(${JSON.stringify(lock)}, { runId: String(process.pid), timeoutMs: 60000, env: {} }, async () => {
+      await withLock(${JSON.stringify(lock)}, { runId: String(process.pid), timeoutMs: 60000, env: {}, clock: { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) } }, async () => {
         appendFileSync(${JSON.stringify(trace)}, "enter " + process.pid + "\\n");
         await new Promise((r) => setImmediate(r));
         appendFileSync(${JSON.stringify(trace)}, "exit " + process.pid + "\\n");
@@ -125,7 +138,7 @@ describe("lock takeover keeps its deadline on every path", () => {
     const started = Date.now();
     const error = await withLock(
       lock,
-      { runId: "now", timeoutMs: 1000, env: {} },
+      { runId: "now", timeoutMs: 1000, env: {}, clock: systemClock },
       async () => "ran",
     ).catch((e: unknown) => e);
     // Bounded by its deadline (1 s), with room for a busy machine; it used to spin for ever.
@@ -147,7 +160,7 @@ describe("lock takeover keeps its deadline on every path", () => {
     let waited = false;
     const ran = await withLock(
       lock,
-      { runId: "now", timeoutMs: 5000, env: {}, onWait: () => (waited = true) },
+      { runId: "now", timeoutMs: 5000, env: {}, clock: systemClock, onWait: () => (waited = true) },
       async () => JSON.parse(readFileSync(lock, "utf8")).runId as string,
     );
     expect(ran).toBe("now");
@@ -161,7 +174,7 @@ describe("lock takeover keeps its deadline on every path", () => {
     writeFileSync(lock, "not json"); // just written: not yet old enough to be stale
     const error = await withLock(
       lock,
-      { runId: "now", timeoutMs: 300, env: {} },
+      { runId: "now", timeoutMs: 300, env: {}, clock: systemClock },
       async () => "ran",
     ).catch((e: unknown) => e);
     expect((error as StepError).message).toBe(

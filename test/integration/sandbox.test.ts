@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { systemClock } from "../../src/adapters/clock.js";
 import { createKube } from "../../src/adapters/kube.js";
 import { deriveSecret } from "../../src/core/derive.js";
 import { BIN, cleanEnv, REPO, runCli } from "../helpers/cli.js";
@@ -106,7 +107,7 @@ describe("sandbox", () => {
     });
 
     // Kubernetes stand-in: the migrations secret, through the real client
-    const kube = createKube({ kubeconfig: exported.KUBECONFIG });
+    const kube = createKube({ kubeconfig: exported.KUBECONFIG, clock: systemClock });
     const secret = await kube.readSecret("ameide", "db-migrations-local");
     expect(secret?.data).toMatchObject({
       FLYWAY_URL: `jdbc:postgresql://${dbLine[1]}:${dbLine[2]}/platform`,
@@ -268,7 +269,7 @@ describe("sandbox", () => {
       expect(out).toContain("`kubectl -n commerce get secret db-migrations-local`");
       expect(out).not.toContain("kubectl -n ameide");
       const kubeconfig = /export KUBECONFIG=(\S+)/.exec(out)![1]!;
-      const kube = createKube({ kubeconfig });
+      const kube = createKube({ kubeconfig, clock: systemClock });
       expect(await kube.readSecret("commerce", "db-migrations-local")).toBeDefined();
 
       // A new ExternalSecret in the config: the watcher reloads the file and ESO writes it.

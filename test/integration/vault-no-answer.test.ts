@@ -20,7 +20,7 @@ const options = (addr: string): VaultHttpOptions => ({
   timeoutMs: LIMIT_MS,
   rateLimitAttempts: 1,
   maxRetryAfterMs: 0,
-  sleep: async () => {},
+  clock: { now: () => 0, sleep: async () => {} },
 });
 
 /** The request's rejection, or a failure naming the bound if it is not within it. */

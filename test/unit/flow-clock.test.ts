@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 
 const FLOWS = join(REPO, "src", "flows");
+const ADAPTERS = join(REPO, "src", "adapters");
 
 /** Each place in `text` that uses real time rather than a clock handed in, with its line. */
 function realTime(file: string, text: string): string[] {
@@ -76,5 +77,33 @@ describe("flows tell time only through the Host's clock", () => {
       "new Date() (line 3)",
       "setTimeout (line 4)",
     ]);
+  });
+});
+
+/**
+ * Adapters wait and time on the clock they are handed. Where real time is the point,
+ * the file says why, and this list names what it may use (test/integration/adapter-clock
+ * drives the waits themselves).
+ */
+const REAL_TIME_ADAPTERS: Record<string, string[]> = {
+  // The real clock itself.
+  "clock.ts": ["Date.now", "sleep from core/retry", "setTimeout", "clearTimeout"],
+  // A limit that holds whatever the garbage collector does, on a socket's real silence.
+  "time-limit.ts": ["setTimeout", "clearTimeout"],
+  // A child process's time limit and kill grace: the child runs on real time.
+  "proc.ts": ["Date.now", "Date.now", "setTimeout", "setTimeout", "clearTimeout", "clearTimeout"],
+  "process-tree.ts": Array(9).fill("Date.now").concat(["setTimeout"]),
+  // A lock file's age is measured against its mtime, the system's time.
+  "lock.ts": ["Date.now"],
+};
+
+describe("adapters tell time only through the clock handed in", () => {
+  const files = readdirSync(ADAPTERS).filter((f) => f.endsWith(".ts"));
+
+  it.each(files)("%s", (name) => {
+    const found = realTime(name, readFileSync(join(ADAPTERS, name), "utf8")).map((w) =>
+      w.replace(/ \(line \d+\)$/, ""),
+    );
+    expect(found.sort()).toEqual([...(REAL_TIME_ADAPTERS[name] ?? [])].sort());
   });
 });
