@@ -14,8 +14,9 @@ migrations-secret bootstrap when one of its inputs changed. It syncs once at
 start. One save is one run; a burst of saves, or saves during a run, coalesce
 (one run at a time, at most one queued). An invalid fixture is reported as
 file:line:column and changes nothing: Vault keeps the last good values. A
-deleted fixture file deletes nothing remotely. --poll polls the files instead of
-relying on file-system events (bind mounts that miss events). Runs until
+deleted fixture file deletes nothing remotely. --poll (or watch.poll: true, or
+DEV_BOOTSTRAP_WATCH_POLL=1) polls the files instead of relying on file-system
+events (bind mounts that miss events). Runs until
 interrupted (Ctrl-C): Tilt runs it as a serve_cmd.`,
   options: {
     poll: {
@@ -35,16 +36,18 @@ interrupted (Ctrl-C): Tilt runs it as a serve_cmd.`,
   },
   async run(ctx) {
     const { FixtureWatcher } = await import("../flows/watch-fixtures.js");
+    // --poll switches polling on over the config (watch.poll, DEV_BOOTSTRAP_WATCH_POLL).
+    const poll = ctx.values.poll || ctx.config.watch.poll;
     const watcher = new FixtureWatcher(ctx.hostFor, ctx.resolved, ctx.newRun, {
       debounceMs: ctx.values["debounce-ms"],
-      poll: ctx.values.poll || ctx.env.DEV_BOOTSTRAP_WATCH_POLL === "1",
+      poll,
       skipEso: ctx.values["skip-eso"],
       reloadConfig: ctx.reloadConfig,
     });
     await watcher.start();
     ctx.log.note(
       "watch",
-      `watching ${ctx.config.vault.fixturesDir}${ctx.values.poll ? " (polling)" : ""}; Ctrl-C stops`,
+      `watching ${ctx.config.vault.fixturesDir}${poll ? " (polling)" : ""}; Ctrl-C stops`,
     );
     await new Promise<void>((resolve) =>
       ctx.signal.addEventListener("abort", () => resolve(), { once: true }),

@@ -41,6 +41,7 @@ const ENV_KEYS: ReadonlyArray<readonly [string, string]> = [
   ["DEV_BOOTSTRAP_MIGRATIONS_MODE", "migrations.mode"],
   ["DEV_BOOTSTRAP_SEED_DATA", "migrations.seedData"],
   ["DEV_BOOTSTRAP_SANDBOX", "sandbox"],
+  ["DEV_BOOTSTRAP_WATCH_POLL", "watch.poll"],
 ];
 const ENV_KEY_OF = new Map(ENV_KEYS);
 

@@ -282,6 +282,16 @@ export const configSchema = z.strictObject({
     }),
     { format: "human", journalMaxBytes: 1_048_576, progressSeconds: 5 },
   ),
+  watch: z._default(
+    z.strictObject({
+      /**
+       * watch-vault-fixtures polls the files instead of relying on file-system events
+       * (DEV_BOOTSTRAP_WATCH_POLL, --poll): bind mounts that miss events.
+       */
+      poll: z._default(onOff, false),
+    }),
+    { poll: false },
+  ),
   vault: z.prefault(
     z.strictObject({
       addr: z._default(httpUrl, "http://127.0.0.1:8200"),

@@ -169,6 +169,28 @@ describe("resolveConfig", () => {
     );
   });
 
+  it("the watcher's polling is a resolved setting: watch.poll in the file, DEV_BOOTSTRAP_WATCH_POLL over it", () => {
+    const poll = (file: string | undefined, value?: string) =>
+      resolveConfig({
+        cwd: workspace(file),
+        env: value === undefined ? {} : { DEV_BOOTSTRAP_WATCH_POLL: value },
+      }).config.watch.poll;
+    expect([poll(undefined), poll(undefined, "1"), poll(undefined, "true")]).toEqual([
+      false,
+      true,
+      true,
+    ]);
+    // A bind-mounted workspace says so once, in its file; a developer may still switch it off.
+    expect([poll("watch:\n  poll: true\n"), poll("watch:\n  poll: true\n", "0")]).toEqual([
+      true,
+      false,
+    ]);
+    // Set but not understood is an error naming the variable, not a silent "no".
+    expect(errorOf(() => poll(undefined, "yes")).message).toMatch(
+      /^environment variable DEV_BOOTSTRAP_WATCH_POLL: watch\.poll: expected 1 or true, 0 or false$/,
+    );
+  });
+
   it("refuses sandbox in the config file: only the sandbox knows its cluster is its own", () => {
     const cwd = workspace("namespace: x\nsandbox: true\n");
     const e = errorOf(() => resolveConfig({ cwd, env: {} }));
