@@ -7,7 +7,7 @@ import type { Kube, SecretRead } from "../adapters/kube.js";
 import { KubeApiError } from "../adapters/kube-api-error.js";
 import type { ResolvedConfig } from "../config/resolve.js";
 import type { Config } from "../config/schema.js";
-import { FindingsError, InputError, StepError } from "../core/errors.js";
+import { FindingsError, StepError } from "../core/errors.js";
 import { MANAGED_BY } from "../core/manifests.js";
 import { buildMigrationsData, secretDataProblems } from "../core/migrations-secret.js";
 import { backoffDelay } from "../core/retry.js";
@@ -284,11 +284,11 @@ export async function bootstrapMigrationsSecret(
         );
         return { sources: labels, written, keys: Object.keys(built.data) };
       } catch (error) {
-        throw error instanceof StepError || error instanceof InputError
-          ? error
-          : explainKubeError(error);
+        // Every finding here is a StepError (FindingsError for the cluster's and the
+        // sources' problems); anything else is the cluster's failure, explained.
+        throw error instanceof StepError ? error : explainKubeError(error);
       }
     },
-    { owns: (e) => e instanceof StepError || e instanceof InputError },
+    { owns: (e) => e instanceof StepError },
   );
 }
