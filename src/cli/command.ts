@@ -8,14 +8,11 @@ import type { ConfigKey, OptionSpecs, OptionValues } from "./option-spec.js";
 import type { CommonOptions } from "./options.js";
 
 export type {
-  BooleanOption,
   ConfigKey,
   NumberOption,
   OptionSpec,
   OptionSpecs,
-  OptionValue,
   OptionValues,
-  StringOption,
 } from "./option-spec.js";
 
 export interface CommandContext<O extends OptionSpecs = OptionSpecs> {

@@ -12,10 +12,10 @@
 import { type Connection, connectionFromParts, UrlError } from "./connection.js";
 import { type DatabaseRef, prefixOf, resolveFlywayConnection } from "./flyway-env.js";
 
-export const SOURCE_URL_KEY = "DATABASE_URL";
-export const SOURCE_PART_KEYS = ["DB_USERNAME", "DB_PASSWORD", "DB_HOST", "DB_NAME"] as const;
+const SOURCE_URL_KEY = "DATABASE_URL";
+const SOURCE_PART_KEYS = ["DB_USERNAME", "DB_PASSWORD", "DB_HOST", "DB_NAME"] as const;
 /** Every key a source's connection is built from: two sources equal on these give the same one. */
-export const CREDENTIAL_KEYS = [SOURCE_URL_KEY, ...SOURCE_PART_KEYS, "DB_PORT"] as const;
+const CREDENTIAL_KEYS = [SOURCE_URL_KEY, ...SOURCE_PART_KEYS, "DB_PORT"] as const;
 
 /** Keys a source lacks: DATABASE_URL, or all of DB_USERNAME / DB_PASSWORD / DB_HOST / DB_NAME. */
 export function missingSourceKeys(data: Readonly<Record<string, string>>): string[] {

@@ -19,12 +19,10 @@ import {
   type Handoff,
   readSources,
   STEP,
-  sourceSecretName,
 } from "./migrations-sources.js";
 import { step as runStep } from "./step.js";
 
 export type { Handoff };
-export { STEP, sourceSecretName };
 
 const ENSURED_MESSAGE = "db-migrations Flyway secret ensured";
 

@@ -17,7 +17,7 @@
  */
 import type { CheckpointLogger, StepHandle } from "../log/logger.js";
 
-export interface StepOptions {
+interface StepOptions {
   /**
    * Which errors are this step's failure (default: every error). Others pass through
    * unreported, for the layer that knows them (the pipeline, the CLI) to report.
