@@ -14,12 +14,7 @@ import { backoffDelay } from "../core/retry.js";
 import type { CheckpointLogger } from "../log/logger.js";
 import type { Clock, Host } from "./host.js";
 import { ensureNamespace, explainKubeError } from "./kube-errors.js";
-import {
-  type BootstrapMode,
-  type Handoff,
-  readSources,
-  STEP,
-} from "./migrations-sources.js";
+import { type BootstrapMode, type Handoff, readSources, STEP } from "./migrations-sources.js";
 import { step as runStep } from "./step.js";
 
 export type { Handoff };
