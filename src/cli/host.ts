@@ -16,15 +16,19 @@ import type { SecretMasker } from "../core/mask.js";
 import type { Clock, DbPort, Host, ProcPort, WatchPort } from "../flows/host.js";
 import { recordingLogger } from "../log/logger.js";
 
-export { nodeFs };
+// The real clock, for the entry points that build a Host for a real run.
+export { nodeFs, systemClock };
 
 interface HostOptions {
   resolved: ResolvedConfig;
   masker: SecretMasker;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal | undefined;
-  /** The clock flows wait on (default: the system's); tests pass one that never waits. */
-  clock?: Clock | undefined;
+  /**
+   * The clock flows and adapters wait on: the system's for a real run (the entry point
+   * chooses it), a virtual one in tests. Required, so no port falls back to real time.
+   */
+  clock: Clock;
 }
 
 function once<T>(make: () => T): () => T {
@@ -57,7 +61,7 @@ const chokidarWatch: WatchPort = {
 
 export function createHost(options: HostOptions): Host {
   const { resolved, masker, env, signal } = options;
-  const clock = options.clock ?? systemClock;
+  const { clock } = options;
   const { config } = resolved;
   const vaultToken = once(() =>
     masker.register(resolveVaultToken(config, resolved.path, env.HOME || homedir(), env)),

@@ -112,13 +112,17 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
   let log: CheckpointLogger | undefined;
   try {
     // Loaded only past --help, so help stays fast (yaml, zod and pino cost ~100 ms).
-    const [{ resolveConfig }, { Journal }, { CheckpointLogger, resolveRunId }, { createHost }] =
-      await Promise.all([
-        import("../config/resolve.js"),
-        import("../log/journal.js"),
-        import("../log/logger.js"),
-        import("./host.js"),
-      ]);
+    const [
+      { resolveConfig },
+      { Journal },
+      { CheckpointLogger, resolveRunId },
+      { createHost, systemClock },
+    ] = await Promise.all([
+      import("../config/resolve.js"),
+      import("../log/journal.js"),
+      import("../log/logger.js"),
+      import("./host.js"),
+    ]);
     const reloadConfig = () =>
       resolveConfig({
         cwd: io.cwd,
@@ -163,7 +167,7 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
         masker: secrets,
         env: io.env,
         signal: controller.signal,
-        clock: io.clock,
+        clock: io.clock ?? systemClock,
       });
     const outcome = await untilInterrupted(
       controller.signal,

@@ -9,7 +9,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nodeFs } from "../adapters/files.js";
-import { createHost } from "../cli/host.js";
+import { createHost, systemClock } from "../cli/host.js";
 import { type ResolvedConfig, resolveConfig } from "../config/resolve.js";
 import { StepError } from "../core/errors.js";
 import type { SecretMasker } from "../core/mask.js";
@@ -116,7 +116,13 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     delete env.DEV_BOOTSTRAP_RUN_ID;
     delete env.DEV_BOOTSTRAP_LOCK_HELD;
     const hostFor = (r: ResolvedConfig) =>
-      createHost({ resolved: r, masker: options.masker, env, signal: options.signal });
+      createHost({
+        resolved: r,
+        masker: options.masker,
+        env,
+        signal: options.signal,
+        clock: systemClock,
+      });
     // The sandbox's own addresses over the workspace's config; the watcher calls it
     // again when dev-bootstrap.yaml changes, as watch-vault-fixtures does.
     const resolveHere = () =>

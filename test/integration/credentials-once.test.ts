@@ -10,7 +10,7 @@ import { rmSync } from "node:fs";
 import { basename } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Vault } from "../../src/adapters/vault.js";
-import { createHost, nodeFs } from "../../src/cli/host.js";
+import { createHost, nodeFs, systemClock } from "../../src/cli/host.js";
 import { resolveConfig } from "../../src/config/resolve.js";
 import { deriveSecret } from "../../src/core/derive.js";
 import { SecretMasker } from "../../src/core/mask.js";
@@ -100,7 +100,7 @@ function recordingPorts() {
       },
     });
   const hostFor = (r: typeof resolved): Host => {
-    const host = createHost({ resolved: r, masker, env });
+    const host = createHost({ resolved: r, masker, env, clock: systemClock });
     return { ...host, fs, watch, vault: async () => countingVault(await host.vault()) };
   };
   let runs = 0;

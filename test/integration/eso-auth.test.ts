@@ -329,7 +329,7 @@ describe("eso.auth token (the default)", () => {
     });
     const masker = new SecretMasker();
     const host: Host = {
-      ...createHost({ resolved, masker, env: {} }),
+      ...createHost({ resolved, masker, env: {}, clock: systemClock }),
       kube: async () => kube,
       vaultToken: () => world.vault.rootToken,
     };

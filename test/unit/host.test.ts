@@ -15,7 +15,12 @@ import { virtualClock } from "../helpers/clock.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 const hostIn = (dir: string, env: NodeJS.ProcessEnv) =>
-  createHost({ resolved: resolveConfig({ cwd: dir, env }), masker: new SecretMasker(), env });
+  createHost({
+    resolved: resolveConfig({ cwd: dir, env }),
+    masker: new SecretMasker(),
+    env,
+    clock: virtualClock(),
+  });
 
 describe("createHost", () => {
   it("finds the Vault token once per run, and registers it for masking", () => {
@@ -23,7 +28,12 @@ describe("createHost", () => {
     const tokenFile = ws.write("token", "first-token\n");
     const env = { VAULT_TOKEN_FILE: tokenFile };
     const masker = new SecretMasker();
-    const host = createHost({ resolved: resolveConfig({ cwd: ws.dir, env }), masker, env });
+    const host = createHost({
+      resolved: resolveConfig({ cwd: ws.dir, env }),
+      masker,
+      env,
+      clock: virtualClock(),
+    });
     expect(host.vaultToken()).toBe("first-token");
     ws.write("token", "second-token\n");
     expect(host.vaultToken()).toBe("first-token");
