@@ -1,7 +1,7 @@
 /**
  * FAULTS.md 24: on bind mounts file-system events can be missed entirely. Here
- * fs.watch is made to deliver nothing (as on such a mount); with --poll the
- * watcher still sees the save and re-seeds.
+ * fs.watch is made to deliver nothing (as on such a mount); with --poll (or
+ * watch.poll in the config) the watcher still sees the save and re-seeds.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -55,6 +55,21 @@ describe("a file system whose events are missed", () => {
       env: cleanEnv({ ...world.env, NODE_OPTIONS: `--import=${pathToFileURL(preload).href}` }),
     });
     await watcher.waitFor(/fs\.watch delivers no events/);
+    await watcher.waitFor(/Vault sync success/);
+    writeFileSync(join(ws.dir, "vault/fixtures/app.yaml"), fixture("second"));
+    await watcher.waitFor(/fixtures changed: app\.yaml[\s\S]*Vault sync success/);
+    expect(world.vault.read("secret", "app/x")?.NAME).toBe("second");
+  });
+
+  it("watch.poll in the config polls without the flag (a bind-mounted workspace says so once), and says so", async () => {
+    const preload = join(mkdtempSync(join(tmpdir(), "noevents-")), "no-events.mjs");
+    writeFileSync(preload, NO_EVENTS);
+    ws.write("dev-bootstrap.yaml", "vault:\n  readyTimeoutSeconds: 5\nwatch:\n  poll: true\n");
+    watcher = spawnCli(["watch-vault-fixtures", "--skip-eso", "--debounce-ms", "50"], {
+      cwd: ws.dir,
+      env: cleanEnv({ ...world.env, NODE_OPTIONS: `--import=${pathToFileURL(preload).href}` }),
+    });
+    await watcher.waitFor(/watching vault\/fixtures \(polling\)/);
     await watcher.waitFor(/Vault sync success/);
     writeFileSync(join(ws.dir, "vault/fixtures/app.yaml"), fixture("second"));
     await watcher.waitFor(/fixtures changed: app\.yaml[\s\S]*Vault sync success/);
