@@ -113,7 +113,7 @@ export function createHost(options: HostOptions): Host {
     fs: nodeFs,
     watch: chokidarWatch,
     clock,
-    recordingLogger: () => recordingLogger(masker),
+    recordingLogger: () => recordingLogger(masker, clock.now),
     withWorkspaceLock: (log, fn) =>
       withLock(
         resolved.path(`${config.stateDir}/dev-bootstrap.lock`),

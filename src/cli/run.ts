@@ -150,8 +150,10 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
     // With --json, stdout carries the JSON document alone; checkpoints go to stderr,
     // and whether that stream is a terminal decides their colour (`2>file` gets none).
     const out = parsed.values.json === true ? io.stderr : io.stdout;
+    const clock = io.clock ?? systemClock;
     const makeLogger = (runId: string, command = spec.name) =>
       new CheckpointLogger({
+        now: clock.now,
         runId,
         command,
         format: config.log.format,
@@ -167,7 +169,7 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
         masker: secrets,
         env: io.env,
         signal: controller.signal,
-        clock: io.clock ?? systemClock,
+        clock,
       });
     const outcome = await untilInterrupted(
       controller.signal,

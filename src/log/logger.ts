@@ -31,7 +31,8 @@ interface CheckpointLoggerOptions {
   out: Output;
   journal: Journal | undefined;
   masker: SecretMasker;
-  now?: () => number;
+  /** The run's clock: checkpoint times and durations (a test's clock in tests). */
+  now: () => number;
 }
 
 const RUN_ID_ENV = "DEV_BOOTSTRAP_RUN_ID";
@@ -68,7 +69,7 @@ export class CheckpointLogger {
 
   constructor(private readonly options: CheckpointLoggerOptions) {
     this.runId = options.runId;
-    this.now = options.now ?? Date.now;
+    this.now = options.now;
     const { masker, journal, out, format, colour } = options;
     const destination = {
       write(raw: string) {
@@ -200,12 +201,16 @@ export interface RecordedCheckpoint {
  * for read-only checks that reuse steps and report through their own result:
  * `why` reads a reused step's fail line (its message and hint) from here.
  */
-export function recordingLogger(masker: SecretMasker): {
+export function recordingLogger(
+  masker: SecretMasker,
+  now: () => number,
+): {
   log: CheckpointLogger;
   checkpoints: RecordedCheckpoint[];
 } {
   const checkpoints: RecordedCheckpoint[] = [];
   const log = new CheckpointLogger({
+    now,
     runId: "why",
     command: "why",
     format: "json",

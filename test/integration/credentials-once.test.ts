@@ -107,6 +107,7 @@ function recordingPorts() {
   const out = { write: (text: string) => (output += text) };
   const newRun = (command = "watch-vault-fixtures") =>
     new CheckpointLogger({
+      now: Date.now,
       runId: `run-${++runs}`,
       command,
       format: "human",

@@ -335,6 +335,7 @@ describe("eso.auth token (the default)", () => {
     };
     let out = "";
     const log = new CheckpointLogger({
+      now: Date.now,
       runId: "t",
       command: "ensure-local-secrets",
       format: "human",

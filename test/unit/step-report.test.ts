@@ -13,6 +13,7 @@ import { CheckpointLogger } from "../../src/log/logger.js";
 function logger() {
   const records: Array<{ step: string; status: string; message: string; hint?: string }> = [];
   const log = new CheckpointLogger({
+    now: () => 0,
     runId: "r",
     command: "test",
     format: "json",

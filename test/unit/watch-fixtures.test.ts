@@ -111,6 +111,7 @@ beforeEach(() => {
   let runs = 0;
   const newRun = () =>
     new CheckpointLogger({
+      now: clock.now,
       runId: `run-${++runs}`,
       command: "watch-vault-fixtures",
       format: "human",
