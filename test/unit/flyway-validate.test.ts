@@ -223,10 +223,10 @@ describe("validateMigration: files not applied", () => {
 describe("validateMigration: an applied migration against its file", () => {
   it("a changed type is reported before a changed checksum", () => {
     expect(
-      validateMigration(info("SUCCESS", file({ type: "JDBC", checksum: 5 }), row()), strict),
+      validateMigration(info("SUCCESS", file({ checksum: 5 }), row({ type: "JDBC" })), strict),
     ).toEqual({
       code: "TYPE_MISMATCH",
-      message: `Migration type mismatch for migration version 2\n-> Applied to database : SQL\n-> Resolved locally    : JDBC. ${REVERT}`,
+      message: `Migration type mismatch for migration version 2\n-> Applied to database : JDBC\n-> Resolved locally    : SQL. ${REVERT}`,
     });
   });
 
