@@ -6,10 +6,12 @@
 import { describe, expect, it } from "vitest";
 import type { DiskMigration, HistoryRow, MigrationInfo } from "../../src/core/flyway-info.js";
 import {
+  type Context,
   checksumMatches,
   cmp,
   compareInfos,
   current,
+  stateOf,
   versionKey,
 } from "../../src/core/flyway-info-state.js";
 import type { MigrationState } from "../../src/core/flyway-states.js";
@@ -163,5 +165,172 @@ describe("checksumMatches", () => {
     expect(checksumMatches(f, 30)).toBe(false);
     expect(checksumMatches(f, null)).toBe(false);
     expect(checksumMatches({ ...file("1", "v"), checksum: 10 }, 20)).toBe(false);
+  });
+});
+
+describe("stateOf: Flyway's state for a file without a row (ResolvedMigration.getState)", () => {
+  const ctx = (over: Partial<Context> = {}): Context => ({
+    outOfOrder: false,
+    target: { kind: "none" },
+    appliedBaseline: undefined,
+    pendingBaseline: undefined,
+    lastResolved: undefined,
+    lastApplied: undefined,
+    latestRepeatableRuns: new Map(),
+    ...over,
+  });
+  const stateOfFile = (version: string | undefined, c: Context, type = "SQL") =>
+    stateOf(pending(version, "d", type), c);
+
+  it("a repeatable is always pending", () => {
+    expect(stateOfFile(undefined, ctx({ lastApplied: "9", appliedBaseline: "9" }))).toBe("PENDING");
+  });
+
+  it("on an empty history, against the pending baseline migration: below, at, above", () => {
+    const c = ctx({ pendingBaseline: "3" });
+    expect(stateOfFile("2", c)).toBe("BELOW_BASELINE");
+    expect(stateOfFile("3", c)).toBe("BASELINE_IGNORED");
+    expect(stateOfFile("4", c)).toBe("PENDING");
+  });
+
+  it("once something is applied, against the applied baseline only", () => {
+    expect(stateOfFile("6", ctx({ lastApplied: "5", pendingBaseline: "7" }))).toBe("PENDING");
+    const c = ctx({ lastApplied: "5", appliedBaseline: "3" });
+    expect(stateOfFile("2", c)).toBe("BELOW_BASELINE");
+    expect(stateOfFile("3.0", c)).toBe("BASELINE_IGNORED");
+  });
+
+  it("below the last applied version: ignored, unless out of order is allowed; at it or above: pending", () => {
+    expect(stateOfFile("4", ctx({ lastApplied: "5" }))).toBe("IGNORED");
+    expect(stateOfFile("4", ctx({ lastApplied: "5", outOfOrder: true }))).toBe("PENDING");
+    expect(stateOfFile("5", ctx({ lastApplied: "5" }))).toBe("PENDING");
+    expect(stateOfFile("6", ctx({ lastApplied: "5" }))).toBe("PENDING");
+  });
+
+  it("above a target version: Above Target; at it: pending; target EMPTY puts every version above", () => {
+    const c = ctx({ target: { kind: "version", version: "4" } });
+    expect(stateOfFile("5", c)).toBe("ABOVE_TARGET");
+    expect(stateOfFile("4", c)).toBe("PENDING");
+    expect(stateOfFile("1", ctx({ target: { kind: "version", version: undefined } }))).toBe(
+      "ABOVE_TARGET",
+    );
+    expect(stateOfFile("9", ctx({ target: { kind: "next" } }))).toBe("PENDING");
+  });
+
+  it("a baseline migration runs only on an empty history, and only the highest", () => {
+    const empty = ctx({ pendingBaseline: "3" });
+    expect(stateOfFile("3", empty, "SQL_BASELINE")).toBe("PENDING");
+    expect(stateOfFile("2", empty, "SQL_BASELINE")).toBe("BELOW_BASELINE");
+    // History started: a baseline migration is ignored, at the applied baseline too.
+    expect(stateOfFile("6", ctx({ lastApplied: "1" }), "SQL_BASELINE")).toBe("IGNORED");
+    expect(stateOfFile("6", ctx({ appliedBaseline: "1" }), "SQL_BASELINE")).toBe("IGNORED");
+    expect(
+      stateOfFile(
+        "3",
+        ctx({ lastApplied: "3", appliedBaseline: "3", pendingBaseline: "3" }),
+        "SQL_BASELINE",
+      ),
+    ).toBe("BASELINE_IGNORED");
+    // Above a target it stays Above Target, even at the pending baseline's version.
+    expect(
+      stateOfFile(
+        "3",
+        ctx({ lastApplied: "1", pendingBaseline: "3", target: { kind: "version", version: "2" } }),
+        "SQL_BASELINE",
+      ),
+    ).toBe("ABOVE_TARGET");
+  });
+});
+
+describe("stateOf: Flyway's state for a row (BaseAppliedMigration.getState)", () => {
+  const ctx = (over: Partial<Context> = {}): Context => ({
+    outOfOrder: false,
+    target: { kind: "none" },
+    appliedBaseline: undefined,
+    pendingBaseline: undefined,
+    lastResolved: "5",
+    lastApplied: "5",
+    latestRepeatableRuns: new Map(),
+    ...over,
+  });
+  const rowInfo = (r: HistoryRow, resolved?: DiskMigration, outOfOrder = false): MigrationInfo => ({
+    state: "SUCCESS",
+    applied: r,
+    ...(resolved ? { resolved } : {}),
+    deleted: false,
+    outOfOrder,
+  });
+
+  it("a row whose file is gone: Missing below the last file's version, Future at or above it", () => {
+    expect(stateOf(rowInfo(row(1, "4", "d")), ctx())).toBe("MISSING_SUCCESS");
+    expect(stateOf(rowInfo({ ...row(1, "4", "d"), success: false }), ctx())).toBe("MISSING_FAILED");
+    expect(stateOf(rowInfo(row(1, "5", "d")), ctx())).toBe("FUTURE_SUCCESS");
+    expect(stateOf(rowInfo({ ...row(1, "6", "d"), success: false }), ctx())).toBe("FUTURE_FAILED");
+    expect(stateOf(rowInfo(row(1, "1", "d")), ctx({ lastResolved: undefined }))).toBe(
+      "FUTURE_SUCCESS",
+    );
+  });
+
+  it("the schema-creation row has no file and is Success", () => {
+    expect(stateOf(rowInfo(row(1, "0", "<< Flyway Schema Creation >>", "SCHEMA")), ctx())).toBe(
+      "SUCCESS",
+    );
+  });
+
+  it("a repeatable's latest run without its file is Missing; an earlier run is Superseded", () => {
+    const runs = new Map([["views", 7]]);
+    expect(stateOf(rowInfo(row(7, null, "views")), ctx({ latestRepeatableRuns: runs }))).toBe(
+      "MISSING_SUCCESS",
+    );
+    expect(stateOf(rowInfo(row(3, null, "views")), ctx({ latestRepeatableRuns: runs }))).toBe(
+      "SUPERSEDED",
+    );
+    expect(stateOf(rowInfo(row(3, null, "other")), ctx({ latestRepeatableRuns: runs }))).toBe(
+      "MISSING_SUCCESS",
+    );
+  });
+
+  it("with its file: Success, Failed, Out of Order; a repeatable Outdated when its checksum changed", () => {
+    const runs = new Map([["views", 2]]);
+    expect(stateOf(rowInfo(row(1, "4", "d"), file("4", "d")), ctx())).toBe("SUCCESS");
+    expect(stateOf(rowInfo({ ...row(1, "4", "d"), success: false }, file("4", "d")), ctx())).toBe(
+      "FAILED",
+    );
+    expect(stateOf(rowInfo(row(1, "4", "d"), file("4", "d"), true), ctx())).toBe("OUT_OF_ORDER");
+    const views = file(undefined, "views");
+    expect(
+      stateOf(rowInfo(row(2, null, "views"), views), ctx({ latestRepeatableRuns: runs })),
+    ).toBe("SUCCESS");
+    expect(
+      stateOf(
+        rowInfo({ ...row(2, null, "views"), checksum: 9 }, views),
+        ctx({ latestRepeatableRuns: runs }),
+      ),
+    ).toBe("OUTDATED");
+  });
+
+  it("baseline rows: BASELINE; a baseline migration's row Failed, Missing or Baseline", () => {
+    expect(stateOf(rowInfo(row(1, "3", "<< Flyway Baseline >>", "BASELINE")), ctx())).toBe(
+      "BASELINE",
+    );
+    expect(
+      stateOf(rowInfo(row(1, "3", "b", "SQL_BASELINE"), file("3", "b", "SQL_BASELINE")), ctx()),
+    ).toBe("BASELINE");
+    expect(
+      stateOf(
+        rowInfo(
+          { ...row(1, "3", "b", "SQL_BASELINE"), success: false },
+          file("3", "b", "SQL_BASELINE"),
+        ),
+        ctx(),
+      ),
+    ).toBe("FAILED");
+    expect(stateOf(rowInfo(row(1, "3", "b", "SQL_BASELINE")), ctx())).toBe("MISSING_SUCCESS");
+    expect(stateOf(rowInfo(row(1, "3", "b", "SCRIPT_BASELINE")), ctx())).toBe("BASELINE");
+  });
+
+  it("a DELETE row is Success; a deleted migration is Deleted", () => {
+    expect(stateOf(rowInfo(row(2, "4", "d", "DELETE")), ctx())).toBe("SUCCESS");
+    expect(stateOf({ ...rowInfo(row(1, "4", "d")), deleted: true }, ctx())).toBe("DELETED");
   });
 });
