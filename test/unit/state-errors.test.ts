@@ -42,7 +42,7 @@ describe("stateFileError: the full hint for each error", () => {
     const e = stateFileError(FILE, code, "create");
     expect(e.message).toBe(`cannot create ${FILE}: ${what} (${code})`);
     expect(e.hint).toBe(hint);
-    expect(e.code).toBe(code);
+    expect((e as { code?: string }).code).toBe(code);
   });
 
   it("an error it does not name: the code, and a general hint; no code at all: 'unknown error'", () => {
