@@ -56,6 +56,7 @@ export function parseTemplate(template: string): TemplatePart[] {
           i,
         );
       }
+      // Stryker disable next-line StringLiteral: the filters group always matches, if only the empty string
       const filters = (m[3] ?? "")
         .split("|")
         .map((f) => f.trim())

@@ -428,3 +428,26 @@ describe("computeStatus when Flyway could not list the migrations", () => {
     expect(s.healthy).toBe(false);
   });
 });
+
+describe("computeStatus: where each line's file is", () => {
+  it("a line with a file carries its location's group and its path; a row without a file neither", () => {
+    const options = {
+      target: { kind: "latest" } as const,
+      outOfOrder: false,
+      ignorePatterns: [],
+      allowPending: true,
+    };
+    const s = computeStatus(
+      [row({ installed_rank: 1, version: "1", script: "V1__A.sql", description: "A" })],
+      [file({ group: "schema", physicalLocation: "/w/db/flyway/sql/app/V2__Add_users.sql" })],
+      { ...options, ignorePatterns: [pattern("*:missing")] },
+    );
+    const [missing, pendingLine] = s.migrations;
+    expect(pendingLine).toMatchObject({
+      group: "schema",
+      filepath: "/w/db/flyway/sql/app/V2__Add_users.sql",
+    });
+    expect(missing).not.toHaveProperty("group");
+    expect(missing).not.toHaveProperty("filepath");
+  });
+});
