@@ -288,6 +288,10 @@ describe("stateOf: Flyway's state for a row (BaseAppliedMigration.getState)", ()
     expect(stateOf(rowInfo(row(3, null, "other")), ctx({ latestRepeatableRuns: runs }))).toBe(
       "MISSING_SUCCESS",
     );
+    // A versioned row is never superseded, even when a repeatable shares its description.
+    expect(stateOf(rowInfo(row(3, "4", "views")), ctx({ latestRepeatableRuns: runs }))).toBe(
+      "MISSING_SUCCESS",
+    );
   });
 
   it("with its file: Success, Failed, Out of Order; a repeatable Outdated when its checksum changed", () => {
