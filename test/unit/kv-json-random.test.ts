@@ -94,7 +94,7 @@ describe("membersAt over generated answers", () => {
       expect(members, `seed ${seed}: ${text}`).toBeDefined();
       // By key: JSON.parse puts integer-like keys first, and a repeated key where it first stood.
       expect(
-        members!.map(([k, json]) => [k, JSON.parse(json)]).sort(byKey),
+        members!.map(([k, json]): [string, unknown] => [k, JSON.parse(json)]).sort(byKey),
         `seed ${seed}: ${text}`,
       ).toEqual(Object.entries(parsed).sort(byKey));
       expect(JSON.parse(objectText(members!)), `seed ${seed}`).toEqual(parsed);
