@@ -149,6 +149,10 @@ describe("current: the highest applied versioned migration", () => {
     expect(current([])).toBeUndefined();
   });
 
+  it("keeps the first of two rows at one version, as written", () => {
+    expect(current([applied(1, "1.0", "FAILED"), applied(2, "1")])).toBe("1.0");
+  });
+
   it("counts failed, out-of-order and baseline rows as applied", () => {
     expect(current([applied(1, "1"), applied(2, "5", "FAILED")])).toBe("5");
     expect(
