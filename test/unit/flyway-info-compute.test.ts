@@ -90,3 +90,91 @@ describe("target next", () => {
     expect(info.migrations.map((m) => m.state)).toEqual(["SUCCESS", "PENDING", "ABOVE_TARGET"]);
   });
 });
+
+describe("computeInfo: the history as Flyway walks it", () => {
+  const states = (history: HistoryRow[], files: DiskMigration[], o = options) =>
+    computeInfo(history, files, o).migrations.map((m) => [
+      m.applied?.installed_rank ?? m.resolved?.script,
+      m.state,
+    ]);
+
+  it("walks the rows by installed rank, whatever order they come in", () => {
+    expect(states([row(2, "2"), row(1, "1")], [file("1", "d"), file("2", "d")])).toEqual([
+      [1, "SUCCESS"],
+      [2, "SUCCESS"],
+    ]);
+  });
+
+  it("the last file version is the highest, whatever order the files come in", () => {
+    // Row 2 has no file: below the highest file it is Missing, not Future.
+    expect(
+      states([row(1, "1"), row(2, "2")], [file("3", "d"), file("1", "d")], {
+        ...options,
+        outOfOrder: true,
+      }),
+    ).toEqual([
+      [1, "SUCCESS"],
+      [2, "MISSING_SUCCESS"],
+      ["V3__d.sql", "PENDING"],
+    ]);
+  });
+
+  it("only baseline rows set the baseline, and the highest of them counts", () => {
+    expect(
+      states([row(1, "1"), row(2, "5")], [file("1", "d"), file("3", "d"), file("5", "d")]),
+    ).toEqual([
+      [1, "SUCCESS"],
+      [2, "SUCCESS"],
+      ["V3__d.sql", "IGNORED"],
+    ]);
+    const baselines = [
+      row(1, "5", { type: "BASELINE", description: "<< Flyway Baseline >>" }),
+      row(2, "3", { type: "BASELINE", description: "<< Flyway Baseline >>" }),
+    ];
+    expect(states(baselines, [file("4", "d")])).toEqual([
+      ["V4__d.sql", "BELOW_BASELINE"],
+      [1, "BASELINE"],
+      [2, "BASELINE"],
+    ]);
+  });
+
+  it("a second row at a version already applied is out of order", () => {
+    expect(states([row(1, "1", { success: false }), row(2, "1")], [file("1", "d")])).toEqual([
+      [1, "FAILED"],
+      [2, "OUT_OF_ORDER"],
+    ]);
+  });
+
+  it("a DELETE row marks the latest row of its version, not one that shares its description", () => {
+    const history = [
+      row(1, "1", { description: "same" }),
+      row(2, "2", { description: "same" }),
+      row(3, "1", { description: "same", type: "DELETE" }),
+    ];
+    const info = computeInfo(history, [], options).migrations;
+    expect(info.map((m) => [m.applied?.version, m.deleted])).toEqual([
+      ["1", true],
+      ["2", false],
+    ]);
+  });
+
+  it("a repeatable's DELETE row marks that repeatable's latest run only", () => {
+    const history = [
+      row(1, null, { description: "a" }),
+      row(2, null, { description: "b" }),
+      row(3, null, { description: "a", type: "DELETE" }),
+    ];
+    const info = computeInfo(history, [], options).migrations;
+    expect(info.filter((m) => m.deleted).map((m) => m.applied?.description)).toEqual(["a"]);
+  });
+
+  it("a deleted row does not count as the last applied version", () => {
+    const history = [row(1, "1"), row(2, "3"), row(3, "3", { type: "DELETE" })];
+    expect(states(history, [file("1", "d"), file("2", "d"), file("3", "d")])).toEqual([
+      [1, "SUCCESS"],
+      [2, "DELETED"],
+      ["V2__d.sql", "PENDING"],
+      ["V3__d.sql", "PENDING"],
+    ]);
+  });
+});
