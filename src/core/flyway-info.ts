@@ -188,6 +188,7 @@ export function computeInfo(
   const pendingVersioned = [...resolvedVersioned.values()]
     .filter((f) => !matched.has(f))
     .map(
+      // Stryker disable next-line StringLiteral: stateOf gives every line its state below
       (f): MigrationInfo => ({ state: "PENDING", resolved: f, deleted: false, outOfOrder: false }),
     );
   for (const info of pendingVersioned) {
@@ -209,6 +210,9 @@ export function computeInfo(
 
   for (const info of repeatable) {
     const row = info.applied!;
+    // A DELETE row is synthetic, so never marked deleted itself: skipping a deleted run or not,
+    // the DELETE row after it is the latest run.
+    // Stryker disable next-line LogicalOperator,EqualityOperator,StringLiteral: see above
     if (info.deleted && row.type === "DELETE") continue;
     const latest = ctx.latestRepeatableRuns.get(row.description);
     if (latest === undefined || row.installed_rank > latest)

@@ -178,3 +178,92 @@ describe("computeInfo: the history as Flyway walks it", () => {
     ]);
   });
 });
+
+describe("computeInfo: pending files", () => {
+  const states = (
+    history: HistoryRow[],
+    files: DiskMigration[],
+    o: Parameters<typeof computeInfo>[2] = options,
+  ) =>
+    computeInfo(history, files, o).migrations.map((m) => [
+      m.applied?.installed_rank ?? m.resolved?.script,
+      m.state,
+    ]);
+  const baselineFile = (version: string): DiskMigration => ({
+    ...file(version, "b"),
+    kind: "baseline",
+    type: "SQL_BASELINE",
+    script: `B${version}__b.sql`,
+  });
+
+  it("on an empty history the highest baseline migration is the baseline, not the highest file", () => {
+    expect(states([], [file("1", "a"), baselineFile("2"), file("3", "c")])).toEqual([
+      ["V1__a.sql", "BELOW_BASELINE"],
+      ["B2__b.sql", "PENDING"],
+      ["V3__c.sql", "PENDING"],
+    ]);
+  });
+
+  it("a repeatable is pending again when its latest run differs from the file, even if an older run matches", () => {
+    const history = [
+      row(1, null, { description: "views", checksum: 1 }),
+      row(2, null, { description: "views", checksum: 2 }),
+    ];
+    expect(states(history, [file(undefined, "views")])).toEqual([
+      [1, "SUPERSEDED"],
+      [2, "OUTDATED"],
+      ["R__views.sql", "PENDING"],
+    ]);
+  });
+
+  it("a repeatable whose run was deleted is pending again", () => {
+    const history = [
+      row(1, null, { description: "views", checksum: 1 }),
+      row(2, null, { description: "views", checksum: 1, type: "DELETE" }),
+    ];
+    expect(states(history, [file(undefined, "views")]).at(-1)).toEqual(["R__views.sql", "PENDING"]);
+  });
+
+  it("a target version that must exist and does not stops info with Flyway's message", () => {
+    expect(
+      errorOf(() =>
+        computeInfo([row(1, "1")], [file("1", "d")], {
+          ...options,
+          target: { kind: "version", version: "2", failOnMissing: true },
+        }),
+      ),
+    ).toBe(
+      "No migration with a target version 2 could be found. Ensure target is specified correctly and the migration exists.",
+    );
+    expect(
+      states([row(1, "1")], [file("1", "d"), file("3", "d")], {
+        ...options,
+        target: { kind: "version", version: "2", failOnMissing: false },
+      }),
+    ).toEqual([
+      [1, "SUCCESS"],
+      ["V3__d.sql", "ABOVE_TARGET"],
+    ]);
+    expect(
+      states([row(1, "1")], [file("1", "d"), file("2.0", "d")], {
+        ...options,
+        target: { kind: "version", version: "2", failOnMissing: true },
+      }),
+    ).toEqual([
+      [1, "SUCCESS"],
+      ["V2.0__d.sql", "PENDING"],
+    ]);
+  });
+
+  it("target current puts every file above the current version above target", () => {
+    expect(
+      states([row(1, "1")], [file("1", "d"), file("2", "d")], {
+        ...options,
+        target: { kind: "current" },
+      }),
+    ).toEqual([
+      [1, "SUCCESS"],
+      ["V2__d.sql", "ABOVE_TARGET"],
+    ]);
+  });
+});
