@@ -451,3 +451,69 @@ describe("computeStatus: where each line's file is", () => {
     expect(missing).not.toHaveProperty("filepath");
   });
 });
+
+describe("computeStatus: flyway info's Category, Version and Undoable columns", () => {
+  it("fills them as MigrationInfoDumper does, per kind of line", () => {
+    const options = {
+      target: { kind: "latest" } as const,
+      outOfOrder: false,
+      ignorePatterns: [],
+      allowPending: true,
+    };
+    const s = computeStatus(
+      [
+        row({
+          installed_rank: 1,
+          version: "0",
+          type: "SCHEMA",
+          script: '"app"',
+          description: "<< Flyway Schema Creation >>",
+          checksum: null,
+        }),
+        row({
+          installed_rank: 2,
+          version: "1",
+          type: "BASELINE",
+          script: "<< Flyway Baseline >>",
+          description: "<< Flyway Baseline >>",
+          checksum: null,
+        }),
+        row({ installed_rank: 3, version: "2.1", script: "V2_1__Add_users.sql" }),
+        row({ installed_rank: 4, version: "3", script: "V3__Gone.sql", description: "Gone" }),
+        row({
+          installed_rank: 5,
+          version: "3",
+          script: "V3__Gone.sql",
+          description: "Gone",
+          type: "DELETE",
+        }),
+        repeatableRow({ installed_rank: 6 }),
+      ],
+      [
+        file({ version: "2.1", rawVersion: "2_1", script: "V2_1__Add_users.sql" }),
+        file({ version: "4", rawVersion: "04", script: "V04__Next.sql", description: "Next" }),
+        file({
+          kind: "baseline",
+          type: "SQL_BASELINE",
+          version: "5",
+          rawVersion: "5",
+          script: "B5__Base.sql",
+          description: "Base",
+        }),
+        repeatableFile(),
+      ],
+      options,
+    );
+    expect(
+      s.migrations.map((m) => [m.script, m.category, m.version, m.rawVersion, m.undoable, m.state]),
+    ).toEqual([
+      ['"app"', "", "0", "0", "No", "Success"],
+      ["<< Flyway Baseline >>", "", "1", "1", "No", "Baseline"],
+      ["V2_1__Add_users.sql", "Versioned", "2.1", "2.1", "No", "Success"],
+      ["V3__Gone.sql", "Versioned", "3", "3", "", "Deleted"],
+      ["R__Views.sql", "Repeatable", undefined, undefined, "", "Success"],
+      ["V04__Next.sql", "Versioned", "4", "04", "No", "Pending"],
+      ["B5__Base.sql", "Baseline", "5", "5", "No", "Ignored"],
+    ]);
+  });
+});
