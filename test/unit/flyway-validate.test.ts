@@ -453,7 +453,7 @@ describe("computeStatus: where each line's file is", () => {
 });
 
 describe("computeStatus: flyway info's Category, Version and Undoable columns", () => {
-  it("fills them as MigrationInfoDumper does, per kind of line", () => {
+  it("fills them per kind of line: a file's version as written, no undo for a deleted or repeatable line", () => {
     const options = {
       target: { kind: "latest" } as const,
       outOfOrder: false,
