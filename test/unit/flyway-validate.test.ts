@@ -517,3 +517,22 @@ describe("computeStatus: flyway info's Category, Version and Undoable columns", 
     ]);
   });
 });
+
+describe("computeStatus: what is not Flyway's own error", () => {
+  it("is thrown, not reported as a Flyway finding", () => {
+    const options = {
+      target: { kind: "latest" } as const,
+      outOfOrder: false,
+      ignorePatterns: [],
+      allowPending: true,
+    };
+    // A version parseMigrationName would never give: a bug, not a finding.
+    expect(() =>
+      computeStatus(
+        [row({ installed_rank: 1, version: "1" })],
+        [file({ version: "x.1" })],
+        options,
+      ),
+    ).toThrow(SyntaxError);
+  });
+});
