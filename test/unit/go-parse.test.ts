@@ -59,6 +59,8 @@ describe("parseDurationSecond: a bare integer is seconds, <n>d days", () => {
     ["+3", 3000],
     ["-2", -2000],
     ["+1d", 86_400_000],
+    ["10d", 864_000_000],
+    ["30", 30_000],
     ["-1d", -86_400_000],
     ["1.5d", undefined],
     ["d", undefined],

@@ -127,6 +127,11 @@ describe("unifiedDiff: what `init --diff` shows of a copied file against the pac
     );
   });
 
+  it("adds a line before the first one as an addition, keeping the common line", () => {
+    // diff -u: "@@ -1 +1,2 @@\n+y\n x"
+    expect(unifiedDiff("x\n", "y\nx\n", names)).toBe("--- f\n+++ t\n@@ -1,1 +1,2 @@\n+y\n x\n");
+  });
+
   it("takes the context size it is given", () => {
     expect(
       unifiedDiff(text(...numbers(10)), text(..."1 2 3 4 X 6 7 8 9 10".split(" ")), names, 1),
