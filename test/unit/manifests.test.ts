@@ -180,6 +180,7 @@ describe("isLoopbackUrl: an address a pod would resolve to itself", () => {
     "http://LOCALHOST",
     "http://[::1]:8200",
     "http://[::ffff:127.0.0.1]:8200",
+    "http://[::ffff:127.0.1.1]",
   ])("%s is", (url) => {
     expect(isLoopbackUrl(url)).toBe(true);
   });
@@ -190,6 +191,8 @@ describe("isLoopbackUrl: an address a pod would resolve to itself", () => {
     "http://10.127.0.1",
     "http://[::2]",
     "http://[::ffff:10.0.0.1]",
+    "http://[1::ffff:7f00:1]",
+    "http://[::ffff:7f00:1:2]",
     "http://localhost.example.com",
     "not a url",
   ])("%s is not", (url) => {
