@@ -144,7 +144,14 @@ describe("init's dev-bootstrap.yaml", () => {
     expect(text).toContain(
       "# The token comes from VAULT_TOKEN, VAULT_TOKEN_FILE or ~/.vault-token, never from here.",
     );
-    expect(text.startsWith("# dev-bootstrap's configuration.")).toBe(true);
+    expect(text.split("\n").slice(0, 3)).toEqual([
+      "# dev-bootstrap's configuration. Relative paths resolve against this file's",
+      "# directory. Commented keys show their defaults; dev-bootstrap's",
+      "# docs/reference/configuration.md lists every key, its environment variable and its flag.",
+    ]);
+    expect(text).toContain(
+      "\n# stateDir: .dev-bootstrap        # journal and locks; add it to .gitignore\n",
+    );
   });
 });
 
@@ -309,6 +316,14 @@ describe("yamlScalar", () => {
     "a+b@c",
     "x_y",
     "v1.2-rc",
+    // Words and numbers only at the start are no boolean or number to YAML.
+    "node_modules/dev-bootstrap",
+    "on-call",
+    "yes.d",
+    "1st",
+    "a1",
+    "1.x",
+    "a0b1",
   ])("writes %s plain", (value) => {
     expect(yamlScalar(value)).toBe(value);
   });
@@ -340,6 +355,10 @@ describe("yamlScalar", () => {
     'quote"d',
     "tab\tin",
     "ünï",
+    ".55",
+    "1e+5",
+    "1e10",
+    "-2.5e-10",
   ])("quotes %j, and it reads back as the same string", (value) => {
     expect(yamlScalar(value)).toBe(JSON.stringify(value));
     expect(parse(`k: ${yamlScalar(value)}`)).toEqual({ k: value });
