@@ -364,3 +364,82 @@ describe("yamlScalar", () => {
     expect(parse(`k: ${yamlScalar(value)}`)).toEqual({ k: value });
   });
 });
+
+describe("init's files, word for word", () => {
+  // The comments are what a reader of a new workspace learns from: they stay as written.
+  it("the config, layer 42's helmfile and its values", () => {
+    const s = scaffold(input({ layer42 }));
+    expect(
+      fileOf(s, "dev-bootstrap.yaml"),
+    ).toBe(`# dev-bootstrap's configuration. Relative paths resolve against this file's
+# directory. Commented keys show their defaults; dev-bootstrap's
+# docs/reference/configuration.md lists every key, its environment variable and its flag.
+
+# namespace: ameide
+# stateDir: .dev-bootstrap        # journal and locks; add it to .gitignore
+
+vault:
+  # addr: http://127.0.0.1:8200   # or VAULT_ADDR
+  # The token comes from VAULT_TOKEN, VAULT_TOKEN_FILE or ~/.vault-token, never from here.
+  # mount: secret
+  fixturesDir: vault/fixtures
+
+eso:
+  # store: ameide-vault
+  # One ExternalSecret per database: ESO writes <name> from the Vault path.
+  externalSecrets:
+    - { name: platform-db-credentials, vaultPath: platform/db }
+    - { name: agents-db-credentials, vaultPath: agents/db }
+
+# Layers merge with the defaults (15 and 42); a layer set to null is removed.
+# helm:
+#   layers:
+#     "42":
+#       helmfile: helmfile/42-db-migrations.yaml
+#       before: [bootstrap-db-migrations-secret]
+#       tests: [db-migrations]
+
+migrations:
+  # secretName: db-migrations-local
+  # mode: ensure                  # verify in CI: never fall back to Vault defaults
+  # sqlDir: db/flyway/sql         # V*__*.sql and R__*.sql under <sqlDir>/<database>/
+  # Databases in migration order; the first is the primary (FLYWAY_URL).
+  databases:
+    - { name: platform, vaultPath: platform/db }
+    - { name: agents, vaultPath: agents/db, baselineVersion: "3" }
+`);
+    expect(
+      fileOf(s, layer42.helmfile),
+    ).toBe(`# Layer 42: database migrations. \`dev-bootstrap run-helm-layer 42\` (Tilt:
+# infra:42-db-migrations) writes shop/db-migrations-local first, then runs
+# \`helmfile --environment local sync\` on this file, then \`helm test db-migrations\`.
+# Plain YAML without templates: Helmfile 1.x renders only *.gotmpl files as templates.
+environments:
+  local: {}
+---
+releases:
+  - name: db-migrations
+    namespace: shop
+    chart: ../charts/db-migrations
+    values:
+      - values/db-migrations.yaml
+`);
+    expect(
+      fileOf(s, layer42.valuesFile),
+    ).toBe(`# The workspace's values for the db-migrations chart (its defaults: values.yaml,
+# linked from the installed package). \`run-migrations\` installs with this file too.
+# Databases in migration order; the first is the primary (FLYWAY_URL / DATABASE_URL).
+databases:
+  - name: platform
+  - name: agents
+    baselineVersion: "3"
+# bootstrap-db-migrations-secret writes this Secret before every sync.
+existingSecrets:
+  - db-migrations-local
+environment: local
+# Demo seed data from seed/<database> (db/seed); local environments only.
+seedData:
+  enabled: true
+`);
+  });
+});
