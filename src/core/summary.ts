@@ -40,7 +40,10 @@ export function summariseRuns(entries: readonly Checkpoint[]): RunSummary[] {
       run = { first: cp, last: cp, steps: new Map() };
       runs.set(cp.runId, run);
     }
+    // Lines of one run share its command: of two at the same time, either gives the same summary.
+    // Stryker disable next-line EqualityOperator: see above
     if (cp.time < run.first.time) run.first = cp;
+    // Stryker disable next-line EqualityOperator: see above
     if (cp.time >= run.last.time) run.last = cp;
     const previous = run.steps.get(cp.step);
     if (cp.status === "start") {
