@@ -115,3 +115,47 @@ describe("runFailed: summary's exit code", () => {
     expect(runFailed(run({ result }))).toBe(failed);
   });
 });
+
+describe("a step's outcome and its line", () => {
+  it("a warning or failure is kept when the step is skipped after it", async () => {
+    const { summariseRuns } = await import("../../src/core/summary.js");
+    const line = (
+      step: string,
+      status: "start" | "ok" | "warn" | "fail" | "skip",
+      time: string,
+    ) => ({
+      runId: "r",
+      command: "post-start",
+      pid: 1,
+      step,
+      status,
+      message: `${step} ${status}`,
+      time: `2026-12-07T04:00:0${time}Z`,
+    });
+    const [run] = summariseRuns([
+      line("a", "warn", "1"),
+      line("a", "skip", "2"),
+      line("b", "fail", "3"),
+      line("b", "skip", "4"),
+      line("c", "skip", "5"),
+      line("c", "ok", "6"),
+    ]);
+    expect(run!.steps.map((s) => [s.step, s.status])).toEqual([
+      ["a", "warn"],
+      ["b", "fail"],
+      ["c", "ok"],
+    ]);
+  });
+
+  it("a step with an empty detail leaves no blanks at the end of its line", () => {
+    const table = renderRunTable(
+      run({
+        steps: [
+          { step: "vault", status: "ok", message: "" },
+          { step: "seed", status: "ok", message: "x" },
+        ],
+      }),
+    );
+    expect(table.split("\n")[3]).toBe("vault  ok      -");
+  });
+});
