@@ -42,6 +42,7 @@ describe("parseTemplate", () => {
 
   it("keeps text alone, and no empty text parts between references", () => {
     expect(parseTemplate("plain")).toEqual([{ text: "plain" }]);
+    expect(parseTemplate("a{B}c")).toEqual([{ text: "a{B}c" }]);
     expect(parseTemplate("")).toEqual([]);
     expect(parseTemplate("${A}${B}").map((p) => ("ref" in p ? p.ref.key : p.text))).toEqual([
       "A",

@@ -53,6 +53,22 @@ describe("parseYamlSource", () => {
     });
   });
 
+  it("a path through a key without a value points at that empty value", () => {
+    expect(parseYamlSource("c.yaml", TEXT).locate(["empty", "x"])).toEqual({
+      file: "c.yaml",
+      line: 7,
+      col: 7,
+    });
+  });
+
+  it("a path missing from the top points at the document's first node, past leading comments", () => {
+    expect(parseYamlSource("c.yaml", "# config\n\na: 1\n").locate(["zzz"])).toEqual({
+      file: "c.yaml",
+      line: 3,
+      col: 1,
+    });
+  });
+
   it("nodesAt gives the key node with the value, and nothing for a missing path", () => {
     const src = parseYamlSource("c.yaml", TEXT);
     const found = src.nodesAt(["vault", "addr"]);
