@@ -204,6 +204,13 @@ describe("computeInfo: pending files", () => {
     ]);
   });
 
+  it("of two baseline migrations, the highest is the baseline, whatever order they come in", () => {
+    expect(states([], [baselineFile("3"), baselineFile("2")])).toEqual([
+      ["B2__b.sql", "BELOW_BASELINE"],
+      ["B3__b.sql", "PENDING"],
+    ]);
+  });
+
   it("a repeatable is pending again when its latest run differs from the file, even if an older run matches", () => {
     const history = [
       row(1, null, { description: "views", checksum: 1 }),
