@@ -65,6 +65,10 @@ describe("toLibpqParam", () => {
       ["sslmode", "verify-full"],
       ["sslmode", "verify-full"],
     ],
+    [
+      ["options", "primary"],
+      ["options", "primary"],
+    ],
   ] as [string, string][][])("%j → %j", (param, expected) => {
     expect(toLibpqParam(param as [string, string])).toEqual(expected);
   });
