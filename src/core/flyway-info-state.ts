@@ -126,8 +126,10 @@ export function stateOf(info: MigrationInfo, ctx: Context): MigrationState {
 }
 
 export const versionOf = (i: MigrationInfo): string | undefined =>
+  // Stryker disable next-line OptionalChaining: a line without a row always has its file
   i.applied ? (i.applied.version ?? undefined) : i.resolved?.version;
 const descriptionOf = (i: MigrationInfo): string =>
+  // Stryker disable next-line OptionalChaining,StringLiteral: a line without a row always has its file, whose description is a string
   i.applied ? i.applied.description : (i.resolved?.description ?? "");
 const typeOf = (i: MigrationInfo): string => i.applied?.type ?? i.resolved?.type ?? "SQL";
 
@@ -170,6 +172,7 @@ export function current(all: readonly MigrationInfo[]): string | undefined {
     if (
       isApplied(info.state) &&
       info.state !== "DELETED" &&
+      // Stryker disable next-line OptionalChaining: a line in an applied state always has its row
       info.applied?.type !== "DELETE" &&
       v !== undefined &&
       cmp(v, best) > 0

@@ -93,6 +93,7 @@ export interface DatabaseStatus {
 
 function toStatus(info: MigrationInfo, validateError: string | undefined): MigrationStatus {
   const { applied, resolved } = info;
+  // Stryker disable next-line OptionalChaining: a line without a row always has its file
   const version = applied ? (applied.version ?? undefined) : resolved?.version;
   const type = applied ? applied.type : resolved!.type;
   return {
@@ -105,7 +106,8 @@ function toStatus(info: MigrationInfo, validateError: string | undefined): Migra
           : "Versioned",
     undoable: version !== undefined && type !== "DELETE" && info.state !== "DELETED" ? "No" : "",
     ...(version !== undefined
-      ? { version, rawVersion: applied ? version : (resolved?.rawVersion ?? version) }
+      ? // Stryker disable next-line OptionalChaining: a line without a row always has its file
+        { version, rawVersion: applied ? version : (resolved?.rawVersion ?? version) }
       : {}),
     description: applied ? applied.description : resolved!.description,
     type,

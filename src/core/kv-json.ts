@@ -18,12 +18,14 @@ type JsonMembers = Array<[key: string, json: string]>;
 const WS = new Set([" ", "\t", "\n", "\r"]);
 
 function skipWs(text: string, at: number): number {
+  // Stryker disable next-line EqualityOperator: the text is valid JSON, so past its end text[i] is undefined, which no check matches
   while (at < text.length && WS.has(text[at]!)) at++;
   return at;
 }
 
 /** The index just after the string that starts at `at` (a `"`). */
 function stringEnd(text: string, at: number): number {
+  // Stryker disable next-line EqualityOperator: the text is valid JSON, so past its end text[i] is undefined, which no check matches
   for (let i = at + 1; i < text.length; i++) {
     const c = text[i];
     if (c === "\\") i++;
@@ -38,6 +40,7 @@ function valueEnd(text: string, at: number): number {
   if (c === '"') return stringEnd(text, at);
   if (c === "{" || c === "[") {
     let depth = 0;
+    // Stryker disable next-line EqualityOperator: the text is valid JSON, so past its end text[i] is undefined, which no check matches
     for (let i = at; i < text.length; i++) {
       const d = text[i];
       if (d === '"') i = stringEnd(text, i) - 1;
@@ -51,6 +54,7 @@ function valueEnd(text: string, at: number): number {
   }
   // a number, true, false or null: runs to the next delimiter
   let i = at;
+  // Stryker disable next-line EqualityOperator: the text is valid JSON, so past its end text[i] is undefined, which no check matches
   while (i < text.length && !WS.has(text[i]!) && !",}]".includes(text[i]!)) i++;
   return i;
 }
@@ -83,6 +87,7 @@ export function membersAt(text: string, path: readonly string[]): JsonMembers | 
   for (const segment of path) {
     if (text[at] !== "{") return undefined;
     at = memberValueAt(text, at, segment);
+    // Stryker disable next-line EqualityOperator: a member's value never starts at 0 (the object's "{" is there)
     if (at < 0) return undefined;
   }
   return text[at] === "{" ? members(text, at) : undefined;
@@ -90,6 +95,7 @@ export function membersAt(text: string, path: readonly string[]): JsonMembers | 
 
 /** Where the value of `key` starts in the object at `at` (its last occurrence), or -1. */
 function memberValueAt(text: string, at: number, key: string): number {
+  // Stryker disable next-line UnaryOperator: at 1 stands a key's quote or a blank, never an object, so 1 reads as "not found" too
   let found = -1;
   let i = skipWs(text, at + 1);
   if (text[i] === "}") return found;

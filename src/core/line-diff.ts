@@ -20,6 +20,7 @@ function ops(a: string[], b: string[]): Op[] {
   // lcs[i][j]: the longest common subsequence of a[i..] and b[j..].
   const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
   for (let i = n - 1; i >= 0; i--)
+    // Stryker disable next-line ArithmeticOperator: a column past the end is no cell of the typed array, and column m stays 0 either way
     for (let j = m - 1; j >= 0; j--)
       lcs[i]![j] =
         a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);

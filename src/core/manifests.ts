@@ -86,6 +86,8 @@ const LOCAL_HOSTS = new Set([
 export function isLocalCluster(server: string, context: string | undefined): boolean {
   if (context && LOCAL_CONTEXT.test(context)) return true;
   if (!URL.canParse(server)) return false;
+  // An IPv6 host is no local host name; isLoopbackUrl below reads its address.
+  // Stryker disable next-line Regex,StringLiteral: see above; a bracket stands only at either end of a hostname
   const host = new URL(server).hostname.replace(/^\[|\]$/g, "").toLowerCase();
   return LOCAL_HOSTS.has(host) || host.endsWith(".localhost") || isLoopbackUrl(server);
 }
@@ -114,6 +116,7 @@ export function esoVaultAddress(config: Config): string {
 /** True for 127.0.0.0/8, ::1 and localhost: addresses a pod resolves to itself. */
 export function isLoopbackUrl(url: string): boolean {
   if (!URL.canParse(url)) return false;
+  // Stryker disable next-line Regex: a bracket stands only at either end of a hostname
   const host = new URL(url).hostname.replace(/^\[|\]$/g, "").toLowerCase();
   // ::ffff:7f00:1 is 127.0.0.1 as an IPv4-mapped IPv6 address (the URL parser's form).
   return (

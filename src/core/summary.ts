@@ -40,7 +40,10 @@ export function summariseRuns(entries: readonly Checkpoint[]): RunSummary[] {
       run = { first: cp, last: cp, steps: new Map() };
       runs.set(cp.runId, run);
     }
+    // Lines of one run share its command: of two at the same time, either gives the same summary.
+    // Stryker disable next-line EqualityOperator: see above
     if (cp.time < run.first.time) run.first = cp;
+    // Stryker disable next-line EqualityOperator: see above
     if (cp.time >= run.last.time) run.last = cp;
     const previous = run.steps.get(cp.step);
     if (cp.status === "start") {
@@ -76,6 +79,7 @@ export function summariseRuns(entries: readonly Checkpoint[]): RunSummary[] {
       result,
       steps,
     };
+    // Stryker disable next-line StringLiteral: a failed or incomplete step makes the result failed or incomplete
     if (failed && result !== "ok" && result !== "warn") summary.failedStep = failed.step;
     out.push(summary);
   }
@@ -86,6 +90,8 @@ function rank(status: StepOutcome): number {
   switch (status) {
     case "fail":
       return 4;
+    // Only a summary's own step is incomplete, never a checkpoint, and nothing ranks below 1.
+    // Stryker disable next-line StringLiteral: see above
     case "incomplete":
       return 0;
     case "warn":
@@ -104,9 +110,11 @@ export function runFailed(run: RunSummary): boolean {
 function table(headers: string[], cells: string[][]): string {
   // Cells hold journaled text from servers and children: escaped for the terminal.
   const rows = cells.map((r) => r.map(terminalText));
+  // Stryker disable next-line StringLiteral: every row has a cell under every header
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells
+      // Stryker disable next-line ArithmeticOperator: a padded last cell loses its blanks to trimEnd
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join("  ")
       .trimEnd();

@@ -48,6 +48,7 @@ export function parseTemplate(template: string): TemplatePart[] {
     }
     if (ch === "$" && template[i + 1] === "{") {
       const end = template.indexOf("}", i + 2);
+      // Stryker disable next-line EqualityOperator: the search starts past "${", so it never finds "}" at 0
       if (end < 0) throw new TemplateSyntaxError("unclosed '${' in template", i);
       const m = REF.exec(template.slice(i + 2, end));
       if (!m) {
@@ -56,6 +57,7 @@ export function parseTemplate(template: string): TemplatePart[] {
           i,
         );
       }
+      // Stryker disable next-line StringLiteral: the filters group always matches, if only the empty string
       const filters = (m[3] ?? "")
         .split("|")
         .map((f) => f.trim())

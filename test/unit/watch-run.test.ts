@@ -15,6 +15,12 @@ describe("what a watcher run says", () => {
       "config changed: syncing every fixture path",
     );
     expect(runStartMessage(start)).toBe("initial sync of the fixtures");
+    expect(runStartMessage({ ...start, files: ["a.yaml"], fullRun: true })).toBe(
+      "fixtures changed: a.yaml",
+    );
+    expect(runStartMessage({ ...start, removed: ["b.yaml"] })).toBe(
+      "fixtures changed: b.yaml (deleted)",
+    );
   });
 
   it("counts what was written, not what was compared", () => {
@@ -26,5 +32,6 @@ describe("what a watcher run says", () => {
       "no value changed; the migrations secret was brought up to date",
     );
     expect(runDoneMessage(0, [], false)).toBe("no value changed");
+    expect(runDoneMessage(2, ["app/x", "app/y"], false)).toBe("2 path(s) written: app/x, app/y");
   });
 });
