@@ -14,9 +14,13 @@ export function packTarball(): Promise<string> {
 
 async function pack(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "dbpack-"));
-  const r = await runChild("npm", ["pack", "--pack-destination", dir, "--json", "--ignore-scripts"], {
-    cwd: REPO,
-  });
+  const r = await runChild(
+    "npm",
+    ["pack", "--pack-destination", dir, "--json", "--ignore-scripts"],
+    {
+      cwd: REPO,
+    },
+  );
   if (r.status !== 0) throw new Error(`npm pack failed: ${r.stderr}`);
   const [result] = JSON.parse(r.stdout) as Array<{ filename: string }>;
   return join(dir, result!.filename);
