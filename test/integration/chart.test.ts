@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { REPO } from "../helpers/cli.js";
 import { helmBinary } from "../helpers/helm.js";
-import { runChild } from "../helpers/run-child.js";
 import { servedCrdSchema } from "../helpers/reference.js";
+import { runChild } from "../helpers/run-child.js";
 
 const CHART = join(REPO, "charts/db-migrations");
 type Doc = {

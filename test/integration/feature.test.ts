@@ -17,8 +17,8 @@ import { Ajv2019 } from "ajv/dist/2019.js";
 import { describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 import { packTarball } from "../helpers/pack.js";
-import { runChild } from "../helpers/run-child.js";
 import { referenceJson } from "../helpers/reference.js";
+import { runChild } from "../helpers/run-child.js";
 
 const FEATURE = join(REPO, "devcontainer-feature/src/dev-bootstrap");
 const FEATURE_TESTS = join(REPO, "devcontainer-feature/test/dev-bootstrap");
