@@ -52,23 +52,31 @@ export function runChild(
     });
     const limit = options.timeout ?? DEFAULT_LIMIT_MS;
     let timedOut = false;
+    const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString("utf8");
+    const overLimit = () =>
+      reject(
+        new Error(
+          `${[cmd, ...args].join(" ")} did not finish within ${limit / 1000}s and was killed\n${text(err)}`,
+        ),
+      );
+    let exited = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      // The whole process is killed; a child that traps TERM must not outlive the limit.
-      child.kill("SIGKILL");
+      // Exited already, but a grandchild still holds the pipes: that is over the limit too.
+      if (exited) overLimit();
+      // SIGKILL: a child that traps TERM must not outlive the limit.
+      else child.kill("SIGKILL");
     }, limit);
+    // At the limit, the exit is enough: a grandchild holding the pipes open must not hold the test.
+    child.on("exit", () => {
+      exited = true;
+      if (timedOut) overLimit();
+    });
     child.on("close", (status, signal) => {
       clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString("utf8");
-      const stderr = Buffer.concat(err).toString("utf8");
-      if (timedOut) {
-        reject(
-          new Error(
-            `${[cmd, ...args].join(" ")} did not finish within ${limit / 1000}s and was killed\n${stderr}`,
-          ),
-        );
-        return;
-      }
+      if (timedOut) return;
+      const stdout = text(out);
+      const stderr = text(err);
       if (startError) resolve({ status: null, signal: null, stdout, stderr, error: startError });
       else resolve({ status, signal, stdout, stderr });
     });
