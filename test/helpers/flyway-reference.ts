@@ -3,15 +3,14 @@
  * (test/helpers/flyway_checksum.py, Python's zlib), so a test comparing them
  * with flywayChecksum can fail.
  */
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { runChild } from "./run-child.js";
 
 const SCRIPT = fileURLToPath(new URL("./flyway_checksum.py", import.meta.url));
 
-export function referenceChecksums(contents: Buffer[]): number[] {
-  const r = spawnSync("python3", [SCRIPT], {
+export async function referenceChecksums(contents: Buffer[]): Promise<number[]> {
+  const r = await runChild("python3", [SCRIPT], {
     input: JSON.stringify(contents.map((c) => c.toString("base64"))),
-    encoding: "utf8",
   });
   if (r.error || r.status !== 0)
     throw new Error(

@@ -4,7 +4,6 @@
  * built on first use into node_modules/.cache (never committed). Needs the Debian
  * packages golang-go and golang-starlark-dev, which .ci/run installs.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   existsSync,
@@ -17,6 +16,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "./cli.js";
+import { runChild } from "./run-child.js";
 
 const SOURCE = join(REPO, "test/starlark/tiltfile-runner.go");
 const GOPATH = "/usr/share/gocode";
@@ -27,7 +27,7 @@ export interface TiltCall {
   kwargs: Record<string, unknown>;
 }
 
-export function tiltfileRunner(): string {
+export async function tiltfileRunner(): Promise<string> {
   const hash = createHash("sha256").update(readFileSync(SOURCE)).digest("hex").slice(0, 12);
   const dir = join(REPO, "node_modules/.cache/dev-bootstrap-starlark");
   const bin = join(dir, `tiltfile-runner-${hash}`);
@@ -40,7 +40,7 @@ export function tiltfileRunner(): string {
   mkdirSync(dir, { recursive: true });
   // Built in a private directory, then renamed: parallel test files never see half a binary.
   const tmp = mkdtempSync(join(dir, "build-"));
-  const r = spawnSync("go", ["build", "-o", join(tmp, "runner"), SOURCE], {
+  const r = await runChild("go", ["build", "-o", join(tmp, "runner"), SOURCE], {
     cwd: tmp,
     env: {
       ...process.env,
@@ -49,7 +49,6 @@ export function tiltfileRunner(): string {
       GOCACHE: join(dir, "gocache"),
       GOFLAGS: "",
     },
-    encoding: "utf8",
   });
   if (r.status !== 0) {
     rmSync(tmp, { recursive: true, force: true });
@@ -73,12 +72,18 @@ export interface TiltResult {
 }
 
 /** `tiltVersion`: the Tilt version version_settings(constraint) is checked against. */
-export function evalTiltfile(tiltfile: string, subcommand = "up", tiltVersion = ""): TiltResult {
-  const r = spawnSync(
-    tiltfileRunner(),
-    ["-subcommand", subcommand, "-tilt-version", tiltVersion, tiltfile],
-    { encoding: "utf8" },
-  );
+export async function evalTiltfile(
+  tiltfile: string,
+  subcommand = "up",
+  tiltVersion = "",
+): Promise<TiltResult> {
+  const r = await runChild(await tiltfileRunner(), [
+    "-subcommand",
+    subcommand,
+    "-tilt-version",
+    tiltVersion,
+    tiltfile,
+  ]);
   const calls = r.status === 0 ? (JSON.parse(r.stdout) as { calls: TiltCall[] }).calls : [];
   return { code: r.status ?? 1, stderr: r.stderr, calls };
 }

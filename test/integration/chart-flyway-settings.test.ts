@@ -2,7 +2,6 @@
  * The chart's Job and test pod run the pinned Flyway and read the settings
  * run-migrations hands over (flyway.env), rendered by a real helm.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,27 +9,24 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { REPO } from "../helpers/cli.js";
 import { helmBinary } from "../helpers/helm.js";
+import { runChild } from "../helpers/run-child.js";
 
 const CHART = join(REPO, "charts/db-migrations");
 
 function template(values: unknown) {
   const file = join(mkdtempSync(join(tmpdir(), "chart-values-")), "values.json");
   writeFileSync(file, JSON.stringify(values));
-  return spawnSync(
-    helmBinary(),
-    [
-      "template",
-      "db-migrations",
-      CHART,
-      "--namespace",
-      "ameide",
-      "--values",
-      join(CHART, "values-local.yaml"),
-      "--values",
-      file,
-    ],
-    { encoding: "utf8" },
-  );
+  return runChild(helmBinary(), [
+    "template",
+    "db-migrations",
+    CHART,
+    "--namespace",
+    "ameide",
+    "--values",
+    join(CHART, "values-local.yaml"),
+    "--values",
+    file,
+  ]);
 }
 
 type Container = { image: string; env: Array<{ name: string; value: string }> };
@@ -44,15 +40,15 @@ const containers = (stdout: string): Record<string, Container> => {
 };
 
 describe("the chart's Flyway", () => {
-  it("is pinned to a full 10.x tag, the one flyway-status follows", () => {
-    const r = template({});
+  it("is pinned to a full 10.x tag, the one flyway-status follows", async () => {
+    const r = await template({});
     expect(r.status, r.stderr).toBe(0);
     for (const c of Object.values(containers(r.stdout)))
       expect(c.image).toBe("flyway/flyway:10.22.0");
   });
 
-  it("reads the handed-over settings in the Job and in the validate pod alike", () => {
-    const r = template({
+  it("reads the handed-over settings in the Job and in the validate pod alike", async () => {
+    const r = await template({
       flyway: {
         env: {
           FLYWAY_TABLE: "schema_history",
@@ -75,8 +71,8 @@ describe("the chart's Flyway", () => {
     }
   });
 
-  it("refuses connection and location settings there (the entrypoint owns them)", () => {
-    const r = template({ flyway: { env: { FLYWAY_PASSWORD: "x" } } });
+  it("refuses connection and location settings there (the entrypoint owns them)", async () => {
+    const r = await template({ flyway: { env: { FLYWAY_PASSWORD: "x" } } });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(
       /flyway\.env\.FLYWAY_PASSWORD: only FLYWAY_\* settings other than the connection and locations belong here/,

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
@@ -7,6 +6,7 @@ import { parseAllDocuments } from "yaml";
 import { REPO } from "../helpers/cli.js";
 import { helmBinary } from "../helpers/helm.js";
 import { servedCrdSchema } from "../helpers/reference.js";
+import { runChild } from "../helpers/run-child.js";
 
 const CHART = join(REPO, "charts/db-migrations");
 type Doc = {
@@ -19,24 +19,20 @@ type Doc = {
 };
 
 function helmTemplate(valuesFile: string, release: string, extra: string[] = []) {
-  return spawnSync(
-    helmBinary(),
-    [
-      "template",
-      release,
-      CHART,
-      "--namespace",
-      "ameide",
-      "--values",
-      join(CHART, valuesFile),
-      ...extra,
-    ],
-    { encoding: "utf8" },
-  );
+  return runChild(helmBinary(), [
+    "template",
+    release,
+    CHART,
+    "--namespace",
+    "ameide",
+    "--values",
+    join(CHART, valuesFile),
+    ...extra,
+  ]);
 }
 
-function render(valuesFile: string, release = "db-migrations"): Doc[] {
-  const r = helmTemplate(valuesFile, release);
+async function render(valuesFile: string, release = "db-migrations"): Promise<Doc[]> {
+  const r = await helmTemplate(valuesFile, release);
   expect(r.status, r.stderr).toBe(0);
   return parseAllDocuments(r.stdout)
     .map((d) => d.toJS() as Doc)
@@ -50,17 +46,15 @@ const envFrom = (d: Doc) =>
   );
 
 describe("charts/db-migrations, rendered by a real helm", () => {
-  it("passes helm lint with every values file", () => {
+  it("passes helm lint with every values file", async () => {
     for (const values of ["values-local.yaml", "values-staging.yaml", "values-production.yaml"]) {
-      const r = spawnSync(helmBinary(), ["lint", CHART, "--values", join(CHART, values)], {
-        encoding: "utf8",
-      });
+      const r = await runChild(helmBinary(), ["lint", CHART, "--values", join(CHART, values)]);
       expect(r.status, `${values}: ${r.stdout}${r.stderr}`).toBe(0);
     }
   });
 
-  it("local: a pre-install/pre-upgrade Job mounting db-migrations-local, with the entrypoint and the migrations", () => {
-    const docs = render("values-local.yaml");
+  it("local: a pre-install/pre-upgrade Job mounting db-migrations-local, with the entrypoint and the migrations", async () => {
+    const docs = await render("values-local.yaml");
     const j = job(docs);
     expect(j.metadata.name).toBe("db-migrations-migrate");
     expect(j.metadata.annotations?.["helm.sh/hook"]).toBe("pre-install,pre-upgrade");
@@ -97,14 +91,14 @@ describe("charts/db-migrations, rendered by a real helm", () => {
     expect(test.metadata.annotations?.["helm.sh/hook"]).toBe("test");
   });
 
-  it("staging/production: an ExternalSecret against the same Vault store, valid by the ESO CRD, mounted by the Job", () => {
+  it("staging/production: an ExternalSecret against the same Vault store, valid by the ESO CRD, mounted by the Job", async () => {
     const schema = servedCrdSchema("eso/external-secrets.io_externalsecrets.yaml", "v1");
     const validate = new Ajv({ strict: false, validateFormats: false }).compile(schema);
     for (const [values, path] of [
       ["values-staging.yaml", "staging/db-migrations"],
       ["values-production.yaml", "production/db-migrations"],
     ] as const) {
-      const docs = render(values, "migrations");
+      const docs = await render(values, "migrations");
       const es = docs.find((d) => d.kind === "ExternalSecret")!;
       expect(validate(es), JSON.stringify(validate.errors)).toBe(true);
       expect(es.spec).toMatchObject({
@@ -116,23 +110,23 @@ describe("charts/db-migrations, rendered by a real helm", () => {
     }
   });
 
-  it("demo seed data: local mounts each database's seed location; staging and production cannot enable it", () => {
-    const local = job(render("values-local.yaml"));
+  it("demo seed data: local mounts each database's seed location; staging and production cannot enable it", async () => {
+    const local = job(await render("values-local.yaml"));
     const container = local.spec.template.spec.containers[0];
     expect(container.env).toContainEqual({ name: "SEED_ROOT", value: "/flyway/seed" });
     expect(container.volumeMounts).toContainEqual({
       name: "seed-platform",
       mountPath: "/flyway/seed/platform",
     });
-    const seed = render("values-local.yaml").find(
+    const seed = (await render("values-local.yaml")).find(
       (d) => d.metadata.name === "db-migrations-seed-platform",
     )!;
     expect(Object.keys(seed.data ?? {})).toEqual(["R__Demo_organizations.sql"]);
     for (const values of ["values-staging.yaml", "values-production.yaml"]) {
-      const docs = render(values);
+      const docs = await render(values);
       expect(docs.some((d) => d.metadata.name.includes("-seed-"))).toBe(false);
       expect(JSON.stringify(job(docs).spec)).not.toContain("SEED_ROOT");
-      const r = helmTemplate(values, "db-migrations", ["--set", "seedData.enabled=true"]);
+      const r = await helmTemplate(values, "db-migrations", ["--set", "seedData.enabled=true"]);
       expect(r.status).not.toBe(0);
       expect(r.stderr).toMatch(
         /seedData\.enabled is true for environment "(staging|production)": demo seed data is for local environments only/,

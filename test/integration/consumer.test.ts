@@ -6,7 +6,7 @@
  * three databases. Everything runs from the consumer's folder with the installed
  * bins; this repository's folders are not on any path the commands get.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanEnv, REPO } from "../helpers/cli.js";
 import { helmBinary } from "../helpers/helm.js";
 import { packTarball } from "../helpers/pack.js";
+import { runChild } from "../helpers/run-child.js";
 import { evalTiltfile, resources } from "../helpers/starlark.js";
 
 const DATABASES = ["identity", "billing", "catalog"];
@@ -45,23 +46,23 @@ function outputUntil(child: ChildProcess, text: string): Promise<string> {
 }
 
 function bin(name: string, args: string[], cwd = consumer) {
-  return spawnSync(join(consumer, "node_modules/.bin", name), args, {
+  return runChild(join(consumer, "node_modules/.bin", name), args, {
     cwd,
     env,
-    encoding: "utf8",
     timeout: 120_000,
   });
 }
 
 beforeAll(async () => {
-  const tarball = packTarball();
+  const tarball = await packTarball();
   consumer = join(mkdtempSync(join(tmpdir(), "dbconsumer-")), "platform");
   // verbatimSymlinks: the chart's links into node_modules stay relative to the copy.
   cpSync(join(REPO, "examples/platform"), consumer, { recursive: true, verbatimSymlinks: true });
-  const install = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--offline", tarball], {
-    cwd: consumer,
-    encoding: "utf8",
-  });
+  const install = await runChild(
+    "npm",
+    ["install", "--no-audit", "--no-fund", "--offline", tarball],
+    { cwd: consumer },
+  );
   if (install.status !== 0)
     throw new Error(`npm install of the tarball failed:\n${install.stderr}`);
 
@@ -98,7 +99,7 @@ describe("a platform repository that adopts the packed package (examples/platfor
     expect(env.DEV_BOOTSTRAP_DB_PORT).toMatch(/^\d+$/);
   });
 
-  it("post-start, then check-db-migrations-secret --connect, then flyway-status, over its three databases", () => {
+  it("post-start, then check-db-migrations-secret --connect, then flyway-status, over its three databases", async () => {
     // post-start as "Reopen in Container" runs it: the Feature's postStartCommand hook, in
     // the workspace, which finds the workspace's own install. The last start had failed.
     const state = mkdtempSync(join(tmpdir(), "dbconsumer-state-"));
@@ -108,12 +109,15 @@ describe("a platform repository that adopts the packed package (examples/platfor
       status,
       "result=failed\nexit=1\nmessage=dev-bootstrap: the last post-start failed\n",
     );
-    const start = spawnSync("sh", [join(consumer, ".devcontainer/dev-bootstrap/post-start.sh")], {
-      cwd: consumer,
-      env: { ...env, XDG_STATE_HOME: state },
-      encoding: "utf8",
-      timeout: 120_000,
-    });
+    const start = await runChild(
+      "sh",
+      [join(consumer, ".devcontainer/dev-bootstrap/post-start.sh")],
+      {
+        cwd: consumer,
+        env: { ...env, XDG_STATE_HOME: state },
+        timeout: 120_000,
+      },
+    );
     expect(start.status, start.stdout + start.stderr).toBe(0);
     // A green start clears the failure the shells' banner shows.
     expect(readFileSync(status, "utf8")).toMatch(/^result=ok\nexit=0\n/);
@@ -128,7 +132,7 @@ describe("a platform repository that adopts the packed package (examples/platfor
 
     // The rest from a subdirectory: the nearest dev-bootstrap.yaml makes the workspace.
     const sub = join(consumer, "db/migrations");
-    const check = bin("check-db-migrations-secret", ["--connect", "--json"], sub);
+    const check = await bin("check-db-migrations-secret", ["--connect", "--json"], sub);
     expect(check.status, check.stdout + check.stderr).toBe(0);
     const result = JSON.parse(check.stdout) as {
       result: string;
@@ -144,7 +148,7 @@ describe("a platform repository that adopts the packed package (examples/platfor
       );
 
     // Nothing is migrated here: the check before a migrate allows pending migrations.
-    const flyway = bin("flyway-status", ["--allow-pending"], sub);
+    const flyway = await bin("flyway-status", ["--allow-pending"], sub);
     expect(flyway.status, flyway.stdout + flyway.stderr).toBe(0);
     expect(flyway.stdout).toContain(
       "identity: no version yet, 2 pending; billing: no version yet, 4 pending; catalog: no version yet, 1 pending",
@@ -162,8 +166,8 @@ describe("a platform repository that adopts the packed package (examples/platfor
     );
   }, 240_000);
 
-  it("its Tiltfile loads the extension from node_modules and runs only installed bins", () => {
-    const r = evalTiltfile(join(consumer, "Tiltfile"));
+  it("its Tiltfile loads the extension from node_modules and runs only installed bins", async () => {
+    const r = await evalTiltfile(join(consumer, "Tiltfile"));
     expect(r.code, r.stderr).toBe(0);
     const res = resources(r.calls);
     expect([...res.keys()]).toEqual([
@@ -191,8 +195,8 @@ describe("a platform repository that adopts the packed package (examples/platfor
     }
   });
 
-  it("its layer-42 chart renders with real helm: the package's templates over the consumer's SQL", () => {
-    const r = spawnSync(
+  it("its layer-42 chart renders with real helm: the package's templates over the consumer's SQL", async () => {
+    const r = await runChild(
       helmBinary(),
       [
         "template",
@@ -201,7 +205,7 @@ describe("a platform repository that adopts the packed package (examples/platfor
         "--values",
         "deploy/charts/db-migrations/values-local.yaml",
       ],
-      { cwd: consumer, encoding: "utf8" },
+      { cwd: consumer },
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('value: "identity billing catalog"');

@@ -5,21 +5,25 @@ import { Ajv2019 } from "ajv/dist/2019.js";
 import { describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 import { referenceJson } from "../helpers/reference.js";
+import { runChild } from "../helpers/run-child.js";
 
 const buildifier = join(REPO, "node_modules/.bin/buildifier");
 
 describe("Tiltfiles", () => {
-  it("are valid, formatted, lint-clean Starlark (buildifier)", () => {
+  it("are valid, formatted, lint-clean Starlark (buildifier)", async () => {
     const files = [
       "Tiltfile",
       "tilt/dev_bootstrap/Tiltfile",
       "tilt/dev_bootstrap/test/Tiltfile",
       "examples/platform/Tiltfile",
     ];
-    const r = spawnSync(buildifier, ["--mode=check", "--lint=warn", "--type=default", ...files], {
-      cwd: REPO,
-      encoding: "utf8",
-    });
+    const r = await runChild(
+      buildifier,
+      ["--mode=check", "--lint=warn", "--type=default", ...files],
+      {
+        cwd: REPO,
+      },
+    );
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
   // The resource graph they register is asserted in tilt-extension.test.ts.

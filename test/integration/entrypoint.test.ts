@@ -1,16 +1,16 @@
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 import { PRECEDENCE } from "../helpers/precedence.js";
+import { runChild } from "../helpers/run-child.js";
 import { StandIns } from "../helpers/standin.js";
 
 const ENTRYPOINT = join(REPO, "charts/db-migrations/files/flyway-entrypoint.sh");
 
 function runEntrypoint(env: Record<string, string>, databases: string, standins: StandIns) {
-  return spawnSync("bash", [ENTRYPOINT], {
+  return runChild("bash", [ENTRYPOINT], {
     env: {
       PATH: standins.path(),
       DATABASES: databases,
@@ -19,15 +19,14 @@ function runEntrypoint(env: Record<string, string>, databases: string, standins:
       FLYWAY_ACTION: "migrate",
       ...env,
     },
-    encoding: "utf8",
   });
 }
 
 describe("the chart's Flyway entrypoint follows the same precedence table, case by case", () => {
   for (const c of PRECEDENCE) {
-    it(c.name, () => {
+    it(c.name, async () => {
       const standins = new StandIns(["flyway"]);
-      const r = runEntrypoint(c.env, c.database, standins);
+      const r = await runEntrypoint(c.env, c.database, standins);
       const calls = standins.calls("flyway");
       if (c.expect.missing) {
         expect(r.status).toBe(2);
@@ -59,9 +58,13 @@ describe("the entrypoint as a whole", () => {
     AGENTS_DATABASE_URL: "postgresql://a:pw-agents@db:5432/agents",
   };
 
-  it("runs databases in order and baselines where a version is set", () => {
+  it("runs databases in order and baselines where a version is set", async () => {
     const standins = new StandIns(["flyway"]);
-    const r = runEntrypoint({ ...both, AGENTS_BASELINE_VERSION: "3" }, "platform agents", standins);
+    const r = await runEntrypoint(
+      { ...both, AGENTS_BASELINE_VERSION: "3" },
+      "platform agents",
+      standins,
+    );
     expect(r.status, r.stderr).toBe(0);
     const calls = standins.calls("flyway");
     expect(calls.map((c) => c.env.FLYWAY_URL)).toEqual([
@@ -76,27 +79,27 @@ describe("the entrypoint as a whole", () => {
     expect(r.stdout).toContain("db-migrations: migrate done for platform agents");
   });
 
-  it("adds a database's demo seed location only when SEED_ROOT is set and it has one", () => {
+  it("adds a database's demo seed location only when SEED_ROOT is set and it has one", async () => {
     const seedRoot = mkdtempSync(join(tmpdir(), "seed-"));
     mkdirSync(join(seedRoot, "platform"));
     const standins = new StandIns(["flyway"]);
-    const r = runEntrypoint({ ...both, SEED_ROOT: seedRoot }, "platform agents", standins);
+    const r = await runEntrypoint({ ...both, SEED_ROOT: seedRoot }, "platform agents", standins);
     expect(r.status, r.stderr).toBe(0);
     expect(standins.calls("flyway").map((c) => c.env.FLYWAY_LOCATIONS)).toEqual([
       `filesystem:/sql/platform,filesystem:${seedRoot}/platform`,
       "filesystem:/sql/agents",
     ]);
     const off = new StandIns(["flyway"]);
-    runEntrypoint(both, "platform agents", off);
+    await runEntrypoint(both, "platform agents", off);
     expect(off.calls("flyway").map((c) => c.env.FLYWAY_LOCATIONS)).toEqual([
       "filesystem:/sql/platform",
       "filesystem:/sql/agents",
     ]);
   });
 
-  it("validates every database before the first Flyway call", () => {
+  it("validates every database before the first Flyway call", async () => {
     const standins = new StandIns(["flyway"]);
-    const r = runEntrypoint({ DATABASE_URL: both.DATABASE_URL }, "platform agents", standins);
+    const r = await runEntrypoint({ DATABASE_URL: both.DATABASE_URL }, "platform agents", standins);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(
       /agents: FLYWAY_URL not set \(none of AGENTS_FLYWAY_URL AGENTS_DATABASE_URL\)/,
@@ -106,10 +109,10 @@ describe("the entrypoint as a whole", () => {
     expect(standins.calls("flyway")).toHaveLength(0);
   });
 
-  it("stops at the first failing database with Flyway's exit code", () => {
+  it("stops at the first failing database with Flyway's exit code", async () => {
     const standins = new StandIns(["flyway"]);
     standins.plan("flyway", { exit: 7 });
-    const r = runEntrypoint(both, "platform agents", standins);
+    const r = await runEntrypoint(both, "platform agents", standins);
     expect(r.status).toBe(7);
     expect(r.stderr).toMatch(
       /flyway migrate failed for platform \(exit 7\); later databases were not run/,

@@ -18,6 +18,7 @@ import { describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 import { packTarball } from "../helpers/pack.js";
 import { referenceJson } from "../helpers/reference.js";
+import { runChild } from "../helpers/run-child.js";
 
 const FEATURE = join(REPO, "devcontainer-feature/src/dev-bootstrap");
 const FEATURE_TESTS = join(REPO, "devcontainer-feature/test/dev-bootstrap");
@@ -30,7 +31,7 @@ const bins = Object.keys(
 /** install.sh into a prefix, with the shells' rc files in <prefix>/etc. */
 function install(prefix: string, env: Record<string, string>) {
   mkdirSync(join(prefix, "etc"), { recursive: true });
-  return spawnSync("bash", [join(FEATURE, "install.sh")], {
+  return runChild("bash", [join(FEATURE, "install.sh")], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -38,7 +39,6 @@ function install(prefix: string, env: Record<string, string>) {
       DEV_BOOTSTRAP_ETC: join(prefix, "etc"),
       ...env,
     },
-    encoding: "utf8",
   });
 }
 
@@ -53,12 +53,12 @@ async function deadRegistry(): Promise<string> {
 
 /** The Feature installed from the packed tarball, once per options. */
 const installed = new Map<string, string>();
-function installedFeature(options: Record<string, string> = {}): string {
+async function installedFeature(options: Record<string, string> = {}): Promise<string> {
   const key = JSON.stringify(options);
   const done = installed.get(key);
   if (done) return done;
   const prefix = mkdtempSync(join(tmpdir(), "dbfeature-"));
-  const r = install(prefix, { TARBALL: packTarball(), ...options });
+  const r = await install(prefix, { TARBALL: await packTarball(), ...options });
   if (r.status !== 0) throw new Error(`install.sh failed:\n${r.stdout}${r.stderr}`);
   installed.set(key, prefix);
   return prefix;
@@ -66,22 +66,19 @@ function installedFeature(options: Record<string, string> = {}): string {
 
 /** The hook as the Dev Container CLI runs it: in the workspace, as the remote user. */
 function hook(prefix: string, workspace: string, state: string, args: string[] = []) {
-  return spawnSync("sh", [join(prefix, "share/dev-bootstrap/post-start.sh"), ...args], {
+  return runChild("sh", [join(prefix, "share/dev-bootstrap/post-start.sh"), ...args], {
     cwd: workspace,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_STATE_HOME: state, NO_COLOR: "1" },
-    encoding: "utf8",
     timeout: 120_000,
   });
 }
 
 /** What a new interactive bash prints on stderr, reading the rc file install.sh edited. */
-function newShell(prefix: string, state: string): string[] {
+async function newShell(prefix: string, state: string): Promise<string[]> {
   // --norc, then the rc file: bash would read the machine's own /etc/bash.bashrc too.
   const rc = join(prefix, "etc/bash.bashrc");
-  const r = spawnSync("bash", ["--norc", "-i", "-c", `. '${rc}'`], {
+  const r = await runChild("bash", ["--norc", "-i", "-c", `. '${rc}'`], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_STATE_HOME: state },
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
   });
   expect(r.status, r.stderr).toBe(0);
   return (r.stdout + r.stderr).split("\n").filter((l) => l.startsWith("dev-bootstrap"));
@@ -166,7 +163,7 @@ describe("the Dev Container Feature", () => {
   });
 
   it("install.sh installs the package from a local tarball into a prefix without the network, and a second run changes nothing", async () => {
-    const tarball = packTarball();
+    const tarball = await packTarball();
     const prefix = mkdtempSync(join(tmpdir(), "dbfeature-"));
     // No registry answers and npm's cache is empty: the tarball alone must do.
     const offline = {
@@ -174,7 +171,7 @@ describe("the Dev Container Feature", () => {
       npm_config_cache: mkdtempSync(join(tmpdir(), "dbfeature-cache-")),
       npm_config_fetch_retries: "0",
     };
-    const first = install(prefix, { TARBALL: tarball, POSTSTART: "true", ...offline });
+    const first = await install(prefix, { TARBALL: tarball, POSTSTART: "true", ...offline });
     expect(first.status, first.stdout + first.stderr).toBe(0);
     expect(first.stdout).toContain(`installing ${tarball}`);
     for (const bin of bins) statSync(join(prefix, "bin", bin));
@@ -186,7 +183,7 @@ describe("the Dev Container Feature", () => {
     expect(help.stdout).toContain("Usage: dev-bootstrap check-db-migrations-secret");
 
     const before = snapshot(prefix);
-    const second = install(prefix, { TARBALL: tarball, POSTSTART: "true", ...offline });
+    const second = await install(prefix, { TARBALL: tarball, POSTSTART: "true", ...offline });
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout).toContain("dev-bootstrap already installed (tarball ");
     expect(snapshot(prefix).filter((l) => !l.includes("/share/dev-bootstrap/"))).toEqual(
@@ -202,26 +199,26 @@ describe("the Dev Container Feature", () => {
     // The hook runs the installed post-start in the workspace (here: its --help).
     const hookFile = join(prefix, "share/dev-bootstrap/post-start.sh");
     const workspace = mkdtempSync(join(tmpdir(), "dbws-"));
-    const run = spawnSync("sh", [hookFile, "--help"], {
+    const run = await runChild("sh", [hookFile, "--help"], {
       cwd: workspace,
       env: { PATH: "/usr/bin:/bin", XDG_STATE_HOME: mkdtempSync(join(tmpdir(), "dbstate-")) },
-      encoding: "utf8",
     });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain("Usage: dev-bootstrap post-start");
 
     // postStart=false: the hook does nothing, and says so.
-    expect(install(prefix, { TARBALL: tarball, POSTSTART: "false", ...offline }).status).toBe(0);
-    const off = spawnSync("sh", [hookFile], {
+    expect(
+      (await install(prefix, { TARBALL: tarball, POSTSTART: "false", ...offline })).status,
+    ).toBe(0);
+    const off = await runChild("sh", [hookFile], {
       cwd: workspace,
       env: { PATH: "/usr/bin:/bin", XDG_STATE_HOME: mkdtempSync(join(tmpdir(), "dbstate-")) },
-      encoding: "utf8",
     });
     expect(off.status).toBe(0);
     expect(off.stdout).toContain("post-start not run (the Feature's postStart option is false)");
   }, 180_000);
 
-  it("install.sh refuses a package named dev-bootstrap that is not this project (the registry name is another's)", () => {
+  it("install.sh refuses a package named dev-bootstrap that is not this project (the registry name is another's)", async () => {
     const prefix = mkdtempSync(join(tmpdir(), "dbfeature-"));
     // A package of that name with none of our commands, packed as the registry would serve it.
     const other = mkdtempSync(join(tmpdir(), "dbfeature-other-"));
@@ -235,20 +232,19 @@ describe("the Dev Container Feature", () => {
       }),
     );
     writeFileSync(join(other, "bin", "x.js"), "#!/usr/bin/env node\n");
-    const pack = spawnSync("npm", ["pack", "--silent", "--pack-destination", other], {
+    const pack = await runChild("npm", ["pack", "--silent", "--pack-destination", other], {
       cwd: other,
-      encoding: "utf8",
     });
     expect(pack.status).toBe(0);
-    const r = install(prefix, { TARBALL: join(other, pack.stdout.trim()) });
+    const r = await install(prefix, { TARBALL: join(other, pack.stdout.trim()) });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("it is not this dev-bootstrap");
     expect(r.stderr).toContain("hint: use the tarball option");
   });
 
-  it("install.sh refuses a tarball that does not exist, with a hint", () => {
+  it("install.sh refuses a tarball that does not exist, with a hint", async () => {
     const prefix = mkdtempSync(join(tmpdir(), "dbfeature-"));
-    const r = install(prefix, { TARBALL: "/nonexistent/dev-bootstrap.tgz" });
+    const r = await install(prefix, { TARBALL: "/nonexistent/dev-bootstrap.tgz" });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("error: tarball /nonexistent/dev-bootstrap.tgz not found");
     expect(r.stderr).toContain("hint: make one with 'npm pack'");
@@ -256,12 +252,12 @@ describe("the Dev Container Feature", () => {
 });
 
 describe("a failed start is loud but never blocks the container", () => {
-  it("the hook exits 0 when post-start fails, records the step, and every new shell prints one line until a green start", () => {
-    const prefix = installedFeature();
+  it("the hook exits 0 when post-start fails, records the step, and every new shell prints one line until a green start", async () => {
+    const prefix = await installedFeature();
     const state = mkdtempSync(join(tmpdir(), "dbstate-"));
     // A workspace without fixtures: the real post-start fails at its first step.
     const broken = mkdtempSync(join(tmpdir(), "dbws-"));
-    const r = hook(prefix, broken, state, ["--no-tilt"]);
+    const r = await hook(prefix, broken, state, ["--no-tilt"]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("vault:fixtures");
     expect(r.stderr).toContain(
@@ -275,58 +271,57 @@ describe("a failed start is loud but never blocks the container", () => {
       explain: "dev-bootstrap why",
     });
     const line = `dev-bootstrap: the last post-start failed at vault:fixtures; run 'dev-bootstrap why' in ${broken} to see why`;
-    expect(newShell(prefix, state)).toEqual([line]);
-    expect(newShell(prefix, state)).toEqual([line]);
+    expect(await newShell(prefix, state)).toEqual([line]);
+    expect(await newShell(prefix, state)).toEqual([line]);
 
     // A green start (the workspace's own install succeeds) clears it.
-    const green = hook(prefix, workspaceWith('echo "post-start: ok"'), state);
+    const green = await hook(prefix, workspaceWith('echo "post-start: ok"'), state);
     expect(green.status, green.stderr).toBe(0);
     expect(green.stderr).toBe("");
     expect(statusOf(state)).toMatchObject({ result: "ok", exit: "0" });
     expect(statusOf(state).message).toBeUndefined();
-    expect(newShell(prefix, state)).toEqual([]);
+    expect(await newShell(prefix, state)).toEqual([]);
   }, 180_000);
 
-  it("the workspace's own install names npx in the line; a missing install is a failed start too", () => {
-    const prefix = installedFeature();
+  it("the workspace's own install names npx in the line; a missing install is a failed start too", async () => {
+    const prefix = await installedFeature();
     const state = mkdtempSync(join(tmpdir(), "dbstate-"));
     const ws = workspaceWith("echo 'post-start: vault unreachable' >&2; exit 1");
-    const r = hook(prefix, ws, state);
+    const r = await hook(prefix, ws, state);
     expect(r.status).toBe(0);
     expect(r.stderr).toContain("post-start: vault unreachable");
     // A stand-in writes no journal: no step is known, the exit code stands in for it.
-    expect(newShell(prefix, state)).toEqual([
+    expect(await newShell(prefix, state)).toEqual([
       `dev-bootstrap: the last post-start failed (exit 1); run 'npx dev-bootstrap why' in ${ws} to see why`,
     ]);
 
     // version none and a workspace without the package: the hook cannot find post-start.
-    const none = installedFeature({ TARBALL: "", VERSION: "none" });
+    const none = await installedFeature({ TARBALL: "", VERSION: "none" });
     const empty = mkdtempSync(join(tmpdir(), "dbws-"));
-    const missing = spawnSync("sh", [join(none, "share/dev-bootstrap/post-start.sh")], {
+    const missing = await runChild("sh", [join(none, "share/dev-bootstrap/post-start.sh")], {
       cwd: empty,
       env: { PATH: "/usr/bin:/bin", XDG_STATE_HOME: state },
-      encoding: "utf8",
     });
     expect(missing.status).toBe(0);
     expect(missing.stderr).toContain("dev-bootstrap: error: dev-bootstrap-post-start not found");
     expect(statusOf(state)).toMatchObject({ result: "failed", exit: "127" });
-    expect(newShell(none, state)).toEqual([
+    expect(await newShell(none, state)).toEqual([
       `dev-bootstrap: the last post-start failed at install (dev-bootstrap-post-start not found); run 'npm ls @ameide/dev-bootstrap' in ${empty} to see why`,
     ]);
   }, 180_000);
 
-  it("failOnError true: the hook exits with post-start's code, and still records the failure", () => {
-    const prefix = installedFeature({ FAILONERROR: "true" });
+  it("failOnError true: the hook exits with post-start's code, and still records the failure", async () => {
+    const prefix = await installedFeature({ FAILONERROR: "true" });
     const state = mkdtempSync(join(tmpdir(), "dbstate-"));
-    const r = hook(prefix, workspaceWith("exit 3"), state);
+    const r = await hook(prefix, workspaceWith("exit 3"), state);
     expect(r.status).toBe(3);
     expect(r.stderr).not.toContain("container start-up goes on");
     expect(statusOf(state)).toMatchObject({ result: "failed", exit: "3" });
-    expect(newShell(prefix, state)).toHaveLength(1);
+    expect(await newShell(prefix, state)).toHaveLength(1);
   }, 180_000);
 
   it("a signal to the hook reaches post-start, and the interrupted start counts as failed", async () => {
-    const prefix = installedFeature();
+    const prefix = await installedFeature();
     const state = mkdtempSync(join(tmpdir(), "dbstate-"));
     // post-start traps TERM, says so and exits 143; it announces itself, then waits.
     const ws = workspaceWith(
@@ -394,7 +389,7 @@ describe("the Feature's devcontainer features test layout", () => {
         "",
       ].join("\n"),
     );
-    return spawnSync("bash", [`./${script}`], {
+    return runChild("bash", [`./${script}`], {
       cwd: dir,
       env: {
         PATH: `${dir}:${process.env.PATH}`,
@@ -402,31 +397,36 @@ describe("the Feature's devcontainer features test layout", () => {
         DEV_BOOTSTRAP_PREFIX: prefix,
         DEV_BOOTSTRAP_ETC: join(prefix, "etc"),
       },
-      encoding: "utf8",
       timeout: 120_000,
     });
   }
 
-  it("test.sh passes against the Feature with its default options", () => {
-    const r = runFeatureTest("test.sh", installedFeature({ TARBALL: "", VERSION: "none" }));
+  it("test.sh passes against the Feature with its default options", async () => {
+    const r = await runFeatureTest(
+      "test.sh",
+      await installedFeature({ TARBALL: "", VERSION: "none" }),
+    );
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("passed: a new interactive shell prints one line");
     expect(r.stdout).toContain("Test Passed!");
   }, 180_000);
 
-  it("the post_start_off scenario passes against its options", () => {
-    const r = runFeatureTest("post_start_off.sh", installedFeature({ POSTSTART: "false" }));
+  it("the post_start_off scenario passes against its options", async () => {
+    const r = await runFeatureTest(
+      "post_start_off.sh",
+      await installedFeature({ POSTSTART: "false" }),
+    );
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("Test Passed!");
   }, 180_000);
 
-  it("packages with the real Dev Container CLI into a Feature artifact and a collection that validate", () => {
+  it("packages with the real Dev Container CLI into a Feature artifact and a collection that validate", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "dbfeature-pkg-")), "output");
     const cli = join(REPO, "node_modules/@devcontainers/cli/devcontainer.js");
-    const r = spawnSync(
+    const r = await runChild(
       process.execPath,
       [cli, "features", "package", join(REPO, "devcontainer-feature/src"), "-o", out],
-      { encoding: "utf8", timeout: 120_000 },
+      { timeout: 120_000 },
     );
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual([

@@ -61,7 +61,7 @@ async function applyAsFlyway(
           parsed.file.version,
           parsed.file.description,
           name,
-          referenceChecksums([text])[0],
+          (await referenceChecksums([text]))[0],
           !failed,
         ],
       );

@@ -7,7 +7,7 @@
  * stand-in that really migrates. After each guide the health check with
  * --connect must pass.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import {
   appendFileSync,
   cpSync,
@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, cleanEnv, REPO } from "../helpers/cli.js";
 import { type GuideStep, mergeYaml, missingLines, parseGuide } from "../helpers/guides.js";
 import { kubectlBinary } from "../helpers/helm.js";
+import { runChild } from "../helpers/run-child.js";
 import { migratingFlywayDir } from "../helpers/standin.js";
 import { until } from "../helpers/wait.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -60,11 +61,10 @@ interface Ran {
 /** Stand-ins of the tools a guide may say it needs beyond the sandbox. */
 const NEEDED: Record<string, () => string> = { flyway: migratingFlywayDir };
 
-function sh(command: string, needs: readonly string[] = []): Ran {
+async function sh(command: string, needs: readonly string[] = []): Promise<Ran> {
   const path = needs.map((t) => `export PATH=${NEEDED[t]!()}:$PATH`).join("\n");
-  const r = spawnSync("bash", ["-c", `${prelude}\n${path}\n${command}`], {
+  const r = await runChild("bash", ["-c", `${prelude}\n${path}\n${command}`], {
     cwd: ws.dir,
-    encoding: "utf8",
     env: cleanEnv({ HOME: join(ws.dir, ".home") }),
   });
   return { command, code: r.status ?? 128, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
@@ -131,7 +131,9 @@ async function runStep(step: GuideStep, where: string): Promise<void> {
       `${where}: say in the text before the block that it needs ${tool}, which the sandbox lacks`,
     ).toMatch(new RegExp(`${tool}[\\s\\S]*sandbox|sandbox[\\s\\S]*${tool}`, "i"));
   }
-  const ran = step.commands.map((c) => sh(c, needs));
+  // One after another, as the reader types them.
+  const ran: Ran[] = [];
+  for (const c of step.commands) ran.push(await sh(c, needs));
   const transcript = ran.map((r) => `$ ${r.command}   (exit ${r.code})\n${r.output}`).join("\n");
   for (const r of ran) expect(r.code, `${where}: ${r.command}\n${transcript}`).toBe(0);
   if (step.expect) {
@@ -186,13 +188,13 @@ describe("every guide in docs/ runs as written against one kept sandbox", () => 
     it(guide, async () => {
       const steps = parseGuide(join(DOCS, guide));
       for (const step of steps) await runStep(step, `docs/${guide}:${step.line}`);
-      const check = sh("dev-bootstrap check-db-migrations-secret --connect");
+      const check = await sh("dev-bootstrap check-db-migrations-secret --connect");
       expect(check.code, check.output).toBe(0);
     }, 180_000);
 
     if (guide === "migrations-by-hand.md") {
       it("demo seed data: applied as its own group, and a second migrate inserts nothing twice", async () => {
-        const status = JSON.parse(sh("dev-bootstrap flyway-status --json").stdout) as {
+        const status = JSON.parse((await sh("dev-bootstrap flyway-status --json")).stdout) as {
           databases: Array<{
             database: string;
             locations: string[];
@@ -211,18 +213,20 @@ describe("every guide in docs/ runs as written against one kept sandbox", () => 
         const counts = () => rowCounts();
         const before = await counts();
         expect(before).toEqual({ organizations: 2, users: 3, agents: 2 });
-        const again = sh("dev-bootstrap run-flyway-cli migrate", ["flyway"]);
+        const again = await sh("dev-bootstrap run-flyway-cli migrate", ["flyway"]);
         expect(again.output).toMatch(/\[flyway:platform\] .*No migration necessary/);
         // Even when Flyway reruns the repeatable (its file changed), nothing is inserted twice.
         appendFileSync(
           join(ws.dir, "db/flyway/seed/platform/R__Demo_organizations.sql"),
           "-- touched\n",
         );
-        const rerun = sh("dev-bootstrap run-flyway-cli migrate --database platform", ["flyway"]);
+        const rerun = await sh("dev-bootstrap run-flyway-cli migrate --database platform", [
+          "flyway",
+        ]);
         expect(rerun.code, rerun.output).toBe(0);
         expect(rerun.output).toContain('with repeatable migration "Demo organizations"');
         expect(await counts()).toEqual(before);
-        expect(sh("dev-bootstrap flyway-status").code).toBe(0);
+        expect((await sh("dev-bootstrap flyway-status")).code).toBe(0);
       }, 120_000);
     }
   }
@@ -231,7 +235,7 @@ describe("every guide in docs/ runs as written against one kept sandbox", () => 
 /** Rows of demo data, read as each database's own role (credentials from the cluster's secret). */
 async function rowCounts(): Promise<Record<string, number>> {
   const secret = JSON.parse(
-    sh("kubectl -n ameide get secret db-migrations-local -o json").stdout,
+    (await sh("kubectl -n ameide get secret db-migrations-local -o json")).stdout,
   ) as { data: Record<string, string> };
   const value = (k: string) => Buffer.from(secret.data[k]!, "base64").toString("utf8");
   const count = async (prefix: string, tables: string[]) => {

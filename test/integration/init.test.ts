@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,6 +8,7 @@ import { SecretMasker } from "../../src/core/mask.js";
 import { loadFixtures, readFixtureSources } from "../../src/flows/fixtures.js";
 import { cleanEnv, REPO, runCli } from "../helpers/cli.js";
 import { helmBinary } from "../helpers/helm.js";
+import { runChild } from "../helpers/run-child.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 describe("dev-bootstrap init", () => {
@@ -188,7 +188,7 @@ describe("dev-bootstrap init", () => {
     }>;
     expect(release!.namespace).toBe("commerce");
     const here = dirname(helmfilePath);
-    const rendered = spawnSync(
+    const rendered = await runChild(
       helmBinary(),
       [
         "template",
@@ -198,7 +198,7 @@ describe("dev-bootstrap init", () => {
         release!.namespace,
         ...release!.values.flatMap((v) => ["--values", join(here, v)]),
       ],
-      { cwd: ws.dir, encoding: "utf8" },
+      { cwd: ws.dir },
     );
     expect(rendered.status, rendered.stderr).toBe(0);
     expect(rendered.stdout).toContain('value: "orders inventory"');

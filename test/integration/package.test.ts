@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/commands.js";
 import { REPO } from "../helpers/cli.js";
 import { packTarball } from "../helpers/pack.js";
+import { runChild } from "../helpers/run-child.js";
 
 const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as {
   name: string;
@@ -41,10 +42,9 @@ const OPTIONAL_AT_RUN_TIME = new Set([
   "encoding", // node-fetch's charset conversion, inside try/catch
 ]);
 
-function packedFiles(): string[] {
-  const r = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+async function packedFiles(): Promise<string[]> {
+  const r = await runChild("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
     cwd: REPO,
-    encoding: "utf8",
   });
   expect(r.status, r.stderr).toBe(0);
   return (JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map(
@@ -76,37 +76,9 @@ function nonBuiltinImports(): Map<string, string[]> {
   return found;
 }
 
-/**
- * Runs a command to its end without blocking the test worker: an `npm ci` or a pack
- * can take a minute on a busy machine, and a worker blocked that long misses
- * vitest's own calls (its RPC times out at 60 s).
- */
-function run(
-  file: string,
-  args: string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ status: number | null; stdout: string; stderr: string; error?: Error }> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const guard = setTimeout(() => child.kill("SIGKILL"), 240_000);
-    child.on("error", (error) => {
-      clearTimeout(guard);
-      resolve({ status: null, stdout, stderr, error });
-    });
-    child.on("close", (status) => {
-      clearTimeout(guard);
-      resolve({ status, stdout, stderr });
-    });
-  });
+/** A command to its end (runChild: an `npm ci` or a pack can take a minute on a busy machine). */
+function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
+  return runChild(file, args, { cwd, env, timeout: 240_000 });
 }
 
 describe("the npm package a consumer installs", () => {
@@ -152,8 +124,8 @@ describe("the npm package a consumer installs", () => {
     }
   });
 
-  it("ships the built code, the Tilt extension, the Feature, the chart and the license, and nothing else", () => {
-    const files = packedFiles();
+  it("ships the built code, the Tilt extension, the Feature, the chart and the license, and nothing else", async () => {
+    const files = await packedFiles();
     for (const file of Object.values(pkg.bin)) expect(files).toContain(file);
     for (const file of [
       "tilt/dev_bootstrap/Tiltfile",
@@ -181,7 +153,7 @@ describe("the npm package a consumer installs", () => {
   });
 
   it("installs from the tarball offline, with an empty npm cache, as one package that runs every command", async () => {
-    const tarball = packTarball();
+    const tarball = await packTarball();
     const consumer = mkdtempSync(join(tmpdir(), "dboffline-"));
     const cache = mkdtempSync(join(tmpdir(), "dboffline-cache-"));
     const install = await run(

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import pg from "pg";
@@ -9,6 +9,7 @@ import { createKube } from "../../src/adapters/kube.js";
 import { deriveSecret } from "../../src/core/derive.js";
 import { BIN, cleanEnv, REPO, runCli } from "../helpers/cli.js";
 import { kubectlBinary } from "../helpers/helm.js";
+import { runChild } from "../helpers/run-child.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 let child: ChildProcess | undefined;
@@ -132,8 +133,7 @@ describe("sandbox", () => {
     // The PATH line puts a working dev-bootstrap on PATH.
     const binDir = exported.PATH!.replace(/:\$PATH$/, "");
     const shell = (cmd: string) =>
-      spawnSync("sh", ["-c", cmd], {
-        encoding: "utf8",
+      runChild("sh", ["-c", cmd], {
         cwd: REPO,
         env: {
           ...cleanEnv({ DEV_BOOTSTRAP_STATE_DIR: `${ws.dir}/state` }),
@@ -143,22 +143,24 @@ describe("sandbox", () => {
           HOME: ws.dir,
         },
       });
-    expect(shell("dev-bootstrap summary").stdout).toMatch(
+    expect((await shell("dev-bootstrap summary")).stdout).toMatch(
       /^run \S+ \(post-start\) started \S+: OK/,
     );
 
     // A real kubectl reaches the stand-in over TLS, trusting the CA in the kubeconfig.
-    const yaml = shell("kubectl get secret db-migrations-local -n ameide -o yaml");
+    const yaml = await shell("kubectl get secret db-migrations-local -n ameide -o yaml");
     expect(yaml.status, yaml.stderr).toBe(0);
     const got = parse(yaml.stdout) as { data: Record<string, string> };
     expect(Buffer.from(got.data.FLYWAY_USER!, "base64").toString()).toBe("platform");
     expect(Buffer.from(got.data.FLYWAY_PASSWORD!, "base64").toString()).toBe(
       password("platform/db"),
     );
-    const described = shell("kubectl -n ameide describe externalsecret platform-db-credentials");
+    const described = await shell(
+      "kubectl -n ameide describe externalsecret platform-db-credentials",
+    );
     expect(described.status, described.stderr).toBe(0);
     expect(described.stdout).toMatch(/Reason: +SecretSynced/);
-    const annotated = shell(
+    const annotated = await shell(
       "kubectl -n ameide annotate externalsecret agents-db-credentials force-sync=manual-1 --overwrite",
     );
     expect(annotated.stdout).toContain(
@@ -166,7 +168,7 @@ describe("sandbox", () => {
     );
     // kubectl now owns force-sync (an Update by another field manager); our next
     // refresh takes the trigger over instead of failing on the conflict.
-    const refresh = shell("dev-bootstrap ensure-local-secrets --refresh");
+    const refresh = await shell("dev-bootstrap ensure-local-secrets --refresh");
     expect(refresh.status, refresh.stdout + refresh.stderr).toBe(0);
     expect(refresh.stdout).toMatch(/\[eso:sync\] ✔ 2 ExternalSecret\(s\) Ready/);
 
@@ -235,7 +237,7 @@ describe("sandbox", () => {
       check();
     });
     expect(out).toContain("[watch:fixtures] ✔ 0 path(s) written; 2 already up to date in Vault");
-    expect(shell("dev-bootstrap summary --command watch-vault-fixtures").stdout).toMatch(
+    expect((await shell("dev-bootstrap summary --command watch-vault-fixtures")).stdout).toMatch(
       /^run \S+ \(watch-vault-fixtures\) started \S+: OK/,
     );
 

@@ -17,6 +17,7 @@ import type { Host, ProcPort } from "../../src/flows/host.js";
 import { startTilt } from "../../src/flows/post-start.js";
 import type { CheckpointLogger } from "../../src/log/logger.js";
 import { BIN, cleanEnv, REPO, runCli } from "../helpers/cli.js";
+import { runChild } from "../helpers/run-child.js";
 import { spawnCli } from "../helpers/spawned.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -150,20 +151,18 @@ describe("special files where state is kept are refused, never waited on", () =>
  * allowed, nothing left mounted afterwards); where that is refused these cases skip.
  */
 const canMount =
-  spawnSync("unshare", ["-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], {
-    stdio: "ignore",
-  }).status === 0;
+  (await runChild("unshare", ["-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"]))
+    .status === 0;
 const withMount = canMount ? it : it.skip;
 const mountNote = canMount
   ? ""
   : " (skipped: unshare -rm with a tmpfs mount is not permitted here)";
 
 /** Runs `script` (sh) in a private mount namespace, in the workspace, with `$DB` the CLI. */
-function inNamespace(ws: Workspace, env: NodeJS.ProcessEnv, script: string) {
-  const r = spawnSync("unshare", ["-rm", "sh", "-c", script], {
+async function inNamespace(ws: Workspace, env: NodeJS.ProcessEnv, script: string) {
+  const r = await runChild("unshare", ["-rm", "sh", "-c", script], {
     cwd: ws.dir,
     env: { ...env, DB: `${process.execPath} ${BIN}` },
-    encoding: "utf8",
     timeout: 60_000,
   });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
@@ -175,7 +174,7 @@ describe(`a full or read-only state directory${mountNote}`, () => {
     async () => {
       const ws = workspace();
       mkdirSync(state(ws), { recursive: true });
-      const r = inNamespace(
+      const r = await inNamespace(
         ws,
         await envFor(),
         [
@@ -206,7 +205,7 @@ describe(`a full or read-only state directory${mountNote}`, () => {
   withMount("read-only: one line naming the lock and EROFS, never a stack trace", async () => {
     const ws = workspace();
     mkdirSync(state(ws), { recursive: true });
-    const r = inNamespace(
+    const r = await inNamespace(
       ws,
       await envFor(),
       'mount -t tmpfs -o size=64k,ro tmpfs .dev-bootstrap\n$DB ensure-local-secrets; echo "exit=$?"',

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import {
   chmodSync,
   cpSync,
@@ -13,6 +12,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/commands.js";
 import { REPO } from "../helpers/cli.js";
+import { runChild } from "../helpers/run-child.js";
 import { evalTiltfile, resources, type TiltCall, tiltfileRunner } from "../helpers/starlark.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
@@ -63,8 +63,8 @@ function consumer(body: string): string {
   return makeWorkspace({ Tiltfile: body }).write("Tiltfile", body);
 }
 
-function ok(tiltfile: string, subcommand = "up"): TiltCall[] {
-  const r = evalTiltfile(tiltfile, subcommand);
+async function ok(tiltfile: string, subcommand = "up"): Promise<TiltCall[]> {
+  const r = await evalTiltfile(tiltfile, subcommand);
   expect(r.code, r.stderr).toBe(0);
   return r.calls;
 }
@@ -101,8 +101,8 @@ const DEFAULT_GRAPH = {
 };
 
 describe("the Tilt extension, evaluated by go.starlark.net with Tilt's builtins stubbed", () => {
-  it("dev_bootstrap() registers the layer's resources, the watcher and the buttons, running the installed bins", () => {
-    const calls = ok(consumer(`load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap()\n`));
+  it("dev_bootstrap() registers the layer's resources, the watcher and the buttons, running the installed bins", async () => {
+    const calls = await ok(consumer(`load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap()\n`));
     const res = resources(calls);
     expect([...res.keys()]).toEqual([
       "infra:15-vault-secrets",
@@ -187,8 +187,8 @@ describe("the Tilt extension, evaluated by go.starlark.net with Tilt's builtins 
     expect(dir).not.toContain("tilt/dev_bootstrap");
   });
 
-  it("honours every option (test/Tiltfile: prefix, labels, resource_deps, layer_deps, layers, fixtures_dir, watcher, command)", () => {
-    const calls = ok(join(REPO, "tilt/dev_bootstrap/test/Tiltfile"));
+  it("honours every option (test/Tiltfile: prefix, labels, resource_deps, layer_deps, layers, fixtures_dir, watcher, command)", async () => {
+    const calls = await ok(join(REPO, "tilt/dev_bootstrap/test/Tiltfile"));
     const res = resources(calls);
     expect([...res.keys()]).toEqual([
       "vault",
@@ -236,7 +236,7 @@ describe("the Tilt extension, evaluated by go.starlark.net with Tilt's builtins 
     for (const argv of ourArgvs) expect(commandNames, argv.join(" ")).toContain(argv[2]);
   });
 
-  it("test/test.sh runs `tilt ci` on test/Tiltfile and checks each command ran after what it waits for", () => {
+  it("test/test.sh runs `tilt ci` on test/Tiltfile and checks each command ran after what it waits for", async () => {
     // No tilt can be installed here: a `tilt` whose `ci` runs the resources the Starlark
     // runner recorded, in dependency order, as `tilt ci` does (unknown deps and failing
     // commands fail it; manual resources are not started).
@@ -246,28 +246,28 @@ describe("the Tilt extension, evaluated by go.starlark.net with Tilt's builtins 
     mkdirSync(bin);
     writeFileSync(join(bin, "tilt"), MINI_TILT_CI);
     chmodSync(join(bin, "tilt"), 0o755);
+    const runner = await tiltfileRunner();
     const run = (extraEnv: Record<string, string> = {}) =>
-      spawnSync("sh", [join(work, "dev_bootstrap/test/test.sh")], {
-        encoding: "utf8",
+      runChild("sh", [join(work, "dev_bootstrap/test/test.sh")], {
         env: {
           PATH: `${bin}:${process.env.PATH}`,
-          TILTFILE_RUNNER: tiltfileRunner(),
+          TILTFILE_RUNNER: runner,
           ...extraEnv,
         },
       });
-    const r = run();
+    const r = await run();
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stderr).toContain("+ tilt ci");
     expect(r.stderr).toContain("+ tilt down");
     expect(r.stdout).toContain("run-helm-layer 42 fixtures=deploy/fixtures");
     // The script really checks the order: a run in the wrong order fails it.
-    const reversed = run({ MINI_TILT_REVERSE: "1" });
+    const reversed = await run({ MINI_TILT_REVERSE: "1" });
     expect(reversed.status).not.toBe(0);
   });
 
-  it("without layer 42, flyway:status and resource_deps hang on the secret bootstrap", () => {
+  it("without layer 42, flyway:status and resource_deps hang on the secret bootstrap", async () => {
     const res = resources(
-      ok(
+      await ok(
         consumer(
           `load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap(layers = [], resource_deps = ["db"])\n`,
         ),
@@ -281,9 +281,9 @@ describe("the Tilt extension, evaluated by go.starlark.net with Tilt's builtins 
     expect(res.get("flyway:status")?.resource_deps).toEqual(["infra:db-secrets-bootstrap"]);
   });
 
-  it("takes deps per layer and any layer of helm.layers: Vault seeding can wait for a Vault Tilt deploys", () => {
+  it("takes deps per layer and any layer of helm.layers: Vault seeding can wait for a Vault Tilt deploys", async () => {
     const res = resources(
-      ok(
+      await ok(
         consumer(`load("${EXTENSION}", "dev_bootstrap")
 dev_bootstrap(
     layers = ["15", "30", "42"],
@@ -323,7 +323,7 @@ dev_bootstrap(
     });
     // Without layer 15 the Vault seeding resource still exists, and still waits for Vault.
     const seedOnly = resources(
-      ok(
+      await ok(
         consumer(
           `load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap(layer_deps = {"15": ["vault"]})\n`,
         ),
@@ -335,13 +335,13 @@ dev_bootstrap(
     });
   });
 
-  it("labels: switched off with [], or the defaults renamed or dropped with a dict", () => {
+  it("labels: switched off with [], or the defaults renamed or dropped with a dict", async () => {
     const off = resources(
-      ok(consumer(`load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap(labels = [])\n`)),
+      await ok(consumer(`load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap(labels = [])\n`)),
     );
     for (const [name, r] of off) expect(r.labels, name).toEqual([]);
     const renamed = resources(
-      ok(
+      await ok(
         consumer(
           `load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap(labels = {"infra": "dev-bootstrap", "vault": "dev-bootstrap", "flyway": None})\n`,
         ),
@@ -357,23 +357,23 @@ dev_bootstrap(
     });
   });
 
-  it("declares the Tilt version it needs: Tilt older than 0.22.10 stops with Tilt's own message", () => {
+  it("declares the Tilt version it needs: Tilt older than 0.22.10 stops with Tilt's own message", async () => {
     const tiltfile = consumer(`load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap()\n`);
-    const calls = ok(tiltfile);
+    const calls = await ok(tiltfile);
     expect(calls.filter((c) => c.fn === "version_settings").map((c) => c.kwargs)).toEqual([
       { constraint: ">=0.22.10" },
     ]);
-    expect(evalTiltfile(tiltfile, "up", "0.22.10").code).toBe(0);
-    expect(evalTiltfile(tiltfile, "up", "0.33.21").code).toBe(0);
-    const old = evalTiltfile(tiltfile, "up", "0.22.9");
+    expect((await evalTiltfile(tiltfile, "up", "0.22.10")).code).toBe(0);
+    expect((await evalTiltfile(tiltfile, "up", "0.33.21")).code).toBe(0);
+    const old = await evalTiltfile(tiltfile, "up", "0.22.9");
     expect(old.code).toBe(1);
     expect(old.stderr).toContain(
       "you are running Tilt version 0.22.9, which doesn't match the version constraint specified in your Tiltfile: '>=0.22.10'",
     );
   });
 
-  it("loads through v1alpha1.extension_repo with a file:// URL, with no download", () => {
-    const calls = ok(
+  it("loads through v1alpha1.extension_repo with a file:// URL, with no download", async () => {
+    const calls = await ok(
       consumer(`v1alpha1.extension_repo(name = "dev-bootstrap", url = "file://${REPO}")
 v1alpha1.extension(name = "dev_bootstrap", repo_name = "dev-bootstrap", repo_path = "tilt/dev_bootstrap")
 load("ext://dev_bootstrap", "dev_bootstrap")
@@ -384,8 +384,11 @@ dev_bootstrap(watcher = False)
     expect([...resources(calls).keys()]).not.toContain("vault:fixture-watcher");
   });
 
-  it("creates no buttons on tilt down", () => {
-    const calls = ok(consumer(`load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap()\n`), "down");
+  it("creates no buttons on tilt down", async () => {
+    const calls = await ok(
+      consumer(`load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap()\n`),
+      "down",
+    );
     expect(calls.filter((c) => c.fn.startsWith("v1alpha1."))).toEqual([]);
   });
 
@@ -423,8 +426,8 @@ dev_bootstrap(watcher = False)
     [`fixtures_dir = ""`, "dev_bootstrap: fixtures_dir must be a non-empty string"],
   ];
   for (const [args, message] of errors) {
-    it(`fails clearly on ${args}`, () => {
-      const r = evalTiltfile(
+    it(`fails clearly on ${args}`, async () => {
+      const r = await evalTiltfile(
         consumer(`load("${EXTENSION}", "dev_bootstrap")\ndev_bootstrap(${args})\n`),
       );
       expect(r.code).toBe(1);
@@ -432,8 +435,8 @@ dev_bootstrap(watcher = False)
     });
   }
 
-  it("this repository's own Tiltfile is a consumer of the extension", () => {
-    const calls = ok(join(REPO, "Tiltfile"));
+  it("this repository's own Tiltfile is a consumer of the extension", async () => {
+    const calls = await ok(join(REPO, "Tiltfile"));
     expect([...resources(calls).keys()]).toEqual([
       "infra:15-vault-secrets",
       "infra:db-secrets-bootstrap",

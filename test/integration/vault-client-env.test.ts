@@ -24,16 +24,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanEnv, runCli } from "../helpers/cli.js";
+import { runChild } from "../helpers/run-child.js";
 import { answerVaultPreamble, sendJson } from "../helpers/vault-preamble.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 const TOKEN = "s.client-env-token";
 const dir = mkdtempSync(join(tmpdir(), "vcenv-"));
 const file = (name: string) => join(dir, name);
-const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+const ssl = async (...args: string[]) => {
+  const r = await runChild("openssl", args, { cwd: dir });
+  if (r.status !== 0) throw new Error(`openssl ${args.join(" ")} failed: ${r.stderr}`);
+};
 
-function makeCa(name: string) {
-  ssl(
+async function makeCa(name: string) {
+  await ssl(
     "req",
     "-x509",
     "-newkey",
@@ -49,8 +53,8 @@ function makeCa(name: string) {
     `/CN=${name}`,
   );
 }
-function issue(name: string, ca: string, subject: string, ext: string) {
-  ssl(
+async function issue(name: string, ca: string, subject: string, ext: string) {
+  await ssl(
     "req",
     "-newkey",
     "rsa:2048",
@@ -63,7 +67,7 @@ function issue(name: string, ca: string, subject: string, ext: string) {
     subject,
   );
   writeFileSync(file(`${name}.ext`), `${ext}\n`);
-  ssl(
+  await ssl(
     "x509",
     "-req",
     "-in",
@@ -114,13 +118,13 @@ let silentAddr = "";
 const seen = { tokens: [] as string[], paths: [] as string[] };
 
 beforeAll(async () => {
-  makeCa("ca");
-  makeCa("client-ca");
-  makeCa("stranger-ca");
-  issue("srv", "ca", "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1");
-  issue("named", "ca", "/CN=vault.test", "subjectAltName=DNS:vault.test");
-  issue("client", "client-ca", "/CN=developer", "extendedKeyUsage=clientAuth");
-  issue("stranger", "stranger-ca", "/CN=stranger", "extendedKeyUsage=clientAuth");
+  await makeCa("ca");
+  await makeCa("client-ca");
+  await makeCa("stranger-ca");
+  await issue("srv", "ca", "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1");
+  await issue("named", "ca", "/CN=vault.test", "subjectAltName=DNS:vault.test");
+  await issue("client", "client-ca", "/CN=developer", "extendedKeyUsage=clientAuth");
+  await issue("stranger", "stranger-ca", "/CN=stranger", "extendedKeyUsage=clientAuth");
   mkdirSync(file("cadir"));
   writeFileSync(file("cadir/ca.pem"), readFileSync(file("ca.pem")));
   writeFileSync(file("not-pem.txt"), "this is no certificate\n");

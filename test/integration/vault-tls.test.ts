@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanEnv, runCli } from "../helpers/cli.js";
+import { runChild } from "../helpers/run-child.js";
 import { answerVaultPreamble, sendJson } from "../helpers/vault-preamble.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
@@ -22,8 +23,11 @@ const namespaces: Array<string | undefined> = [];
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "vtls-"));
-  const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-  ssl(
+  const ssl = async (...args: string[]) => {
+    const r = await runChild("openssl", args, { cwd: dir });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(" ")} failed: ${r.stderr}`);
+  };
+  await ssl(
     "req",
     "-x509",
     "-newkey",
@@ -38,7 +42,7 @@ beforeAll(async () => {
     "-subj",
     "/CN=test-ca",
   );
-  ssl(
+  await ssl(
     "req",
     "-newkey",
     "rsa:2048",
@@ -51,7 +55,7 @@ beforeAll(async () => {
     "/CN=127.0.0.1",
   );
   execFileSync("sh", ["-c", "printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf"], { cwd: dir });
-  ssl(
+  await ssl(
     "x509",
     "-req",
     "-in",
