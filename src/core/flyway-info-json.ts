@@ -7,7 +7,7 @@
 import type { MigrationStatus } from "./flyway-status.js";
 
 /** The flyway-core release whose rules flyway-status follows (tag flyway-10.22.0). */
-const FLYWAY_RULES_VERSION = "10.22.0";
+export const FLYWAY_RULES_VERSION = "10.22.0";
 
 /** InfoOutput. */
 export interface FlywayInfoOutput {

@@ -40,7 +40,7 @@ interface ValidateError {
   message: string;
 }
 
-interface ValidateOptions {
+export interface ValidateOptions {
   ignorePatterns: readonly ValidatePattern[];
   allowPending: boolean;
   /** The highest BASELINE row's version: mismatches at or below it are not checked. */
@@ -77,7 +77,7 @@ export function stateIgnored(patterns: readonly ValidatePattern[], state: Migrat
  * matches; else the file's checksum (after placeholders, for a repeatable) must
  * equal the row's.
  */
-function checksumMatching(resolved: DiskMigration, row: HistoryRow): boolean {
+export function checksumMatching(resolved: DiskMigration, row: HistoryRow): boolean {
   return row.checksum === null || resolved.checksum === row.checksum;
 }
 

@@ -31,7 +31,7 @@ const UNIT_NS: Record<string, number> = {
 };
 
 /** Go's time.ParseDuration, in milliseconds; undefined when Go refuses the text. */
-function parseGoDuration(text: string): number | undefined {
+export function parseGoDuration(text: string): number | undefined {
   let rest = text;
   let sign = 1;
   if (rest.startsWith("-") || rest.startsWith("+")) {

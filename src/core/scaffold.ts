@@ -32,7 +32,7 @@ export interface ScaffoldLayer42 {
   packageChart: string;
 }
 
-interface ScaffoldInput {
+export interface ScaffoldInput {
   databases: ScaffoldDatabase[];
   namespace: string;
   fixturesDir: string;
@@ -86,7 +86,7 @@ export const SETTING_KEYS = [
 ] as const;
 
 /** A YAML scalar: plain when that reads back as the same string, else double-quoted (JSON is YAML). */
-function yamlScalar(value: string): string {
+export function yamlScalar(value: string): string {
   const plain =
     /^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*$/.test(value) &&
     !/^(true|false|yes|no|on|off|null|~|y|n)$/i.test(value) &&

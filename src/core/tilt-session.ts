@@ -11,7 +11,7 @@
 import { resolve } from "node:path";
 
 /** Tilt's default web/API port (`tilt up --port`, TILT_PORT). */
-const TILT_DEFAULT_PORT = 10350;
+export const TILT_DEFAULT_PORT = 10350;
 
 /** The argv that asks the Tilt on TILT_PORT for its session. */
 export const TILT_SESSION_ARGS = ["get", "session", "Tiltfile", "-o", "json"] as const;

@@ -14,7 +14,7 @@ const TARGET_SESSION_ATTRS: Record<string, string> = {
 };
 
 /** One pgjdbc parameter under libpq's name. */
-function toLibpqParam([key, value]: [string, string]): [string, string] {
+export function toLibpqParam([key, value]: [string, string]): [string, string] {
   if (key === "connectTimeout") return ["connect_timeout", value];
   if (key === "ApplicationName") return ["application_name", value];
   if (key === "targetServerType" && TARGET_SESSION_ATTRS[value])

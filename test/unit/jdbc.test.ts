@@ -4,7 +4,8 @@
  * the way back gives the libpq URL `psql` and pg take.
  */
 import { describe, expect, it } from "vitest";
-import { ParamError, toLibpqParam, toPgjdbcParam } from "../../src/core/jdbc.js";
+import { ParamError, toPgjdbcParam } from "../../src/core/jdbc.js";
+import { toLibpqParam } from "../helpers/libpq-url.js";
 
 describe("toPgjdbcParam", () => {
   it("maps connect_timeout and application_name to pgjdbc's names, values unchanged", () => {
