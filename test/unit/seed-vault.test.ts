@@ -7,7 +7,7 @@
  * whose outcome is unknown is said to be unknown, never blamed on another writer.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import type { KvRead, Vault } from "../../src/adapters/vault.js";
+import type { Health, KvRead, Vault } from "../../src/adapters/vault.js";
 import {
   VaultAnswerError,
   VaultHttpError,
@@ -46,7 +46,7 @@ function memoryVault() {
   };
   const api = {
     addr: "http://vault.test:8200",
-    health: async () => ({ status: 200, state: "active" as const }),
+    health: async (): Promise<Health> => ({ status: 200, state: "active" }),
     lookupSelf: async () => ({ policies: ["root"] }),
     readMount: async () => ({ type: "kv", version: "2" }),
     enableKv2: async () => {},
@@ -148,13 +148,24 @@ beforeEach(() => {
   log = new CheckpointLogger({
     runId: "run-1",
     command: "ensure-local-secrets",
-    format: "human",
+    format: "json",
     colour: false,
     out: { write: (text: string) => (out += text) },
     journal: undefined,
     masker,
   });
 });
+
+/** The run's output, one record a line (the journal's shape). */
+const records = () =>
+  out
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+const notes = () => records().filter((r) => r.status === undefined);
+const checkpoint = (step: string, status: string) =>
+  records().find((r) => r.step === step && r.status === status);
 
 const seed = (
   fixtures: Array<[string, ResolvedPath]>,
@@ -180,8 +191,13 @@ describe("seeding Vault in-process", () => {
       { key: "PASSWORD", action: "create" },
     ]);
     expect(first.held.get("app/db")).toEqual({ USER: "app", PASSWORD: "s3cret" });
-    expect(out).toContain("Vault sync success (written 1, unchanged 0, paths 1)");
-    expect(out).toContain("seeding 1 path(s) under secret/");
+    expect(checkpoint("vault:seed", "start")?.message).toBe("seeding 1 path(s) under secret/");
+    expect(checkpoint("vault:seed", "ok")).toMatchObject({
+      message: "Vault sync success (written 1, unchanged 0, paths 1)",
+      details: { written: 1, unchanged: 0, paths: 1 },
+    });
+    // A missing path is created, not announced as a deleted one.
+    expect(out).not.toContain("soft-deleted");
     expect(out).not.toContain("s3cret");
 
     out = "";
@@ -220,8 +236,12 @@ describe("seeding Vault in-process", () => {
     const result = await seed([fixture("app/db", { PASSWORD: "p" })]);
     expect(vault.state.writes).toEqual([{ path: "app/db", cas: 2, data: { PASSWORD: "p" } }]);
     expect(result.paths[0]).toMatchObject({ action: "create", found: "deleted", written: true });
-    expect(out).toContain(
-      "secret/app/db: latest version 2 is soft-deleted; writing a new version on top (undelete not attempted)",
+    expect(notes()).toContainEqual(
+      expect.objectContaining({
+        step: "vault:seed",
+        message:
+          "secret/app/db: latest version 2 is soft-deleted; writing a new version on top (undelete not attempted)",
+      }),
     );
   });
 
@@ -255,8 +275,12 @@ describe("seeding Vault in-process", () => {
     const result = await seed([fixture("app/db", { K: "v" })]);
     expect(vault.state.writes).toEqual([{ path: "app/db", cas: 0, data: { K: "v" } }]);
     expect(result.paths[0]).toMatchObject({ written: true });
-    expect(out).toContain(
-      "secret/app/db: changed by another writer (check-and-set 0 did not match); re-reading",
+    expect(notes()).toContainEqual(
+      expect.objectContaining({
+        step: "vault:seed",
+        message:
+          "secret/app/db: changed by another writer (check-and-set 0 did not match); re-reading",
+      }),
     );
     expect(clock.sleeps).toHaveLength(1);
     expect(clock.sleeps[0]).toBeGreaterThan(0);
@@ -284,8 +308,12 @@ describe("seeding Vault in-process", () => {
     expect(result.paths[0]).toMatchObject({ action: "create", found: "missing", written: true });
     expect(result.written).toBe(1);
     expect(result.held.get("app/db")).toEqual({ K: "v" });
-    expect(out).toContain(
-      "secret/app/db: connection lost after the write was sent (ECONNRESET); re-reading to see whether it landed",
+    expect(notes()).toContainEqual(
+      expect.objectContaining({
+        step: "vault:seed",
+        message:
+          "secret/app/db: connection lost after the write was sent (ECONNRESET); re-reading to see whether it landed",
+      }),
     );
   });
 
@@ -327,8 +355,11 @@ describe("seeding Vault in-process", () => {
       "the write to secret/app/db may or may not have been applied: POST /v1/secret/data/app/db: answer is not JSON; re-reading showed our values are not there (yet)",
     );
     expect(vault.state.writes).toEqual([]);
-    expect(out).toContain(
-      "secret/app/db: unusable answer to the write; re-reading to see whether it landed",
+    expect(notes()).toContainEqual(
+      expect.objectContaining({
+        step: "vault:seed",
+        message: "secret/app/db: unusable answer to the write; re-reading to see whether it landed",
+      }),
     );
   });
 
@@ -409,5 +440,125 @@ describe("seeding Vault in-process", () => {
     );
     expect(vault.state.reads).toBe(1);
     expect(clock.sleeps).toEqual([]);
+  });
+
+  it("a 400 that is no check-and-set mismatch fails at once, and so does a 500 that mentions one", async () => {
+    vault.faults.push(
+      (path) => new VaultHttpError(400, ["invalid request"], "POST", `/v1/secret/data/${path}`, {}),
+    );
+    await expect(seed([fixture("app/db", { K: "v" })])).rejects.toThrow(
+      "Vault request failed: POST /v1/secret/data/app/db: HTTP 400: invalid request",
+    );
+    vault.faults.push(
+      (path) =>
+        new VaultHttpError(
+          500,
+          ["failed to check-and-set: storage unavailable"],
+          "POST",
+          `/v1/secret/data/${path}`,
+          {},
+        ),
+    );
+    await expect(seed([fixture("app/db", { K: "v" })])).rejects.toThrow("HTTP 500");
+    expect(vault.state.reads).toBe(2);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it("a mismatch among other errors of a 400 is still a mismatch", async () => {
+    vault.faults.push(
+      (path) =>
+        new VaultHttpError(
+          400,
+          ["1 error occurred", "check-and-set parameter did not match the current version"],
+          "POST",
+          `/v1/secret/data/${path}`,
+          {},
+        ),
+    );
+    const result = await seed([fixture("app/db", { K: "v" })]);
+    expect(result.written).toBe(1);
+  });
+
+  it("a re-read after a mismatch that fails is a Vault failure, not an unknown write", async () => {
+    vault.faults.push(casMismatch);
+    vault.readFaults.push(
+      undefined,
+      () => new VaultHttpError(500, ["internal error"], "GET", "/v1/secret/data/app/db", {}),
+    );
+    const error = await seed([fixture("app/db", { K: "v" })]).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      "Vault request failed: GET /v1/secret/data/app/db: HTTP 500: internal error",
+    );
+  });
+
+  it("a write refused before it was sent is not re-read as a lost one", async () => {
+    vault.faults.push(
+      (path) =>
+        new VaultNetworkError(
+          `POST /v1/secret/data/${path}: connect ECONNREFUSED`,
+          "ECONNREFUSED",
+          "POST",
+          path,
+          false,
+        ),
+    );
+    await expect(seed([fixture("app/db", { K: "v" })])).rejects.toThrow(
+      "Vault request failed: POST /v1/secret/data/app/db: connect ECONNREFUSED",
+    );
+    expect(vault.state.reads).toBe(1);
+  });
+
+  it("a path with no values that Vault lacks is unchanged, not written", async () => {
+    const result = await seed([fixture("app/empty", {})]);
+    expect(result.paths[0]).toMatchObject({
+      action: "unchanged",
+      found: "missing",
+      written: false,
+    });
+    expect(result.held.has("app/empty")).toBe(false);
+    expect(vault.state.writes).toEqual([]);
+  });
+
+  it("an error that is none of Vault's passes through unreported, for the CLI to report once", async () => {
+    vault.faults.push(() => new TypeError("boom"));
+    await expect(seed([fixture("app/db", { K: "v" })])).rejects.toThrow("boom");
+    expect(checkpoint("vault:seed", "fail")).toBeUndefined();
+    vault.faults.push(forbidden);
+    await expect(seed([fixture("app/db", { K: "v" })])).rejects.toThrow("permission denied");
+    expect(checkpoint("vault:seed", "fail")).toMatchObject({
+      message: expect.stringContaining("permission denied: the Vault token lacks 'create'"),
+    });
+  });
+
+  it("waits for a sealed Vault within vault.readyTimeoutSeconds", async () => {
+    let sealed = 2;
+    vault.api.health = async () =>
+      sealed-- > 0
+        ? { status: 503, state: "sealed" as const }
+        : { status: 200, state: "active" as const };
+    const result = await seed([fixture("app/db", { K: "v" })]);
+    expect(result.written).toBe(1);
+    expect(clock.sleeps.length).toBeGreaterThanOrEqual(2);
+
+    sealed = Number.POSITIVE_INFINITY;
+    const started = clock.elapsed();
+    await expect(
+      seedVault(
+        host,
+        resolveConfig({
+          cwd: makeWorkspace({ "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 3\n" }).dir,
+          env: {},
+        }),
+        log,
+        {
+          fixtures: new Map([fixture("app/db", { K: "w" })]),
+          plan: false,
+        },
+      ),
+    ).rejects.toThrow();
+    const waited = clock.elapsed() - started;
+    expect(waited).toBeGreaterThanOrEqual(3000);
+    expect(waited).toBeLessThan(3000 + 10_000);
+    expect(vault.store.get("app/db")!.data).toEqual({ K: "v" });
   });
 });
