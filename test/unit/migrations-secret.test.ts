@@ -230,10 +230,7 @@ describe("the migrations secret, ensure mode", () => {
     synced();
     const first = await bootstrap();
     expect(first.written).toBe(true);
-    expect(first.sources).toEqual([
-      "platform-db-credentials (ESO)",
-      "agents-db-credentials (ESO)",
-    ]);
+    expect(first.sources).toEqual(["platform-db-credentials (ESO)", "agents-db-credentials (ESO)"]);
     const created = secret()!;
     expect(created.labels).toEqual(MANAGED);
     expect(Object.keys(created.data).sort()).toEqual([...first.keys].sort());
@@ -282,9 +279,7 @@ describe("the migrations secret, ensure mode", () => {
     kube.state.faults.push(apiError(409, "Conflict", "replace", `${NS}/${NAME}`));
     await bootstrap();
     expect(Object.values(secret()!.data)).toContain("p2");
-    expect(out).toContain(
-      `secret ${NS}/${NAME}: Conflict; re-reading (attempt 1 of 4)`,
-    );
+    expect(out).toContain(`secret ${NS}/${NAME}: Conflict; re-reading (attempt 1 of 4)`);
     expect(clock.sleeps).toHaveLength(1);
 
     synced("p3", "a1");
