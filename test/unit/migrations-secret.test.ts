@@ -47,14 +47,28 @@ function memoryKube() {
     faults: [] as unknown[],
     verbs: [] as string[],
     createdNamespaces: [] as string[],
+    /** Thrown by reads of these Secrets (by name) or of the namespace ("Namespace"). */
+    readFaults: new Map<string, unknown>(),
+    /** The objects sent to create and replace, as sent. */
+    sent: [] as Array<Record<string, unknown>>,
+  };
+  /** The API refuses what it does not serve, as a real API server does (404). */
+  const served = (apiVersion: unknown, kind: unknown) => {
+    if (apiVersion !== "v1" || (kind !== "Secret" && kind !== "Namespace"))
+      throw apiError(404, "NotFound", "write", `${String(apiVersion)}/${String(kind)}`);
   };
   const key = (ns: string | undefined, name: string) => `${ns}/${name}`;
   const put = (ns: string, name: string, s: Omit<Stored, "rv">) =>
     secrets.set(key(ns, name), { ...s, rv: ++rv });
   const api = {
-    read: async (_v: string, kind: string, _ns: string | undefined, name: string) =>
-      kind === "Namespace" && namespaces.has(name) ? { metadata: { name } } : undefined,
+    read: async (v: string, kind: string, _ns: string | undefined, name: string) => {
+      if (state.readFaults.has(kind)) throw state.readFaults.get(kind);
+      return v === "v1" && kind === "Namespace" && namespaces.has(name)
+        ? { metadata: { name } }
+        : undefined;
+    },
     readSecret: async (ns: string, name: string): Promise<SecretRead | undefined> => {
+      if (state.readFaults.has(name)) throw state.readFaults.get(name);
       const s = secrets.get(key(ns, name));
       if (!s) return undefined;
       const encoded = Object.fromEntries(
@@ -79,13 +93,16 @@ function memoryKube() {
       };
     },
     create: async (object: {
+      apiVersion: string;
       kind: string;
       metadata: { name: string; namespace?: string; labels?: Record<string, string> };
       data?: Record<string, string>;
     }) => {
       state.verbs.push(`create ${object.kind}`);
+      state.sent.push(object);
       const fault = state.faults.shift();
       if (fault) throw fault;
+      served(object.apiVersion, object.kind);
       if (object.kind === "Namespace") {
         namespaces.add(object.metadata.name);
         state.createdNamespaces.push(object.metadata.name);
@@ -102,6 +119,8 @@ function memoryKube() {
       return object;
     },
     replace: async (object: {
+      apiVersion: string;
+      kind: string;
       metadata: {
         name: string;
         namespace: string;
@@ -111,8 +130,10 @@ function memoryKube() {
       data?: Record<string, string>;
     }) => {
       state.verbs.push("replace Secret");
+      state.sent.push(object);
       const fault = state.faults.shift();
       if (fault) throw fault;
+      served(object.apiVersion, object.kind);
       const k = key(object.metadata.namespace, object.metadata.name);
       const s = secrets.get(k)!;
       if (String(s.rv) !== object.metadata.resourceVersion)
@@ -128,7 +149,8 @@ function memoryKube() {
       });
       return object;
     },
-    delete: async (_v: string, _kind: string, ns: string, name: string) => {
+    delete: async (v: string, kind: string, ns: string, name: string) => {
+      served(v, kind);
       state.verbs.push("delete Secret");
       secrets.delete(key(ns, name));
     },
@@ -197,7 +219,7 @@ beforeEach(() => {
   log = new CheckpointLogger({
     runId: "run-1",
     command: "bootstrap-db-migrations-secret",
-    format: "human",
+    format: "json",
     colour: false,
     out: { write: (text: string) => (out += text) },
     journal: undefined,
@@ -224,6 +246,23 @@ function synced(platform = "p1", agents = "a1") {
   vault.state.store.set("agents/db", creds("agents", agents));
 }
 const secret = () => kube.state.secrets.get(`${NS}/${NAME}`);
+/** The run's checkpoints and notes, one record a line (the journal's shape). */
+const records = () =>
+  out
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+const checkpoint = (status: string) =>
+  records().find((r) => r.step === "db-migrations-secret" && r.status === status);
+const KEYS = [
+  "AGENTS_FLYWAY_PASSWORD",
+  "AGENTS_FLYWAY_URL",
+  "AGENTS_FLYWAY_USER",
+  "FLYWAY_PASSWORD",
+  "FLYWAY_URL",
+  "FLYWAY_USER",
+];
 
 describe("the migrations secret, ensure mode", () => {
   it("creates it from ESO's Secrets with the managed-by label, then a rerun writes nothing", async () => {
@@ -564,5 +603,232 @@ describe("the migrations secret, verify mode", () => {
       `could not compare ${NS}/platform-db-credentials with Vault secret/platform/db (GET /v1/secret/data/x: connect ECONNREFUSED 127.0.0.1:8200) — fix: make Vault answer ('vault status'), then rerun the check`,
     );
     expect(kube.state.verbs).toEqual([]);
+  });
+});
+
+describe("the migrations secret: what it is built from, and what it reports", () => {
+  it("creates a v1 Opaque Secret with the primary database's keys unprefixed", async () => {
+    synced("platform-pass-1", "agents-pass-1");
+    const result = await bootstrap();
+    expect([...result.keys].sort()).toEqual(KEYS);
+    expect(Object.keys(secret()!.data).sort()).toEqual(KEYS);
+    expect(kube.state.sent.at(-1)).toMatchObject({
+      apiVersion: "v1",
+      kind: "Secret",
+      type: "Opaque",
+    });
+    expect(secret()!.data.FLYWAY_PASSWORD).toBe("platform-pass-1");
+    expect(checkpoint("ok")).toMatchObject({
+      details: { written: true, keys: result.keys, sources: result.sources },
+    });
+    // ESO's values are registered for masking where they enter the run.
+    expect(host.masker.mask("x agents-pass-1 y")).not.toContain("agents-pass-1");
+  });
+
+  it("keeps the labels someone else set when it rewrites", async () => {
+    synced();
+    await bootstrap();
+    kube.put(NS, NAME, { ...secret()!, labels: { team: "data", ...MANAGED } });
+    synced("p2", "a1");
+    await bootstrap();
+    expect(secret()!.labels).toEqual({ team: "data", ...MANAGED });
+    expect(kube.state.sent.at(-1)).toMatchObject({ apiVersion: "v1", kind: "Secret" });
+  });
+
+  it("names every key that would change, and every non-UTF-8 key", async () => {
+    synced();
+    await bootstrap();
+    const data = { ...secret()!.data, FLYWAY_URL: "x", FLYWAY_USER: "y" };
+    delete data.AGENTS_FLYWAY_URL;
+    delete data.AGENTS_FLYWAY_USER;
+    kube.put(NS, NAME, { ...secret()!, data });
+    const error = (await bootstrap({ mode: "verify" }).catch((e: unknown) => e)) as FindingsError;
+    expect(error.problems).toEqual([
+      `secret ${NS}/${NAME} differs from what ensure would write: FLYWAY_URL, FLYWAY_USER would be updated; AGENTS_FLYWAY_URL, AGENTS_FLYWAY_USER would be added`,
+    ]);
+    kube.put(NS, NAME, { ...secret()!, binaryKeys: ["A", "B"] });
+    await expect(bootstrap()).rejects.toThrow(`holds non-UTF-8 data under A, B`);
+  });
+
+  it("a missing secret in verify mode lists every key ensure would write", async () => {
+    synced();
+    const error = (await bootstrap({ mode: "verify" }).catch((e: unknown) => e)) as FindingsError;
+    expect(error.problems).toEqual([
+      `secret ${NS}/${NAME} does not exist (ensure would create it with FLYWAY_URL, FLYWAY_USER, FLYWAY_PASSWORD, AGENTS_FLYWAY_URL, AGENTS_FLYWAY_USER, AGENTS_FLYWAY_PASSWORD)`,
+    ]);
+    expect(checkpoint("fail")).toMatchObject({
+      message: expect.stringContaining("does not exist"),
+    });
+  });
+
+  it("a 422 on create, or a refusal that is no 422, says what the API said", async () => {
+    synced();
+    kube.state.faults.push(
+      new KubeApiError(
+        422,
+        "Invalid",
+        "create",
+        "secrets",
+        `${NS}/${NAME}`,
+        "metadata.name: bad",
+        [],
+      ),
+    );
+    await expect(bootstrap()).rejects.toMatchObject({
+      message: `the API rejected secret ${NS}/${NAME} (HTTP 422 Invalid: metadata.name)`,
+    });
+    kube.state.faults.push(apiError(403, "Forbidden", "create", `${NS}/${NAME}`));
+    await expect(bootstrap()).rejects.toMatchObject({
+      message: `forbidden: cannot create secrets in namespace ${NS} (RBAC)`,
+    });
+    expect(checkpoint("fail")).toBeDefined();
+  });
+
+  it("a refused read of the secret or of a source is explained, and reported by this step", async () => {
+    synced();
+    kube.state.readFaults.set(NAME, apiError(403, "Forbidden", "get", `${NS}/${NAME}`));
+    await expect(bootstrap()).rejects.toMatchObject({
+      message: `forbidden: cannot get secrets in namespace ${NS} (RBAC)`,
+    });
+    kube.state.readFaults.clear();
+    kube.state.readFaults.set(
+      "platform-db-credentials",
+      apiError(403, "Forbidden", "get", `${NS}/platform-db-credentials`),
+    );
+    await expect(bootstrap()).rejects.toMatchObject({
+      message: `forbidden: cannot get secrets in namespace ${NS} (RBAC)`,
+    });
+  });
+
+  it("verify with no namespace and unreadable sources still reports the namespace", async () => {
+    kube.state.namespaces.clear();
+    kube.state.readFaults.set(
+      "platform-db-credentials",
+      apiError(403, "Forbidden", "get", `${NS}/platform-db-credentials`),
+    );
+    const error = (await bootstrap({ mode: "verify" }).catch((e: unknown) => e)) as FindingsError;
+    expect(error).toBeInstanceOf(FindingsError);
+    expect(error.problems).toEqual([
+      `namespace ${NS} does not exist (ensure would create it; verify mode creates nothing)`,
+    ]);
+  });
+
+  it("a refused namespace read in verify mode is explained", async () => {
+    kube.state.readFaults.set("Namespace", apiError(403, "Forbidden", "get", NS));
+    await expect(bootstrap({ mode: "verify" })).rejects.toMatchObject({
+      message: "forbidden: cannot get secrets (RBAC)",
+    });
+  });
+
+  it("sources that do not make a connection, or a secret past the size limit, are findings", async () => {
+    synced();
+    kube.put(NS, "platform-db-credentials", {
+      immutable: false,
+      labels: {},
+      binaryKeys: [],
+      data: { DATABASE_URL: "not a url" },
+    });
+    vault.state.store.set("platform/db", { DATABASE_URL: "not a url" });
+    const bad = (await bootstrap().catch((e: unknown) => e)) as FindingsError;
+    expect(bad).toBeInstanceOf(FindingsError);
+    expect(bad.hint).toBe(
+      "fix the source credentials (the fixtures, or what ESO delivers) and rerun",
+    );
+    expect(bad.problems[0]).toMatch(/^platform-db-credentials \(ESO\): /);
+
+    synced("x".repeat(1_100_000));
+    const big = (await bootstrap().catch((e: unknown) => e)) as FindingsError;
+    expect(big.hint).toBe("rename the database in config, or shorten the values");
+    expect(big.problems[0]).toMatch(new RegExp(`^secret ${NS}/${NAME}: `));
+    expect(secret()).toBeUndefined();
+  });
+
+  it("an ESO Secret Vault has nothing for is used as ESO delivered it", async () => {
+    synced();
+    vault.state.store.clear();
+    const result = await bootstrap();
+    expect(result.sources).toEqual([
+      "platform-db-credentials (ESO)",
+      "agents-db-credentials (ESO)",
+    ]);
+    expect(result.written).toBe(true);
+  });
+
+  it("an ESO Secret with non-UTF-8 or missing keys is named, both at once", async () => {
+    synced();
+    kube.put(NS, "platform-db-credentials", {
+      immutable: false,
+      labels: {},
+      binaryKeys: ["DB_PASSWORD"],
+      data: { DB_USERNAME: "u" },
+    });
+    await bootstrap();
+    expect(out).toContain(
+      `secret ${NS}/platform-db-credentials lacks DATABASE_URL (or DB_PASSWORD, DB_HOST, DB_NAME), DB_PASSWORD (not UTF-8); using the Vault defaults`,
+    );
+  });
+
+  it("no usable Vault defaults: the hint names the keys to add", async () => {
+    await expect(bootstrap()).rejects.toMatchObject({
+      hint: "add DATABASE_URL (or DB_USERNAME, DB_PASSWORD, DB_HOST, DB_NAME) for it to the fixtures and run 'dev-bootstrap ensure-local-secrets'",
+    });
+  });
+
+  it("checks an ESO Secret against the Vault path its ExternalSecret reads, and names that ExternalSecret", async () => {
+    const config = resolved(
+      "eso:\n  externalSecrets:\n    - name: platform-es\n      target: platform-db-credentials\n      vaultPath: platform/eso\n    - name: other-ns\n      namespace: elsewhere\n      target: agents-db-credentials\n      vaultPath: agents/elsewhere\n",
+    );
+    synced();
+    vault.state.store.set("platform/eso", creds("platform", "rotated"));
+    vault.state.store.set("agents/elsewhere", creds("agents", "never-read"));
+    const error = (await bootstrap({ mode: "verify" }, config).catch(
+      (e: unknown) => e,
+    )) as FindingsError;
+    expect(error.problems).toEqual([
+      `secret ${NS}/platform-db-credentials differs from Vault secret/platform/eso (ESO has not synced Vault's current values) — fix: dev-bootstrap ensure-local-secrets --refresh, then kubectl -n ${NS} describe externalsecret platform-es to see why ESO cannot reach Vault`,
+    ]);
+    expect(vault.state.reads).not.toContain("agents/elsewhere");
+    expect(vault.state.reads).toContain("agents/db");
+  });
+
+  it("a handoff's Vault values are used as held, a handoff without them reads Vault", async () => {
+    synced();
+    const held = new Map([
+      ["platform/db", creds("platform", "held-rotated")],
+      ["agents/db", creds("agents", "a1")],
+    ]);
+    await bootstrap({ handoff: { vaultHeld: held } });
+    expect(secret()!.data.FLYWAY_PASSWORD).toBe("held-rotated");
+    expect(vault.state.reads).toEqual([]);
+
+    await bootstrap({ handoff: { credentials: new Map() } });
+    expect(vault.state.reads).toEqual(["platform/db", "agents/db"]);
+  });
+
+  it("an interrupted run stops, writes nothing and leaves the report to the CLI", async () => {
+    synced();
+    const controller = new AbortController();
+    controller.abort(new Error("interrupted (SIGINT)"));
+    vault.state.down = true;
+    host = { ...host, signal: controller.signal };
+    await expect(bootstrap()).rejects.toThrow("interrupted (SIGINT)");
+    expect(secret()).toBeUndefined();
+    expect(checkpoint("fail")).toBeUndefined();
+  });
+
+  it("Vault down: the warning carries its hint and says nothing was verified", async () => {
+    synced();
+    vault.state.down = true;
+    await bootstrap();
+    expect(records().find((r) => r.status === "warn")).toMatchObject({
+      step: "db-migrations-secret",
+      hint: "when Vault answers ('vault status'), rerun 'dev-bootstrap bootstrap-db-migrations-secret'",
+      details: { written: true, verified: false, keys: KEYS.length ? expect.any(Array) : [] },
+    });
+    out = "";
+    await bootstrap();
+    expect(records().find((r) => r.status === "warn")).toMatchObject({
+      details: { written: false, verified: false },
+    });
   });
 });
