@@ -638,7 +638,7 @@ describe("the migrations secret: what it is built from, and what it reports", ()
   it("names every key that would change, and every non-UTF-8 key", async () => {
     synced();
     await bootstrap();
-    const data = { ...secret()!.data, FLYWAY_URL: "x", FLYWAY_USER: "y" };
+    const data: Record<string, string> = { ...secret()!.data, FLYWAY_URL: "x", FLYWAY_USER: "y" };
     delete data.AGENTS_FLYWAY_URL;
     delete data.AGENTS_FLYWAY_USER;
     kube.put(NS, NAME, { ...secret()!, data });
