@@ -31,7 +31,6 @@ export interface Handoff {
 /** A source Secret whose values could not be compared with Vault's (Vault down, token refused). */
 interface Unverified {
   secret: string;
-  vaultPath: string;
   why: string;
 }
 
@@ -89,8 +88,6 @@ export async function readSources(
         log.note(STEP, `${cannot}; using it as ESO delivered it, unverified`);
         unverified.push({
           secret: `${ns}/${name}`,
-          // Stryker disable next-line StringLiteral: kept for the record; no message reads an unverified source's path
-          vaultPath: `${config.vault.mount}/${path}`,
           why: current.why,
         });
       } else if (current.kind === "present" && stale(secret.data, current.data)) {
