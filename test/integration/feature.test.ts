@@ -351,6 +351,29 @@ describe("a failed start is loud but never blocks the container", () => {
     expect(out).toContain("post-start: got TERM");
     expect(statusOf(state)).toMatchObject({ result: "failed", exit: "143" });
   }, 60_000);
+
+  it("a signal that reaches the hook as post-start starts is passed on, not lost with the hook", async () => {
+    const prefix = await installedFeature();
+    const state = mkdtempSync(join(tmpdir(), "dbstate-"));
+    // post-start signals the hook the moment it runs: the hook's traps must already be there.
+    const ws = workspaceWith(
+      "trap 'echo post-start: got TERM; exit 143' TERM\nkill -TERM $PPID\nwhile :; do sleep 1; done",
+    );
+    const child = spawn("sh", [join(prefix, "share/dev-bootstrap/post-start.sh")], {
+      cwd: ws,
+      env: { PATH: process.env.PATH, XDG_STATE_HOME: state },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d));
+    child.stderr.on("data", (d: Buffer) => (out += d));
+    // The pipes close only when post-start has ended too: a hook that died and left it
+    // running would never get here.
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).toBe(0);
+    expect(out).toContain("post-start: got TERM");
+    expect(statusOf(state)).toMatchObject({ result: "failed", exit: "143" });
+  }, 60_000);
 });
 
 describe("the Feature's devcontainer features test layout", () => {

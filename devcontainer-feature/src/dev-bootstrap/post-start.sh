@@ -89,20 +89,31 @@ else
 fi
 
 # Run post-start as a child (not exec: its exit code decides what the hook does
-# next), passing on the signals that would have reached it directly.
+# next), passing on the signals that would have reached it directly. The traps are
+# in place before the child starts: a signal that came between the two would
+# otherwise end the hook and leave post-start running on its own.
+signalled=""
+child=""
+forward() {
+  signalled=$1
+  if [ -n "$child" ]; then kill "-$1" "$child" 2>/dev/null || true; fi
+}
+trap 'forward TERM' TERM
+trap 'forward INT' INT
+trap 'forward HUP' HUP
 "$@" &
 child=$!
-signalled=""
-trap 'signalled=1; kill -TERM "$child" 2>/dev/null || true' TERM
-trap 'signalled=1; kill -INT "$child" 2>/dev/null || true' INT
-trap 'signalled=1; kill -HUP "$child" 2>/dev/null || true' HUP
+# A signal that came before the child's pid was known: pass it on now.
+if [ -n "$signalled" ]; then kill "-$signalled" "$child" 2>/dev/null || true; fi
 code=0
 wait "$child" || code=$?
-# A trapped signal ends the first wait early; the second one collects post-start's own exit.
-if [ -n "$signalled" ]; then
+# A trapped signal ends a wait early while post-start is still there (running, or
+# exited and not yet collected): wait again for its own exit code. When the signal
+# came before the wait, the wait already collected it, and there is nothing to wait for.
+while [ -n "$signalled" ] && kill -0 "$child" 2>/dev/null; do
   code=0
   wait "$child" || code=$?
-fi
+done
 trap - TERM INT HUP
 
 if [ "$code" -eq 0 ]; then
