@@ -4,7 +4,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type Server, type Socket } from "node:net";
+import { join } from "node:path";
+import { VaultStandIn } from "../../src/sandbox/vault-server.js";
 import { BIN, cleanEnv } from "./cli.js";
+import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "./workspace.js";
 
 export interface Spawned {
   child: ChildProcess;
@@ -110,4 +113,46 @@ export function kubeconfigFor(server: string): string {
     "current-context: hung",
     "",
   ].join("\n");
+}
+
+/**
+ * A workspace whose kubeconfig points at an API that accepts connections and never
+ * answers, beside a Vault stand-in that does answer, and the environment a run
+ * spawned there needs: the set-up of every "hung cluster" test.
+ */
+export interface HungCluster {
+  hung: HungServer;
+  vault: VaultStandIn;
+  vaultAddr: string;
+  ws: Workspace;
+  env(extra?: Record<string, string>): NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+export async function startHungCluster(config: string): Promise<HungCluster> {
+  const hung = await startHungServer();
+  const vault = new VaultStandIn();
+  const vaultAddr = await vault.listen();
+  const ws = makeWorkspace({
+    "dev-bootstrap.yaml": config,
+    "vault/fixtures/db.yaml": DB_URL_FIXTURES,
+    kubeconfig: kubeconfigFor(hung.url),
+  });
+  return {
+    hung,
+    vault,
+    vaultAddr,
+    ws,
+    env: (extra = {}) =>
+      cleanEnv({
+        KUBECONFIG: join(ws.dir, "kubeconfig"),
+        VAULT_ADDR: vaultAddr,
+        VAULT_TOKEN: vault.rootToken,
+        ...extra,
+      }),
+    close: async () => {
+      await hung.close();
+      await vault.close();
+    },
+  };
 }

@@ -5,37 +5,24 @@
  */
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { VaultStandIn } from "../../src/sandbox/vault-server.js";
-import { cleanEnv } from "../helpers/cli.js";
-import { type HungServer, kubeconfigFor, spawnCli, startHungServer } from "../helpers/spawned.js";
-import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
+import {
+  type HungCluster,
+  type HungServer,
+  spawnCli,
+  startHungCluster,
+} from "../helpers/spawned.js";
+import type { Workspace } from "../helpers/workspace.js";
 
+let cluster: HungCluster;
 let hung: HungServer;
 let ws: Workspace;
-let vault: VaultStandIn;
-let vaultAddr: string;
 beforeEach(async () => {
-  hung = await startHungServer();
-  vault = new VaultStandIn();
-  vaultAddr = await vault.listen();
-  ws = makeWorkspace({
-    "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 2\n",
-    "vault/fixtures/db.yaml": DB_URL_FIXTURES,
-    kubeconfig: kubeconfigFor(hung.url),
-  });
+  cluster = await startHungCluster("vault:\n  readyTimeoutSeconds: 2\n");
+  ({ hung, ws } = cluster);
 });
-afterEach(async () => {
-  await hung.close();
-  await vault.close();
-});
+afterEach(() => cluster.close());
 
-const env = (extra: Record<string, string> = {}) =>
-  cleanEnv({
-    KUBECONFIG: join(ws.dir, "kubeconfig"),
-    VAULT_ADDR: vaultAddr,
-    VAULT_TOKEN: vault.rootToken,
-    ...extra,
-  });
+const env = (extra: Record<string, string> = {}) => cluster.env(extra);
 
 /** The human fail lines (✖) and the JSON fail records in a run's output. */
 const failLines = (output: string) =>

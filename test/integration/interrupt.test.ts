@@ -6,38 +6,25 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { VaultStandIn } from "../../src/sandbox/vault-server.js";
-import { cleanEnv } from "../helpers/cli.js";
-import { type HungServer, kubeconfigFor, spawnCli, startHungServer } from "../helpers/spawned.js";
-import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
+import {
+  type HungCluster,
+  type HungServer,
+  spawnCli,
+  startHungCluster,
+} from "../helpers/spawned.js";
+import type { Workspace } from "../helpers/workspace.js";
 
+let cluster: HungCluster;
 let hung: HungServer;
 let ws: Workspace;
-let vault: VaultStandIn;
-let vaultAddr: string;
 beforeEach(async () => {
-  hung = await startHungServer();
-  vault = new VaultStandIn();
-  vaultAddr = await vault.listen();
-  ws = makeWorkspace({
-    "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 2\n",
-    "vault/fixtures/db.yaml": DB_URL_FIXTURES,
-    kubeconfig: kubeconfigFor(hung.url),
-  });
+  cluster = await startHungCluster("vault:\n  readyTimeoutSeconds: 2\n");
+  ({ hung, ws } = cluster);
 });
-afterEach(async () => {
-  await hung.close();
-  await vault.close();
-});
+afterEach(() => cluster.close());
 
 const lockFile = () => join(ws.dir, ".dev-bootstrap/dev-bootstrap.lock");
-const env = (extra: Record<string, string> = {}) =>
-  cleanEnv({
-    KUBECONFIG: join(ws.dir, "kubeconfig"),
-    VAULT_ADDR: vaultAddr,
-    VAULT_TOKEN: vault.rootToken,
-    ...extra,
-  });
+const env = (extra: Record<string, string> = {}) => cluster.env(extra);
 
 const KUBE_COMMANDS: Array<[string, string[]]> = [
   ["the bootstrap", ["bootstrap-db-migrations-secret"]],

@@ -8,10 +8,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { VaultStandIn } from "../../src/sandbox/vault-server.js";
-import { cleanEnv, REPO } from "../helpers/cli.js";
-import { type HungServer, kubeconfigFor, spawnCli, startHungServer } from "../helpers/spawned.js";
-import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
+import { REPO } from "../helpers/cli.js";
+import {
+  type HungCluster,
+  type HungServer,
+  kubeconfigFor,
+  spawnCli,
+  startHungCluster,
+} from "../helpers/spawned.js";
+import type { Workspace } from "../helpers/workspace.js";
 
 const COLLECT_OFTEN = [
   "--expose-gc",
@@ -24,31 +29,16 @@ const CONFIG =
 /** Generous for a busy machine, and far below "for ever". */
 const BOUND_MS = 20_000;
 
+let cluster: HungCluster;
 let hung: HungServer;
 let ws: Workspace;
-let vault: VaultStandIn;
-let vaultAddr: string;
 beforeEach(async () => {
-  hung = await startHungServer();
-  vault = new VaultStandIn();
-  vaultAddr = await vault.listen();
-  ws = makeWorkspace({
-    "dev-bootstrap.yaml": CONFIG,
-    "vault/fixtures/db.yaml": DB_URL_FIXTURES,
-    kubeconfig: kubeconfigFor(hung.url),
-  });
+  cluster = await startHungCluster(CONFIG);
+  ({ hung, ws } = cluster);
 });
-afterEach(async () => {
-  await hung.close();
-  await vault.close();
-});
+afterEach(() => cluster.close());
 
-const env = () =>
-  cleanEnv({
-    KUBECONFIG: join(ws.dir, "kubeconfig"),
-    VAULT_ADDR: vaultAddr,
-    VAULT_TOKEN: vault.rootToken,
-  });
+const env = () => cluster.env();
 
 async function runBounded(args: string[]) {
   const started = Date.now();
