@@ -13,11 +13,10 @@ import type { KvRead, Vault } from "../../src/adapters/vault.js";
 import { VaultNetworkError } from "../../src/adapters/vault-errors.js";
 import { resolveConfig } from "../../src/config/resolve.js";
 import { FindingsError, StepError } from "../../src/core/errors.js";
-import { SecretMasker } from "../../src/core/mask.js";
 import type { Host } from "../../src/flows/host.js";
 import { bootstrapMigrationsSecret } from "../../src/flows/migrations-secret.js";
-import { CheckpointLogger } from "../../src/log/logger.js";
 import { type VirtualClock, virtualClock } from "../helpers/clock.js";
+import { type CapturedLog, captureLog, partialHost } from "../helpers/flow-run.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 const NS = "ameide";
@@ -198,34 +197,17 @@ const creds = (db: string, password: string) => ({ DATABASE_URL: url(db, passwor
 let kube: ReturnType<typeof memoryKube>;
 let vault: ReturnType<typeof memoryVault>;
 let clock: VirtualClock;
-let out: string;
 let host: Host;
-let log: CheckpointLogger;
+let run: CapturedLog;
+const newLog = () =>
+  captureLog({ command: "bootstrap-db-migrations-secret", clock, masker: host.masker });
 
 beforeEach(() => {
   kube = memoryKube();
   vault = memoryVault();
   clock = virtualClock();
-  out = "";
-  const masker = new SecretMasker();
-  host = {
-    env: {},
-    signal: undefined,
-    masker,
-    clock,
-    kube: async () => kube.api,
-    vault: async () => vault.api,
-  } as Partial<Host> as Host;
-  log = new CheckpointLogger({
-    now: clock.now,
-    runId: "run-1",
-    command: "bootstrap-db-migrations-secret",
-    format: "json",
-    colour: false,
-    out: { write: (text: string) => (out += text) },
-    journal: undefined,
-    masker,
-  });
+  host = partialHost({ clock, kube: async () => kube.api, vault: async () => vault.api });
+  run = newLog();
 });
 
 const resolved = (extra = "") =>
@@ -236,7 +218,7 @@ const resolved = (extra = "") =>
 const bootstrap = (
   options: Parameters<typeof bootstrapMigrationsSecret>[3] = {},
   config = resolved(),
-) => bootstrapMigrationsSecret(host, config, log, options);
+) => bootstrapMigrationsSecret(host, config, run.log, options);
 
 /** Both databases' ESO Secrets, in line with Vault. */
 function synced(platform = "p1", agents = "a1") {
@@ -248,14 +230,8 @@ function synced(platform = "p1", agents = "a1") {
 }
 const secret = () => kube.state.secrets.get(`${NS}/${NAME}`);
 /** The run's checkpoints and notes, one record a line (the journal's shape). */
-const records = () =>
-  out
-    .trim()
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-const checkpoint = (status: string) =>
-  records().find((r) => r.step === "db-migrations-secret" && r.status === status);
+const records = () => run.records();
+const checkpoint = (status: string) => run.checkpoint("db-migrations-secret", status);
 const KEYS = [
   "AGENTS_FLYWAY_PASSWORD",
   "AGENTS_FLYWAY_URL",
@@ -276,18 +252,18 @@ describe("the migrations secret, ensure mode", () => {
     expect(Object.keys(created.data).sort()).toEqual([...first.keys].sort());
     expect(Object.values(created.data)).toContain("p1");
     expect(Object.values(created.data)).toContain("a1");
-    expect(out).toContain(
+    expect(run.text()).toContain(
       "db-migrations Flyway secret ensured (written; from platform-db-credentials (ESO), agents-db-credentials (ESO))",
     );
-    expect(out).toContain(`building ${NS}/${NAME} for platform → agents (ensure mode)`);
-    expect(out).not.toContain("p1");
+    expect(run.text()).toContain(`building ${NS}/${NAME} for platform → agents (ensure mode)`);
+    expect(run.text()).not.toContain("p1");
 
-    out = "";
+    run = newLog();
     const rv = created.rv;
     const second = await bootstrap();
     expect(second.written).toBe(false);
     expect(secret()!.rv).toBe(rv);
-    expect(out).toContain("db-migrations Flyway secret ensured (unchanged;");
+    expect(run.text()).toContain("db-migrations Flyway secret ensured (unchanged;");
   });
 
   it("rewrites a secret whose managed-by label drifted, keeping keys someone added", async () => {
@@ -319,7 +295,7 @@ describe("the migrations secret, ensure mode", () => {
     kube.state.faults.push(apiError(409, "Conflict", "replace", `${NS}/${NAME}`));
     await bootstrap();
     expect(Object.values(secret()!.data)).toContain("p2");
-    expect(out).toContain(`secret ${NS}/${NAME}: Conflict; re-reading (attempt 1 of 4)`);
+    expect(run.text()).toContain(`secret ${NS}/${NAME}: Conflict; re-reading (attempt 1 of 4)`);
     expect(clock.sleeps).toHaveLength(1);
 
     synced("p3", "a1");
@@ -331,7 +307,7 @@ describe("the migrations secret, ensure mode", () => {
       message: `secret ${NS}/${NAME} kept changing while we wrote it (4 conflicts); nothing was lost`,
       hint: "another process is writing it; rerun when it is done",
     });
-    expect(out).toContain("conflict; re-reading (attempt 4 of 4)");
+    expect(run.text()).toContain("conflict; re-reading (attempt 4 of 4)");
     expect(kube.state.faults).toHaveLength(1);
     expect(clock.sleeps).toHaveLength(5);
     expect(clock.sleeps[4]!).toBeGreaterThan(clock.sleeps[1]!);
@@ -342,7 +318,7 @@ describe("the migrations secret, ensure mode", () => {
     kube.state.faults.push(apiError(409, "AlreadyExists", "create", `${NS}/${NAME}`));
     const result = await bootstrap();
     expect(result.written).toBe(true);
-    expect(out).toContain("AlreadyExists; re-reading (attempt 1 of 4)");
+    expect(run.text()).toContain("AlreadyExists; re-reading (attempt 1 of 4)");
   });
 
   it("an immutable secret that must change: 422 names --recreate; with it, deleted and recreated", async () => {
@@ -361,7 +337,9 @@ describe("the migrations secret, ensure mode", () => {
     expect(result.written).toBe(true);
     expect(secret()!.immutable).toBe(false);
     expect(Object.values(secret()!.data)).toContain("p2");
-    expect(out).toContain(`deleted immutable secret ${NS}/${NAME} to recreate it (--recreate)`);
+    expect(run.text()).toContain(
+      `deleted immutable secret ${NS}/${NAME} to recreate it (--recreate)`,
+    );
   });
 
   it("any other 422 says what the API rejected", async () => {
@@ -394,7 +372,7 @@ describe("the migrations secret, ensure mode", () => {
     synced();
     await bootstrap();
     expect(kube.state.createdNamespaces).toEqual([NS]);
-    expect(out).toContain(`created namespace ${NS}`);
+    expect(run.text()).toContain(`created namespace ${NS}`);
 
     kube.state.namespaces.clear();
     await expect(
@@ -413,7 +391,7 @@ describe("the migrations secret, ensure mode", () => {
       "Vault secret/agents/db (fallback)",
     ]);
     expect(Object.values(secret()!.data)).toContain("vp");
-    expect(out).toContain(
+    expect(run.text()).toContain(
       `secret ${NS}/platform-db-credentials does not exist (ESO has not synced it); using the Vault defaults at secret/platform/db`,
     );
   });
@@ -443,7 +421,7 @@ describe("the migrations secret, ensure mode", () => {
       data: { DB_USERNAME: "u" },
     });
     await bootstrap();
-    expect(out).toContain(
+    expect(run.text()).toContain(
       `secret ${NS}/platform-db-credentials lacks DATABASE_URL (or DB_PASSWORD, DB_HOST, DB_NAME); using the Vault defaults`,
     );
   });
@@ -455,7 +433,7 @@ describe("the migrations secret, ensure mode", () => {
     expect(result.sources[0]).toBe("Vault secret/platform/db (ESO secret stale)");
     expect(Object.values(secret()!.data)).toContain("rotated");
     expect(Object.values(secret()!.data)).not.toContain("p1");
-    expect(out).toContain(
+    expect(run.text()).toContain(
       `secret ${NS}/platform-db-credentials differs from Vault secret/platform/db (ESO has not synced Vault's current values); using Vault's values, which ESO will converge to`,
     );
   });
@@ -477,19 +455,19 @@ describe("the migrations secret, ensure mode", () => {
     vault.state.down = true;
     const created = await bootstrap();
     expect(created.written).toBe(true);
-    expect(out).toContain(
+    expect(run.text()).toContain(
       "db-migrations Flyway secret not verified (written from ESO's values): could not compare ameide/platform-db-credentials, ameide/agents-db-credentials with Vault (GET /v1/secret/data/x: connect ECONNREFUSED 127.0.0.1:8200)",
     );
-    expect(out).toContain(
+    expect(run.text()).toContain(
       `could not compare ${NS}/platform-db-credentials with Vault secret/platform/db (GET /v1/secret/data/x: connect ECONNREFUSED 127.0.0.1:8200); using it as ESO delivered it, unverified`,
     );
 
-    out = "";
+    run = newLog();
     const same = await bootstrap();
     expect(same.written).toBe(false);
-    expect(out).toContain("db-migrations Flyway secret not verified (unchanged)");
+    expect(run.text()).toContain("db-migrations Flyway secret not verified (unchanged)");
 
-    out = "";
+    run = newLog();
     kube.put(NS, "platform-db-credentials", {
       immutable: false,
       labels: {},
@@ -499,7 +477,7 @@ describe("the migrations secret, ensure mode", () => {
     const kept = await bootstrap();
     expect(kept.written).toBe(false);
     expect(Object.values(secret()!.data)).toContain("p1");
-    expect(out).toContain(
+    expect(run.text()).toContain(
       "db-migrations Flyway secret not verified (kept as it was, not overwritten with unverified values)",
     );
   });
@@ -521,11 +499,11 @@ describe("the migrations secret, verify mode", () => {
     synced();
     await bootstrap();
     const verbs = kube.state.verbs.length;
-    out = "";
+    run = newLog();
     const result = await bootstrap({ mode: "verify" });
     expect(result.written).toBe(false);
     expect(kube.state.verbs).toHaveLength(verbs);
-    expect(out).toContain("db-migrations Flyway secret ensured (verified, unchanged;");
+    expect(run.text()).toContain("db-migrations Flyway secret ensured (verified, unchanged;");
   });
 
   it("a missing secret is a finding naming what ensure would write", async () => {
@@ -764,7 +742,7 @@ describe("the migrations secret: what it is built from, and what it reports", ()
       data: { DB_USERNAME: "u" },
     });
     await bootstrap();
-    expect(out).toContain(
+    expect(run.text()).toContain(
       `secret ${NS}/platform-db-credentials lacks DATABASE_URL (or DB_PASSWORD, DB_HOST, DB_NAME), DB_PASSWORD (not UTF-8); using the Vault defaults`,
     );
   });
@@ -826,7 +804,7 @@ describe("the migrations secret: what it is built from, and what it reports", ()
       hint: "when Vault answers ('vault status'), rerun 'dev-bootstrap bootstrap-db-migrations-secret'",
       details: { written: true, verified: false, keys: KEYS.length ? expect.any(Array) : [] },
     });
-    out = "";
+    run = newLog();
     await bootstrap();
     expect(records().find((r) => r.status === "warn")).toMatchObject({
       details: { written: false, verified: false },

@@ -13,14 +13,12 @@ import {
   VaultHttpError,
   VaultNetworkError,
 } from "../../src/adapters/vault-errors.js";
-import { nodeFs } from "../../src/cli/host.js";
 import { resolveConfig } from "../../src/config/resolve.js";
 import type { ResolvedPath } from "../../src/core/fixtures.js";
-import { SecretMasker } from "../../src/core/mask.js";
 import type { Host } from "../../src/flows/host.js";
 import { seedVault } from "../../src/flows/seed-vault.js";
-import { CheckpointLogger } from "../../src/log/logger.js";
 import { type VirtualClock, virtualClock } from "../helpers/clock.js";
+import { type CapturedLog, captureLog, partialHost } from "../helpers/flow-run.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 type Entry = { version: number; data: Record<string, string>; deleted?: boolean };
@@ -127,52 +125,25 @@ const fixture = (path: string, values: Record<string, string>): [string, Resolve
 
 let vault: ReturnType<typeof memoryVault>;
 let clock: VirtualClock;
-let out: string;
 let host: Host;
-let log: CheckpointLogger;
+let run: CapturedLog;
 const resolved = () => resolveConfig({ cwd: makeWorkspace({}).dir, env: {} });
 
 beforeEach(() => {
   vault = memoryVault();
   clock = virtualClock();
-  out = "";
-  const masker = new SecretMasker();
-  host = {
-    env: {},
-    signal: undefined,
-    masker,
-    fs: nodeFs,
-    clock,
-    vault: async () => vault.api,
-  } as Partial<Host> as Host;
-  log = new CheckpointLogger({
-    now: clock.now,
-    runId: "run-1",
-    command: "ensure-local-secrets",
-    format: "json",
-    colour: false,
-    out: { write: (text: string) => (out += text) },
-    journal: undefined,
-    masker,
-  });
+  host = partialHost({ clock, vault: async () => vault.api });
+  run = captureLog({ command: "ensure-local-secrets", clock, masker: host.masker });
 });
 
-/** The run's output, one record a line (the journal's shape). */
-const records = () =>
-  out
-    .trim()
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-const notes = () => records().filter((r) => r.status === undefined);
-const checkpoint = (step: string, status: string) =>
-  records().find((r) => r.step === step && r.status === status);
+const notes = () => run.notes();
+const checkpoint = (step: string, status: string) => run.checkpoint(step, status);
 
 const seed = (
   fixtures: Array<[string, ResolvedPath]>,
   options: { plan?: boolean; only?: Set<string> } = {},
 ) =>
-  seedVault(host, resolved(), log, {
+  seedVault(host, resolved(), run.log, {
     fixtures: new Map(fixtures),
     plan: options.plan ?? false,
     ...(options.only ? { only: options.only } : {}),
@@ -198,10 +169,10 @@ describe("seeding Vault in-process", () => {
       details: { written: 1, unchanged: 0, paths: 1 },
     });
     // A missing path is created, not announced as a deleted one.
-    expect(out).not.toContain("soft-deleted");
-    expect(out).not.toContain("s3cret");
+    expect(run.text()).not.toContain("soft-deleted");
+    expect(run.text()).not.toContain("s3cret");
 
-    out = "";
+    run = captureLog({ command: "ensure-local-secrets", clock, masker: host.masker });
     const second = await seed([fixture("app/db", { USER: "app", PASSWORD: "s3cret" })]);
     expect(vault.state.writes).toHaveLength(1);
     expect(second).toMatchObject({ written: 0, unchanged: 1 });
@@ -211,7 +182,7 @@ describe("seeding Vault in-process", () => {
       written: false,
     });
     expect(second.held.get("app/db")).toEqual({ USER: "app", PASSWORD: "s3cret" });
-    expect(out).toContain("Vault sync success (written 0, unchanged 1, paths 1)");
+    expect(run.text()).toContain("Vault sync success (written 0, unchanged 1, paths 1)");
   });
 
   it("updates only what changed, with the version it read, and keeps hand-added keys", async () => {
@@ -257,9 +228,9 @@ describe("seeding Vault in-process", () => {
       ["app/same", "unchanged", false],
       ["app/new", "create", false],
     ]);
-    expect(out).toContain("planning 2 path(s) under secret/");
-    expect(out).toContain("plan: 1 path(s) would change, 1 unchanged");
-    expect(out).not.toContain("Vault sync success");
+    expect(run.text()).toContain("planning 2 path(s) under secret/");
+    expect(run.text()).toContain("plan: 1 path(s) would change, 1 unchanged");
+    expect(run.text()).not.toContain("Vault sync success");
   });
 
   it("seeds only the selected paths", async () => {
@@ -268,7 +239,7 @@ describe("seeding Vault in-process", () => {
     });
     expect(vault.state.writes.map((w) => w.path)).toEqual(["app/b"]);
     expect(result.paths.map((p) => p.path)).toEqual(["app/b"]);
-    expect(out).toContain("seeding 1 path(s)");
+    expect(run.text()).toContain("seeding 1 path(s)");
   });
 
   it("re-reads after a check-and-set mismatch and writes over the newer version", async () => {
@@ -344,7 +315,7 @@ describe("seeding Vault in-process", () => {
     );
     expect(vault.state.writes).toEqual([]);
     expect(vault.state.reads).toBe(2);
-    expect(out).toContain(
+    expect(run.text()).toContain(
       "secret/app/db: no answer to the write in time; re-reading to see whether it landed",
     );
   });
@@ -550,7 +521,7 @@ describe("seeding Vault in-process", () => {
           cwd: makeWorkspace({ "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 3\n" }).dir,
           env: {},
         }),
-        log,
+        run.log,
         {
           fixtures: new Map([fixture("app/db", { K: "w" })]),
           plan: false,
