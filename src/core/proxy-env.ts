@@ -13,13 +13,21 @@
  *   trimmed and lower-cased: a CIDR (`10.0.0.0/8`) matches IPs in it; an IP matches
  *   that IP; `host[:port]` matches the host and its subdomains; `.host` and `*.host`
  *   match subdomains only. An entry with a port matches only that port.
+ * - Addresses as Go's net package reads them: no leading zeros in IPv4 parts, and an
+ *   IPv4-mapped IPv6 address is the IPv4 address.
+ * Held against Go's own net/http in test/integration/proxy-env-go.test.ts, which also
+ * lists where we part from it on purpose (socks5h, an unknown scheme, CGI).
  * Pure: the environment is passed in.
  */
 
-/** An IPv4 address as a 32-bit number, or undefined. */
+/**
+ * An IPv4 address as a 32-bit number, or undefined. A part with a leading zero
+ * ("010") is no address: Go's net.ParseIP refuses it since Go 1.17, so such a
+ * NO_PROXY entry is a name to Go, matched as text.
+ */
 function ipv4(text: string): number | undefined {
   const parts = text.split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255))
+  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255))
     return undefined;
   return parts.reduce((n, p) => n * 256 + Number(p), 0);
 }
@@ -55,12 +63,42 @@ function ipv6(text: string): bigint | undefined {
   return all.reduce((n, g) => (n << 16n) | BigInt(g), 0n);
 }
 
-/** The address as a family and a number, or undefined when `text` is no IP literal. */
+/** The IPv6 prefix of an IPv4-mapped address (::ffff:0:0/96). */
+const MAPPED = 0xffffn << 32n;
+
+/**
+ * The address as a family and a number, or undefined when `text` is no IP literal.
+ * An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is the IPv4 address, as in Go,
+ * where net.IP.Equal, IPNet.Contains and IsLoopback treat the two forms alike.
+ */
 function ipOf(text: string): { family: 4 | 6; value: bigint } | undefined {
   const four = ipv4(text);
   if (four !== undefined) return { family: 4, value: BigInt(four) };
   const six = ipv6(text);
-  return six === undefined ? undefined : { family: 6, value: six };
+  if (six === undefined) return undefined;
+  return six >> 32n === MAPPED >> 32n
+    ? { family: 4, value: six & 0xffffffffn }
+    : { family: 6, value: six };
+}
+
+/**
+ * A CIDR entry's network, by Go's net.ParseCIDR and IPNet.Contains: the address is
+ * masked first, and an IPv4-mapped network of /96 or more is the IPv4 network of
+ * the remaining bits (::ffff:10.0.0.0/104 is 10.0.0.0/8).
+ */
+function networkOf(entry: string): { family: 4 | 6; value: bigint; bits: number } | undefined {
+  const [address, bitsText, extra] = entry.split("/");
+  if (extra !== undefined || !/^\d{1,6}$/.test(bitsText ?? "")) return undefined;
+  const bits = Number(bitsText);
+  const four = ipv4(address ?? "");
+  if (four !== undefined)
+    return bits > 32 ? undefined : { family: 4, value: BigInt(four) >> BigInt(32 - bits), bits };
+  const six = ipv6(address ?? "");
+  if (six === undefined || bits > 128) return undefined;
+  const masked = (six >> BigInt(128 - bits)) << BigInt(128 - bits);
+  if (bits >= 96 && masked >> 32n === MAPPED >> 32n)
+    return { family: 4, value: (masked & 0xffffffffn) >> BigInt(128 - bits), bits: bits - 96 };
+  return { family: 6, value: six >> BigInt(128 - bits), bits };
 }
 
 interface ProxyChoice {
@@ -105,14 +143,40 @@ function defaultPort(protocol: string): string {
   return protocol === "https:" ? "443" : "80";
 }
 
-/** Splits "host:port" / "[v6]:port" / "host" as Go's net.SplitHostPort would, lower-cased. */
+/**
+ * Splits an entry as Go's net.SplitHostPort does; where that fails (no port, too many
+ * colons), the whole entry is the host, brackets and all, as httpproxy takes it. So
+ * "[fd00::1]" is a name that matches no address, "fd00::1" is the address, and
+ * "example.com:" matches every port.
+ */
 function splitEntry(entry: string): { host: string; port: string } {
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-  if (v6) return { host: v6[1]!, port: v6[2] ?? "" };
-  const colon = entry.lastIndexOf(":");
-  if (colon > 0 && entry.indexOf(":") === colon && /^\d+$/.test(entry.slice(colon + 1)))
-    return { host: entry.slice(0, colon), port: entry.slice(colon + 1) };
-  return { host: entry, port: "" };
+  const whole = { host: entry, port: "" };
+  const last = entry.lastIndexOf(":");
+  if (last < 0) return whole;
+  if (entry.startsWith("[")) {
+    const end = entry.indexOf("]");
+    if (end < 0 || end + 1 !== last) return whole;
+    const host = entry.slice(1, end);
+    if (host.includes("[") || entry.slice(end + 1).includes("]")) return whole;
+    return { host, port: entry.slice(last + 1) };
+  }
+  const host = entry.slice(0, last);
+  if (host.includes(":") || host.includes("[") || host.includes("]")) return whole;
+  return { host, port: entry.slice(last + 1) };
+}
+
+/**
+ * A domain suffix (".example") in ASCII, as httpproxy's idnaASCII makes it; unchanged
+ * when it is ASCII already or cannot be made so.
+ */
+function asciiSuffix(suffix: string): string {
+  if (!/[^\x20-\x7e]/.test(suffix)) return suffix;
+  try {
+    // The WHATWG URL parser applies UTS #46 ToASCII to a host, as Go's idna.Lookup does.
+    return new URL(`http://x${suffix}`).hostname.slice(1);
+  } catch {
+    return suffix;
+  }
 }
 
 /** True when NO_PROXY says `host:port` goes direct. */
@@ -123,18 +187,19 @@ export function bypassesProxy(noProxy: string, host: string, port: string): bool
     if (!entry) continue;
     if (entry === "*") return true;
     if (entry.includes("/")) {
-      const [net, bitsText] = entry.split("/");
-      const base = ipOf(net ?? "");
+      const net = networkOf(entry);
       const ip = ipOf(target);
-      const width = base?.family === 6 ? 128 : 32;
-      const bits = Number(bitsText);
-      if (!base || !ip || ip.family !== base.family || !Number.isInteger(bits)) continue;
-      if (bits < 0 || bits > width) continue;
-      const shift = BigInt(width - bits);
-      if (ip.value >> shift === base.value >> shift) return true;
-      continue;
+      if (net && ip && ip.family === net.family) {
+        const width = net.family === 6 ? 128 : 32;
+        if (ip.value >> BigInt(width - net.bits) === net.value) return true;
+        continue;
+      }
+      // Go: an entry net.ParseCIDR refuses is read as a name below (it matches only as text).
+      if (net) continue;
     }
     const { host: h, port: p } = splitEntry(entry);
+    // Go: an entry with no host ("[]:80", ":6443") is malformed and skipped.
+    if (!h) continue;
     if (p && p !== port) continue;
     const entryIp = ipOf(h);
     if (entryIp) {
@@ -145,6 +210,7 @@ export function bypassesProxy(noProxy: string, host: string, port: string): bool
     let suffix = h.startsWith("*.") ? h.slice(1) : h;
     const matchHost = !suffix.startsWith(".");
     if (matchHost) suffix = `.${suffix}`;
+    suffix = asciiSuffix(suffix);
     if (target.endsWith(suffix) || (matchHost && target === suffix.slice(1))) return true;
   }
   return false;

@@ -1,25 +1,16 @@
 /**
  * Evaluates a Tiltfile with go.starlark.net (the interpreter Tilt embeds) and
  * Tilt's builtins stubbed to record their arguments: test/starlark/tiltfile-runner.go,
- * built on first use into node_modules/.cache (never committed). Needs the Debian
- * packages golang-go and golang-starlark-dev, which .ci/run installs.
+ * built on first use (test/helpers/go-program.ts). Needs the Debian packages
+ * golang-go and golang-starlark-dev, which .ci/run installs.
  */
-import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { REPO } from "./cli.js";
+import { goProgram } from "./go-program.js";
 import { runChild } from "./run-child.js";
 
-const SOURCE = join(REPO, "test/starlark/tiltfile-runner.go");
 const GOPATH = "/usr/share/gocode";
+const INSTALL = "install it: apt-get install -y golang-go golang-starlark-dev";
 
 export interface TiltCall {
   fn: string;
@@ -28,41 +19,9 @@ export interface TiltCall {
 }
 
 export async function tiltfileRunner(): Promise<string> {
-  const hash = createHash("sha256").update(readFileSync(SOURCE)).digest("hex").slice(0, 12);
-  const dir = join(REPO, "node_modules/.cache/dev-bootstrap-starlark");
-  const bin = join(dir, `tiltfile-runner-${hash}`);
-  if (existsSync(bin)) return bin;
-  if (!existsSync(join(GOPATH, "src/go.starlark.net/starlark"))) {
-    throw new Error(
-      "go.starlark.net not found under /usr/share/gocode; install it: apt-get install -y golang-go golang-starlark-dev",
-    );
-  }
-  mkdirSync(dir, { recursive: true });
-  // Built in a private directory, then renamed: parallel test files never see half a binary.
-  const tmp = mkdtempSync(join(dir, "build-"));
-  const r = await runChild("go", ["build", "-o", join(tmp, "runner"), SOURCE], {
-    cwd: tmp,
-    env: {
-      ...process.env,
-      GO111MODULE: "off",
-      GOPATH,
-      GOCACHE: join(dir, "gocache"),
-      GOFLAGS: "",
-    },
-  });
-  if (r.status !== 0) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw new Error(
-      `building the Tiltfile runner failed (${r.error?.message ?? r.stderr}); install golang-go golang-starlark-dev`,
-    );
-  }
-  renameSync(join(tmp, "runner"), bin);
-  rmSync(tmp, { recursive: true, force: true });
-  // Runners built from older versions of the source are never used again.
-  for (const old of readdirSync(dir))
-    if (old.startsWith("tiltfile-runner-") && join(dir, old) !== bin)
-      rmSync(join(dir, old), { force: true });
-  return bin;
+  if (!existsSync(join(GOPATH, "src/go.starlark.net/starlark")))
+    throw new Error(`go.starlark.net not found under ${GOPATH}; ${INSTALL}`);
+  return goProgram("test/starlark/tiltfile-runner.go", INSTALL);
 }
 
 export interface TiltResult {

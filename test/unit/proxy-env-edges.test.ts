@@ -45,20 +45,54 @@ describe("NO_PROXY address entries", () => {
     expect(bypassesProxy("fd00:0::1", "fd00:0:0:0:0:0:0:1", "443")).toBe(true);
     expect(bypassesProxy("fd00::1", "fd00::2", "443")).toBe(false);
     expect(bypassesProxy("10.0.0.1", "10.0.0.1.nip.io", "443")).toBe(false);
-    expect(bypassesProxy("[fd00::1]", "fd00::1", "443")).toBe(true);
+    // Go's httpproxy strips brackets only with a port: "[fd00::1]" is a name that matches no address.
+    expect(bypassesProxy("[fd00::1]", "fd00::1", "443")).toBe(false);
     expect(bypassesProxy("[fd00::1]:8200", "fd00::1", "443")).toBe(false);
     expect(bypassesProxy("10.0.0.1:8200", "10.0.0.1", "443")).toBe(false);
     expect(bypassesProxy("10.0.0.1:8200", "10.0.0.1", "8200")).toBe(true);
     expect(bypassesProxy("fd00::1", "[fd00::1]", "443")).toBe(true);
   });
 
-  it("empty entries are skipped; a host entry with a port that is no number is a name", () => {
+  it("empty entries are skipped; an entry whose port is no number matches no port", () => {
     expect(bypassesProxy(",, ,", "a.corp", "443")).toBe(false);
     expect(bypassesProxy("", "a.corp", "443")).toBe(false);
     expect(bypassesProxy("a.corp:https", "a.corp", "443")).toBe(false);
     expect(bypassesProxy("b.corp,a.corp", "a.corp", "443")).toBe(true);
     expect(bypassesProxy(".corp", "corp", "443")).toBe(false);
     expect(bypassesProxy("corp", "acorp", "443")).toBe(false);
+  });
+});
+
+describe("NO_PROXY entries as Go reads them (test/integration/proxy-env-go.test.ts holds them against Go)", () => {
+  it("an IPv4 part with a leading zero makes a name, matched only as text (Go 1.17+)", () => {
+    expect(bypassesProxy("010.0.0.1", "10.0.0.1", "443")).toBe(false);
+    expect(bypassesProxy("10.0.0.01", "10.0.0.1", "443")).toBe(false);
+    expect(bypassesProxy("010.0.0.0/8", "10.1.2.3", "443")).toBe(false);
+    expect(bypassesProxy("10.0.0.0/08", "10.1.2.3", "443")).toBe(true);
+    expect(bypassesProxy("0.0.0.0/0", "10.0.0.1", "443")).toBe(true);
+  });
+
+  it("an IPv4-mapped IPv6 address is the IPv4 address, both as entry and as host", () => {
+    expect(bypassesProxy("::ffff:10.0.0.1", "10.0.0.1", "443")).toBe(true);
+    expect(bypassesProxy("10.0.0.1", "::ffff:a00:1", "443")).toBe(true);
+    expect(bypassesProxy("10.0.0.0/8", "::ffff:a01:203", "443")).toBe(true);
+    expect(bypassesProxy("::ffff:10.0.0.0/104", "10.1.2.3", "443")).toBe(true);
+    expect(bypassesProxy("::ffff:10.0.0.0/104", "11.0.0.1", "443")).toBe(false);
+    expect(bypassesProxy("::ffff:10.0.0.1", "10.0.0.2", "443")).toBe(false);
+    expect(bypassesProxy("fd00::/8", "10.0.0.1", "443")).toBe(false);
+    expect(via("https://[::ffff:7f00:1]/", { HTTPS_PROXY: "http://p:1" })).toBeUndefined();
+  });
+
+  it("an entry ending in a colon matches every port; one without a host is skipped", () => {
+    expect(bypassesProxy("a.corp:", "a.corp", "6443")).toBe(true);
+    expect(bypassesProxy(":6443", "a.corp", "6443")).toBe(false);
+    expect(bypassesProxy("[]:6443", "a.corp", "6443")).toBe(false);
+  });
+
+  it("a name in Unicode matches its ASCII (IDNA) form", () => {
+    expect(bypassesProxy("bücher.example", "xn--bcher-kva.example", "443")).toBe(true);
+    expect(bypassesProxy(".bücher.example", "a.xn--bcher-kva.example", "443")).toBe(true);
+    expect(bypassesProxy("bücher.example", "bucher.example", "443")).toBe(false);
   });
 });
 
