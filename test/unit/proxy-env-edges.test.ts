@@ -83,6 +83,16 @@ describe("NO_PROXY entries as Go reads them (test/integration/proxy-env-go.test.
     expect(via("https://[::ffff:7f00:1]/", { HTTPS_PROXY: "http://p:1" })).toBeUndefined();
   });
 
+  it("a CIDR Go's net.ParseCIDR refuses matches nothing, not even its own address", () => {
+    expect(bypassesProxy("10.0.0.1/33", "10.0.0.1", "443")).toBe(false);
+    expect(bypassesProxy("fd00::1/129", "fd00::1", "443")).toBe(false);
+    expect(bypassesProxy("10.0.0.0/8/8", "10.0.0.0", "443")).toBe(false);
+    expect(bypassesProxy("10.0.0.0/8x", "10.0.0.0", "443")).toBe(false);
+    expect(bypassesProxy("::ffff:0.0.0.0/96", "10.0.0.1", "443")).toBe(true);
+    expect(bypassesProxy("::ffff:10.0.0.0/95", "10.0.0.1", "443")).toBe(false);
+    expect(bypassesProxy("1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0", "443")).toBe(true);
+  });
+
   it("an entry ending in a colon matches every port; one without a host is skipped", () => {
     expect(bypassesProxy("a.corp:", "a.corp", "6443")).toBe(true);
     expect(bypassesProxy(":6443", "a.corp", "6443")).toBe(false);
