@@ -97,6 +97,13 @@ describe("NO_PROXY entries as Go reads them (test/integration/proxy-env-go.test.
     expect(bypassesProxy("a.corp:", "a.corp", "6443")).toBe(true);
     expect(bypassesProxy(":6443", "a.corp", "6443")).toBe(false);
     expect(bypassesProxy("[]:6443", "a.corp", "6443")).toBe(false);
+    expect(bypassesProxy("[fd00::1]:", "fd00::1", "443")).toBe(true);
+  });
+
+  it("a bracketed entry net.SplitHostPort refuses is a name that matches no address", () => {
+    expect(bypassesProxy("[fd00::1]:443", "fd00::1", "443")).toBe(true);
+    expect(bypassesProxy("[fd00::1]x:443", "fd00::1", "443")).toBe(false);
+    expect(bypassesProxy("[fd00::1]:443:1", "fd00::1", "443")).toBe(false);
   });
 
   it("a name in Unicode matches its ASCII (IDNA) form", () => {
