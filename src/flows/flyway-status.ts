@@ -69,7 +69,9 @@ const UNREADABLE_HINT =
 function unreadableHint(message: string): string {
   if (message.includes("symbolic link loop"))
     return "a symbolic link in the migrations location leads back above itself: remove or fix it";
-  if (message.includes(".conf"))
+  // A script's .conf is named first in its own errors ("V1__x.sql.conf: …"); a migration
+  // whose name merely holds ".conf" is the file Flyway cannot decode.
+  if (message.includes(".conf: "))
     return "fix the script's own .conf (Flyway reads encoding and placeholderReplacement there)";
   return UNREADABLE_HINT;
 }

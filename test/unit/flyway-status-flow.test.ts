@@ -407,6 +407,24 @@ describe("flyway-status: the files", () => {
     expect(r.value!.databases[0]!.healthy).toBe(true);
   });
 
+  it("a migration whose name merely contains '.conf' and is not in Flyway's encoding gets the encoding hint", async () => {
+    // Flyway reads the description as everything between the separator and the suffix,
+    // dots included (ResourceNameParser): V3__Nginx.conf_defaults.sql is a migration.
+    const r = await status({
+      files: {
+        ...FILES,
+        "db/flyway/sql/agents/V3__Nginx.conf_defaults.sql": Buffer.from([0x63, 0xe9, 0x0a]),
+      },
+      options: { allowPending: true },
+    });
+    expect(r.checkpoint("flyway:status", "fail")).toMatchObject({
+      message: expect.stringMatching(
+        /^Unable to calculate checksum of V3__Nginx\.conf_defaults\.sql: /,
+      ),
+      hint: "Flyway reads migrations in its encoding (FLYWAY_ENCODING, UTF-8 by default) and stops at this file: save it in that encoding, or set FLYWAY_ENCODING to the one it is in",
+    });
+  });
+
   it("a script's .conf Flyway refuses: the hint says to fix the .conf", async () => {
     const r = await status({
       files: {
