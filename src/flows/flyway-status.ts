@@ -138,6 +138,7 @@ function rulesOf(settings: FlywaySettings): RulesSettings {
     };
   return {
     table: s.table ?? HISTORY_TABLE,
+    // Stryker disable next-line ArrayDeclaration: loadFlywaySettings always gives schemas (empty when unset)
     schemas: s.schemas ?? [],
     historySchema: s.historySchema,
     naming: s.naming ?? DEFAULT_NAMING,
