@@ -165,7 +165,11 @@ export async function runMigrations(
       step: "flyway:status",
       run: async () => {
         try {
-          const { databases } = await flywayStatus(host, resolved, log, { from: "cluster" });
+          // Read from here when reachable, to show the versions; the Job's outcome is the run's.
+          const { databases } = await flywayStatus(host, resolved, log, {
+            from: "cluster",
+            unreadableWarns: true,
+          });
           for (const r of databases)
             options.stdout.write(
               `${r.database}: schema version ${r.currentVersion ?? "(none)"}${r.error ? ` (unreadable: ${r.error})` : ""}\n`,

@@ -65,7 +65,7 @@ interface Run {
   db?: () => Promise<DbPort>;
   /** The Kubernetes client: given, the connections are read --from cluster. */
   kube?: Host["kube"];
-  options?: { database?: string; allowPending?: boolean };
+  options?: { database?: string; allowPending?: boolean; unreadableWarns?: boolean };
   signal?: AbortSignal;
 }
 
@@ -248,6 +248,37 @@ describe("flyway-status: logging in", () => {
       ),
       hint: expect.stringMatching(/^the server took the login but runs no queries/),
     });
+  });
+
+  it("where unreadable databases only warn (run-migrations), one that fails validate still fails the step", async () => {
+    const refuse = { kind: "unreachable" as const, code: "ECONNREFUSED", message: "refused" };
+    const warned = await status({
+      databases: { ...DATABASES(), platform: { ...publicSchema(), refuse } },
+      options: { allowPending: true, unreadableWarns: true },
+    });
+    expect(warned.checkpoint("flyway:status", "fail")).toBeUndefined();
+    expect(warned.checkpoint("flyway:status", "ok")).toBeUndefined();
+    expect(warned.checkpoint("flyway:status", "warn")).toMatchObject({
+      message:
+        "database platform: PostgreSQL unreachable at 127.0.0.1:5432 (ECONNREFUSED) after retries",
+      hint: "start PostgreSQL (or its port-forward) and check host and port",
+    });
+
+    // agents has a pending migration and no --allow-pending: validate fails.
+    const failed = await status({
+      databases: { ...DATABASES(), platform: { ...publicSchema(), refuse } },
+      options: { unreadableWarns: true },
+    });
+    expect(failed.checkpoint("flyway:status", "warn")).toBeUndefined();
+    expect(failed.checkpoint("flyway:status", "fail")).toMatchObject({
+      message:
+        "platform: unreadable; agents: version 1, 1 pending, validate failed (1 error) — agents: Detected resolved migration not applied to database: 2. To fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.",
+      hint: "migrate ('dev-bootstrap run-flyway-cli migrate' or run-migrations); before migrating, check with --allow-pending",
+    });
+
+    const healthy = await status({ options: { allowPending: true, unreadableWarns: true } });
+    expect(healthy.checkpoint("flyway:status", "ok")).toBeDefined();
+    expect(healthy.checkpoint("flyway:status", "warn")).toBeUndefined();
   });
 
   it("an error without a hint of its own gets 'check the connection'", async () => {
