@@ -776,3 +776,70 @@ describe("flyway-status: the hint for validate's first error", () => {
     );
   });
 });
+
+describe("flyway-status: what the report holds beyond the verdict", () => {
+  it("a database that cannot be read reports no migrations, counts or validate errors (--json shows them empty)", async () => {
+    const refuse = {
+      kind: "auth" as const,
+      code: "28P01",
+      message: "password authentication failed",
+    };
+    const r = await status({
+      databases: { ...DATABASES(), platform: { ...publicSchema(), refuse } },
+      options: { database: "platform" },
+    });
+    expect(r.value!.databases[0]).toMatchObject({ migrations: [], counts: {}, errors: [] });
+    expect(r.value!.databases[0]!.errors).toEqual([]);
+  });
+
+  it("seed data: how many of its files are applied, and a repeatable's empty Version cell", async () => {
+    const seed = { a: "insert into users values (1);\n", b: "insert into users values (2);\n" };
+    const r = await status({
+      files: {
+        ...FILES,
+        "db/flyway/seed/platform/R__Demo_users.sql": seed.a,
+        "db/flyway/seed/platform/R__Demo_teams.sql": seed.b,
+        "db/flyway/seed/platform/R__Demo_roles.sql": "insert into roles values (1);\n",
+      },
+      databases: {
+        platform: publicSchema([
+          applied(1, "V1__Create_users.sql", V1),
+          applied(2, "V2__Add_name.sql", V2),
+          applied(3, "R__Demo_users.sql", seed.a),
+          applied(4, "R__Demo_teams.sql", seed.b),
+        ]),
+      },
+      options: { database: "platform", allowPending: true },
+    });
+    const text = renderStatus(r.value!);
+    expect(text).toContain("  seed data (db/flyway/seed/platform): 2 of 3 applied\n");
+    expect(text).toMatch(
+      /\n {2}\| Repeatable \| {9}\| Demo users {2}\| SQL {2}\| 2026-03-04 05:06:07 \| Success \| {10}\|\n/,
+    );
+  });
+
+  it("files Flyway skips are listed also when validate failed for another reason", async () => {
+    const r = await status({
+      files: { ...FILES, "db/flyway/sql/agents/V3_Missing_separator.sql": "select 1;\n" },
+    });
+    const agents = r.value!.databases[1]!;
+    expect(agents.errors.map((e) => e.code)).toEqual(["RESOLVED_VERSIONED_MIGRATION_NOT_APPLIED"]);
+    expect(renderStatus(r.value!)).toContain(
+      `  skipped: ${agents.invalidFiles[0]} (Flyway skips it too unless validateMigrationNaming is set)\n`,
+    );
+  });
+
+  it("with a flyway.conf (Flyway's older config), flyway:environment is 'default'", async () => {
+    // ClassicConfiguration.getCurrentEnvironmentName: "default" unless an environment is selected.
+    const text = "-- ${flyway:environment}\nselect 1;\n";
+    const r = await status({
+      files: {
+        "flyway.conf": "flyway.table=flyway_schema_history\n",
+        "db/flyway/sql/platform/R__Env.sql": text,
+      },
+      databases: { platform: publicSchema([applied(1, "R__Env.sql", "-- default\nselect 1;\n")]) },
+      options: { database: "platform" },
+    });
+    expect(r.value!.databases[0]!.migrations.map((m) => m.state)).toEqual(["Success"]);
+  });
+});
