@@ -183,9 +183,9 @@ describe("run-migrations", () => {
     // The values file decides about demo seed data unless the workspace turns it off.
     expect(helm.argv).not.toContain("seedData.enabled=false");
     // the databases are not reachable from the test: a warning, not a failure
-    expect(r.stdout).toMatch(
-      /\[flyway:status\] ⚠ schema versions not readable from here|\[flyway:status\] ✖/,
-    );
+    expect(r.stdout).toMatch(/\[flyway:status\] ⚠ database platform: PostgreSQL unreachable/);
+    expect(r.stdout).not.toMatch(/\[flyway:status\] ✖/);
+    expect(r.code, r.stdout).toBe(0);
   });
 
   it("with demo seed data turned off, installs the release with seedData.enabled=false", async () => {
