@@ -257,6 +257,15 @@ describe("from this process's environment (--from env)", () => {
     );
   });
 
+  it("a URL without credentials names the keys that would give them", async () => {
+    const e = await failure(
+      load({ AGENTS_DATABASE_URL: "postgresql://h/agents" }, { only: "agents" }).result,
+    );
+    expect(e.message).toBe(
+      "no usable Flyway connection for agents: the environment has no AGENTS_FLYWAY_USER (or a user in AGENTS_DATABASE_URL), AGENTS_FLYWAY_PASSWORD (or a password in AGENTS_DATABASE_URL)",
+    );
+  });
+
   it("a URL it cannot read is named by its key, never echoed", async () => {
     const e = await failure(
       load({ AGENTS_FLYWAY_URL: `mysql://agents:${AGENTS_PW}@h/agents` }, { only: "agents" })
