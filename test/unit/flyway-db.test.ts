@@ -302,9 +302,7 @@ describe("what the preflight reads of a schema", () => {
                 (2, '2', 'more', 'SQL', 'V2__more.sql', -5, 'app', 3, true)`,
       "create table counted.t (id serial primary key)", // a table, its sequence, its index (not counted)
       "create view counted.v as select 1 as x",
-      "create materialized view counted.mv as select 1 as x",
       "create sequence counted.s",
-      "create type counted.mood as enum ('ok')", // a type is not a relation Flyway cleans by count
     );
     const client = await open();
     try {
@@ -316,9 +314,39 @@ describe("what the preflight reads of a schema", () => {
         database: "app",
         historyExists: true,
         historyRows: 2,
-        // t, its id sequence, v, mv, s
-        otherObjects: 5,
+        // t, its id sequence, v, s
+        otherObjects: 4,
       });
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("counts what makes Flyway call a schema non-empty: types and functions too, not an extension's objects", async () => {
+    // PostgreSQLSchema.doEmpty (Flyway 10): relations of kind r, v, S, t; types but row and
+    // array types; functions; each unless it belongs to an extension. A schema holding only a
+    // function is not empty to Flyway: migrate without a baseline stops ("Found non-empty schema(s)").
+    await asOwner(
+      "app",
+      "create schema if not exists fn_only",
+      "create function fn_only.answer() returns int language sql as 'select 42'",
+      "create schema if not exists types_only",
+      "create type types_only.mood as enum ('ok')",
+      "create domain types_only.positive as int check (value > 0)",
+      "create schema if not exists mv_only",
+      "create materialized view mv_only.mv as select 1 as x",
+      "create schema if not exists ext_only",
+      "create extension if not exists citext schema ext_only",
+    );
+    const client = await open();
+    try {
+      const count = async (schema: string) =>
+        (await inspectSchemaFacts(client, { schema })).otherObjects;
+      expect(await count("fn_only")).toBe(1);
+      expect(await count("types_only")).toBe(2);
+      // Flyway's emptiness check leaves materialized views out, and an extension's objects.
+      expect(await count("mv_only")).toBe(0);
+      expect(await count("ext_only")).toBe(0);
     } finally {
       await client.end();
     }
@@ -479,9 +507,14 @@ describe("the empty history a failed first run leaves (FAULTS.md 33)", () => {
     const client = await open();
     try {
       expect(await dropEmptyHistory(client, "empty_one")).toBe(true);
-      expect(await tableExists(client, "empty_one.flyway_schema_history")).toBe(false);
-      // The transaction is over: the session runs on.
-      expect((await client.query<{ n: number }>("select 1 as n")).rows).toEqual([{ n: 1 }]);
+      // Committed: gone for every other session too (Flyway's own connection among them).
+      const other = await open();
+      try {
+        await other.query("set lock_timeout = '2s'");
+        expect(await tableExists(other, "empty_one.flyway_schema_history")).toBe(false);
+      } finally {
+        await other.end();
+      }
     } finally {
       await client.end();
     }
