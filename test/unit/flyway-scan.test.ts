@@ -6,7 +6,6 @@
  * named by its path relative to the location and checksummed from its text
  * (decoded in the location's encoding, or its <script>.conf's: SqlScriptMetadata).
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -15,6 +14,7 @@ import { flywayChecksum } from "../../src/core/flyway-files.js";
 import { DEFAULT_NAMING } from "../../src/core/flyway-settings.js";
 import { scanLocation } from "../../src/flows/flyway-scan.js";
 import type { FsPort, TreeEntry } from "../../src/flows/host.js";
+import { runChild } from "../helpers/run-child.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 /** A location directory holding `files` (relative path → text or bytes). */
@@ -98,7 +98,7 @@ describe("scanning a location", () => {
     expect(scan).toEqual({ migrations: [], invalid: [], unreadable: [] });
   });
 
-  it("skips hidden directories, follows links to directories, and passes over dangling links and FIFOs", () => {
+  it("skips hidden directories, follows links to directories, and passes over dangling links and FIFOs", async () => {
     const dir = location({
       "..2026_01_01/V9__mounted_twice.sql": "select 9;",
       ".git/V8__hidden.sql": "select 8;",
@@ -112,7 +112,7 @@ describe("scanning a location", () => {
     symlinkSync(join(dir, "nothing-here"), join(dir, "dangling"));
     symlinkSync(join(elsewhere, "V2__linked.sql"), join(dir, "V4__file_link.sql"));
     // A FIFO would block a reader forever: it is neither read nor waited on.
-    execFileSync("mkfifo", [join(dir, "V5__fifo.sql")]);
+    expect((await runChild("mkfifo", [join(dir, "V5__fifo.sql")])).status).toBe(0);
     const scan = scanLocation(nodeFs, dir);
     expect(scripts(scan)).toEqual([
       "V1__top.sql",
