@@ -172,6 +172,21 @@ describe("scanning a location", () => {
     ]);
   });
 
+  it("orders by path as Flyway's TreeSet does, whatever order the directory lists in", () => {
+    // '.' sorts before '/': V1.5__mid.sql comes before what the directory V1 holds.
+    const dir = location({
+      "V1/V3__deep.sql": "select 3;",
+      "V1.5__mid.sql": "select 2;",
+      "A__x.sql": "",
+    });
+    const reversed: Pick<FsPort, "list" | "readBytes"> = {
+      list: (d) => nodeFs.list(d).reverse(),
+      readBytes: nodeFs.readBytes,
+    };
+    for (const fs of [nodeFs, reversed])
+      expect(scripts(scanLocation(fs, dir))).toEqual(["V1.5__mid.sql", "V1/V3__deep.sql"]);
+  });
+
   it("passes over a directory it cannot list and a file it cannot read, as Flyway does", () => {
     const dir = location({
       "V1__ok.sql": "select 1;",
@@ -234,6 +249,31 @@ describe("decoding a migration", () => {
     expect(byScript.get("R__view.sql")?.placeholderReplacement).toBe(true);
     // No .conf: the setting decides, so the migration carries none of its own.
     expect(byScript.get("V2__plain.sql")).not.toHaveProperty("placeholderReplacement");
+  });
+
+  it("a .conf it cannot read is no .conf: the script is read with the defaults, as Flyway reads it", () => {
+    // FileSystemScanner keeps only files it can read, so SqlScriptMetadata finds no .conf.
+    const dir = location({
+      "V1__accent.sql": latin1,
+      "V1__accent.sql.conf": "encoding=ISO-8859-1\n",
+      "V2__plain.sql": "select 2;",
+    });
+    const fs: Pick<FsPort, "list" | "readBytes"> = {
+      list: nodeFs.list,
+      readBytes: (p) => {
+        if (p.endsWith(".conf"))
+          throw Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+        return nodeFs.readBytes(p);
+      },
+    };
+    const scan = scanLocation(fs, dir, { encoding: "ISO-8859-1" });
+    expect(scan.unreadable).toEqual([]);
+    expect(scripts(scan)).toEqual(["V1__accent.sql", "V2__plain.sql"]);
+    expect(scan.migrations[0]?.checksum).toBe(flywayChecksum("select 'café';"));
+    // In UTF-8 (the default), the script itself is what cannot be read.
+    expect(scanLocation(fs, dir).unreadable).toEqual([
+      "Unable to calculate checksum of V1__accent.sql: not valid UTF-8 at byte 11",
+    ]);
   });
 
   it("a .conf Flyway refuses, or cannot decode, leaves that migration out and says why", () => {
