@@ -545,6 +545,43 @@ describe("the empty history a failed first run leaves (FAULTS.md 33)", () => {
     }
   });
 
+  it("a row another session is writing is waited for, and then the table is kept", async () => {
+    await asOwner(
+      "app",
+      "create schema if not exists racing",
+      historyDdl("racing.flyway_schema_history"),
+    );
+    // Flyway's own first run, still in its transaction: its row is not visible yet.
+    const flyway = await open();
+    const client = await open();
+    try {
+      await flyway.query("begin");
+      await flyway.query(
+        `insert into racing.flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+           values (1, '1', 'init', 'SQL', 'V1__init.sql', 1, 'app', 1, true)`,
+      );
+      const pid = (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!
+        .pid;
+      const dropping = dropEmptyHistory(client, "racing");
+      // Wait for the event: the preflight's session blocked on the table's lock.
+      for (;;) {
+        const r = await flyway.query<{ w: string | null }>(
+          "select wait_event_type as w from pg_stat_activity where pid = $1",
+          [pid],
+        );
+        if (r.rows[0]?.w === "Lock") break;
+      }
+      await flyway.query("commit");
+      expect(await dropping).toBe(false);
+      expect((await client.query("select * from racing.flyway_schema_history")).rows).toHaveLength(
+        1,
+      );
+    } finally {
+      await flyway.end();
+      await client.end();
+    }
+  });
+
   it("an interrupt that came while it waited for the lock changes nothing", async () => {
     await asOwner(
       "app",
