@@ -115,12 +115,17 @@ export function scanLocation(
     }
     // SqlScriptMetadata: a <script>.conf beside it may set its encoding and placeholderReplacement.
     let config: ScriptConfig = {};
+    let confBytes: Buffer | undefined;
     if (paths.has(`${entry.path}.conf`)) {
       try {
-        config = parseScriptConfig(
-          decodeMigration(fs.readBytes(`${entry.path}.conf`), encoding),
-          `${script}.conf`,
-        );
+        confBytes = fs.readBytes(`${entry.path}.conf`);
+      } catch {
+        // A .conf it cannot read is no resource to Flyway either: the script's defaults apply.
+      }
+    }
+    if (confBytes) {
+      try {
+        config = parseScriptConfig(decodeMigration(confBytes, encoding), `${script}.conf`);
       } catch (error) {
         if (!(error instanceof ConfigError) && !(error instanceof MalformedInputError)) throw error;
         found.unreadable.push(
