@@ -16,7 +16,8 @@ export function packageFeatureDir(packageRoot: string): string {
 /**
  * The installed package's root: the nearest folder above `file` whose package.json is
  * dev-bootstrap's (by its name, scoped or not). Searched, not assumed, since the
- * bundler decides which file the code is in.
+ * bundler decides which file the code is in. Without one (a copy under another name),
+ * the folder two above the file's own: dist/<bin|chunks>/<file>.js.
  */
 export function findPackageRoot(fs: Pick<FsPort, "readText">, file: string): string {
   let dir = dirname(file);
@@ -28,7 +29,7 @@ export function findPackageRoot(fs: Pick<FsPort, "readText">, file: string): str
       // no package.json here: keep looking upward
     }
     const parent = dirname(dir);
-    if (parent === dir) return dirname(dirname(file));
+    if (parent === dir) return dirname(dirname(dirname(file)));
     dir = parent;
   }
 }

@@ -51,6 +51,15 @@ describe("findPackageRoot", () => {
     });
     expect(findPackageRoot(fs, "/w/vendor/lib/sub/x/file.js")).toBe("/w");
   });
+
+  it("without one, is the folder above the bundle's: dist/bin/<command>.js and dist/chunks/<chunk>.js sit two folders below the package", () => {
+    // A package renamed or vendored under another name has no dev-bootstrap package.json:
+    // the root is then where the bundle layout puts it, so init still finds the Feature
+    // and the Tilt extension (as before the search, when it was assumed).
+    const renamed = filesAt({ "/opt/devboot/package.json": '{"name":"@acme/devboot"}' });
+    expect(findPackageRoot(renamed, "/opt/devboot/dist/bin/init.js")).toBe("/opt/devboot");
+    expect(findPackageRoot(renamed, "/opt/devboot/dist/chunks/init-3F2A.js")).toBe("/opt/devboot");
+  });
 });
 
 describe("staleFeature", () => {
