@@ -4,7 +4,16 @@
  * overwrites, what --dry-run leaves untouched, and --upgrade's refresh of the
  * copied Feature with its diff.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeFs } from "../../src/adapters/files.js";
@@ -171,6 +180,33 @@ describe("initWorkspace", () => {
     expect(ws.read("dev-bootstrap.yaml")).toBe("namespace: mine\n");
     expect(ws.read(`${FEATURE}/post-start.sh`)).toBe("#!/bin/sh\n# edited\n");
     expect(lstatSync(join(ws.dir, "charts/db-migrations/files")).isSymbolicLink()).toBe(true);
+  });
+
+  it("--dry-run tells what the run would do where a link is already there whose target is missing", () => {
+    // A fresh clone: the chart's links were committed and point into node_modules, which
+    // npm ci has not filled yet; a fixture is the user's link into a folder not checked out.
+    const ws = makeWorkspace();
+    const packageRoot = installPackage(makeWorkspace(), "pkg");
+    const links = [
+      "charts/db-migrations/Chart.yaml",
+      "charts/db-migrations/values.yaml",
+      "charts/db-migrations/templates",
+      "charts/db-migrations/files",
+    ];
+    mkdirSync(join(ws.dir, "charts/db-migrations"), { recursive: true });
+    for (const link of links)
+      symlinkSync(`../../node_modules/dev-bootstrap/${link}`, join(ws.dir, link));
+    mkdirSync(join(ws.dir, "vault/fixtures"), { recursive: true });
+    symlinkSync("../../shared/agents.yaml", join(ws.dir, "vault/fixtures/agents.yaml"));
+    const planned = init(ws, { packageRoot, dryRun: true }).files;
+    const done = init(ws, { packageRoot }).files;
+    const kept = (files: typeof done) =>
+      files.filter((f) => f.action === "exists, kept").map((f) => f.path);
+    expect(kept(done)).toEqual(["vault/fixtures/agents.yaml", ...links]);
+    expect(kept(planned)).toEqual(kept(done));
+    expect(readlinkSync(join(ws.dir, "vault/fixtures/agents.yaml"))).toBe(
+      "../../shared/agents.yaml",
+    );
   });
 
   it("a file or link that appears while init runs is kept; any other write error is not swallowed", () => {
