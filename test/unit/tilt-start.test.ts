@@ -21,7 +21,8 @@ import { virtualClock } from "../helpers/clock.js";
 import { captureLog, partialHost } from "../helpers/flow-run.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
-type Session = { tiltfile: string; pid?: number } | undefined;
+/** `exitCode`: how the probe ends (default 0: the API answered). */
+type Session = { tiltfile: string; pid?: number; exitCode?: number } | undefined;
 
 interface Script {
   /** What the API on TILT_PORT answers at each probe (0-based), given how many Tilts were started. */
@@ -67,17 +68,21 @@ function setUp(script: Script = {}) {
       });
       const session = script.answer?.(probes.length - 1, started.length);
       if (session) {
-        o.onLine?.(
-          JSON.stringify({
+        // Indented over many lines, as tilt prints -o json; a client warning on stderr.
+        const json = JSON.stringify(
+          {
             kind: "Session",
             spec: { tiltfilePath: session.tiltfile },
             status: session.pid ? { pid: session.pid } : {},
-          }),
-          "stdout",
+          },
+          null,
+          4,
         );
+        for (const line of json.split("\n")) o.onLine?.(line, "stdout");
+        o.onLine?.("Warning: the API server's certificate expires in 2 days", "stderr");
       } else o.onLine?.("No tilt apiserver found: tilt-default", "stderr");
       return {
-        exitCode: session ? 0 : 1,
+        exitCode: session ? (session.exitCode ?? 0) : 1,
         signal: undefined,
         timedOut: false,
         interrupted: false,
@@ -186,6 +191,18 @@ describe("startTilt", () => {
     expect(t.checkpoints()).toEqual([
       ["tilt", "ok", "Tilt already serving this Tiltfile (http://localhost:10351)"],
     ]);
+  });
+
+  it("a probe that fails is no answer, whatever it printed before failing", async () => {
+    const t = setUp({
+      answer: (n) => ({ tiltfile: t.tiltfile, pid: 7, exitCode: n === 0 ? 1 : 0 }),
+      lives: () => true,
+    });
+    await t.run();
+    expect(t.started).toHaveLength(1);
+    expect(t.out.checkpoint("tilt", "ok")?.message).toMatch(
+      /^Tilt started in the background and answering \(pid 7,/,
+    );
   });
 
   it("a Tilt serving another Tiltfile on the port is reported with how to stop it, and no second Tilt is started", async () => {
