@@ -34,6 +34,10 @@ describe("findPackageRoot", () => {
     expect(
       findPackageRoot(scoped, "/usr/lib/node_modules/@ameide/dev-bootstrap/dist/chunks/init-x.js"),
     ).toBe("/usr/lib/node_modules/@ameide/dev-bootstrap");
+    // However deep below it the file is.
+    expect(
+      findPackageRoot(scoped, "/usr/lib/node_modules/@ameide/dev-bootstrap/src/flows/init/x.ts"),
+    ).toBe("/usr/lib/node_modules/@ameide/dev-bootstrap");
     const plain = filesAt({
       "/w/node_modules/dev-bootstrap/package.json": '{"name":"dev-bootstrap"}',
     });
