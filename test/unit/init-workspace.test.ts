@@ -65,7 +65,9 @@ function tree(dir: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).sort();
 }
 
-const mode = (ws: Workspace, path: string) => statSync(join(ws.dir, path)).mode & 0o777;
+/** Whether the file is executable by anyone (the rest of its mode is the umask's business). */
+const executable = (ws: Workspace, path: string) =>
+  (statSync(join(ws.dir, path)).mode & 0o111) !== 0;
 
 describe("initWorkspace", () => {
   it("scaffolds config, fixtures, layer 42 and the Feature; links the chart into a package installed in the workspace", () => {
@@ -106,11 +108,11 @@ describe("initWorkspace", () => {
     // The Feature is the package's, byte for byte; its scripts are executable, the rest not.
     for (const f of ["devcontainer-feature.json", "install.sh", "post-start.sh"])
       expect(ws.read(`${FEATURE}/${f}`)).toBe(readFileSync(join(packageRoot, SHIPPED, f), "utf8"));
-    expect(mode(ws, `${FEATURE}/install.sh`)).toBe(0o755);
-    expect(mode(ws, `${FEATURE}/post-start.sh`)).toBe(0o755);
-    expect(mode(ws, `${FEATURE}/devcontainer-feature.json`)).toBe(0o644);
-    expect(mode(ws, "dev-bootstrap.yaml")).toBe(0o644);
-    expect(mode(ws, "vault/fixtures/agents.yaml")).toBe(0o644);
+    expect(executable(ws, `${FEATURE}/install.sh`)).toBe(true);
+    expect(executable(ws, `${FEATURE}/post-start.sh`)).toBe(true);
+    expect(executable(ws, `${FEATURE}/devcontainer-feature.json`)).toBe(false);
+    expect(executable(ws, "dev-bootstrap.yaml")).toBe(false);
+    expect(executable(ws, "vault/fixtures/agents.yaml")).toBe(false);
     // The default databases keep their settings: agents' baseline version.
     expect(ws.read("charts/db-migrations/values-local.yaml")).toContain(
       '  - name: platform\n  - name: agents\n    baselineVersion: "3"\n',
@@ -381,7 +383,7 @@ describe("initWorkspace --upgrade", () => {
     expect(up.diffs).toEqual(dry.diffs);
     expect(ws.read(`${FEATURE}/post-start.sh`)).toBe("#!/bin/sh\nset -eu\necho post-start\n");
     expect(ws.read(`${FEATURE}/install.sh`)).toBe("#!/bin/sh\necho install\n");
-    expect(mode(ws, `${FEATURE}/install.sh`)).toBe(0o755);
+    expect(executable(ws, `${FEATURE}/install.sh`)).toBe(true);
     // Only the Feature: no config, fixtures, layer or link appears.
     expect(existsSync(join(ws.dir, "dev-bootstrap.yaml"))).toBe(false);
     expect(existsSync(join(ws.dir, "charts"))).toBe(false);
