@@ -126,8 +126,7 @@ function occupied(fs: InitFs, path: string): boolean {
   if (fs.exists(path)) return true;
   try {
     return fs.list(dirname(path)).some((e) => e.name === basename(path) && e.isSymlink);
-    // Stryker disable next-line BlockStatement: an emptied catch returns undefined, which every caller reads as false
-  } catch {
+  } /* Stryker disable next-line BlockStatement: an emptied catch returns undefined, which every caller reads as false */ catch {
     return false;
   }
 }
