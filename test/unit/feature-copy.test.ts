@@ -2,14 +2,14 @@
  * Where the installed package is, and post-start's warning while the Feature that
  * init copied into the workspace is older than the package's.
  */
-import { describe, expect, it } from "vitest";
-import {
-  FEATURE_COPY,
-  findPackageRoot,
-  packageFeatureDir,
-  STALE_FEATURE_HINT,
-  staleFeature,
-} from "../../src/flows/feature-copy.js";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+/** Loaded afresh for each test, so the module's own settings (its constants) are evaluated under the test too. */
+let m: typeof import("../../src/flows/feature-copy.js");
+beforeEach(async () => {
+  vi.resetModules();
+  m = await import("../../src/flows/feature-copy.js");
+});
 
 /** Files by absolute path: `readText` throws ENOENT for any other. */
 function filesAt(files: Record<string, string>) {
@@ -32,16 +32,19 @@ describe("findPackageRoot", () => {
       "/usr/lib/node_modules/@ameide/dev-bootstrap/dist/package.json": '{ "type": "module" }',
     });
     expect(
-      findPackageRoot(scoped, "/usr/lib/node_modules/@ameide/dev-bootstrap/dist/chunks/init-x.js"),
+      m.findPackageRoot(
+        scoped,
+        "/usr/lib/node_modules/@ameide/dev-bootstrap/dist/chunks/init-x.js",
+      ),
     ).toBe("/usr/lib/node_modules/@ameide/dev-bootstrap");
     // However deep below it the file is.
     expect(
-      findPackageRoot(scoped, "/usr/lib/node_modules/@ameide/dev-bootstrap/src/flows/init/x.ts"),
+      m.findPackageRoot(scoped, "/usr/lib/node_modules/@ameide/dev-bootstrap/src/flows/init/x.ts"),
     ).toBe("/usr/lib/node_modules/@ameide/dev-bootstrap");
     const plain = filesAt({
       "/w/node_modules/dev-bootstrap/package.json": '{"name":"dev-bootstrap"}',
     });
-    expect(findPackageRoot(plain, "/w/node_modules/dev-bootstrap/dist/bin/init.js")).toBe(
+    expect(m.findPackageRoot(plain, "/w/node_modules/dev-bootstrap/dist/bin/init.js")).toBe(
       "/w/node_modules/dev-bootstrap",
     );
   });
@@ -53,7 +56,7 @@ describe("findPackageRoot", () => {
       "/w/vendor/lib/package.json": "{ not json",
       "/w/vendor/lib/sub/package.json": '{"name":"@acme/not-dev-bootstrap"}',
     });
-    expect(findPackageRoot(fs, "/w/vendor/lib/sub/x/file.js")).toBe("/w");
+    expect(m.findPackageRoot(fs, "/w/vendor/lib/sub/x/file.js")).toBe("/w");
   });
 
   it("without one, is the folder above the bundle's: dist/bin/<command>.js and dist/chunks/<chunk>.js sit two folders below the package", () => {
@@ -61,26 +64,28 @@ describe("findPackageRoot", () => {
     // the root is then where the bundle layout puts it, so init still finds the Feature
     // and the Tilt extension (as before the search, when it was assumed).
     const renamed = filesAt({ "/opt/devboot/package.json": '{"name":"@acme/devboot"}' });
-    expect(findPackageRoot(renamed, "/opt/devboot/dist/bin/init.js")).toBe("/opt/devboot");
-    expect(findPackageRoot(renamed, "/opt/devboot/dist/chunks/init-3F2A.js")).toBe("/opt/devboot");
+    expect(m.findPackageRoot(renamed, "/opt/devboot/dist/bin/init.js")).toBe("/opt/devboot");
+    expect(m.findPackageRoot(renamed, "/opt/devboot/dist/chunks/init-3F2A.js")).toBe(
+      "/opt/devboot",
+    );
   });
 });
 
 describe("staleFeature", () => {
   const pkg = "/pkg";
   const ws = "/ws";
-  const copied = `${ws}/${FEATURE_COPY}/devcontainer-feature.json`;
-  const shipped = `${packageFeatureDir(pkg)}/devcontainer-feature.json`;
+  const copied = `${ws}/.devcontainer/dev-bootstrap/devcontainer-feature.json`;
+  const shipped = `${pkg}/devcontainer-feature/src/dev-bootstrap/devcontainer-feature.json`;
   const feature = (version: unknown) => JSON.stringify({ id: "dev-bootstrap", version });
   const warning = (have: unknown, want: unknown) =>
-    staleFeature(filesAt({ [copied]: feature(have), [shipped]: feature(want) }), ws, pkg);
+    m.staleFeature(filesAt({ [copied]: feature(have), [shipped]: feature(want) }), ws, pkg);
 
   it("names both versions while the copy is older, with the hint to upgrade", () => {
-    expect(shipped).toBe("/pkg/devcontainer-feature/src/dev-bootstrap/devcontainer-feature.json");
+    expect(m.packageFeatureDir(pkg)).toBe("/pkg/devcontainer-feature/src/dev-bootstrap");
     expect(warning("1.2.3", "1.3.0")).toBe(
       "the copied Feature in .devcontainer/dev-bootstrap/ is version 1.2.3, older than the installed package's 1.3.0",
     );
-    expect(STALE_FEATURE_HINT).toBe(
+    expect(m.STALE_FEATURE_HINT).toBe(
       "run 'dev-bootstrap init --upgrade --dry-run' to see the difference, then 'dev-bootstrap init --upgrade' to refresh it",
     );
   });
@@ -111,10 +116,10 @@ describe("staleFeature", () => {
     expect(warning(3, "1.0.0")).toBeUndefined();
     expect(warning("1.0.0", null)).toBeUndefined();
     expect(
-      staleFeature(filesAt({ [copied]: "{ version: 1", [shipped]: feature("9.0.0") }), ws, pkg),
+      m.staleFeature(filesAt({ [copied]: "{ version: 1", [shipped]: feature("9.0.0") }), ws, pkg),
     ).toBeUndefined();
     // No copy (init never ran, or the Feature comes from a registry), no package Feature.
-    expect(staleFeature(filesAt({ [shipped]: feature("9.0.0") }), ws, pkg)).toBeUndefined();
-    expect(staleFeature(filesAt({ [copied]: feature("0.0.1") }), ws, pkg)).toBeUndefined();
+    expect(m.staleFeature(filesAt({ [shipped]: feature("9.0.0") }), ws, pkg)).toBeUndefined();
+    expect(m.staleFeature(filesAt({ [copied]: feature("0.0.1") }), ws, pkg)).toBeUndefined();
   });
 });

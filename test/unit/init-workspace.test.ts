@@ -15,14 +15,22 @@ import {
   symlinkSync,
 } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { nodeFs } from "../../src/adapters/files.js";
 import { resolveConfig } from "../../src/config/resolve.js";
-import { UsageError } from "../../src/core/errors.js";
+import type { UsageError as UsageErrorType } from "../../src/core/errors.js";
 import type { FsPort } from "../../src/flows/host.js";
-import { initWorkspace } from "../../src/flows/init.js";
 import type { CheckpointLogger } from "../../src/log/logger.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
+
+/** Loaded afresh for each test, so the module's own settings (its constants) are evaluated under the test too. */
+let initWorkspace: typeof import("../../src/flows/init.js").initWorkspace;
+let UsageError: typeof UsageErrorType;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ initWorkspace } = await import("../../src/flows/init.js"));
+  ({ UsageError } = await import("../../src/core/errors.js"));
+});
 
 const FEATURE = ".devcontainer/dev-bootstrap";
 const SHIPPED = "devcontainer-feature/src/dev-bootstrap";
@@ -261,7 +269,7 @@ describe("initWorkspace", () => {
       } catch (e) {
         return e;
       }
-    })() as UsageError;
+    })() as UsageErrorType;
     expect(bad).toBeInstanceOf(UsageError);
     expect(bad.message).toBe(
       `--database "Billing_DB": expected a lower-case name like 'billing' (letters and digits)`,
@@ -318,10 +326,10 @@ describe("initWorkspace", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toBe(
+    expect((error as UsageErrorType).message).toBe(
       '--layer "15": init scaffolds layer 42 only (the db-migrations chart this package ships)',
     );
-    expect((error as UsageError).hint).toBe(
+    expect((error as UsageErrorType).hint).toBe(
       "layer 15's helmfile is your own: name it in dev-bootstrap.yaml under helm.layers",
     );
     expect(existsSync(join(ws.dir, "dev-bootstrap.yaml"))).toBe(false);

@@ -6,11 +6,10 @@
  */
 import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { nodeFs } from "../../src/adapters/files.js";
 import { resolveConfig } from "../../src/config/resolve.js";
 import type { FsPort } from "../../src/flows/host.js";
-import { lintDocs } from "../../src/flows/lint-docs.js";
 import type { CheckpointLogger } from "../../src/log/logger.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
@@ -20,6 +19,13 @@ const noLog = new Proxy({} as CheckpointLogger, {
   get: () => {
     throw new Error("lint-docs logged");
   },
+});
+
+/** Loaded afresh for each test, so the module's own settings (its constants) are evaluated under the test too. */
+let lintDocs: typeof import("../../src/flows/lint-docs.js").lintDocs;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ lintDocs } = await import("../../src/flows/lint-docs.js"));
 });
 
 async function lint(dir: string, fs: FsPort = nodeFs, root = dir) {

@@ -11,17 +11,26 @@
  */
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { nodeFs } from "../../src/adapters/files.js";
 import { resolveConfig } from "../../src/config/resolve.js";
-import { StepError } from "../../src/core/errors.js";
+import type { StepError as StepErrorType } from "../../src/core/errors.js";
 import type { FsPort, ProcPort } from "../../src/flows/host.js";
-import { startTilt, tiltRunning } from "../../src/flows/tilt.js";
 import { virtualClock } from "../helpers/clock.js";
 import { captureLog, partialHost } from "../helpers/flow-run.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 /** `exitCode`: how the probe ends (default 0: the API answered). */
+/** Loaded afresh for each test, so the module's own settings (its constants) are evaluated under the test too. */
+let startTilt: typeof import("../../src/flows/tilt.js").startTilt;
+let tiltRunning: typeof import("../../src/flows/tilt.js").tiltRunning;
+let StepError: typeof StepErrorType;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ startTilt, tiltRunning } = await import("../../src/flows/tilt.js"));
+  ({ StepError } = await import("../../src/core/errors.js"));
+});
+
 type Session = { tiltfile: string; pid?: number; exitCode?: number } | undefined;
 
 interface Script {
@@ -120,7 +129,7 @@ function setUp(script: Script = {}) {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(StepError);
-    return error as StepError;
+    return error as StepErrorType;
   };
   const checkpoints = () =>
     out.records().map((r) => [r.step, r.status, r.message, ...(r.hint ? [r.hint] : [])]);
