@@ -16,19 +16,21 @@ export function packageFeatureDir(packageRoot: string): string {
 /**
  * The installed package's root: the nearest folder above `file` whose package.json is
  * dev-bootstrap's (by its name, scoped or not). Searched, not assumed, since the
- * bundler decides which file the code is in.
+ * bundler decides which file the code is in. Without one (a copy under another name),
+ * the folder two above the file's own: dist/<bin|chunks>/<file>.js.
  */
 export function findPackageRoot(fs: Pick<FsPort, "readText">, file: string): string {
   let dir = dirname(file);
   for (;;) {
     try {
       const pkg = JSON.parse(fs.readText(join(dir, "package.json"))) as { name?: string };
+      // Stryker disable next-line OptionalChaining: without a name, the call throws and the catch below keeps looking, as a false answer does
       if (pkg.name === "dev-bootstrap" || pkg.name?.endsWith("/dev-bootstrap")) return dir;
     } catch {
       // no package.json here: keep looking upward
     }
     const parent = dirname(dir);
-    if (parent === dir) return dirname(dirname(file));
+    if (parent === dir) return dirname(dirname(dirname(file)));
     dir = parent;
   }
 }
@@ -38,7 +40,7 @@ function featureVersion(fs: Pick<FsPort, "readText">, file: string): string | un
   try {
     const version = (JSON.parse(fs.readText(file)) as { version?: unknown }).version;
     return typeof version === "string" ? version : undefined;
-  } catch {
+  } /* Stryker disable next-line BlockStatement: an emptied catch falls out of the function, which returns undefined all the same */ catch {
     return undefined;
   }
 }
@@ -70,6 +72,7 @@ export function staleFeature(
 ): string | undefined {
   const copied = join(root, FEATURE_COPY, "devcontainer-feature.json");
   const shipped = join(packageFeatureDir(packageRoot), "devcontainer-feature.json");
+  // Stryker disable next-line LogicalOperator: a fast path: an unreadable file has no version, and a file is never older than itself
   if (copied === shipped || !fs.exists(copied) || !fs.exists(shipped)) return undefined;
   const have = featureVersion(fs, copied);
   const want = featureVersion(fs, shipped);

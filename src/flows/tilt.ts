@@ -42,6 +42,7 @@ const TAIL_LINES = 5;
 export function tiltRunning(host: Pick<Host, "fs" | "proc">, pidFile: string): number | undefined {
   const { fs, proc } = host;
   // Read as run state: a named pipe in their place is refused, never waited on.
+  // Stryker disable next-line MethodExpression: Number() ignores surrounding whitespace itself
   const pid = Number(fs.readState(pidFile)?.trim());
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   const started = fs.readState(`${pidFile}.start`)?.trim();
@@ -64,6 +65,7 @@ async function askTilt(host: Host, tilt: string, cwd: string): Promise<TiltSessi
   // Not a Tilt (or not ours to ask) when it failed: "No tilt apiserver found",
   // connection refused, or no answer within the bound.
   if (r.exitCode !== 0) return undefined;
+  // Stryker disable next-line StringLiteral: JSON's line breaks only separate tokens, so lines joined without them parse the same
   return parseTiltSession(out.join("\n"));
 }
 
