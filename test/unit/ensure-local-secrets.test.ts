@@ -6,12 +6,13 @@
  * loaded (the watcher's) are seeded as given, not read again.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createHost } from "../../src/cli/host.js";
+import { createHost, nodeFs } from "../../src/cli/host.js";
 import { resolveConfig } from "../../src/config/resolve.js";
 import { InputError } from "../../src/core/errors.js";
 import type { ResolvedPath } from "../../src/core/fixtures.js";
 import { SecretMasker } from "../../src/core/mask.js";
 import { ensureLocalSecrets } from "../../src/flows/ensure-local-secrets.js";
+import type { FsPort } from "../../src/flows/host.js";
 import { VaultStandIn } from "../../src/sandbox/vault-server.js";
 import { virtualClock } from "../helpers/clock.js";
 import { type CapturedLog, captureLog } from "../helpers/flow-run.js";
@@ -36,14 +37,18 @@ beforeEach(async () => {
 });
 afterEach(async () => vault.close());
 
+let masker: SecretMasker;
+
 const ensure = (
   options: { plan?: boolean; only?: Set<string>; fixtures?: Map<string, ResolvedPath> } = {},
+  setup: { env?: Record<string, string>; fs?: FsPort } = {},
 ) => {
-  const env = { VAULT_ADDR: addr, VAULT_TOKEN: vault.rootToken, HOME: ws.dir };
+  const env = { VAULT_ADDR: addr, VAULT_TOKEN: vault.rootToken, HOME: ws.dir, ...setup.env };
   const resolved = resolveConfig({ cwd: ws.dir, env });
   const clock = virtualClock();
-  const masker = new SecretMasker();
-  const host = createHost({ resolved, masker, env, clock });
+  masker = new SecretMasker();
+  const built = createHost({ resolved, masker, env, clock });
+  const host = setup.fs ? { ...built, fs: setup.fs } : built;
   run = captureLog({ command: "ensure-local-secrets", clock, masker });
   return ensureLocalSecrets(host, resolved, run.log, { plan: options.plan ?? false, ...options });
 };
@@ -111,5 +116,38 @@ describe("ensure-local-secrets in-process", () => {
     const result = await ensure({ plan: true });
     expect(result.seed.written).toBe(0);
     expect(stored("platform/db")).toBe(false);
+  });
+
+  it("fixture values from the run's environment; secret values are masked from then on", async () => {
+    ws.write(
+      "vault/fixtures/local.yaml",
+      [
+        "paths:",
+        "  platform/db:",
+        "    DB_HOST: { env: DEV_BOOTSTRAP_DB_HOST, default: db.local }",
+        '    API_KEY: { value: "CANARY-9d2f-literal", secret: true }',
+        "",
+      ].join("\n"),
+    );
+    await ensure({}, { env: { DEV_BOOTSTRAP_DB_HOST: "10.1.2.3" } });
+    expect(vault.read("secret", "platform/db")).toEqual({
+      DB_HOST: "10.1.2.3",
+      API_KEY: "CANARY-9d2f-literal",
+    });
+    expect(masker.mask("the key is CANARY-9d2f-literal")).not.toContain("CANARY-9d2f-literal");
+    expect(run.text()).not.toContain("CANARY-9d2f-literal");
+  });
+
+  it("an error that is none of the fixtures' passes through unreported, for the CLI to report once", async () => {
+    const broken = new Error("EIO: i/o error, read");
+    const fs: FsPort = {
+      ...nodeFs,
+      readRegular: () => {
+        throw broken;
+      },
+    };
+    await expect(ensure({}, { fs })).rejects.toBe(broken);
+    expect(run.checkpoint("vault:fixtures", "fail")).toBeUndefined();
+    expect(vault.requests).toEqual([]);
   });
 });

@@ -617,6 +617,17 @@ describe("after the health check, Vault sealed or gone", () => {
     ]);
   });
 
+  it("an interrupt ends the retries: no further attempt (FAULTS.md 37)", async () => {
+    const abort = new AbortController();
+    setUp({}, abort.signal);
+    vault.lookupSelf = async () => {
+      abort.abort(new Error("interrupted"));
+      throw refusedAt();
+    };
+    await expect(check()).rejects.toThrow("interrupted");
+    expect(clock.sleeps).toEqual([]);
+  });
+
   it("a failure after the request may have reached Vault is not retried", async () => {
     const reset = refusedAt(true);
     vault.script("lookupSelf", reset);
