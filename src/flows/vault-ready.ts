@@ -360,7 +360,7 @@ async function checkMount(
       await afterHealth(options, step, `sys/mounts/${mount}`, () => vault.enableKv2(mount));
     } catch (error) {
       if (error instanceof VaultHttpError && error.status === 403)
-        fail(denied("create", `/v1/sys/mounts/${mount}`));
+        fail(denied("update", `/v1/sys/mounts/${mount}`));
       // Another run enabled it between our read and our write: it exists now.
       if (
         !(

@@ -529,6 +529,18 @@ describe("checking the token and the KV v2 mount", () => {
     expect(run.checkpoint("vault:mount", "ok")).toBeUndefined();
   });
 
+  it("a token that may not enable the mount: names the 'update' capability on sys/mounts/<mount> (FAULTS.md 2)", async () => {
+    // sys/mounts/<path> has no existence check, so Vault takes a POST there for an
+    // update (vault/request_handling.go): a policy granting only "create" is refused.
+    vault.script("readMount", undefined);
+    vault.script("enableKv2", new VaultHttpError(403, ["permission denied"], "POST", "", {}));
+    const line = await failure(check(), "vault:mount");
+    expect(line).toMatchObject({
+      message: "permission denied: the Vault token lacks 'update' on /v1/sys/mounts/secret",
+      hint: 'grant a policy with capabilities ["update"] on path "sys/mounts/secret", or use another token',
+    });
+  });
+
   it("an unreadable mount answer on any request fails at once", async () => {
     vault.script(
       "readMount",
