@@ -46,7 +46,8 @@ export function scriptedVault(
   return {
     addr: options.addr ?? "https://vault.test:8200",
     maxRetries: options.maxRetries,
-    sendsClientCert: options.sendsClientCert ?? false,
+    // Unset unless given, as a client that does not say counts as sending none.
+    sendsClientCert: options.sendsClientCert,
     calls,
     callsOf: (method) => calls.filter((c) => c[0] === method).map(([, ...args]) => args),
     script: (method, ...answers) => {

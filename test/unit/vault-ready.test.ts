@@ -363,7 +363,8 @@ describe("a TLS failure fails at once, naming its cause and the setting that fix
   ];
 
   it.each(cases)("%s (client certificate sent: %s)", async (code, sendsClientCert, expected) => {
-    setUp({ sendsClientCert });
+    // A client that does not say whether it sends one counts as sending none.
+    setUp(sendsClientCert ? { sendsClientCert } : {});
     vault.script(
       "health",
       new VaultNetworkError(`GET /v1/sys/health: ${code}`, code, "GET", "/v1/sys/health", false),
@@ -496,6 +497,12 @@ describe("checking the token and the KV v2 mount", () => {
       message: "mount secret/ is a 'transit' engine, not KV v2",
       hint: "set vault.mount to a KV v2 mount",
     });
+    // Whatever its options say: only a kv engine is KV v2.
+    setUp();
+    vault.script("readMount", { type: "transit", version: "2" });
+    expect((await failure(check(), "vault:mount")).message).toBe(
+      "mount secret/ is a 'transit' engine, not KV v2",
+    );
   });
 
   it("a token Vault refuses: says so before reading the mount", async () => {
@@ -516,6 +523,14 @@ describe("checking the token and the KV v2 mount", () => {
     vault.script("lookupSelf", error);
     await expect(check()).rejects.toBe(error);
     expect(run.checkpoint("vault:mount", "fail")).toBeUndefined();
+  });
+
+  it("any other failure to read the mount passes through: nothing is assumed, nothing enabled", async () => {
+    const error = new VaultHttpError(500, ["internal error"], "GET", "/v1/sys/mounts/secret", {});
+    vault.script("readMount", error);
+    await expect(check()).rejects.toBe(error);
+    expect(run.checkpoint("vault:mount", "warn")).toBeUndefined();
+    expect(vault.callsOf("enableKv2")).toEqual([]);
   });
 
   it("a token that may not read the mount: warns and assumes KV v2, enabling nothing", async () => {
