@@ -1,8 +1,8 @@
 /**
  * Vault's side of the store's Kubernetes auth (eso.auth: kubernetes), configured
  * with the token dev-bootstrap already has, so that no Vault token is stored in the
- * cluster: the `kubernetes` auth method (enabled and pointed at the API server only
- * when it is not there yet), a policy reading exactly the ExternalSecrets' paths, and
+ * cluster: the `kubernetes` auth method (enabled when it is not there yet, and pointed
+ * at the API server when it has no config), a policy reading exactly the ExternalSecrets' paths, and
  * a role binding the store's service account to that policy.
  *
  * References: developer.hashicorp.com/vault/api-docs/system/auth,
@@ -15,8 +15,10 @@ import { StepError } from "../core/errors.js";
 import { ESO_AUDIENCE, esoVaultPolicy, kubernetesAuthNames } from "../core/manifests.js";
 
 interface KubernetesAuthResult {
-  /** True when this run enabled the auth method (and wrote its config). */
+  /** True when this run enabled the auth method. */
   enabled: boolean;
+  /** True when this run wrote the method's config (it had none). */
+  configured: boolean;
   role: string;
   policy: string;
 }
@@ -36,7 +38,7 @@ export async function configureKubernetesAuth(
       if (error instanceof VaultHttpError && error.status === 403)
         throw new StepError(
           `Vault refused to ${what} (${path}): the token may not configure Kubernetes auth`,
-          "use a token with sudo on sys/auth and write on sys/policies/acl and auth/*, or have the platform team create the store and set eso.auth to existing",
+          "use a token with sudo on sys/auth, write on sys/policies/acl and read and write on auth/*, or have the platform team create the store and set eso.auth to existing",
         );
       if (error instanceof VaultHttpError)
         throw new StepError(
@@ -58,21 +60,29 @@ export async function configureKubernetesAuth(
       "set eso.kubernetes.mountPath to the path of a kubernetes auth method ('vault auth list')",
     );
   const enabled = !mounted;
-  if (enabled) {
+  if (enabled)
     await step("enable the kubernetes auth method", `sys/auth/${names.mountPath}`, () =>
       vault.write(`/sys/auth/${names.mountPath}`, {
         type: "kubernetes",
         description: "ESO's stores (dev-bootstrap)",
       }),
     );
-    // Vault reviews service account tokens with the API server at this address. An
-    // existing method is someone's setup: its config is left as it is.
+  // A method without a config cannot review ESO's tokens, and every login fails: one a
+  // run enabled and was stopped before configuring, or one made by hand. The plugin
+  // answers 404 until its config is written (pathConfigRead returns nothing). An
+  // existing config is someone's setup: it is left as it is.
+  const configured =
+    !enabled &&
+    (await step("read the kubernetes auth method's config", `auth/${names.mountPath}/config`, () =>
+      vault.read(`/auth/${names.mountPath}/config`),
+    )) !== undefined;
+  if (!configured)
+    // Vault reviews service account tokens with the API server at this address.
     await step("configure the kubernetes auth method", `auth/${names.mountPath}/config`, () =>
       vault.write(`/auth/${names.mountPath}/config`, {
         kubernetes_host: config.eso.kubernetes.kubernetesHost,
       }),
     );
-  }
   await step("write the policy", `sys/policies/acl/${names.policy}`, () =>
     vault.write(`/sys/policies/acl/${names.policy}`, { policy: esoVaultPolicy(config) }),
   );
@@ -87,5 +97,5 @@ export async function configureKubernetesAuth(
       token_ttl: 600,
     }),
   );
-  return { enabled, role: names.role, policy: names.policy };
+  return { enabled, configured: !configured, role: names.role, policy: names.policy };
 }

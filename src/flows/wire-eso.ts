@@ -130,7 +130,7 @@ export async function wireEso(
       async (step) => {
         const done = await configureKubernetesAuth(await host.vault(), config);
         step.ok(
-          `role ${done.role} (policy ${done.policy}, read on ${new Set(config.eso.externalSecrets.map((e) => e.vaultPath)).size} path(s)) for ${names.namespace}/${names.serviceAccount}${done.enabled ? `; enabled the kubernetes auth method at ${names.mountPath}/` : ""}`,
+          `role ${done.role} (policy ${done.policy}, read on ${new Set(config.eso.externalSecrets.map((e) => e.vaultPath)).size} path(s)) for ${names.namespace}/${names.serviceAccount}${done.enabled ? `; enabled the kubernetes auth method at ${names.mountPath}/` : done.configured ? `; configured the kubernetes auth method at ${names.mountPath}/ (it had no config)` : ""}`,
         );
       },
       { owns: (e) => e instanceof StepError },

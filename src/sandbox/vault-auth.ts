@@ -177,7 +177,12 @@ export async function serveKubernetesAuth(
   }
   if (!authenticated) return undefined;
   if (m[2] === "config") {
-    if (method === "GET") return done(200, { data: mount.config });
+    // The plugin has no config until one is written, and a read of none is a 404
+    // (pathConfigRead returns nothing; Vault answers a read of nothing with 404).
+    if (method === "GET")
+      return Object.keys(mount.config).length
+        ? done(200, { data: mount.config })
+        : done(404, errorBody());
     if (write) {
       const b = (await body()) ?? {};
       if (typeof b.kubernetes_host !== "string" || !b.kubernetes_host)

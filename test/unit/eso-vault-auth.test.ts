@@ -55,7 +55,12 @@ describe("configuring Vault's Kubernetes auth, against the Vault stand-in", () =
   it("enables the method, points it at the API server, and writes the policy and the role", async () => {
     const { vault, config } = await vaultClient();
     const result = await configureKubernetesAuth(vault, config);
-    expect(result).toEqual({ enabled: true, role: "ameide-vault", policy: "ameide-vault" });
+    expect(result).toEqual({
+      enabled: true,
+      configured: true,
+      role: "ameide-vault",
+      policy: "ameide-vault",
+    });
     expect(method()).toMatchObject({
       type: "kubernetes",
       description: "ESO's stores (dev-bootstrap)",
@@ -78,12 +83,23 @@ describe("configuring Vault's Kubernetes auth, against the Vault stand-in", () =
     method()!.config = { kubernetes_host: "https://10.0.0.1:6443", disable_iss_validation: true };
     world.vault.policies.set("ameide-vault", 'path "secret/*" { capabilities = ["read"] }');
     const result = await configureKubernetesAuth(vault, config);
-    expect(result.enabled).toBe(false);
+    expect(result).toMatchObject({ enabled: false, configured: false });
     expect(method()!.config).toEqual({
       kubernetes_host: "https://10.0.0.1:6443",
       disable_iss_validation: true,
     });
     expect(world.vault.policies.get("ameide-vault")).toBe(POLICY);
+  });
+
+  it("a method left without a config (a run stopped after enabling it) is configured by the rerun", async () => {
+    const { vault, config } = await vaultClient();
+    // What `vault auth enable kubernetes` alone leaves: the method, no config.
+    await vault.write("/sys/auth/kubernetes", { type: "kubernetes" });
+    expect(await vault.read("/auth/kubernetes/config")).toBeUndefined();
+    const result = await configureKubernetesAuth(vault, config);
+    expect(result).toMatchObject({ enabled: false, configured: true });
+    expect(method()!.config).toEqual({ kubernetes_host: "https://kubernetes.default.svc" });
+    expect(method()!.roles.get("ameide-vault")).toMatchObject({ token_policies: ["ameide-vault"] });
   });
 
   it("names from the config: the mount path, the API server address, role, policy and account", async () => {
@@ -102,7 +118,12 @@ describe("configuring Vault's Kubernetes auth, against the Vault stand-in", () =
       ].join("\n"),
     );
     const result = await configureKubernetesAuth(vault, config);
-    expect(result).toEqual({ enabled: true, role: "eso-reader", policy: "eso-read" });
+    expect(result).toEqual({
+      enabled: true,
+      configured: true,
+      role: "eso-reader",
+      policy: "eso-read",
+    });
     expect(method("k8s/dev")!.config).toEqual({ kubernetes_host: "https://api.dev.example:6443" });
     expect(method("kubernetes")).toBeUndefined();
     expect(world.vault.policies.get("eso-read")).toBe(POLICY);
@@ -133,7 +154,7 @@ describe("configuring Vault's Kubernetes auth, against the Vault stand-in", () =
 
   it("a token that may not list or enable auth methods: names the request and the token's lack", async () => {
     const hint =
-      "use a token with sudo on sys/auth and write on sys/policies/acl and auth/*, or have the platform team create the store and set eso.auth to existing";
+      "use a token with sudo on sys/auth, write on sys/policies/acl and read and write on auth/*, or have the platform team create the store and set eso.auth to existing";
     const listing = await vaultClient("", world.vault.addToken({ deny: ["sys/auth"] }));
     await expect(configureKubernetesAuth(listing.vault, listing.config)).rejects.toMatchObject({
       message:
@@ -154,9 +175,14 @@ describe("configuring Vault's Kubernetes auth, against the Vault stand-in", () =
 describe("configuring Vault's Kubernetes auth, over scripted answers", () => {
   it("an auth list without `data` (Vault before 0.9 answered the methods only at the top)", async () => {
     const vault = scriptedVault();
-    vault.script("read", { "kubernetes/": { type: "kubernetes" }, "token/": { type: "token" } });
+    vault.script(
+      "read",
+      { "kubernetes/": { type: "kubernetes" }, "token/": { type: "token" } },
+      { kubernetes_host: "https://10.0.0.1:6443" },
+    );
     const result = await configureKubernetesAuth(vault, config());
-    expect(result.enabled).toBe(false);
+    expect(result).toMatchObject({ enabled: false, configured: false });
+    expect(vault.callsOf("read")).toEqual([["/sys/auth"], ["/auth/kubernetes/config"]]);
     expect(vault.callsOf("write").map(([path]) => path)).toEqual([
       "/sys/policies/acl/ameide-vault",
       "/auth/kubernetes/role/ameide-vault",
