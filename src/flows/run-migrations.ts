@@ -75,7 +75,6 @@ export async function runMigrations(
         const valuesFile = join(stateDir, "flyway-settings.values.json");
         if (Object.keys(jobEnv).length) {
           host.fs.mkdirp(stateDir);
-          // Stryker disable next-line ConditionalExpression: remove is rm -f, a missing file is no error
           if (host.fs.exists(valuesFile)) host.fs.remove(valuesFile);
           // 0600: user placeholders may be values nobody else should read.
           host.fs.createExclusive(
