@@ -3,15 +3,15 @@
  * login as the migrations secret gives it, then each database's Flyway verdict. Pending
  * migrations are what `migrate` is for, so `why` (and `wait --allow-pending`) accept
  * them and `wait --connect` does not: Flyway's `validate` fails on pending migrations
- * unless `ignoreMigrationPatterns` holds `*:pending` (flyway-core, ValidateResult /
- * MigrationInfoImpl.validate: "Detected resolved migration not applied to database").
+ * unless `ignoreMigrationPatterns` holds `*:pending` (flyway-core, MigrationInfoImpl.
+ * validate reports it as "Detected resolved migration not applied to database: <version>").
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHost } from "../../src/cli/host.js";
 import { resolveConfig } from "../../src/config/resolve.js";
 import type { ChainReport, Link } from "../../src/core/chain.js";
 import { SecretMasker } from "../../src/core/mask.js";
-import { walkChain } from "../../src/flows/why.js";
+import { explainFailure, walkChain } from "../../src/flows/why.js";
 import { startWorld, type World } from "../../src/sandbox/world.js";
 import { cleanEnv, setUpWith } from "../helpers/cli.js";
 import { virtualClock } from "../helpers/clock.js";
@@ -102,5 +102,20 @@ describe("why --connect: database-login and flyway", () => {
       "agents: no version yet, 1 pending, 1 validate error(s)",
     );
     expect(r.link("flyway").summary).toMatch(/^agents: Detected resolved migration not applied/);
+  });
+
+  it("a failing command's summary, with --connect: pending migrations are no broken link", async () => {
+    // The command failed for its own reasons (a migration about to run is not one).
+    const e = env();
+    const resolved = resolveConfig({ cwd: ws.dir, env: e });
+    const host = createHost({
+      resolved,
+      masker: new SecretMasker(),
+      env: e,
+      clock: virtualClock(),
+    });
+    expect(await explainFailure(host, resolved, { connect: true })).toBe(
+      "why: no broken link (fixtures … flyway ok); the failure is in the step above\n",
+    );
   });
 });
