@@ -31,6 +31,7 @@ export default defineConfig({
         "vault-no-answer",
         "verify-mode",
         "why-connect",
+        "why-flyway-link",
         "why",
       ].map((name) => `test/integration/${name}.test.ts`),
     ],

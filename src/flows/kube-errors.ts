@@ -14,9 +14,11 @@ export function explainKubeError(error: unknown): unknown {
   const [namespace] = error.target.includes("/") ? error.target.split("/") : [undefined];
   const scope = namespace ? ` -n ${namespace}` : "";
   if (error.status === 403) {
+    // RBAC knows a server-side apply as the PATCH request it is: no role grants "apply".
+    const rbacVerb = error.verb === "apply" ? "patch" : error.verb;
     return new StepError(
       `forbidden: cannot ${error.verb} ${plural(error.resource)}${namespace ? ` in namespace ${namespace}` : ""} (RBAC)`,
-      `grant '${error.verb}' on ${plural(error.resource)}${namespace ? ` in ${namespace}` : ""}; check with: kubectl auth can-i ${error.verb === "apply" ? "patch" : error.verb} ${plural(error.resource)}${scope}`,
+      `grant '${rbacVerb}' on ${plural(error.resource)}${namespace ? ` in ${namespace}` : ""}; check with: kubectl auth can-i ${rbacVerb} ${plural(error.resource)}${scope}`,
     );
   }
   if (error.status === 401) {
