@@ -61,6 +61,8 @@ interface Login {
 let loginFaults: Map<string, unknown>;
 /** What `select 1` does, by user: an error is thrown. */
 let queryFaults: Map<string, unknown>;
+/** What closing the session does, by user: an error is thrown. */
+let endFaults: Map<string, unknown>;
 let logins: Login[];
 let queries: Array<{ user: string; text: string }>;
 let ended: string[];
@@ -71,6 +73,7 @@ let host: Host & { masker: import("../../src/core/mask.js").SecretMasker };
 beforeEach(() => {
   loginFaults = new Map();
   queryFaults = new Map();
+  endFaults = new Map();
   logins = [];
   queries = [];
   ended = [];
@@ -92,6 +95,8 @@ const db: DbPort = {
       escapeIdentifier: (id) => `"${id}"`,
       async end() {
         ended.push(target.user);
+        const e = endFaults.get(target.user);
+        if (e) throw e;
       },
     };
     return client;
@@ -369,6 +374,14 @@ describe("the health check with --connect", () => {
       "ameide/db-migrations-local has valid Flyway settings for platform, agents; every login works",
     );
     expectNoPasswords();
+  });
+
+  it("a session that fails to close after its query still counts as a working login", async () => {
+    endFaults.set("platform_user", new Error("Connection terminated unexpectedly"));
+    const r = await check({ data: complete() }, true);
+    expect(r.result).toBe("ok");
+    expect(ended).toEqual(["platform_user", "agents_user"]);
+    expect(fails()).toEqual([]);
   });
 
   it("retries are bounded (5 attempts unless told) and each query has the configured limit", async () => {

@@ -46,8 +46,13 @@ afterEach(async () => world.stop());
  * A run's Host and logger (human lines into `out()`, the journal in the workspace).
  * The system clock by default: the ESO reconciler answers in real time (a few ms).
  */
-function setUp(clock: Clock = systemClock, runId = "run-1", command = "post-start") {
-  const env = cleanEnv(world.env);
+function setUp(
+  clock: Clock = systemClock,
+  extraEnv: Record<string, string> = {},
+  runId = "run-1",
+  command = "post-start",
+) {
+  const env = cleanEnv({ ...world.env, ...extraEnv });
   const resolved = resolveConfig({ cwd: ws.dir, env });
   const masker = new SecretMasker();
   const host = createHost({ resolved, masker, env, clock });
@@ -144,6 +149,17 @@ describe("ensureLocalSecretsStep", () => {
     expect(world.vault.read("secret", "agents/db")).toBeUndefined();
     expect(stamp("platform-db-credentials")).toMatch(/^\d+$/);
     expect(stamp("agents-db-credentials")).toBeUndefined();
+  });
+
+  it("a kubeconfig that cannot be loaded: Vault is still seeded, then wiring ESO fails with that error", async () => {
+    const run = setUp(systemClock, { KUBECONFIG: join(ws.dir, "no-such-kubeconfig") });
+    const error = await ensureLocalSecretsStep(run.host, run.resolved, run.log).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect(String((error as Error).message)).toMatch(/no-such-kubeconfig/);
+    expect(world.vault.read("secret", "platform/db")?.DB_USERNAME).toBe("platform");
+    expect(world.kube.get("ExternalSecret", "ameide", "platform-db-credentials")).toBeUndefined();
   });
 
   it("fixtures the caller loaded are seeded as given: the fixture directory is not read again", async () => {

@@ -8,11 +8,12 @@
  */
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Vault } from "../../src/adapters/vault.js";
 import { createHost, systemClock } from "../../src/cli/host.js";
 import { resolveConfig } from "../../src/config/resolve.js";
 import { StepError } from "../../src/core/errors.js";
 import { SecretMasker } from "../../src/core/mask.js";
-import type { Clock } from "../../src/flows/host.js";
+import type { Clock, Host } from "../../src/flows/host.js";
 import { postStart } from "../../src/flows/post-start.js";
 import { smoke } from "../../src/flows/smoke.js";
 import { Journal } from "../../src/log/journal.js";
@@ -39,7 +40,23 @@ function setUp(command: string, clock: Clock = systemClock, tools = new StandIns
   const env = cleanEnv({ ...world.env, PATH: `${tools.dir}:${process.env.PATH}` });
   const resolved = resolveConfig({ cwd: ws.dir, env });
   const masker = new SecretMasker();
-  const host = createHost({ resolved, masker, env, clock });
+  const real = createHost({ resolved, masker, env, clock });
+  // The run's own reads of Vault paths (ESO's stand-in reads Vault too, apart from the run).
+  const vaultReads: string[] = [];
+  const host: Host = {
+    ...real,
+    vault: async () => {
+      const vault = await real.vault();
+      return {
+        ...vault,
+        addr: vault.addr,
+        kvRead: (mount, path) => {
+          vaultReads.push(path);
+          return vault.kvRead(mount, path);
+        },
+      } as Vault;
+    },
+  };
   let out = "";
   const log = new CheckpointLogger({
     now: clock.now,
@@ -56,6 +73,7 @@ function setUp(command: string, clock: Clock = systemClock, tools = new StandIns
     host,
     resolved,
     log,
+    vaultReads,
     out: () => out,
     stdout: { write: (text: string) => (stdout += text) },
     printed: () => stdout,
@@ -74,6 +92,8 @@ describe("post-start", () => {
       noTilt: true,
     });
     expect(r).toEqual({ failed: false });
+    // The seed reads each path once; the bootstrap is handed what it found (one start, one read).
+    expect(run.vaultReads.sort()).toEqual(["agents/db", "platform/db"]);
     const starts = order(run.out(), "▶");
     expect(starts.indexOf("vault:seed")).toBeLessThan(starts.indexOf("eso:apply"));
     expect(starts.indexOf("eso:apply")).toBeLessThan(starts.indexOf("db-migrations-secret"));
@@ -191,7 +211,7 @@ describe("smoke", () => {
       starts.indexOf("flyway:status"),
     );
     expect(run.out()).toMatch(/\[db-migrations-secret:check\] ✔/);
-    expect(run.out()).not.toContain("[layer:42]");
+    expect(run.out()).not.toContain("[layer:42");
     expect(tools.calls()).toEqual([]);
     expect(run.printed()).toMatch(/run run-smoke \(smoke\) started \S+: FAILED/);
   });

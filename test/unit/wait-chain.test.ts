@@ -7,7 +7,7 @@
  * change and at most every 2 s, never pauses past the deadline, picks up a Vault
  * token written while it waits, only reads, and stops at once on an interrupt.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createHost } from "../../src/cli/host.js";
@@ -258,6 +258,22 @@ describe("wait", () => {
     expect(notes(captured)[0]).toMatch(/^waiting for vault — /);
     expect(report.ok).toBe(true);
     expect(captured.text()).not.toContain(world.vault.rootToken);
+  });
+
+  it("a kubeconfig created while it waits is picked up (the next walk gets a fresh client)", async () => {
+    await ready();
+    const kubeconfig = join(ws.dir, "kubeconfig");
+    const { report, captured } = await wait(
+      { timeoutSeconds: 60 },
+      {
+        env: env({ KUBECONFIG: kubeconfig }),
+        onPause: (n) => {
+          if (n === 2) copyFileSync(world.kubeconfig, kubeconfig);
+        },
+      },
+    );
+    expect(notes(captured)[0]).toMatch(/^waiting for eso — /);
+    expect(report.ok, captured.text()).toBe(true);
   });
 
   it("an interrupt while it pauses ends the wait at once", async () => {
