@@ -64,7 +64,7 @@ async function wait(
   const runEnv = setup.env ?? env();
   const resolved = resolveConfig({ cwd: ws.dir, env: runEnv });
   const masker = new SecretMasker();
-  const virtual = virtualClock(0);
+  const virtual = virtualClock(1_000_000);
   let pauses = 0;
   const clock: Clock = {
     ...virtual,
