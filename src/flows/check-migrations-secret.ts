@@ -130,6 +130,7 @@ export async function checkMigrationsSecret(
         const hint =
           result === "cannot-connect"
             ? (connectHint ??
+              // Stryker disable next-line StringLiteral: never shown (every failed login sets connectHint; a StepError always has a hint)
               "check that PostgreSQL is up and the role's password matches the fixtures (rerun ensure-local-secrets and the bootstrap)")
             : fix;
         handle.fail(
