@@ -222,13 +222,14 @@ export class FixtureWatcher {
     this.current = log;
     const retry = this.retrying ? this.retryAttempt : 0;
     this.retrying = false;
+    if (this.configChanged) {
+      this.configChanged = false;
+      // An invalid config with no fixture saved runs nothing: a pending retry stays due.
+      if (!this.reload(log) && this.changedFiles.size === 0 && this.removedFiles.size === 0) return;
+    }
     // A save (or a config change) runs now; a pending retry would only repeat it.
     this.retryTimer?.();
     this.retryTimer = undefined;
-    if (this.configChanged) {
-      this.configChanged = false;
-      if (!this.reload(log) && this.changedFiles.size === 0 && this.removedFiles.size === 0) return;
-    }
     const { masker } = this.host;
     const resolved = this.resolved;
     const { config } = resolved;

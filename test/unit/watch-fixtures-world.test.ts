@@ -617,6 +617,29 @@ describe("dev-bootstrap.yaml", () => {
     expect(stored("app/b")).toEqual({ DB_PASSWORD: "b1" });
   });
 
+  it("an invalid config saved while a failed run waits for its retry keeps that retry (FAULTS 40)", async () => {
+    makeWatcher({ reload: true });
+    world.vault.faults.sealed = true;
+    await watcher!.start();
+    await watcher!.idle();
+    const [retryIn] = clock.pending() as [number];
+    ws.write("dev-bootstrap.yaml", "vault:\n  readyTimeoutSeconds: soon\n");
+    files.emit("change", join(ws.dir, "dev-bootstrap.yaml"));
+    await settle();
+    expect(lines("watch:config").at(-1)).toMatch(/^fail .*; keeping the last good config$/);
+    // The retry still comes, when it was due, under the last good config.
+    expect(clock.pending()).toEqual([retryIn - 300]);
+    world.vault.faults.sealed = false;
+    clock.advance(retryIn - 300);
+    await watcher!.idle();
+    expect(ofRun("run-3")[0]).toMatchObject({
+      step: "watch:fixtures",
+      message: "retry 1 of 3 after a failed run",
+    });
+    expect(stored("app/a")).toEqual({ DB_PASSWORD: "a1" });
+    expect(clock.pending()).toEqual([]);
+  });
+
   it("a deleted config falls back to the defaults, and its return is picked up", async () => {
     makeWatcher({ reload: true });
     await watcher!.start();
