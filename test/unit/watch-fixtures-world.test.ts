@@ -173,6 +173,14 @@ describe("the fixture watcher against the stand-ins", () => {
     expect(kvWrites().sort()).toEqual(["app/a", "app/a", "app/b"]);
     expect(stored("app/a")).toEqual({ DB_PASSWORD: "a2" });
     expect(world.vault.versionCount("secret", "app/b")).toBe(1);
+    // Only the changed path is compared with Vault, not every path again.
+    expect(ofRun("run-2")).toContainEqual(
+      expect.objectContaining({
+        step: "vault:seed",
+        status: "start",
+        message: "seeding 1 path(s) under secret/",
+      }),
+    );
     // No secret value in anything written.
     expect(out).not.toContain("a2");
   });
@@ -299,6 +307,38 @@ describe("the fixture watcher against the stand-ins", () => {
     ]);
     expect(stored("app/b")).toEqual({ DB_PASSWORD: "b1" });
     expect(world.vault.requests.filter((r) => r.method === "DELETE")).toEqual([]);
+  });
+
+  it("saves of several files in one quiet period are one run, named in order", async () => {
+    makeWatcher({
+      fixtures: {
+        "vault/fixtures/a.yaml": fixture("app/a", "a1"),
+        "vault/fixtures/b.yaml": fixture("app/b", "b1"),
+        "vault/fixtures/c.yaml": fixture("app/c", "c1"),
+        "vault/fixtures/d.yaml": fixture("app/d", "d1"),
+      },
+    });
+    await watcher!.start();
+    await watcher!.idle();
+    save("b.yaml", fixture("app/b", "b2"));
+    save("a.yaml", fixture("app/a", "a2"));
+    for (const name of ["d.yaml", "c.yaml"]) {
+      rmSync(join(ws.dir, "vault/fixtures", name));
+      files.emit("unlink", join(ws.dir, "vault/fixtures", name));
+    }
+    await settle();
+    expect(watcher!.runs).toBe(2);
+    expect(ofRun("run-2")[0]).toMatchObject({
+      step: "watch:fixtures",
+      message: "fixtures changed: a.yaml, b.yaml, c.yaml (deleted), d.yaml (deleted)",
+    });
+    expect(lines("watch:fixtures").at(-1)).toBe("ok 2 path(s) written: app/a, app/b");
+  });
+
+  it("a watcher stopped before it started stops cleanly", async () => {
+    makeWatcher();
+    await watcher!.stop();
+    expect(files.watched).toEqual([]);
   });
 
   it("saves during a run are seen, and one more run follows it with the last values (FAULTS 22)", async () => {
