@@ -214,10 +214,22 @@ export async function flywayStatus(
       });
       for (const warning of settings.warnings) log.checkpoint("flyway:settings", "warn", warning);
       const rules = rulesOf(settings);
-      const connections = await loadConnections(host, resolved, {
-        from: options.from,
-        ...(options.database ? { only: options.database } : {}),
-      });
+      let connections: Awaited<ReturnType<typeof loadConnections>>;
+      try {
+        connections = await loadConnections(host, resolved, {
+          from: options.from,
+          ...(options.database ? { only: options.database } : {}),
+        });
+      } catch (error) {
+        // run-migrations reads the versions only to show them: with no connections to
+        // read (the secret gone meanwhile), that is a warning like an unreadable database.
+        if (!options.unreadableWarns || !isBootstrapError(error)) throw error;
+        handle.warn(
+          `schema versions not readable from here: ${(error as Error).message}`,
+          "port-forward PostgreSQL, or read the Job's log above",
+        );
+        return { settings, databases: [] };
+      }
       // Every login starts before any file is read: the server's side of a login (a new
       // backend, the password exchange) then runs while this process reads the files.
       const limitMs = queryTimeoutMs(resolved.config.migrations);

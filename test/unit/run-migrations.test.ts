@@ -404,6 +404,9 @@ describe("run-migrations", () => {
     });
     expect(r.stdout).not.toContain("schema version");
     expect(r.dbs.logins).toEqual([]);
+    // One warning, no fail line before it: the run exits 0 (cli/run.ts: anyFailed).
+    expect(r.statuses().slice(-2)).toEqual(["flyway:status start", "flyway:status warn"]);
+    expect(r.log.anyFailed).toBe(false);
   });
 });
 
