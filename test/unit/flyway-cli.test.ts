@@ -20,6 +20,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunToolOptions, RunToolResult } from "../../src/adapters/proc.js";
 import { createHost, systemClock } from "../../src/cli/host.js";
 import { resolveConfig } from "../../src/config/resolve.js";
+import { InterruptedError } from "../../src/core/errors.js";
 import { SecretMasker } from "../../src/core/mask.js";
 import { runFlywayCli } from "../../src/flows/flyway-cli.js";
 import type { Host } from "../../src/flows/host.js";
@@ -455,6 +456,24 @@ describe("run-flyway-cli: how Flyway ended", () => {
     expect(run.calls).toHaveLength(1);
     expect((run.error as Error).message).toBe("interrupted (SIGINT)");
     expect(run.log.checkpoint("flyway:agents", "fail")).toBeUndefined();
+    expect(run.log.checkpoint("flyway:agents", "skip")).toBeUndefined();
+  });
+
+  it("interrupted while Flyway runs: the interruption is the outcome, not a failed Flyway (docs/reference/logs.md: reported once)", async () => {
+    const stop = new AbortController();
+    const run = await flyway("migrate", {
+      signal: stop.signal,
+      // Ctrl-C while Flyway runs: the process port stops its tree and says so.
+      answer: () => {
+        stop.abort(new InterruptedError("SIGINT"));
+        return { exitCode: undefined, signal: "SIGTERM", interrupted: true, lines: ["Migrating"] };
+      },
+    });
+    expect(run.error).toBeInstanceOf(InterruptedError);
+    expect(run.calls).toHaveLength(1);
+    // Not "exited SIGTERM … fix it, then rerun", and the other database did not fail.
+    expect(run.log.checkpoint("flyway:platform", "fail")).toBeUndefined();
+    expect(run.log.checkpoint("flyway:platform", "ok")).toBeUndefined();
     expect(run.log.checkpoint("flyway:agents", "skip")).toBeUndefined();
   });
 });
