@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import type { Kube } from "../../src/adapters/kube.js";
 import { KubeApiError } from "../../src/adapters/kube-api-error.js";
 import { StepError } from "../../src/core/errors.js";
-import { detectEsoVersion, readyOf } from "../../src/flows/eso-objects.js";
+import { applyIfChanged, detectEsoVersion, readyOf } from "../../src/flows/eso-objects.js";
 
 /** A cluster whose discovery answers `served` for the ESO group (or fails with `error`). */
 const cluster = (
@@ -132,5 +132,37 @@ describe("readyOf", () => {
       pending,
     );
     expect(readyOf({ status: { syncedResourceVersion: "" } })).toEqual(pending);
+  });
+});
+
+describe("applyIfChanged: a conflict whose cause names no field or message", () => {
+  it("still fails as a conflict with another field manager, with the API server's words", async () => {
+    const kube = {
+      apply: async () => {
+        throw new KubeApiError(
+          409,
+          "Conflict",
+          "apply",
+          "ExternalSecret",
+          "ameide/x",
+          "Apply failed with 1 conflict",
+          [{ reason: "FieldManagerConflict" }],
+        );
+      },
+    } as unknown as Kube;
+    const manifest = {
+      apiVersion: "external-secrets.io/v1",
+      kind: "ExternalSecret",
+      metadata: { name: "x", namespace: "ameide" },
+      spec: {},
+    };
+    const error = (await applyIfChanged(kube, manifest, undefined, {
+      fieldManager: "dev-bootstrap",
+      forceConflicts: false,
+    }).catch((e: unknown) => e)) as StepError;
+    expect(error).toBeInstanceOf(StepError);
+    expect(error.message).toBe(
+      "ExternalSecret ameide/x: field ? is owned by another field manager (Apply failed with 1 conflict)",
+    );
   });
 });

@@ -103,6 +103,21 @@ describe("waiting for the ExternalSecrets to be Ready", () => {
     );
   });
 
+  it("three still waiting are all named, without an ellipsis", async () => {
+    world.eso.stop();
+    const run = await wireOnce(
+      world,
+      {},
+      {
+        config: `eso:\n  readyTimeoutSeconds: 1\n  externalSecrets:\n${["a", "b", "c"].map((n) => `    - name: ${n}\n      vaultPath: platform/db\n`).join("")}log:\n  progressSeconds: 1\n`,
+        clock: virtualClock(),
+      },
+    );
+    expect(progress(run)).toEqual([
+      "still waiting for 3 of 3 ExternalSecret(s) to be Ready (ameide/a: Pending, ameide/b: Pending, ameide/c: Pending); 1 s of 1 s",
+    ]);
+  });
+
   it("the progress line counts only those still waiting once some are Ready", async () => {
     controller((obj) =>
       obj.metadata.name === "agents-db-credentials"
