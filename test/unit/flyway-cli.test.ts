@@ -158,8 +158,14 @@ describe("run-flyway-cli: what Flyway is given", () => {
       FLYWAY_LOCATIONS: `filesystem:${SQL}/platform`,
       FLYWAY_CONNECT_RETRIES: "10",
     });
-    expect(agents?.env?.FLYWAY_USER).toBe("agents");
-    expect(agents?.env?.FLYWAY_LOCATIONS).toBe(`filesystem:${SQL}/agents`);
+    // agents has a baseline version, but an empty schema has nothing to baseline.
+    expect(agents?.env).toEqual({
+      FLYWAY_URL: `jdbc:postgresql://127.0.0.1:${server.port}/agents`,
+      FLYWAY_USER: "agents",
+      FLYWAY_PASSWORD: PASSWORDS.agents,
+      FLYWAY_LOCATIONS: `filesystem:${SQL}/agents`,
+      FLYWAY_CONNECT_RETRIES: "10",
+    });
     expect(platform?.timeoutMs).toBe(120_000);
     expect(platform?.cwd).toMatch(/dbws-/);
     expect(run.log.checkpoint("flyway:platform", "start")?.message).toBe(
@@ -404,6 +410,17 @@ describe("run-flyway-cli: how Flyway ended", () => {
     expect(run.log.checkpoint("flyway:agents", "skip")?.message).toBe("skipped: platform failed");
     expect(run.calls).toHaveLength(1);
     expect(run.log.text()).not.toContain(PASSWORDS.platform);
+  });
+
+  it("the last database failing skips nothing: the ones before it ran", async () => {
+    const run = await flyway("migrate", {
+      answer: (call) => (call.env?.FLYWAY_USER === "agents" ? { exitCode: 2 } : {}),
+    });
+    expect(run.log.checkpoint("flyway:platform", "ok")).toBeDefined();
+    expect(run.log.checkpoint("flyway:agents", "fail")?.message).toBe(
+      "flyway migrate on agents exited 2: (no output)",
+    );
+    expect(run.log.records().filter((r) => r.status === "skip")).toEqual([]);
   });
 
   it("killed by a signal: the signal is named; no output says so", async () => {
