@@ -185,6 +185,9 @@ export async function runFlywayCli(
             timeoutMs: options.timeoutMs,
             onLine: (line) => options.stdout.write(`[${step}] ${host.masker.mask(line)}\n`),
           });
+          // Stopped by Ctrl-C/SIGTERM: the interruption is the outcome, reported once as
+          // itself; Flyway did not fail, and the databases after it did not either.
+          throwIfInterrupted(host.signal);
           if (result.timedOut)
             throw new StepError(
               `flyway ${options.command} on ${db.name} did not finish within ${Math.round(options.timeoutMs / 1000)} s; it and its children were stopped`,
