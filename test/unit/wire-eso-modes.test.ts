@@ -172,7 +172,7 @@ describe("eso.auth token (the default)", () => {
     const fail = run.log.checkpoint("eso:apply", "fail");
     expect(fail?.message).toBe("forbidden: cannot apply clustersecretstores (RBAC)");
     expect(fail?.hint).toBe(
-      "grant 'apply' on clustersecretstores; check with: kubectl auth can-i patch clustersecretstores",
+      "grant 'patch' on clustersecretstores; check with: kubectl auth can-i patch clustersecretstores",
     );
     // The store comes before the ExternalSecrets that name it: none was applied.
     expect(world.kube.list("ExternalSecret")).toEqual([]);
