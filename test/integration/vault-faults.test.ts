@@ -115,9 +115,12 @@ describe("Vault faults after the health check", () => {
 
   it("connection refused after the health check is retried, and succeeds once Vault is back", async () => {
     routes["GET /v1/sys/health"] = (req, res) => {
+      // Stop listening before health answers, and the next requests are refused. Closed
+      // after the answer, the port could still take a connection the client opened
+      // meanwhile, and reset it (ECONNRESET) rather than refuse it. The listening
+      // socket closes at once; the connection this answer goes out on stays.
+      server.close();
       healthy(req, res);
-      // Stop listening once health has answered: the next requests are refused.
-      res.on("finish", () => server.close());
     };
     const run = spawnCli(["ensure-local-secrets", "--skip-eso"], { cwd: ws.dir, env: env() });
     await run.waitFor(
@@ -131,8 +134,8 @@ describe("Vault faults after the health check", () => {
 
   it("connection refused that persists fails clearly after bounded retries", async () => {
     routes["GET /v1/sys/health"] = (req, res) => {
+      server.close();
       healthy(req, res);
-      res.on("finish", () => server.close());
     };
     const clock = virtualClock();
     const r = await seed(clock);
