@@ -48,6 +48,8 @@ export class EsoReconciler {
   delayMs = 20;
   syncs = 0;
   private pending = new Map<string, ReturnType<typeof setTimeout>>();
+  /** How many validations of each store have started (the latest one's result stands). */
+  private readonly storeValidations = new Map<string, number>();
   private stopped = false;
 
   constructor(private readonly kube: KubeStandIn) {
@@ -94,6 +96,11 @@ export class EsoReconciler {
    * sets the store's Ready condition: Valid, or InvalidProviderConfig / ValidationFailed.
    */
   async validateStore(name: string): Promise<void> {
+    // controller-runtime never validates one store twice at once, and its latest
+    // validation decides: one that started earlier and answers later (its Vault lookup
+    // was in flight when the token Secret went) must not mark the store Ready again.
+    const started = (this.storeValidations.get(name) ?? 0) + 1;
+    this.storeValidations.set(name, started);
     const store = this.kube.get("ClusterSecretStore", undefined, name);
     if (!store) return;
     const vault = (store.spec as { provider?: { vault?: VaultProvider } })?.provider?.vault;
@@ -121,6 +128,7 @@ export class EsoReconciler {
           `unable to validate store: ${answer instanceof Error ? answer.message : `Code: ${answer.status}`}`,
         ];
     }
+    if (this.storeValidations.get(name) !== started) return;
     const [ok, reason, message] = ready;
     this.kube.setStatus("ClusterSecretStore", undefined, name, {
       conditions: [
