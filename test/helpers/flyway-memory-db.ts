@@ -72,11 +72,16 @@ export function memoryDatabases(databases: Record<string, MemoryDatabase>) {
               user: db.user ?? target.user,
               database: name,
               history_exists: schema !== undefined && table in schema.tables,
-              other_objects:
-                (schema?.otherObjects ?? 0) +
-                Object.keys(schema?.tables ?? {}).filter((t) => t !== table).length,
             },
           ]);
+        }
+        if (text.includes("from pg_class")) {
+          const [schemaName, table] = values as [string, string];
+          const schema = db.schemas[schemaName];
+          const n =
+            (schema?.otherObjects ?? 0) +
+            Object.keys(schema?.tables ?? {}).filter((t) => t !== table).length;
+          return rows([{ n }]);
         }
         const read = /from ("(?:[^"]|"")+")\.("(?:[^"]|"")+") order by installed_rank/.exec(text);
         if (read) {

@@ -292,7 +292,7 @@ describe("what the preflight reads of a schema", () => {
     }
   });
 
-  it("counts the history's rows, and tables, views and sequences other than the history table", async () => {
+  it("counts the history's rows; without a history, tables, views and sequences other than the history table", async () => {
     await asOwner(
       "app",
       "create schema if not exists counted",
@@ -314,6 +314,13 @@ describe("what the preflight reads of a schema", () => {
         database: "app",
         historyExists: true,
         historyRows: 2,
+        // Not counted where there is a history: every use of the count is for a schema without one.
+        otherObjects: 0,
+      });
+      await client.query("drop table counted.flyway_schema_history");
+      expect(await inspectSchema(client, { schema: "counted" })).toMatchObject({
+        historyExists: false,
+        historyRows: 0,
         // t, its id sequence, v, s
         otherObjects: 4,
       });
