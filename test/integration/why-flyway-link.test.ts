@@ -12,30 +12,19 @@ import { resolveConfig } from "../../src/config/resolve.js";
 import type { ChainReport, Link } from "../../src/core/chain.js";
 import { SecretMasker } from "../../src/core/mask.js";
 import { explainFailure, walkChain } from "../../src/flows/why.js";
-import { startWorld, type World } from "../../src/sandbox/world.js";
-import { cleanEnv, setUpWith } from "../helpers/cli.js";
+import type { World } from "../../src/sandbox/world.js";
+import { cleanEnv } from "../helpers/cli.js";
 import { virtualClock } from "../helpers/clock.js";
-import { dbPartsFixtures, makeWorkspace, type Workspace } from "../helpers/workspace.js";
+import { startDatabaseWorld, vaultPassword } from "../helpers/db-world.js";
+import type { Workspace } from "../helpers/workspace.js";
 
 let world: World;
 let ws: Workspace;
 const env = () => cleanEnv(world.env);
-const pw = (path: string) => String(world.vault.read("secret", path)?.DB_PASSWORD);
+const pw = (path: string) => vaultPassword(world, path);
 
 beforeAll(async () => {
-  world = await startWorld({ postgres: true });
-  ws = makeWorkspace({
-    "dev-bootstrap.yaml": "vault:\n  readyTimeoutSeconds: 2\neso:\n  readyTimeoutSeconds: 30\n",
-    "vault/fixtures/db.yaml": dbPartsFixtures(world.postgres!.port),
-    "db/flyway/sql/platform/V1__init.sql": "create table city (name text);\n",
-    "db/flyway/sql/agents/V1__init.sql": "create table agent (name text);\n",
-  });
-  await setUpWith(["ensure-local-secrets"], { cwd: ws.dir, env: env() });
-  await setUpWith(["bootstrap-db-migrations-secret"], { cwd: ws.dir, env: env() });
-  await world.postgres!.ensureDatabases([
-    { name: "platform", owner: "platform", password: pw("platform/db") },
-    { name: "agents", owner: "agents", password: pw("agents/db") },
-  ]);
+  ({ world, ws } = await startDatabaseWorld((w) => cleanEnv(w.env)));
 }, 120_000);
 afterAll(async () => world?.stop());
 
