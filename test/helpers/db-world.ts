@@ -1,9 +1,11 @@
 /**
- * The stand-ins with a real PostgreSQL whose databases are ready for a login: the
+ * Databases for tests that log in. startDatabaseWorld: the stand-ins with a real
+ * PostgreSQL whose databases are ready for a login: the
  * fixtures seeded into Vault (ensure-local-secrets), the migrations secret written,
  * and platform and agents created with the passwords Vault holds. What why,
  * smoke and wait --connect need before they can log in.
  */
+import type { PgDatabaseSpec, ThrowawayPostgres } from "../../src/sandbox/postgres.js";
 import { startWorld, type World } from "../../src/sandbox/world.js";
 import { setUpWith } from "./cli.js";
 import { dbPartsFixtures, makeWorkspace, type Workspace } from "./workspace.js";
@@ -31,4 +33,22 @@ export async function startDatabaseWorld(
     { name: "agents", owner: "agents", password: vaultPassword(world, "agents/db") },
   ]);
   return { world, ws };
+}
+
+/**
+ * Drops the databases (ending their sessions) and makes them again, owned by roles
+ * with these passwords: each test starts from empty databases on one server.
+ */
+export async function recreateDatabases(
+  server: ThrowawayPostgres,
+  specs: readonly PgDatabaseSpec[],
+): Promise<void> {
+  const c = await server.superuserClient();
+  try {
+    for (const s of specs)
+      await c.query(`drop database if exists ${c.escapeIdentifier(s.name)} with (force)`);
+  } finally {
+    await c.end();
+  }
+  await server.ensureDatabases(specs);
 }

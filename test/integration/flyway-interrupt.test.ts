@@ -7,6 +7,7 @@ import type pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
 import { cleanEnv, REPO } from "../helpers/cli.js";
+import { recreateDatabases } from "../helpers/db-world.js";
 import { historyTableDdl } from "../helpers/flyway-history.js";
 import { spawnCli } from "../helpers/spawned.js";
 import { StandIns } from "../helpers/standin.js";
@@ -27,10 +28,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => server?.stop());
 beforeEach(async () => {
-  const admin = await connect("postgres");
-  await admin.query("drop database if exists platform with (force)");
-  await admin.end();
-  await server.ensureDatabases([{ name: "platform", owner: "platform", password: PASSWORD }]);
+  await recreateDatabases(server, [{ name: "platform", owner: "platform", password: PASSWORD }]);
   // An empty history table, as a failed first run leaves it: the preflight drops it.
   const c = await connect("platform");
   await c.query("set role platform");

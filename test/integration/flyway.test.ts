@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { compareVersions, parseMigrationName } from "../../src/core/flyway-files.js";
 import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
 import { cleanEnv, REPO, runCli, runInProcess } from "../helpers/cli.js";
+import { recreateDatabases } from "../helpers/db-world.js";
 import { historyTableDdl } from "../helpers/flyway-history.js";
 import { referenceChecksums } from "../helpers/flyway-reference.js";
 import { StandIns } from "../helpers/standin.js";
@@ -71,11 +72,7 @@ async function applyAsFlyway(
 }
 
 async function resetDatabases() {
-  await admin("postgres", async (c) => {
-    for (const db of ["platform", "agents"])
-      await c.query(`drop database if exists ${db} with (force)`);
-  });
-  await server.ensureDatabases([
+  await recreateDatabases(server, [
     { name: "platform", owner: "platform", password: PASSWORDS.platform },
     { name: "agents", owner: "agents", password: PASSWORDS.agents },
   ]);

@@ -13,6 +13,7 @@ import { SecretMasker } from "../../src/core/mask.js";
 import { runFlywayCli } from "../../src/flows/flyway-cli.js";
 import type { DbClient, Host } from "../../src/flows/host.js";
 import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
+import { recreateDatabases } from "../helpers/db-world.js";
 import { captureLog } from "../helpers/flow-run.js";
 import { historyTableDdl } from "../helpers/flyway-history.js";
 import { makeWorkspace } from "../helpers/workspace.js";
@@ -26,13 +27,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => server?.stop());
 beforeEach(async () => {
-  const c = await server.superuserClient();
-  try {
-    await c.query("drop database if exists platform with (force)");
-  } finally {
-    await c.end();
-  }
-  await server.ensureDatabases([{ name: "platform", owner: "platform", password: PASSWORD }]);
+  await recreateDatabases(server, [{ name: "platform", owner: "platform", password: PASSWORD }]);
   const owner = await server.superuserClient("platform");
   try {
     await owner.query("set role platform");

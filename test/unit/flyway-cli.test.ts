@@ -26,6 +26,7 @@ import { runFlywayCli } from "../../src/flows/flyway-cli.js";
 import type { Host } from "../../src/flows/host.js";
 import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
 import { REPO } from "../helpers/cli.js";
+import { recreateDatabases } from "../helpers/db-world.js";
 import { captureLog } from "../helpers/flow-run.js";
 import { historyTableDdl } from "../helpers/flyway-history.js";
 import { makeWorkspace } from "../helpers/workspace.js";
@@ -40,14 +41,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => server?.stop());
 beforeEach(async () => {
-  const c = await server.superuserClient();
-  try {
-    for (const db of ["platform", "agents"])
-      await c.query(`drop database if exists ${db} with (force)`);
-  } finally {
-    await c.end();
-  }
-  await server.ensureDatabases([
+  await recreateDatabases(server, [
     { name: "platform", owner: "platform", password: PASSWORDS.platform },
     { name: "agents", owner: "agents", password: PASSWORDS.agents },
   ]);
