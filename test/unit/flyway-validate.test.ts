@@ -30,6 +30,13 @@ const ignoring = (...texts: string[]): ValidateOptions => ({
   ignorePatterns: texts.map(pattern),
 });
 
+/** computeStatus's options: every migration up to the latest, in order, none ignored. */
+const statusOptions = (allowPending: boolean) => ({
+  target: { kind: "latest" } as const,
+  outOfOrder: false,
+  ignorePatterns: [],
+  allowPending,
+});
 const file = (over: Partial<DiskMigration> = {}): DiskMigration => ({
   kind: "versioned",
   type: "SQL",
@@ -341,10 +348,7 @@ describe("stateIgnored (ValidatePatternUtils)", () => {
 
 describe("computeStatus when the schema does not exist yet", () => {
   const options = {
-    target: { kind: "latest" } as const,
-    outOfOrder: false,
-    ignorePatterns: [],
-    allowPending: false,
+    ...statusOptions(false),
     missingSchema: "app",
   };
 
@@ -379,12 +383,7 @@ describe("computeStatus when the schema does not exist yet", () => {
 
 describe("computeStatus when Flyway could not list the migrations", () => {
   it("reports the one error, no lines and no counts", () => {
-    const options = {
-      target: { kind: "latest" } as const,
-      outOfOrder: false,
-      ignorePatterns: [],
-      allowPending: true,
-    };
+    const options = statusOptions(true);
     const s = computeStatus(
       [],
       [file(), file({ script: "V2__Other.sql", description: "Other" })],
@@ -405,12 +404,7 @@ describe("computeStatus when Flyway could not list the migrations", () => {
   });
 
   it("counts each state of the lines it lists, and keeps each error's state", () => {
-    const options = {
-      target: { kind: "latest" } as const,
-      outOfOrder: false,
-      ignorePatterns: [],
-      allowPending: false,
-    };
+    const options = statusOptions(false);
     const s = computeStatus(
       [row({ installed_rank: 1, version: "1", script: "V1__A.sql", description: "A" })],
       [
@@ -431,12 +425,7 @@ describe("computeStatus when Flyway could not list the migrations", () => {
 
 describe("computeStatus: where each line's file is", () => {
   it("a line with a file carries its location's group and its path; a row without a file neither", () => {
-    const options = {
-      target: { kind: "latest" } as const,
-      outOfOrder: false,
-      ignorePatterns: [],
-      allowPending: true,
-    };
+    const options = statusOptions(true);
     const s = computeStatus(
       [row({ installed_rank: 1, version: "1", script: "V1__A.sql", description: "A" })],
       [file({ group: "schema", physicalLocation: "/w/db/flyway/sql/app/V2__Add_users.sql" })],
@@ -454,12 +443,7 @@ describe("computeStatus: where each line's file is", () => {
 
 describe("computeStatus: flyway info's Category, Version and Undoable columns", () => {
   it("fills them per kind of line: a file's version as written, no undo for a deleted or repeatable line", () => {
-    const options = {
-      target: { kind: "latest" } as const,
-      outOfOrder: false,
-      ignorePatterns: [],
-      allowPending: true,
-    };
+    const options = statusOptions(true);
     const s = computeStatus(
       [
         row({
@@ -520,12 +504,7 @@ describe("computeStatus: flyway info's Category, Version and Undoable columns", 
 
 describe("computeStatus: what is not Flyway's own error", () => {
   it("is thrown, not reported as a Flyway finding", () => {
-    const options = {
-      target: { kind: "latest" } as const,
-      outOfOrder: false,
-      ignorePatterns: [],
-      allowPending: true,
-    };
+    const options = statusOptions(true);
     // A version parseMigrationName would never give: a bug, not a finding.
     expect(() =>
       computeStatus(
