@@ -70,3 +70,50 @@ export function readyStatus(
     ...(syncedResourceVersion ? { syncedResourceVersion } : {}),
   };
 }
+
+/**
+ * A store the platform made, for eso.auth existing: Vault token auth from the
+ * platform's own Secret (`token`), as a platform team writes it, both owned by the
+ * field manager "platform". A SecretStore lives in `namespace`; a
+ * ClusterSecretStore's token Secret in external-secrets.
+ */
+export function putPlatformStore(
+  world: World,
+  kind: "ClusterSecretStore" | "SecretStore",
+  token: string,
+  namespace?: string,
+): void {
+  world.kube.put(
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "platform-vault-token", namespace: namespace ?? "external-secrets" },
+      data: { token: Buffer.from(token).toString("base64") },
+    },
+    "platform",
+  );
+  world.kube.put(
+    {
+      apiVersion: "external-secrets.io/v1",
+      kind,
+      metadata: { name: "platform-vault", ...(namespace ? { namespace } : {}) },
+      spec: {
+        provider: {
+          vault: {
+            server: world.vaultAddr,
+            path: "secret",
+            version: "v2",
+            auth: {
+              tokenSecretRef: {
+                name: "platform-vault-token",
+                key: "token",
+                ...(namespace ? {} : { namespace: "external-secrets" }),
+              },
+            },
+          },
+        },
+      },
+    },
+    "platform",
+  );
+}

@@ -15,6 +15,7 @@ import { wireEso } from "../../src/flows/wire-eso.js";
 import { CheckpointLogger } from "../../src/log/logger.js";
 import { startWorld, type World } from "../../src/sandbox/world.js";
 import { cleanEnv, runCli } from "../helpers/cli.js";
+import { putPlatformStore } from "../helpers/eso-wire.js";
 import { DB_URL_FIXTURES, makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 let world: World;
@@ -173,42 +174,8 @@ describe("eso.auth kubernetes", () => {
 
 describe("eso.auth existing", () => {
   /** A store the platform made: token auth from its own Secret, as a platform team writes it. */
-  function platformStore(kind: "ClusterSecretStore" | "SecretStore", namespace?: string) {
-    const token = world.vault.addToken({});
-    world.kube.put(
-      {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name: "platform-vault-token", namespace: namespace ?? "external-secrets" },
-        data: { token: Buffer.from(token).toString("base64") },
-      },
-      "platform",
-    );
-    world.kube.put(
-      {
-        apiVersion: "external-secrets.io/v1",
-        kind,
-        metadata: { name: "platform-vault", ...(namespace ? { namespace } : {}) },
-        spec: {
-          provider: {
-            vault: {
-              server: world.vaultAddr,
-              path: "secret",
-              version: "v2",
-              auth: {
-                tokenSecretRef: {
-                  name: "platform-vault-token",
-                  key: "token",
-                  ...(namespace ? {} : { namespace: "external-secrets" }),
-                },
-              },
-            },
-          },
-        },
-      },
-      "platform",
-    );
-  }
+  const platformStore = (kind: "ClusterSecretStore" | "SecretStore", namespace?: string) =>
+    putPlatformStore(world, kind, world.vault.addToken({}), namespace);
 
   it("uses the named ClusterSecretStore as it is: no store, no token Secret made", async () => {
     world.kube.createNamespace("external-secrets");

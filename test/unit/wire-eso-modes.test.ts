@@ -12,7 +12,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sandbox/world.js";
-import { readyStatus, wireOnce } from "../helpers/eso-wire.js";
+import { putPlatformStore, readyStatus, wireOnce } from "../helpers/eso-wire.js";
 
 let world: World;
 
@@ -388,40 +388,8 @@ describe("eso.auth existing", () => {
     status?: unknown,
   ) {
     if (namespace) world.kube.createNamespace(namespace);
-    world.kube.put(
-      {
-        apiVersion: "external-secrets.io/v1",
-        kind,
-        metadata: { name: "platform-vault", ...(namespace ? { namespace } : {}) },
-        spec: {
-          provider: {
-            vault: {
-              server: world.vaultAddr,
-              path: "secret",
-              version: "v2",
-              auth: {
-                tokenSecretRef: {
-                  name: "platform-token",
-                  key: "token",
-                  ...(namespace ? {} : { namespace: "external-secrets" }),
-                },
-              },
-            },
-          },
-        },
-      },
-      "platform",
-    );
     // The token the platform's store reads Vault with, in its own Secret.
-    world.kube.put(
-      {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name: "platform-token", namespace: namespace ?? "external-secrets" },
-        stringData: { token: world.vault.rootToken },
-      },
-      "platform",
-    );
+    putPlatformStore(world, kind, world.vault.rootToken, namespace);
     if (status) world.kube.setStatus(kind, namespace, "platform-vault", status);
   }
   const EXISTING = `${FAST}  auth: existing\n  store: platform-vault\n`;
