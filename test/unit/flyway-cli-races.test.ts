@@ -16,6 +16,7 @@ import { ThrowawayPostgres } from "../../src/sandbox/postgres.js";
 import { recreateDatabases } from "../helpers/db-world.js";
 import { captureLog } from "../helpers/flow-run.js";
 import { historyTableDdl } from "../helpers/flyway-history.js";
+import { finishedRun } from "../helpers/tool-run.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 const PASSWORD = "platform-pw-51c2";
@@ -79,15 +80,7 @@ async function migrate(
     proc: {
       run: async (call: Omit<RunToolOptions, "baseEnv">) => {
         calls.push(call);
-        return {
-          exitCode: 0,
-          signal: undefined,
-          timedOut: false,
-          interrupted: false,
-          tail: [],
-          durationMs: 1,
-          leftovers: [],
-        };
+        return finishedRun(call);
       },
     } as unknown as Host["proc"],
   };

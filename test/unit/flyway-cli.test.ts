@@ -29,6 +29,7 @@ import { REPO } from "../helpers/cli.js";
 import { recreateDatabases } from "../helpers/db-world.js";
 import { captureLog } from "../helpers/flow-run.js";
 import { historyTableDdl } from "../helpers/flyway-history.js";
+import { finishedRun } from "../helpers/tool-run.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 const PASSWORDS = { platform: "pl@tform:pw/?#%& x", agents: "agents-pw-7d1c" };
@@ -99,17 +100,7 @@ async function flyway(
       run: async (call) => {
         calls.push(call);
         const { lines = [], ...result } = options.answer?.(call) ?? {};
-        for (const line of lines) call.onLine?.(line, "stdout");
-        return {
-          exitCode: 0,
-          signal: undefined,
-          timedOut: false,
-          interrupted: false,
-          tail: lines,
-          durationMs: 5,
-          leftovers: [],
-          ...result,
-        };
+        return finishedRun(call, lines, result);
       },
     } as Host["proc"],
   };

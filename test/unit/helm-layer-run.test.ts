@@ -19,6 +19,7 @@ import type { Clock, Host, ProcPort } from "../../src/flows/host.js";
 import { startWorld, type World } from "../../src/sandbox/world.js";
 import { virtualClock } from "../helpers/clock.js";
 import { captureLog, partialHost } from "../helpers/flow-run.js";
+import { finishedRun } from "../helpers/tool-run.js";
 import { DB_URL_FIXTURES, makeWorkspace } from "../helpers/workspace.js";
 
 type Call = Parameters<ProcPort["run"]>[0];
@@ -33,18 +34,7 @@ function scriptedProc(plan: Record<string, Answer[]> = {}) {
   const run: ProcPort["run"] = async (options) => {
     calls.push(options);
     const answer = plan[options.tool]?.shift() ?? {};
-    const lines = answer.lines ?? [];
-    for (const line of lines) options.onLine?.(line, "stdout");
-    return {
-      exitCode: 0,
-      signal: undefined,
-      timedOut: false,
-      interrupted: false,
-      tail: lines,
-      durationMs: 5,
-      leftovers: [],
-      ...answer,
-    };
+    return finishedRun(options, answer.lines, answer);
   };
   return { calls, proc: { run } as ProcPort };
 }

@@ -25,6 +25,7 @@ import { startWorld, type World } from "../../src/sandbox/world.js";
 import { virtualClock } from "../helpers/clock.js";
 import { captureLog } from "../helpers/flow-run.js";
 import { historyRow, type MemoryDatabase, memoryDatabases } from "../helpers/flyway-memory-db.js";
+import { finishedRun } from "../helpers/tool-run.js";
 import { makeWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const NS = "ameide";
@@ -55,17 +56,7 @@ function plannedProc(plan: Record<string, Planned>) {
       });
       const p = plan[options.tool] ?? {};
       p.during?.();
-      for (const line of p.lines ?? []) options.onLine?.(line, "stdout");
-      return {
-        exitCode: 0,
-        signal: undefined,
-        timedOut: false,
-        interrupted: false,
-        tail: p.lines ?? [],
-        durationMs: 5,
-        leftovers: [],
-        ...p,
-      };
+      return finishedRun(options, p.lines, p);
     },
   } as Pick<ProcPort, "run"> as ProcPort;
   return { proc, calls };

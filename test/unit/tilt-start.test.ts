@@ -18,6 +18,7 @@ import type { StepError as StepErrorType } from "../../src/core/errors.js";
 import type { FsPort, ProcPort } from "../../src/flows/host.js";
 import { virtualClock } from "../helpers/clock.js";
 import { captureLog, partialHost } from "../helpers/flow-run.js";
+import { finishedRun } from "../helpers/tool-run.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 /** `exitCode`: how the probe ends (default 0: the API answered). */
@@ -90,15 +91,7 @@ function setUp(script: Script = {}) {
         for (const line of json.split("\n")) o.onLine?.(line, "stdout");
         o.onLine?.("Warning: the API server's certificate expires in 2 days", "stderr");
       } else o.onLine?.("No tilt apiserver found: tilt-default", "stderr");
-      return {
-        exitCode: session ? (session.exitCode ?? 0) : 1,
-        signal: undefined,
-        timedOut: false,
-        interrupted: false,
-        tail: [],
-        durationMs: 5,
-        leftovers: [],
-      };
+      return finishedRun(o, [], { exitCode: session ? (session.exitCode ?? 0) : 1 });
     },
     which: async (tool) => {
       whiches.push(tool);
