@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { delimiter } from "node:path";
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../core/errors.js";
 import {
@@ -191,8 +191,11 @@ export function useProxy(kc: k8s.KubeConfig, env: NodeJS.ProcessEnv): KubeProxy 
   return { url: withoutCredentials(choice.proxy), from: choice.from };
 }
 
-export function loadKubeConfig(options: Omit<KubeOptions, "clock">): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+export function loadKubeConfig(
+  client: Pick<typeof k8s, "KubeConfig">,
+  options: Omit<KubeOptions, "clock">,
+): k8s.KubeConfig {
+  const kc = new client.KubeConfig();
   const home = process.env.HOME ?? "";
   const listed = options.kubeconfig
     ? options.kubeconfig.split(delimiter).filter(Boolean)

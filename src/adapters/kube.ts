@@ -5,7 +5,7 @@
  * Loaded only by commands that talk to Kubernetes: importing it costs ~250 ms.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import { StepError } from "../core/errors.js";
 import { backoffDelay } from "../core/retry.js";
 import { KubeApiError } from "./kube-api-error.js";
@@ -68,8 +68,12 @@ function parseBody(body: unknown): {
   return (body ?? {}) as ReturnType<typeof parseBody>;
 }
 
-export function createKube(options: KubeOptions) {
-  const kc = loadKubeConfig(options);
+// The client library loads on the run's first Kubernetes call (kube-client.ts says why).
+const loadKubeClient = () => import("./kube-client.js");
+
+export async function createKube(options: KubeOptions) {
+  const client = await loadKubeClient();
+  const kc = loadKubeConfig(client, options);
   const proxy = useProxy(kc, options.env ?? process.env);
   reuseConnections(kc);
   const server = kc.getCurrentCluster()?.server ?? "(no cluster)";
@@ -85,8 +89,8 @@ export function createKube(options: KubeOptions) {
   // client-node takes no per-call options, but both run in the call's async context.
   const currentCall = new AsyncLocalStorage<CallState>();
   limitExecPlugins(kc, () => currentCall.getStore());
-  const configuration = k8s.createConfiguration({
-    baseServer: new k8s.ServerConfiguration(server, {}),
+  const configuration = client.createConfiguration({
+    baseServer: new client.ServerConfiguration(server, {}),
     authMethods: { default: kc },
     promiseMiddleware: [
       {
@@ -102,10 +106,10 @@ export function createKube(options: KubeOptions) {
       },
     ],
   });
-  const objects = new k8s.KubernetesObjectApi(configuration);
+  const objects = new client.KubernetesObjectApi(configuration);
   // What KubernetesObjectApi.makeApiClient does after construction (protected there).
   (objects as unknown as { setDefaultNamespace(kc: k8s.KubeConfig): void }).setDefaultNamespace(kc);
-  const apis = new k8s.ApisApi(configuration);
+  const apis = new client.ApisApi(configuration);
 
   async function call<T>(
     verb: string,
@@ -158,7 +162,7 @@ export function createKube(options: KubeOptions) {
         throw Object.assign(new Error("ETIMEDOUT"), {
           networkFailure: { code: "ETIMEDOUT", timedOut: true },
         });
-      if (error instanceof k8s.ApiException) {
+      if (error instanceof client.ApiException) {
         const body = parseBody(error.body);
         throw new KubeApiError(
           error.code,
@@ -284,7 +288,7 @@ export function createKube(options: KubeOptions) {
             undefined,
             fieldManager,
             force,
-            k8s.PatchStrategy.ServerSideApply,
+            client.PatchStrategy.ServerSideApply,
           ),
       )) as T;
     },
@@ -316,4 +320,4 @@ export function createKube(options: KubeOptions) {
   };
 }
 
-export type Kube = ReturnType<typeof createKube>;
+export type Kube = Awaited<ReturnType<typeof createKube>>;

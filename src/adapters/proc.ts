@@ -17,7 +17,6 @@ import { randomUUID } from "node:crypto";
 import { accessSync, closeSync, constants, openSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { createInterface } from "node:readline";
-import { execa } from "execa";
 import { StepError } from "../core/errors.js";
 import { killTreeNow, pipeOf, stopTree, TREE_MARKER_VAR, type TreeRoot } from "./process-tree.js";
 
@@ -233,6 +232,8 @@ export async function startDetached(options: {
 }): Promise<number | undefined> {
   // A descriptor of our own, not a pipe: the output must keep flowing after we exit.
   // (execa's types name only literal descriptors; any open descriptor is valid at run time.)
+  // execa loads here, the one use: a run that starts no Tilt does not parse it.
+  const { execa } = await import("execa");
   const output = openSync(options.logFile, "a") as 3;
   const child = execa(options.file, options.args, {
     cwd: options.cwd,

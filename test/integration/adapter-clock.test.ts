@@ -74,7 +74,7 @@ current-context: x
 `,
     );
     const clock = virtualClock();
-    const kube = createKube({ kubeconfig, attempts: 3, timeoutMs: 10_000, clock });
+    const kube = await createKube({ kubeconfig, attempts: 3, timeoutMs: 10_000, clock });
     const error = await kube.readSecret("default", "s").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StepError);
     expect((error as Error).message).toContain("unreachable");

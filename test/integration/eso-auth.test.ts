@@ -285,7 +285,7 @@ describe("eso.auth token (the default)", () => {
    */
   async function wire(server: string, context: string, flags: Record<string, unknown> = {}) {
     const kube = {
-      ...createKube({ kubeconfig: world.kubeconfig, clock: systemClock }),
+      ...(await createKube({ kubeconfig: world.kubeconfig, clock: systemClock })),
       server,
       context,
     };

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { KubeConfig } from "@kubernetes/client-node";
 import { loadKubeConfig } from "../../src/adapters/kube-config.js";
 import { kubectlBinary } from "../helpers/helm.js";
 
@@ -41,7 +42,7 @@ interface View {
 const b64 = (file: string) => readFileSync(file).toString("base64");
 
 function ours(kubeconfig: string, context?: string): View {
-  const kc = loadKubeConfig({ kubeconfig, context });
+  const kc = loadKubeConfig({ KubeConfig }, { kubeconfig, context });
   const view: View = {
     currentContext: kc.getCurrentContext(),
     contexts: {},

@@ -108,7 +108,7 @@ describe("sandbox", () => {
     });
 
     // Kubernetes stand-in: the migrations secret, through the real client
-    const kube = createKube({ kubeconfig: exported.KUBECONFIG, clock: systemClock });
+    const kube = await createKube({ kubeconfig: exported.KUBECONFIG, clock: systemClock });
     const secret = await kube.readSecret("ameide", "db-migrations-local");
     expect(secret?.data).toMatchObject({
       FLYWAY_URL: `jdbc:postgresql://${dbLine[1]}:${dbLine[2]}/platform`,
@@ -271,7 +271,7 @@ describe("sandbox", () => {
       expect(out).toContain("`kubectl -n commerce get secret db-migrations-local`");
       expect(out).not.toContain("kubectl -n ameide");
       const kubeconfig = /export KUBECONFIG=(\S+)/.exec(out)![1]!;
-      const kube = createKube({ kubeconfig, clock: systemClock });
+      const kube = await createKube({ kubeconfig, clock: systemClock });
       expect(await kube.readSecret("commerce", "db-migrations-local")).toBeDefined();
 
       // A new ExternalSecret in the config: the watcher reloads the file and ESO writes it.
