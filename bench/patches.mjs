@@ -4,7 +4,7 @@
 // `node -e 0` (see rounds() in lib.mjs); the figure is ms per start and × node -e 0.
 // The figures in scripts/build.mjs's comments come from here. Not a budget: no verdict.
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,16 +57,9 @@ function buildVariant(name, without) {
   return join(outdir, "bin/dev-bootstrap.js");
 }
 
-/** The chunk a build made for src/adapters/kube.ts (the Kubernetes client), by its manifest. */
-function kubeChunk(bin) {
-  const dir = join(bin, "../..");
-  const built = JSON.parse(readFileSync(join(dir, ".chunks.json"), "utf8"));
-  const latest = Math.max(...Object.values(built));
-  const chunk = Object.keys(built).find(
-    (f) => built[f] === latest && /^chunks\/kube-\w+\.js$/.test(f),
-  );
-  if (!chunk) throw new Error(`${dir}: no kube-*.js chunk in the latest build`);
-  return join(dir, chunk);
+/** The file a build made of the Kubernetes client (src/adapters/kube-client.ts). */
+function kubeClientFile(bin) {
+  return join(bin, "../../vendor/kube-client.js");
 }
 
 // The command each patch is for: the Kubernetes ones with loading the Kubernetes client
@@ -80,7 +73,7 @@ const workloads = {
         Object.entries(bins).map(([name, bin]) => {
           // Its CPU figure is the import's own (printed before the probe's, which counts
           // Node's start-up too): the part of a start the Kubernetes patches act on.
-          const code = `const c0 = process.cpuUsage(); await import(${JSON.stringify(kubeChunk(bin))}); const c = process.cpuUsage(c0); process.stderr.write(\`\\n@@cpu \${(c.user + c.system) / 1000}\\n\`);`;
+          const code = `const c0 = process.cpuUsage(); await import(${JSON.stringify(kubeClientFile(bin))}); const c = process.cpuUsage(c0); process.stderr.write(\`\\n@@cpu \${(c.user + c.system) / 1000}\\n\`);`;
           return [
             name,
             async () => (await timed(name, "--input-type=module", ["-e", code], { cwd: repo })).ms,

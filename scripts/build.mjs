@@ -1,12 +1,18 @@
 // `npm run build`: bundles every entrypoint in src/bin with esbuild.
 //
 // Why a bundler: loading @kubernetes/client-node file by file (800+ modules)
-// costs 0.5–1.4 s per process on small machines; as one chunk it is ~0.1 s.
-// Code-splitting ESM keeps each command's static part small (`--help` loads no
-// dependency) and leaves the heavy parts (client-node, pg, execa, our Vault client)
-// in chunks that load only when a flow imports them. tsc only type-checks.
+// costs 0.5–1.4 s per process on small machines; as one file it is ~0.1 s. Every
+// ESM module costs a start on its own too (fetched, linked and evaluated apart), so
+// a command loads few, each whole:
+// - dist/bin/<command>.js, the entrypoint: argv, --help and --version, with no
+//   dependency (bench P1);
+// - dist/run/<command>.js, the command's whole run (config, logging, flows, pg, yaml,
+//   zod, pino), which the entrypoint imports past --help;
+// - dist/vendor/*.js, the libraries a run loads only on first use (the Kubernetes
+//   client, execa, chokidar).
+// tsc only type-checks.
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -200,9 +206,9 @@ for (const name of without) {
   }
 }
 
-// `--clean` (npm pack) starts from an empty dist/. Otherwise the previous build's
-// chunks stay for a day: a long-running command (the fixture watcher under Tilt)
-// loads chunks lazily, and must still find its own after a rebuild renamed them.
+// `--clean` (npm pack) starts from an empty dist/. Otherwise files are overwritten in
+// place: no name carries a hash, so a command that keeps running (the fixture watcher
+// under Tilt) and loads a library from dist/vendor/ late still finds it after a rebuild.
 const dist = resolve(root, outdir);
 if (clean) rmSync(dist, { recursive: true, force: true });
 const shared = {
@@ -315,10 +321,11 @@ if (locales.length) {
 
 const built = new Set(Object.keys(outputs).map((f) => relative(dist, join(root, f))));
 
-// Anything else in dist/ is left from an older build (tsc's per-file output, or a
-// command since removed): gone, so nothing can depend on it by accident.
+// Anything else in dist/ is left from an older build (tsc's per-file output, the
+// chunks of the code-split layout, a command since removed): gone, so nothing can
+// depend on it by accident.
 for (const entry of readdirSync(dist)) {
-  if (!["bin", "chunks", "run", "vendor", "package.json", ".chunks.json"].includes(entry))
+  if (!["bin", "run", "vendor", "package.json"].includes(entry))
     rmSync(join(dist, entry), { recursive: true, force: true });
 }
 for (const dir of ["bin", "run", "vendor"]) {
@@ -330,28 +337,6 @@ for (const dir of ["bin", "run", "vendor"]) {
 // Node looks up the nearest package.json of every module it loads to learn its type;
 // one right here answers for dist/ without reading the (larger) package.json above.
 writeFileSync(join(dist, "package.json"), '{ "type": "module" }\n');
-
-// dist/.chunks.json: when each chunk was last part of a build.
-const KEEP_MS = 24 * 60 * 60 * 1000;
-const manifestPath = join(dist, ".chunks.json");
-let previous = {};
-try {
-  previous = JSON.parse(readFileSync(manifestPath, "utf8"));
-} catch {
-  // no record yet: a chunk on disk was last built when it was written
-  for (const f of readdirSync(join(dist, "chunks"))) {
-    previous[`chunks/${f}`] = statSync(join(dist, "chunks", f)).mtimeMs;
-  }
-}
-const now = Date.now();
-const manifest = {};
-for (const f of built) if (f.startsWith("chunks/")) manifest[f] = now;
-for (const [f, at] of Object.entries(previous)) {
-  if (built.has(f)) continue;
-  if (now - at < KEEP_MS) manifest[f] = at;
-  else for (const g of [f, `${f}.map`]) rmSync(join(dist, g), { force: true });
-}
-writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 1)}\n`);
 
 const js = Object.entries(outputs).filter(([f]) => f.endsWith(".js"));
 const kb = js.reduce((sum, [, o]) => sum + o.bytes, 0) / 1024;

@@ -82,7 +82,7 @@ if (name.startsWith("-")) {
 }
 if (!NAMES.includes(name)) fail(`unknown command '${terminalText(name)}'`, commandHint(name));
 // Each command is its own entrypoint next to this file (dist/bin/<name>.js), imported by
-// URL at run time so the bundler leaves it alone and the bundles share their chunks.
+// URL at run time so the bundler leaves it alone: only the command asked for loads.
 const [{ command }, { runMain }] = await Promise.all([
   import(new URL(`./${name}.js`, import.meta.url).href),
   import("../cli/run.js"),

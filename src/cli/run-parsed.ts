@@ -93,7 +93,7 @@ export async function runParsed(spec: CommandSpec, io: RunIO, parsed: Parsed): P
     for (const w of resolved.warnings)
       io.stderr.write(`dev-bootstrap ${spec.name}: warning: ${terminalText(secrets.mask(w))}\n`);
     const { config } = resolved;
-    // Before the flows load: their chunks (the Kubernetes client above all) are the cost.
+    // Before the flows load: their code (the Kubernetes client above all) is the cost.
     enableCompileCache(resolved.path(join(config.stateDir, "compile-cache")));
     secrets.register(config.vault.token);
     secrets.register(config.vault.seed === "dev-bootstrap-local" ? undefined : config.vault.seed);

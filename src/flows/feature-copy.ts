@@ -17,7 +17,7 @@ export function packageFeatureDir(packageRoot: string): string {
  * The installed package's root: the nearest folder above `file` whose package.json is
  * dev-bootstrap's (by its name, scoped or not). Searched, not assumed, since the
  * bundler decides which file the code is in. Without one (a copy under another name),
- * the folder two above the file's own: dist/<bin|chunks>/<file>.js.
+ * the folder two above the file's own: dist/<bin|run>/<file>.js.
  */
 export function findPackageRoot(fs: Pick<FsPort, "readText">, file: string): string {
   let dir = dirname(file);

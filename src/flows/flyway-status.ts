@@ -204,8 +204,8 @@ export async function flywayStatus(
     "flyway:status",
     "reading flyway_schema_history of each database",
     async (handle) => {
-      // The driver (pg, a chunk of its own) loads while the settings and connections
-      // are worked out; a failure to load shows in each database's report below.
+      // The driver (pg) loads while the settings and connections are worked out; a
+      // failure to load shows in each database's report below.
       const driver = host.db().catch(() => undefined);
       // The settings run-flyway-cli's Flyway reads too (flows/flyway-settings.ts): the same
       // history table, schemas, locations, naming and placeholders.

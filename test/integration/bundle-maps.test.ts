@@ -1,5 +1,5 @@
 /**
- * The bundles ship source maps (with a createRequire banner above every chunk's code):
+ * The bundles ship source maps (with a createRequire banner above every bundle's code):
  * they must point every function of ours at the src/ line declaring it, or a stack
  * trace under DEBUG would name the wrong lines.
  */
@@ -10,21 +10,12 @@ import { describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 
 const DIST = join(REPO, "dist");
-// dist/ keeps an earlier build's chunks for a day (a running watcher may still load
-// them), with when each was last built: the latest build's are the ones to check.
-const builtAt = JSON.parse(readFileSync(join(DIST, ".chunks.json"), "utf8")) as Record<
-  string,
-  number
->;
-const latest = Math.max(...Object.values(builtAt));
-const outputs = [
-  ...readdirSync(join(DIST, "bin"))
+// The entrypoints and the commands' bundles: the code of ours (dist/vendor holds libraries).
+const outputs = ["bin", "run"].flatMap((dir) =>
+  readdirSync(join(DIST, dir))
     .filter((f) => f.endsWith(".js"))
-    .map((f) => join(DIST, "bin", f)),
-  ...Object.entries(builtAt)
-    .filter(([f, at]) => at === latest && f.endsWith(".js"))
-    .map(([f]) => join(DIST, f)),
-];
+    .map((f) => join(DIST, dir, f)),
+);
 
 describe("the built bundles", () => {
   it("map every function of ours to the src/ line that declares it", () => {

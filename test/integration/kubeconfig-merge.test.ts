@@ -11,8 +11,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
 import { KubeConfig } from "@kubernetes/client-node";
+import { afterAll, describe, expect, it } from "vitest";
 import { loadKubeConfig } from "../../src/adapters/kube-config.js";
 import { kubectlBinary } from "../helpers/helm.js";
 

@@ -180,8 +180,8 @@ describe("the npm package a consumer installs", () => {
     expect(version.status, version.stderr).toBe(0);
     expect(version.stdout.trim()).toMatch(/^(dev-bootstrap )?0\.1\.0$/);
 
-    // Every chunk loads from the installed copy: pg, @kubernetes/client-node, smol-toml,
-    // execa, chokidar, yaml and zod are in the bundle, not in a node_modules it lacks.
+    // Every bundle loads from the installed copy: pg, @kubernetes/client-node, smol-toml,
+    // execa, chokidar, yaml and zod are in dist/, not in a node_modules it lacks.
     const installed = join(consumer, "node_modules/@ameide/dev-bootstrap");
     const load = await run(
       process.execPath,
@@ -191,7 +191,7 @@ describe("the npm package a consumer installs", () => {
         `import { readdirSync } from "node:fs";
          const root = ${JSON.stringify(join(installed, "dist"))};
          let n = 0;
-         for (const dir of ["chunks", "bin"])
+         for (const dir of ["vendor", "run", "bin"])
            for (const f of readdirSync(root + "/" + dir))
              // The umbrella runs on import (it is only ever a main module); the rest wait for isMain.
              if (f.endsWith(".js") && f !== "dev-bootstrap.js") { await import(root + "/" + dir + "/" + f); n++; }

@@ -32,10 +32,7 @@ describe("findPackageRoot", () => {
       "/usr/lib/node_modules/@ameide/dev-bootstrap/dist/package.json": '{ "type": "module" }',
     });
     expect(
-      m.findPackageRoot(
-        scoped,
-        "/usr/lib/node_modules/@ameide/dev-bootstrap/dist/chunks/init-x.js",
-      ),
+      m.findPackageRoot(scoped, "/usr/lib/node_modules/@ameide/dev-bootstrap/dist/run/init.js"),
     ).toBe("/usr/lib/node_modules/@ameide/dev-bootstrap");
     // However deep below it the file is.
     expect(
@@ -59,15 +56,13 @@ describe("findPackageRoot", () => {
     expect(m.findPackageRoot(fs, "/w/vendor/lib/sub/x/file.js")).toBe("/w");
   });
 
-  it("without one, is the folder above the bundle's: dist/bin/<command>.js and dist/chunks/<chunk>.js sit two folders below the package", () => {
+  it("without one, is the folder above the bundle's: dist/bin/<command>.js and dist/run/<command>.js sit two folders below the package", () => {
     // A package renamed or vendored under another name has no dev-bootstrap package.json:
     // the root is then where the bundle layout puts it, so init still finds the Feature
     // and the Tilt extension (as before the search, when it was assumed).
     const renamed = filesAt({ "/opt/devboot/package.json": '{"name":"@acme/devboot"}' });
     expect(m.findPackageRoot(renamed, "/opt/devboot/dist/bin/init.js")).toBe("/opt/devboot");
-    expect(m.findPackageRoot(renamed, "/opt/devboot/dist/chunks/init-3F2A.js")).toBe(
-      "/opt/devboot",
-    );
+    expect(m.findPackageRoot(renamed, "/opt/devboot/dist/run/init.js")).toBe("/opt/devboot");
   });
 });
 
