@@ -50,7 +50,7 @@ Needs the PostgreSQL server binaries (Debian: apt-get install postgresql).`,
       masker: ctx.masker,
       newRun: ctx.newRun,
       // The umbrella sits next to every entrypoint in dist/bin.
-      umbrella: fileURLToPath(new URL("./dev-bootstrap.js", import.meta.url)),
+      umbrella: fileURLToPath(new URL("../bin/dev-bootstrap.js", import.meta.url)),
       stdout: ctx.stdout,
       keep: ctx.values.keep,
       twice: ctx.values.twice,
