@@ -263,12 +263,13 @@ const result = await build({
 });
 
 // dist/run/<command>.js: each command's run as one module, which its entrypoint imports
-// once past --help (src/cli/run.ts). The same code as the chunks, but where a run
-// through the chunks loaded dozens of files, one at a time as each import() resolved,
-// it loads one (bench/run.mjs P5: flyway-status took 134 ms through the chunks and
-// 118 ms as one file, CPU 147 / 128 ms, median of 41 paired runs). Imports inside a
-// command's bundle are evaluated on first use, as in the chunks; only the Kubernetes
-// client stays outside.
+// once past --help (src/cli/run.ts). The code-split layout before it loaded a run from
+// dozens of chunks, one import() after another (flyway-status: 34 files, now 3). On
+// one 2-core machine, alternating the two builds: bench/run.mjs P5 5.92×, 6.16×, 5.83×
+// with chunks and 5.18×, 5.84×, 5.33× as one module; P2 10.19× and 9.72×; 31 paired
+// runs of P5's flyway-status, 8 ms less wall and CPU time at the median. A module in a
+// command's bundle is evaluated on first use, as in the chunks; the libraries few runs
+// need are outside it (vendor-files above).
 const commands = entryPoints.map((e) => basename(e.in, ".ts")).filter((n) => n !== "dev-bootstrap");
 const commandBundles = {
   name: "command-bundles",
