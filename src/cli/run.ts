@@ -4,7 +4,7 @@
  */
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { UsageError } from "../core/errors.js";
+import { describeError, ExitCode, type UsageError } from "../core/errors.js";
 import type { CommandContext, CommandSpec } from "./command.js";
 import { exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
 import { renderHelp } from "./help.js";
@@ -50,8 +50,19 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
   // class, the secrets registry) crosses into it. The build drops the branch it does
   // not take, and with it the entrypoint's copy of the run.
   if (typeof DEV_BOOTSTRAP_BUILD !== "undefined" && DEV_BOOTSTRAP_BUILD === "entry") {
-    const bundle = new URL(`../run/${spec.name}.js`, import.meta.url).href;
-    const { main } = (await import(bundle)) as { main: (argv: string[]) => Promise<number> };
+    const bundle = new URL(`../run/${spec.name}.js`, import.meta.url);
+    let main: (argv: string[]) => Promise<number>;
+    try {
+      ({ main } = await import(bundle.href));
+    } catch (error) {
+      printError(
+        io.stderr,
+        spec.name,
+        `cannot load ${fileURLToPath(bundle)}: ${describeError(error)}`,
+        "the build is incomplete: run 'npm run build' in a checkout, or reinstall the package",
+      );
+      return ExitCode.stepFailed;
+    }
     return main(io.argv);
   } else {
     const { runParsed } = await import("./run-parsed.js");
