@@ -12,7 +12,7 @@
 //   client, execa, chokidar).
 // tsc only type-checks.
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -206,9 +206,10 @@ for (const name of without) {
   }
 }
 
-// `--clean` (npm pack) starts from an empty dist/. Otherwise files are overwritten in
-// place: no name carries a hash, so a command that keeps running (the fixture watcher
-// under Tilt) and loads a library from dist/vendor/ late still finds it after a rebuild.
+// `--clean` (npm pack) starts from an empty dist/. Otherwise each file is replaced in
+// place (below): no name carries a hash, so a command that keeps running (the fixture
+// watcher under Tilt) and loads a library from dist/vendor/ late finds it after a
+// rebuild, the rebuilt one (a library's file holds no code of ours).
 const dist = resolve(root, outdir);
 if (clean) rmSync(dist, { recursive: true, force: true });
 const shared = {
@@ -231,6 +232,8 @@ const shared = {
   legalComments: "none",
   logLevel: "warning",
   metafile: true,
+  // Written below, once all three builds have succeeded (write-outputs).
+  write: false,
 };
 const plugins = patches.filter((p) => !without.has(p.name));
 // In an entrypoint, a command's `run` never runs (its bundle runs it): what `run` imports
@@ -322,6 +325,29 @@ if (locales.length) {
 
 const built = new Set(Object.keys(outputs).map((f) => relative(dist, join(root, f))));
 
+// Nothing is written until the three builds have succeeded: a build that fails (a flow
+// that does not compile) leaves the previous dist/ whole. Then the libraries, the
+// commands' bundles, and the entrypoints last, dist/bin/dev-bootstrap.js at the very
+// end: scripts/lib/ensure-built.sh takes that file's time as the build's, so a build
+// stopped halfway is seen as stale and runs again. Each file replaces the old one by
+// rename, so a running command that loads a file late (the fixture watcher reaching
+// dist/vendor/kube-client.js) reads a whole file, never a half-written one.
+mkdirSync(dist, { recursive: true });
+// Node looks up the nearest package.json of every module it loads to learn its type;
+// one right here answers for dist/ without reading the (larger) package.json above.
+writeFileSync(join(dist, "package.json"), '{ "type": "module" }\n');
+const stamp = join(dist, "bin/dev-bootstrap.js");
+const files = [vendor, runtime, result]
+  .flatMap((r) => r.outputFiles)
+  .sort((a, b) => Number(a.path === stamp) - Number(b.path === stamp));
+for (const file of files) {
+  mkdirSync(dirname(file.path), { recursive: true });
+  const temporary = `${file.path}.${process.pid}.tmp`;
+  // An entrypoint starts with #!: executable, as esbuild itself would write it.
+  writeFileSync(temporary, file.contents, { mode: file.text.startsWith("#!") ? 0o755 : 0o644 });
+  renameSync(temporary, file.path);
+}
+
 // Anything else in dist/ is left from an older build (tsc's per-file output, the
 // chunks of the code-split layout, a command since removed): gone, so nothing can
 // depend on it by accident.
@@ -334,10 +360,6 @@ for (const dir of ["bin", "run", "vendor"]) {
     if (!built.has(`${dir}/${entry}`)) rmSync(join(dist, dir, entry), { force: true });
   }
 }
-
-// Node looks up the nearest package.json of every module it loads to learn its type;
-// one right here answers for dist/ without reading the (larger) package.json above.
-writeFileSync(join(dist, "package.json"), '{ "type": "module" }\n');
 
 const js = Object.entries(outputs).filter(([f]) => f.endsWith(".js"));
 const kb = js.reduce((sum, [, o]) => sum + o.bytes, 0) / 1024;

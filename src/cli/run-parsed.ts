@@ -93,7 +93,8 @@ export async function runParsed(spec: CommandSpec, io: RunIO, parsed: Parsed): P
     for (const w of resolved.warnings)
       io.stderr.write(`dev-bootstrap ${spec.name}: warning: ${terminalText(secrets.mask(w))}\n`);
     const { config } = resolved;
-    // Before the flows load: their code (the Kubernetes client above all) is the cost.
+    // Only what loads after this is cached: the libraries in dist/vendor (the Kubernetes
+    // client above all), not the command's bundle, which is running already.
     enableCompileCache(resolved.path(join(config.stateDir, "compile-cache")));
     secrets.register(config.vault.token);
     secrets.register(config.vault.seed === "dev-bootstrap-local" ? undefined : config.vault.seed);

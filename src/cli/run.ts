@@ -4,7 +4,7 @@
  */
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { describeError, ExitCode, type UsageError } from "../core/errors.js";
+import { describeError, ExitCode, UNEXPECTED_HINT, type UsageError } from "../core/errors.js";
 import type { CommandContext, CommandSpec } from "./command.js";
 import { exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
 import { renderHelp } from "./help.js";
@@ -55,12 +55,18 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
     try {
       ({ main } = await import(bundle.href));
     } catch (error) {
+      // A bundle that is not there is an incomplete build; one that fails as it loads, a bug.
+      const missing = (error as { code?: string }).code === "ERR_MODULE_NOT_FOUND";
       printError(
         io.stderr,
         spec.name,
         `cannot load ${fileURLToPath(bundle)}: ${describeError(error)}`,
-        "the build is incomplete: run 'npm run build' in a checkout, or reinstall the package",
+        missing
+          ? "the build is incomplete: run 'npm run build' in a checkout, or reinstall the package"
+          : UNEXPECTED_HINT,
       );
+      if (!missing && io.env.DEBUG?.includes("dev-bootstrap") && error instanceof Error)
+        io.stderr.write(`${error.stack}\n`);
       return ExitCode.stepFailed;
     }
     return main(io.argv);
