@@ -76,14 +76,44 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
   }
 }
 
-/** Runs a command with the real process's argv and streams. */
-export function runMain(spec: CommandSpec, argv = process.argv.slice(2)): Promise<number> {
-  return runCommand(spec, {
+/**
+ * Runs a command with the real process's argv and streams, and returns its exit code
+ * once everything it wrote has left the process: the entrypoints call process.exit
+ * with it, and writes to a pipe are asynchronous, so exiting at once cut a long output
+ * short (`lint-docs | less` or `flyway-status --json | jq` got the first 64 KiB).
+ */
+export async function runMain(spec: CommandSpec, argv = process.argv.slice(2)): Promise<number> {
+  process.stdout.on("error", ignoreClosedReader);
+  process.stderr.on("error", ignoreClosedReader);
+  const code = await runCommand(spec, {
     argv,
     env: process.env,
     cwd: process.cwd(),
     stdout: process.stdout,
     stderr: process.stderr,
+  });
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  return code;
+}
+
+/**
+ * A reader that went away (`| head`): the rest of the output has nowhere to go, and the
+ * run goes on to its own exit code, as it would had the reader stayed. Node ignores
+ * SIGPIPE, so without this the first write after it crashed the run with EPIPE.
+ */
+function ignoreClosedReader(error: NodeJS.ErrnoException): void {
+  if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+}
+
+/**
+ * Resolves when what was written to `stream` so far is written out (an empty write's
+ * callback runs after the writes queued before it), or at once when the stream can
+ * take no more (its reader went away).
+ */
+function flushed(stream: NodeJS.WritableStream & { destroyed?: boolean }): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    stream.write("", () => resolve());
   });
 }
 
