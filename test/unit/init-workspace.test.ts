@@ -207,7 +207,7 @@ describe("initWorkspace", () => {
     for (const link of links)
       symlinkSync(`../../node_modules/dev-bootstrap/${link}`, join(ws.dir, link));
     mkdirSync(join(ws.dir, "vault/fixtures"), { recursive: true });
-    symlinkSync("../../shared/agents.yaml", join(ws.dir, "vault/fixtures/agents.yaml"));
+    symlinkSync("../../team-fixtures/agents.yaml", join(ws.dir, "vault/fixtures/agents.yaml"));
     const planned = init(ws, { packageRoot, dryRun: true }).files;
     const done = init(ws, { packageRoot }).files;
     const kept = (files: typeof done) =>
@@ -215,7 +215,7 @@ describe("initWorkspace", () => {
     expect(kept(done)).toEqual(["vault/fixtures/agents.yaml", ...links]);
     expect(kept(planned)).toEqual(kept(done));
     expect(readlinkSync(join(ws.dir, "vault/fixtures/agents.yaml"))).toBe(
-      "../../shared/agents.yaml",
+      "../../team-fixtures/agents.yaml",
     );
   });
 
