@@ -284,8 +284,9 @@ const commandBundles = {
     b.onLoad({ filter: /.*/, namespace: "command-bundle" }, (args) => ({
       contents: [
         `import { command } from ${JSON.stringify(join(binDir, `${args.path}.ts`))};`,
-        `import { runMain } from ${JSON.stringify(join(root, "src/cli/run.ts"))};`,
-        "export const main = (argv) => runMain(command, argv);",
+        `import { runCommand } from ${JSON.stringify(join(root, "src/cli/run.ts"))};`,
+        // The entrypoint's runMain built the io and waits for the output to drain.
+        "export const main = (io) => runCommand(command, io);",
       ].join("\n"),
       loader: "js",
       resolveDir: root,

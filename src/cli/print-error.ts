@@ -1,4 +1,4 @@
-/** What a command's run reads and writes, and how it prints an error line. */
+/** What a command's run reads and writes, and how it prints an error. */
 import { terminalText } from "../core/printable.js";
 import type { Clock } from "../flows/host.js";
 import type { Output } from "../log/logger.js";
@@ -22,4 +22,13 @@ export function printError(
 ): void {
   stderr.write(`dev-bootstrap ${command}: error: ${terminalText(secrets.mask(message))}\n`);
   if (hint) stderr.write(`  hint: ${terminalText(secrets.mask(hint))}\n`);
+}
+
+/**
+ * An unexpected error's stack, masked, only under DEBUG=dev-bootstrap: stacks from
+ * client libraries can embed response bodies.
+ */
+export function printDebugStack(stderr: Output, env: NodeJS.ProcessEnv, error: unknown): void {
+  if (env.DEBUG?.includes("dev-bootstrap") && error instanceof Error && error.stack)
+    stderr.write(`${secrets.mask(error.stack)}\n`);
 }

@@ -20,7 +20,7 @@ import { secrets } from "../log/secrets.js";
 import type { CommandContext, CommandSpec } from "./command.js";
 import { exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
 import { flagNames, type Parsed } from "./parse.js";
-import { printError, type RunIO } from "./print-error.js";
+import { printDebugStack, printError, type RunIO } from "./print-error.js";
 import { enableCompileCache } from "./runtime.js";
 
 export async function runParsed(spec: CommandSpec, io: RunIO, parsed: Parsed): Promise<number> {
@@ -57,14 +57,7 @@ export async function runParsed(spec: CommandSpec, io: RunIO, parsed: Parsed): P
     const problems = (error as { problems?: string[] }).problems;
     if (problems && problems.length > 1)
       for (const p of problems) io.stderr.write(`  ${terminalText(secrets.mask(p))}\n`);
-    if (
-      !known &&
-      io.env.DEBUG?.includes("dev-bootstrap") &&
-      error instanceof Error &&
-      error.stack
-    ) {
-      io.stderr.write(`${secrets.mask(error.stack)}\n`);
-    }
+    if (!known) printDebugStack(io.stderr, io.env, error);
     return exitCodeForError(error);
   };
   let log: CheckpointLogger | undefined;

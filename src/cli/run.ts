@@ -9,7 +9,7 @@ import type { CommandContext, CommandSpec } from "./command.js";
 import { exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
 import { renderHelp } from "./help.js";
 import { type Parsed, parseCommandLine } from "./parse.js";
-import { printError, type RunIO } from "./print-error.js";
+import { printDebugStack, printError, type RunIO } from "./print-error.js";
 import { enableSourceMapsForDebug } from "./runtime.js";
 import { packageVersion } from "./version.js";
 
@@ -45,13 +45,14 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
   }
   // A built entrypoint hands the run to the command's own bundle, the whole run in one
   // module: every module the ESM loader fetches, links and evaluates costs a start on
-  // its own, and the run loaded dozens (bench/run.mjs, P5). The bundle parses the same
-  // argv again with its own copy of everything, so no object made here (an error
-  // class, the secrets registry) crosses into it. The build drops the branch it does
-  // not take, and with it the entrypoint's copy of the run.
+  // its own, and the run loaded dozens (bench/run.mjs, P5). The bundle gets the same
+  // io (the process's argv, environment and streams) and parses the argv again with its
+  // own copy of everything, so no object of ours (an error class, the secrets registry)
+  // crosses into it. The build drops the branch it does not take, and with it the
+  // entrypoint's copy of the run.
   if (typeof DEV_BOOTSTRAP_BUILD !== "undefined" && DEV_BOOTSTRAP_BUILD === "entry") {
     const bundle = new URL(`../run/${spec.name}.js`, import.meta.url);
-    let main: (argv: string[]) => Promise<number>;
+    let main: (io: RunIO) => Promise<number>;
     try {
       ({ main } = await import(bundle.href));
     } catch (error) {
@@ -65,11 +66,10 @@ export async function runCommand(spec: CommandSpec, io: RunIO): Promise<number> 
           ? "the build is incomplete: run 'npm run build' in a checkout, or reinstall the package"
           : UNEXPECTED_HINT,
       );
-      if (!missing && io.env.DEBUG?.includes("dev-bootstrap") && error instanceof Error)
-        io.stderr.write(`${error.stack}\n`);
+      if (!missing) printDebugStack(io.stderr, io.env, error);
       return ExitCode.stepFailed;
     }
-    return main(io.argv);
+    return main(io);
   } else {
     const { runParsed } = await import("./run-parsed.js");
     return runParsed(spec, io, parsed);
